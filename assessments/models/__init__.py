@@ -1,0 +1,3 @@
+from .organisations import Membership, Region, Role, School, SchoolType
+
+__all__ = ["Membership", "Region", "Role", "School", "SchoolType"]

@@ -1,0 +1,1 @@
+"""Models of the reports app (filled by later issues)."""

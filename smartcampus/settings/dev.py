@@ -1,0 +1,6 @@
+"""Development and first-look settings: the embedded default unless the environment says otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

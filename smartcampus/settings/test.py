@@ -1,0 +1,15 @@
+"""Test settings. `make test` points DATABASE_URL/REDIS_URL at throwaway servers it started."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
+# Unit tests run tasks in-process; the integration tests start a real worker on the real broker.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

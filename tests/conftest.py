@@ -1,0 +1,81 @@
+"""Shared fixtures: a small two-city world and a logged-in client per role.
+
+world:   city A (district A1 with schools a1, a1b; district A2 with school a2)
+         city B (district B1 with school b1)
+roles:   cio (a1), other_cio (a2), reviewer (A1), other_reviewer (A2), commission (city A),
+         other_commission (city B), anonymous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from assessments.models import Region, Role
+
+from .factories import PASSWORD, MembershipFactory, RegionFactory, SchoolFactory, UserFactory
+
+
+@dataclass
+class World:
+    city_a: Region
+    city_b: Region
+    district_a1: Region
+    district_a2: Region
+    district_b1: Region
+    school_a1: object
+    school_a1b: object
+    school_a2: object
+    school_b1: object
+    users: dict
+
+
+@pytest.fixture
+def world(db) -> World:
+    city_a = RegionFactory(code="110000", name="甲市", level=Region.Level.CITY)
+    city_b = RegionFactory(code="370300", name="乙市", level=Region.Level.CITY)
+    a1 = RegionFactory(code="110108", name="甲一区", parent=city_a)
+    a2 = RegionFactory(code="110105", name="甲二区", parent=city_a)
+    b1 = RegionFactory(code="370303", name="乙一区", parent=city_b)
+    s_a1 = SchoolFactory(code="S-A1", name="甲一区第一小学", region=a1)
+    s_a1b = SchoolFactory(code="S-A1B", name="甲一区第二中学", region=a1)
+    s_a2 = SchoolFactory(code="S-A2", name="甲二区实验学校", region=a2)
+    s_b1 = SchoolFactory(code="S-B1", name="乙一区第一中学", region=b1)
+    users = {
+        "cio": MembershipFactory(user=UserFactory(username="cio"), role=Role.SCHOOL_CIO, school=s_a1).user,
+        "other_cio": MembershipFactory(user=UserFactory(username="other_cio"), role=Role.SCHOOL_CIO, school=s_a2).user,
+        "reviewer": MembershipFactory(user=UserFactory(username="reviewer"), role=Role.REVIEWER, region=a1).user,
+        "other_reviewer": MembershipFactory(
+            user=UserFactory(username="other_reviewer"), role=Role.REVIEWER, region=a2
+        ).user,
+        "commission": MembershipFactory(
+            user=UserFactory(username="commission"), role=Role.COMMISSION, region=city_a
+        ).user,
+        "other_commission": MembershipFactory(
+            user=UserFactory(username="other_commission"), role=Role.COMMISSION, region=city_b
+        ).user,
+    }
+    return World(city_a, city_b, a1, a2, b1, s_a1, s_a1b, s_a2, s_b1, users)
+
+
+ROLES = ("anonymous", "cio", "other_cio", "reviewer", "other_reviewer", "commission", "other_commission")
+
+
+@pytest.fixture
+def client_for(world):
+    """`client_for("reviewer")` → a Django test client logged in as that role (or anonymous)."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world.users[role])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def login_password() -> str:
+    return PASSWORD
