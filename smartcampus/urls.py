@@ -14,7 +14,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", assessment_views.healthz, name="healthz"),
+    path("frameworks/", include("indicators.urls")),
     path("", include("assessments.urls")),
+    path("api/", include("indicators.api.urls")),
     path("api/", include("assessments.api.urls")),
     path("admin/", admin.site.urls),
 ]
