@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` (demo on the embedded default) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install lint format services-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: create .venv, migrate the SQLite file, load frameworks, seed the demo, serve on http://127.0.0.1:8000
+run: install
+	DJANGO_SETTINGS_MODULE=smartcampus.settings.dev $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=smartcampus.settings.dev $(BIN)/python manage.py load_frameworks
+	DJANGO_SETTINGS_MODULE=smartcampus.settings.dev $(BIN)/python manage.py seed_demo
+	@echo "打开 http://$(HOST):$(PORT)/ ，使用上面列出的演示账号登录。"
+	DJANGO_SETTINGS_MODULE=smartcampus.settings.dev $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite; on real PostgreSQL + Redis + a Celery worker when the servers are installed
+test: install
+	scripts/test.sh $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var test-artifacts

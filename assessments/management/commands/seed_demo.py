@@ -1,0 +1,163 @@
+"""Create the demo world: regions, schools and one user per role, deterministically and idempotently."""
+
+from __future__ import annotations
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
+from assessments.models import Membership, Region, Role, School, SchoolType
+
+DEMO_PASSWORD = "Campus#2026"
+
+K12_TYPES = [
+    (SchoolType.PRIMARY, "小学", 50),
+    (SchoolType.JUNIOR, "中学", 18),
+    (SchoolType.SENIOR, "高级中学", 10),
+    (SchoolType.NINE_YEAR, "学校", 10),
+    (SchoolType.COMPLETE, "中学", 7),
+    (SchoolType.VOCATIONAL, "职业学校", 5),
+]
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1..9999 as written in school names: 12 → 十二, 105 → 一百零五."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    parts, units = [], [(1000, "千"), (100, "百"), (10, "十")]
+    rest, zero = n, False
+    for value, unit in units:
+        digit, rest = divmod(rest, value)
+        if digit:
+            if zero:
+                parts.append("零")
+                zero = False
+            parts.append(_DIGITS[digit] + unit)
+        elif parts:
+            zero = True
+    if rest:
+        if zero:
+            parts.append("零")
+        parts.append(_DIGITS[rest])
+    return "".join(parts)
+
+
+# (username, display name, role, scope: region code or ("school", region code, nth school))
+DEMO_USERS = [
+    ("admin", "系统管理员", None, None),
+    ("bj_commission", "北京市教委·张老师", Role.COMMISSION, "110000"),
+    ("zb_commission", "淄博市教育局·刘老师", Role.COMMISSION, "370300"),
+    ("zj_commission", "浙江省教育厅·陈老师", Role.COMMISSION, "330000"),
+    ("hd_reviewer", "海淀区评审专家·王老师", Role.REVIEWER, "110108"),
+    ("cy_reviewer", "朝阳区评审专家·赵老师", Role.REVIEWER, "110105"),
+    ("zd_reviewer", "张店区评审专家·孙老师", Role.REVIEWER, "370303"),
+    ("hz_reviewer", "杭州市评审专家·周老师", Role.REVIEWER, "330100"),
+    ("hd_cio", "海淀区学校CIO·李老师", Role.SCHOOL_CIO, ("110108", 0)),
+    ("hd_cio2", "海淀区学校CIO·吴老师", Role.SCHOOL_CIO, ("110108", 1)),
+    ("cy_cio", "朝阳区学校CIO·郑老师", Role.SCHOOL_CIO, ("110105", 0)),
+    ("zd_cio", "张店区学校CIO·钱老师", Role.SCHOOL_CIO, ("370303", 0)),
+    ("hz_cio", "杭州市学校CIO·冯老师", Role.SCHOOL_CIO, ("330100", 0)),
+    ("bjut_cio", "北京工业大学CIO·何老师", Role.SCHOOL_CIO, ("univ", 0)),
+]
+
+
+class Command(BaseCommand):
+    help = "创建演示数据：北京、淄博、浙江的地区、学校与各角色演示账号（可重复执行，结果相同）。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--schools", type=int, default=120, help="中小学数量（默认 120，上限 20000）")
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子（决定学校类型分布）")
+        parser.add_argument("--quiet", action="store_true", help="不打印演示账号")
+
+    @transaction.atomic
+    def handle(self, *args, schools: int, seed: int, quiet: bool, **options) -> None:
+        if not 0 <= schools <= 20000:
+            self.stderr.write("--schools 须在 0 到 20000 之间")
+            raise SystemExit(2)
+        regions = self._regions()
+        created_schools = self._schools(regions, schools, seed)
+        self._users(regions)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
+                f"（本次新增 {created_schools}），账号 {len(DEMO_USERS)} 个。"
+            )
+        )
+        if not quiet:
+            self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+            for username, display, _role, _scope in DEMO_USERS:
+                self.stdout.write(f"  {username:<14} {display}")
+
+    def _regions(self) -> dict[str, Region]:
+        existing = {r.code: r for r in Region.objects.all()}
+        for code, name, level, parent_code in REGIONS:  # parents come first in REGIONS
+            parent = existing.get(parent_code) if parent_code else None
+            region = existing.get(code)
+            if region is None:
+                region = Region(code=code)
+            if (region.name, region.level, region.parent_id) != (name, level, parent.pk if parent else None):
+                region.name, region.level, region.parent = name, level, parent
+                region.save()
+            existing[code] = region
+        return existing
+
+    def _schools(self, regions: dict[str, Region], count: int, seed: int) -> int:
+        weights = [w for _t, _s, w in K12_TYPES]
+        rows = []
+        per_region_type: dict[tuple[str, str], int] = {}
+        for i in range(count):
+            region_code = SCHOOL_REGION_CODES[i % len(SCHOOL_REGION_CODES)]
+            nth = i // len(SCHOOL_REGION_CODES) + 1
+            rng = random.Random(seed * 1_000_003 + i)
+            school_type, suffix, _w = rng.choices(K12_TYPES, weights=weights)[0]
+            key = (region_code, suffix)
+            per_region_type[key] = per_region_type.get(key, 0) + 1
+            region = regions[region_code]
+            rows.append(
+                School(
+                    code=f"{region_code}{nth:04d}",
+                    name=f"{region.name}第{chinese_number(per_region_type[key])}{suffix}",
+                    school_type=school_type,
+                    region=region,
+                )
+            )
+        for code, name, region_code in UNIVERSITIES:
+            rows.append(School(code=code, name=name, school_type=SchoolType.HIGHER, region=regions[region_code]))
+        before = School.objects.count()
+        School.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        return School.objects.count() - before
+
+    def _users(self, regions: dict[str, Region]) -> None:
+        User = get_user_model()
+        password_hash = make_password(DEMO_PASSWORD)  # hashed once: the same demo password for every login
+        for username, display, role, scope in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": display, "password": password_hash}
+            )
+            if username == "admin" and not user.is_superuser:
+                user.is_superuser = user.is_staff = True
+                user.save(update_fields=["is_superuser", "is_staff"])
+            if role is None:
+                continue
+            if role == Role.SCHOOL_CIO:
+                region_code, nth = scope
+                if region_code == "univ":
+                    school = School.objects.get(code=UNIVERSITIES[nth][0])
+                else:
+                    school = (
+                        School.objects.filter(region=regions[region_code]).exclude(school_type=SchoolType.HIGHER)
+                        .order_by("code")[nth : nth + 1].first()
+                    )
+                if school is None:
+                    continue  # too few schools requested for this demo login
+                Membership.objects.get_or_create(user=user, role=role, school=school)
+            else:
+                Membership.objects.get_or_create(user=user, role=role, region=regions[scope])
