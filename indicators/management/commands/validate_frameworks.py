@@ -1,0 +1,99 @@
+"""Check stored frameworks (or fixture files): counts, declared vs summed points, every inconsistency.
+
+Exit status is non-zero only for structural errors (the tree is unusable); defects of the source
+(totals that do not add up, reconstructed values) are reported but kept as declared.
+"""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators.models import Framework
+from indicators.selectors import framework_spec
+from indicators.trees import (
+    FrameworkSpec,
+    SpecError,
+    fmt_points,
+    source_report,
+    spec_from_dict,
+    structure_errors,
+)
+
+
+class Command(BaseCommand):
+    help = "校验指标体系：各级数量、声明分值与合计、结构错误与原文瑕疵"
+
+    def add_arguments(self, parser):
+        parser.add_argument("codes", nargs="*", help="指标体系代码（默认全部最新版本）")
+        parser.add_argument(
+            "--fixtures", action="store_true", help="校验 fixtures/frameworks/*.json 文件本身（不读数据库）"
+        )
+
+    def handle(self, *args, codes, fixtures, **options):
+        specs: list[tuple[str, FrameworkSpec | None, str]] = []
+        if fixtures:
+            for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "frameworks").glob("*.json")):
+                if codes and path.stem not in codes:
+                    continue
+                try:
+                    specs.append(
+                        (path.name, spec_from_dict(json.loads(path.read_text(encoding="utf-8"))), "")
+                    )
+                except (json.JSONDecodeError, SpecError) as exc:
+                    specs.append((path.name, None, str(exc)))
+        else:
+            frameworks = Framework.objects.latest_versions().order_by("code")
+            if codes:
+                frameworks = frameworks.filter(code__in=codes)
+                missing = set(codes) - set(frameworks.values_list("code", flat=True))
+                if missing:
+                    raise CommandError("找不到指标体系：" + "、".join(sorted(missing)))
+            for fw in frameworks:
+                specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
+        broken = 0
+        for label, spec, error in specs:
+            broken += not self._report(label, spec, error)
+        if broken:
+            raise CommandError(f"{broken} 个指标体系有结构错误")
+
+    def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
+        out = self.stdout.write
+        if spec is None:
+            out(self.style.ERROR(f"== {label}: 无法读取：{error}"))
+            return False
+        out(self.style.MIGRATE_HEADING(f"== {label} · {spec.name} · {spec.scoring}"))
+        report = source_report(spec)
+        out("  各级指标数：" + "，".join(f"{lvl}级 {n}" for lvl, n in report.counts.items()))
+        if spec.scoring == "points":
+            root_sum = sum((n.points or 0 for n in spec.nodes if n.level == 1), 0)
+            out(f"  声明总分：{fmt_points(spec.total_points)}；一级指标合计：{fmt_points(root_sum)}")
+        starred = [n.code for n in spec.nodes if n.starred]
+        if starred:
+            out("  带*维度（综合评估，维度内可超出单项分值，维度封顶）：" + "、".join(starred))
+        optional = sum(n.optional for n in spec.nodes)
+        clauses = sum(bool(n.optional_clauses) for n in spec.nodes)
+        if optional or clauses:
+            out(f"  可选条目 {optional} 个；含可选条款的条目 {clauses} 个")
+        errors = structure_errors(spec.nodes)
+        for problem in errors:
+            out(self.style.ERROR(f"  结构错误 · {problem}"))
+        if report.mismatches:
+            out(f"  分值不一致（{len(report.mismatches)}）：")
+            for problem in report.mismatches:
+                out(self.style.WARNING(f"    - {problem}"))
+        elif spec.scoring == "points":
+            out("  分值一致：每个上级指标的声明分值都等于下级合计")
+        for problem in report.warnings:
+            out(self.style.WARNING(f"  提示 · {problem}"))
+        if report.inferred:
+            out(f"  推定值（{len(report.inferred)}）：")
+            for problem in report.inferred:
+                out(f"    - {problem}")
+        out(
+            self.style.SUCCESS("  结构正确")
+            if not errors
+            else self.style.ERROR(f"  结构错误 {len(errors)} 处")
+        )
+        return not errors

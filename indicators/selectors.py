@@ -1,0 +1,67 @@
+"""Reads of frameworks. Frameworks are reference data: every logged-in role may read every one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from .models import Framework, Node
+from .trees import FrameworkSpec, spec_from_models
+
+
+def framework_list(*, user, all_versions: bool = False) -> QuerySet[Framework]:
+    """Frameworks the user may read (all of them, for any authenticated user), latest versions only
+    unless `all_versions`; annotated with `node_count`."""
+    if not getattr(user, "is_authenticated", False):
+        return Framework.objects.none()
+    qs = Framework.objects.all() if all_versions else Framework.objects.latest_versions()
+    return qs.annotate(
+        node_count=Count("nodes"),
+        leaf_count=Count("nodes", filter=Q(nodes__children__isnull=True)),
+    ).order_by("code", "-version")
+
+
+def framework_latest(*, code: str) -> Framework | None:
+    """The highest version of `code`, or None."""
+    return Framework.objects.filter(code=code).order_by("-version").first()
+
+
+def framework_get(*, user, code: str, version: int | None = None) -> Framework:
+    """One framework version (latest when `version` is None), else Http404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    qs = Framework.objects.filter(code=code)
+    framework = qs.filter(version=version).first() if version else qs.order_by("-version").first()
+    if framework is None:
+        raise Http404
+    return framework
+
+
+def node_list(*, framework: Framework) -> QuerySet[Node]:
+    """The nodes of one framework version in tree (depth-first) order."""
+    return Node.objects.filter(framework=framework).order_by("position")
+
+
+def framework_spec(*, framework: Framework) -> FrameworkSpec:
+    """The whole tree as plain data, in one query."""
+    return spec_from_models(framework, list(node_list(framework=framework)))
+
+
+@dataclass
+class TreeNode:
+    """A node with its children attached, for templates (no extra queries while rendering)."""
+
+    node: Node
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def framework_tree(*, framework: Framework) -> list[TreeNode]:
+    """Roots of the tree, each with nested `children`, from a single query."""
+    items: dict[int, TreeNode] = {}
+    roots: list[TreeNode] = []
+    for node in node_list(framework=framework):
+        item = items[node.pk] = TreeNode(node)
+        (items[node.parent_id].children if node.parent_id else roots).append(item)
+    return roots
