@@ -12,6 +12,10 @@ from indicators.trees import fmt_points, nest, spec_to_dict
 class Command(BaseCommand):
     help = "打印指标体系的树（--json 输出与 fixtures 相同的结构）"
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # `--version N` selects a framework version; it replaces Django's own --version flag here.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("code")
         parser.add_argument("--version", dest="fw_version", type=int, help="版本号（默认最新版本）")
