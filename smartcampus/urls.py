@@ -15,8 +15,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", assessment_views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
+    path("evidence/", include("evidence.urls")),
     path("", include("assessments.urls")),
     path("api/", include("indicators.api.urls")),
     path("api/", include("assessments.api.urls")),
+    path("api/", include("evidence.api.urls")),
     path("admin/", admin.site.urls),
 ]
