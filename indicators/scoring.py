@@ -1,0 +1,470 @@
+"""The scoring engine (BRIEF §2 "Scoring rules"): pure functions over plain dataclasses.
+
+Nothing here touches the database. Build a `ScoringTree` once with `scoring_tree_from_nodes`
+(from model instances, `NodeSpec`s or fixture dicts), then call `score_points` /
+`score_compliance` as often as needed. The validators (`validate_points_score`,
+`validate_compliance_status`) are what forms and reviewers call for a single answer.
+
+Points mode
+    A score is given on the *scoring node*: the deepest node of its branch that carries points.
+    0 ≤ score ≤ max, in steps of 0.5. A parent's score is the sum of its children, capped at its
+    declared points. Inside a starred (*) dimension every scoring node may reach the dimension's
+    maximum (its nominal points stay as guidance), the dimension itself is capped at its maximum.
+Compliance mode
+    Each leaf is met / partial / not_met, or na for optional leaves only. The standard is met
+    only if every required leaf is met. Compliance index = mean over required leaves of
+    met 1, partial 0.5, not met 0; an unanswered required leaf counts 0 and is listed as missing.
+    Optional leaves never change the index or the verdict; how many were met is reported apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+ZERO = Decimal(0)
+HALF = Decimal("0.5")
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+class ScoreError(ValueError):
+    """An answer that the rules do not allow; the message is shown to the user as is."""
+
+
+class Status(enum.StrEnum):
+    MET = "met"
+    PARTIAL = "partial"
+    NOT_MET = "not_met"
+    NA = "na"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.MET: "达标",
+    Status.PARTIAL: "部分达标",
+    Status.NOT_MET: "未达标",
+    Status.NA: "不适用",
+}
+STATUS_VALUE = {Status.MET: Decimal(1), Status.PARTIAL: HALF, Status.NOT_MET: ZERO}
+
+
+# --- the tree -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoringNode:
+    code: str
+    level: int
+    name: str = ""
+    points: Decimal | None = None
+    optional: bool = False
+    starred: bool = False
+    children: tuple[ScoringNode, ...] = ()
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def walk(self) -> Iterable[ScoringNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class ScoringTree:
+    """A framework reduced to what scoring needs. `scoring` is "points" or "compliance"."""
+
+    roots: tuple[ScoringNode, ...]
+    scoring: str = "points"
+    total_points: Decimal | None = None
+    nodes: dict[str, ScoringNode] = field(default_factory=dict, compare=False)
+    # points mode: code of each scoring node → the max a score may reach (starred: dimension max)
+    score_max: dict[str, Decimal] = field(default_factory=dict, compare=False)
+
+    @property
+    def declared_total(self) -> Decimal:
+        if self.total_points is not None:
+            return self.total_points
+        return sum((r.points or ZERO for r in self.roots), ZERO)
+
+    @property
+    def leaves(self) -> list[ScoringNode]:
+        return [n for n in self.nodes.values() if n.is_leaf]
+
+
+def _get(obj, key, default=None):
+    return obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def scoring_tree_from_nodes(nodes: Iterable, *, scoring: str | None = None, total_points=None) -> ScoringTree:
+    """Build the tree from model `Node`s, `NodeSpec`s, or fixture dicts (nested with "children" or
+    flat with "parent_code"). `scoring` defaults to "points" when any node carries points."""
+    items = list(nodes)
+    flat: list[tuple[object, str | None]] = []
+
+    def flatten(objs, parent_code):
+        for obj in objs:
+            flat.append((obj, parent_code))
+            kids = _get(obj, "children")
+            if isinstance(kids, list | tuple) and kids and isinstance(kids[0], Mapping):
+                flatten(kids, _get(obj, "code"))
+
+    flatten(items, None)
+    code_by_id = {_get(o, "pk"): _get(o, "code") for o, _p in flat if _get(o, "pk") is not None}
+    children: dict[str | None, list[str]] = {}
+    raw: dict[str, dict] = {}
+    for obj, nested_parent in flat:
+        code = str(_get(obj, "code"))
+        parent = nested_parent
+        if parent is None:
+            parent = _get(obj, "parent_code")
+        if parent is None and _get(obj, "parent_id") is not None:
+            parent = code_by_id.get(_get(obj, "parent_id"))
+        raw[code] = {
+            "code": code,
+            "level": int(_get(obj, "level") or 0),
+            "name": _get(obj, "name") or "",
+            "points": _decimal(_get(obj, "points")),
+            "optional": bool(_get(obj, "optional")),
+            "starred": bool(_get(obj, "starred")),
+        }
+        children.setdefault(parent, []).append(code)
+
+    def build(code: str) -> ScoringNode:
+        return ScoringNode(**raw[code], children=tuple(build(c) for c in children.get(code, [])))
+
+    roots = tuple(build(c) for c in children.get(None, []))
+    index = {n.code: n for root in roots for n in root.walk()}
+    if scoring is None:
+        scoring = "points" if any(n.points is not None for n in index.values()) else "compliance"
+    score_max: dict[str, Decimal] = {}
+    if scoring == "points":
+        for root in roots:
+            _collect_scoring_nodes(root, root.points if root.starred else None, score_max)
+    return ScoringTree(roots, scoring, _decimal(total_points), index, score_max)
+
+
+def _carries_points_below(node: ScoringNode) -> bool:
+    return any(d.points is not None for c in node.children for d in c.walk())
+
+
+def _collect_scoring_nodes(node: ScoringNode, starred_max: Decimal | None, out: dict) -> None:
+    if node.points is not None and not _carries_points_below(node):
+        out[node.code] = starred_max if starred_max is not None and starred_max > node.points else node.points
+        return
+    for child in node.children:
+        _collect_scoring_nodes(child, starred_max, out)
+
+
+# --- validation of single answers ----------------------------------------------------------------
+
+
+def _node(tree: ScoringTree, code: str) -> ScoringNode:
+    try:
+        return tree.nodes[code]
+    except KeyError:
+        raise ScoreError(_("指标 %(code)s 不存在") % {"code": code}) from None
+
+
+def validate_points_score(tree: ScoringTree, code: str, score) -> Decimal:
+    """The score as a Decimal, or ScoreError: wrong mode, non-scoring node, not a number, out of
+    range, not a multiple of 0.5."""
+    if tree.scoring != "points":
+        raise ScoreError(_("达标制指标体系不能打分，请选择达标情况"))
+    node = _node(tree, code)
+    if code not in tree.score_max:
+        raise ScoreError(
+            _("指标 %(code)s 不是计分指标，请在其下级指标上打分") % {"code": code}
+            if node.children
+            else _("指标 %(code)s 没有分值，不能打分") % {"code": code}
+        )
+    if isinstance(score, bool):
+        raise ScoreError(_("分数须为数字"))
+    try:
+        value = score if isinstance(score, Decimal) else Decimal(str(score).strip())
+    except (InvalidOperation, ValueError):
+        raise ScoreError(_("分数“%(v)s”不是数字") % {"v": score}) from None
+    if not value.is_finite():
+        raise ScoreError(_("分数“%(v)s”不是数字") % {"v": score})
+    maximum = tree.score_max[code]
+    if value < 0:
+        raise ScoreError(_("分数不能为负数"))
+    if value > maximum:
+        raise ScoreError(
+            _("指标 %(code)s 最高 %(max)s 分，不能给 %(v)s 分")
+            % {"code": code, "max": _fmt(maximum), "v": _fmt(value)}
+        )
+    if value % HALF:
+        raise ScoreError(_("分数须为 0.5 的整数倍（%(v)s）") % {"v": _fmt(value)})
+    return value
+
+
+def validate_compliance_status(tree: ScoringTree, code: str, status) -> Status:
+    """The status as a `Status`, or ScoreError: wrong mode, not a leaf, unknown value, na when required."""
+    if tree.scoring != "compliance":
+        raise ScoreError(_("计分制指标体系须填写分数，不能选择达标情况"))
+    node = _node(tree, code)
+    if node.children:
+        raise ScoreError(_("指标 %(code)s 不是末级条目，请在其下级条目上选择达标情况") % {"code": code})
+    try:
+        value = Status(status)
+    except ValueError:
+        raise ScoreError(
+            _("达标情况“%(v)s”无效，可选：达标、部分达标、未达标、不适用") % {"v": status}
+        ) from None
+    if value == Status.NA and not node.optional:
+        raise ScoreError(_("指标 %(code)s 是必选条目，不能选择“不适用”") % {"code": code})
+    return value
+
+
+def _fmt(value: Decimal) -> str:
+    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- points mode ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointsNodeResult:
+    code: str
+    score: Decimal | None  # None: a scoring node without an answer
+    max: Decimal | None  # declared points (None above the scoring level when nothing is declared)
+    raw: Decimal  # uncapped sum of the children (= score on a scoring node)
+    answered: int  # scoring nodes answered in this subtree
+    total: int  # scoring nodes in this subtree
+    percentage: Decimal | None  # score / max × 100
+
+    @property
+    def capped(self) -> bool:
+        return self.score is not None and self.raw > self.score
+
+
+@dataclass(frozen=True)
+class PointsResult:
+    nodes: dict[str, PointsNodeResult]
+    total: Decimal  # sum of the first-level scores (each capped)
+    raw_total: Decimal  # sum of every answered scoring node, no caps
+    declared_total: Decimal
+    percentage: Decimal | None  # total / declared_total × 100
+    answered: int
+    item_count: int
+    missing: tuple[str, ...]  # codes of unanswered scoring nodes, in tree order
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def score_points(tree: ScoringTree, scores: Mapping[str, object]) -> PointsResult:
+    """Score a points-mode framework; `scores` maps scoring-node codes to scores (None = unanswered).
+    Raises ScoreError for the first answer the rules do not allow."""
+    values: dict[str, Decimal] = {}
+    for code, score in scores.items():
+        if score is None or score == "":
+            continue
+        values[code] = validate_points_score(tree, code, score)
+    results: dict[str, PointsNodeResult] = {}
+    missing: list[str] = []
+
+    def visit(node: ScoringNode) -> PointsNodeResult:
+        if node.code in tree.score_max:
+            maximum = tree.score_max[node.code]
+            score = values.get(node.code)
+            if score is None:
+                missing.append(node.code)
+            result = PointsNodeResult(
+                node.code,
+                score,
+                maximum,
+                score or ZERO,
+                int(score is not None),
+                1,
+                _percent(score, maximum) if score is not None else None,
+            )
+        else:
+            kids = [visit(child) for child in node.children]
+            raw = sum((k.score or ZERO for k in kids), ZERO)
+            score = min(raw, node.points) if node.points is not None else raw
+            result = PointsNodeResult(
+                node.code,
+                score,
+                node.points,
+                raw,
+                sum(k.answered for k in kids),
+                sum(k.total for k in kids),
+                _percent(score, node.points) if node.points is not None else None,
+            )
+        results[node.code] = result
+        return result
+
+    roots = [visit(root) for root in tree.roots]
+    total = sum((r.score or ZERO for r in roots), ZERO)
+    declared = tree.declared_total
+    return PointsResult(
+        nodes=results,
+        total=total,
+        raw_total=sum(values.values(), ZERO),
+        declared_total=declared,
+        percentage=_percent(total, declared),
+        answered=len(values),
+        item_count=len(tree.score_max),
+        missing=tuple(missing),
+    )
+
+
+# --- compliance mode ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceNodeResult:
+    code: str
+    status: Status | None  # leaves only; None = unanswered
+    met: int  # required leaves met
+    partial: int
+    not_met: int
+    missing: int  # required leaves unanswered
+    required: int  # required leaves in this subtree
+    optional: int  # optional leaves in this subtree
+    optional_met: int
+    optional_na: int
+    answered: int  # leaves (required and optional) with a status
+    total: int  # leaves in this subtree
+    index: Decimal | None  # mean of 1 / 0.5 / 0 over required leaves (None without required leaves)
+    meets_standard: bool  # every required leaf met
+
+    @property
+    def percentage(self) -> Decimal | None:
+        return None if self.index is None else (self.index * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ComplianceResult:
+    nodes: dict[str, ComplianceNodeResult]
+    meets_standard: bool
+    index: Decimal | None
+    required: int
+    required_met: int
+    partial: int
+    not_met: int
+    optional: int
+    optional_met: int
+    optional_na: int
+    answered: int
+    item_count: int
+    missing: tuple[str, ...]  # every unanswered leaf (required and optional), in tree order
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def percentage(self) -> Decimal | None:
+        return None if self.index is None else (self.index * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def score_compliance(tree: ScoringTree, statuses: Mapping[str, object]) -> ComplianceResult:
+    """Evaluate a compliance-mode framework; `statuses` maps leaf codes to met/partial/not_met/na."""
+    values: dict[str, Status] = {}
+    for code, status in statuses.items():
+        if status is None or status == "":
+            continue
+        values[code] = validate_compliance_status(tree, code, status)
+    results: dict[str, ComplianceNodeResult] = {}
+    missing: list[str] = []
+    index_sums: dict[str, Decimal] = {}
+
+    def visit(node: ScoringNode) -> ComplianceNodeResult:
+        if node.is_leaf:
+            status = values.get(node.code)
+            if status is None:
+                missing.append(node.code)
+            req = not node.optional
+            counts = {
+                "met": int(req and status == Status.MET),
+                "partial": int(req and status == Status.PARTIAL),
+                "not_met": int(req and status == Status.NOT_MET),
+                "missing": int(req and status is None),
+                "required": int(req),
+                "optional": int(not req),
+                "optional_met": int(not req and status == Status.MET),
+                "optional_na": int(not req and status == Status.NA),
+                "answered": int(status is not None),
+                "total": 1,
+            }
+            index_sums[node.code] = STATUS_VALUE.get(status, ZERO) if req else ZERO
+        else:
+            kids = [visit(child) for child in node.children]
+            counts = {key: sum(getattr(k, key) for k in kids) for key in _COUNT_KEYS}
+            index_sums[node.code] = sum((index_sums[k.code] for k in kids), ZERO)
+            status = None
+        index = index_sums[node.code] / counts["required"] if counts["required"] else None
+        result = ComplianceNodeResult(
+            node.code,
+            status,
+            index=index.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if index is not None else None,
+            meets_standard=counts["met"] == counts["required"],
+            **counts,
+        )
+        results[node.code] = result
+        return result
+
+    roots = [visit(root) for root in tree.roots]
+    required = sum(r.required for r in roots)
+    index_sum = sum((index_sums[r.code] for r in roots), ZERO)
+    return ComplianceResult(
+        nodes=results,
+        meets_standard=all(r.meets_standard for r in roots),
+        index=(index_sum / required).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        if required
+        else None,
+        required=required,
+        required_met=sum(r.met for r in roots),
+        partial=sum(r.partial for r in roots),
+        not_met=sum(r.not_met for r in roots),
+        optional=sum(r.optional for r in roots),
+        optional_met=sum(r.optional_met for r in roots),
+        optional_na=sum(r.optional_na for r in roots),
+        answered=len(values),
+        item_count=sum(r.total for r in roots),
+        missing=tuple(missing),
+    )
+
+
+_COUNT_KEYS = (
+    "met",
+    "partial",
+    "not_met",
+    "missing",
+    "required",
+    "optional",
+    "optional_met",
+    "optional_na",
+    "answered",
+    "total",
+)
+
+
+def score(tree: ScoringTree, answers: Mapping[str, object]) -> PointsResult | ComplianceResult:
+    """Dispatch on the framework's scoring mode."""
+    return score_points(tree, answers) if tree.scoring == "points" else score_compliance(tree, answers)
