@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from .models import Membership, Region, School
+from .models import Assessment, Campaign, ItemResponse, Membership, Region, School
 from .scoping import get_scope
 
 
@@ -43,11 +44,14 @@ def region_list(*, user) -> QuerySet[Region]:
 
 
 def region_overview(*, user) -> QuerySet[Region]:
-    """Regions in scope annotated with their number of schools in scope (for the home page)."""
-    scope = get_scope(user)
-    return region_list(user=user).annotate(
-        school_count=Count("schools", filter=scope.schools_q("schools__"), distinct=True)
+    """Regions in scope annotated with the number of schools in scope in their whole subtree."""
+    in_subtree = (
+        school_list(user=user)
+        .filter(region__path__startswith=OuterRef("path"))
+        .order_by()
     )
+    counts = in_subtree.annotate(n=Func(F("id"), function="COUNT")).values("n")
+    return region_list(user=user).annotate(school_count=Coalesce(Subquery(counts[:1]), 0))
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -72,3 +76,44 @@ def user_list(*, user) -> QuerySet:
     if scope.is_superuser:
         return User.objects.all()
     return User.objects.filter(memberships__in=membership_list(user=user)).distinct()
+
+
+def campaign_list(*, user) -> QuerySet[Campaign]:
+    """Campaigns the user takes part in: owned by a commission region they cover, or with at least
+    one assessment of a school in their scope."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return Campaign.objects.none()
+    if scope.is_superuser:
+        return Campaign.objects.select_related("framework", "region")
+    q = Q(pk__in=[])
+    for path in scope.commission_paths:
+        q |= Q(region__path__startswith=path)
+    in_scope = Assessment.objects.filter(scope.schools_q("school__")).values("campaign_id")
+    return Campaign.objects.filter(q | Q(pk__in=in_scope)).select_related("framework", "region")
+
+
+def assessment_list(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
+    """Assessments of the schools in the user's scope."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return Assessment.objects.none()
+    qs = Assessment.objects.filter(scope.schools_q("school__")).select_related(
+        "campaign", "campaign__framework", "school", "school__region"
+    )
+    filters = filters or {}
+    if campaign := filters.get("campaign"):
+        qs = qs.filter(campaign_id=campaign)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    return qs
+
+
+def response_list(*, user) -> QuerySet[ItemResponse]:
+    """Item responses of the assessments in the user's scope."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return ItemResponse.objects.none()
+    return ItemResponse.objects.filter(scope.schools_q("assessment__school__")).select_related(
+        "assessment", "assessment__campaign", "assessment__school", "node"
+    )

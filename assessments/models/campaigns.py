@@ -1,0 +1,217 @@
+"""Campaigns, one assessment per school, one response per indicator item, deadline extensions.
+
+A campaign binds a (locked) framework version to a set of schools and two deadlines. Every school in
+scope gets one `Assessment`; every answerable item of the framework (the scoring node in points
+mode, the leaf in compliance mode) gets one `ItemResponse`, created eagerly with the assessment so
+pages never have to create rows while rendering.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .organisations import Region, School
+
+STATEMENT_MAX_LENGTH = 2000
+
+
+class Campaign(models.Model):
+    """One round of self-assessment: framework version + year + schools + deadlines.
+
+    `region` is the commission region that owns the campaign; only commission staff covering it
+    manage the campaign. The schools in scope are exactly the campaign's assessments.
+    """
+
+    framework = models.ForeignKey(
+        "indicators.Framework", verbose_name=_("指标体系"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("名称"), max_length=200)
+    region = models.ForeignKey(
+        Region, verbose_name=_("主管地区"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    self_deadline = models.DateTimeField(_("自评截止时间"))
+    review_deadline = models.DateTimeField(_("评审截止时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("自评活动")
+        verbose_name_plural = _("自评活动")
+        ordering = ["-year", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.self_deadline and self.review_deadline and self.review_deadline < self.self_deadline:
+            raise ValidationError({"review_deadline": _("评审截止时间不能早于自评截止时间。")})
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    IN_REVIEW = "in_review", _("评审中")
+    RETURNED = "returned", _("退回修改")
+    FINALISED = "finalised", _("已完成")
+
+
+class Assessment(models.Model):
+    """One school's self-assessment within a campaign; moves through `AssessmentStatus`.
+
+    `deadline_override` is set when commission staff extend the deadline for this school (each
+    extension is kept as a `DeadlineExtension` row with its reason). `version` increases on every
+    status change so concurrent workflow actions can detect each other.
+    """
+
+    Status = AssessmentStatus
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("自评活动"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("学校"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
+    )
+    deadline_override = models.DateTimeField(_("延期后的截止时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("学校自评")
+        verbose_name_plural = _("学校自评")
+        ordering = ["campaign", "school__region__path", "school__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "school"], name="assessment_unique_campaign_school")
+        ]
+        indexes = [models.Index(fields=["campaign", "status"], name="assessment_campaign_status")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.campaign}"
+
+    @property
+    def deadline(self) -> datetime.datetime:
+        """The deadline that applies to this school: the extension if any, else the campaign's."""
+        return self.deadline_override or self.campaign.self_deadline
+
+    def deadline_passed(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) > self.deadline
+
+    @property
+    def is_editable_state(self) -> bool:
+        return self.status in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+
+
+class ComplianceStatus(models.TextChoices):
+    MET = "met", _("达标")
+    PARTIAL = "partial", _("部分达标")
+    NOT_MET = "not_met", _("未达标")
+    NA = "na", _("不适用")
+
+
+class ItemResponse(models.Model):
+    """The school's answer to one answerable item: a self-score (points mode) or a compliance
+    status, and a statement. Evidence files attach to it from the `evidence` app.
+
+    `version` increases on every save through the services; an edit carrying an older version is
+    refused instead of silently overwriting a newer answer. `reopened` marks the items a reviewer
+    sent back: in a returned assessment only those may be edited. `self_status` is NULL until
+    answered (NULL = "not answered", distinct from any status).
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("学校自评"), on_delete=models.CASCADE, related_name="responses"
+    )
+    node = models.ForeignKey(
+        "indicators.Node", verbose_name=_("指标"), on_delete=models.PROTECT, related_name="responses"
+    )
+    self_score = models.DecimalField(
+        _("自评分"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    self_status = models.CharField(  # noqa: DJ001 — NULL means "not answered yet"
+        _("自评达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
+    )
+    statement = models.TextField(_("自评说明"), max_length=STATEMENT_MAX_LENGTH, blank=True)
+    reopened = models.BooleanField(_("退回后可修改"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("最后修改时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("条目自评")
+        verbose_name_plural = _("条目自评")
+        ordering = ["assessment", "node__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "node"], name="itemresponse_unique_assessment_node")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.node.code}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.self_score is not None or bool(self.self_status)
+
+
+class DeadlineExtension(models.Model):
+    """A deadline extension granted to one school by commission staff, with the reason."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("学校自评"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    new_deadline = models.DateTimeField(_("新的截止时间"))
+    reason = models.TextField(_("延期原因"), max_length=1000)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("延期记录")
+        verbose_name_plural = _("延期记录")
+        ordering = ["assessment", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} → {self.new_deadline:%Y-%m-%d}"
