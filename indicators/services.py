@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Framework, Node
-from .trees import FrameworkSpec, Problem, structure_errors
+from .trees import FrameworkSpec, Problem, SpecError, spec_from_dict, structure_errors
 
 
 class FrameworkStructureError(ValueError):
@@ -159,3 +160,28 @@ def framework_lock(*, framework: Framework) -> Framework:
 def _level_counts(framework: Framework) -> tuple[int, ...]:
     rows = framework.nodes.values("level").annotate(n=Count("id")).order_by("level")
     return tuple(row["n"] for row in rows)
+
+
+def framework_import(*, raw: bytes, filename: str = "framework.xlsx", code: str | None = None) -> Framework:
+    """Create a new framework from an uploaded workbook (.xlsx layout of `resources`) or fixture JSON.
+
+    Every problem (bad cells, missing parents, duplicate codes, cycles, wrong levels) is collected
+    and raised together as FrameworkStructureError; nothing is saved unless the whole file is sound.
+    """
+    from .resources import WorkbookError, spec_from_workbook
+
+    if filename.lower().endswith(".json"):
+        try:
+            spec = spec_from_dict(json.loads(raw.decode("utf-8-sig")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise FrameworkStructureError([Problem(_("文件"), _("不是有效的 JSON 文件"))]) from None
+        except SpecError as exc:
+            raise FrameworkStructureError([Problem(_("文件"), str(exc))]) from None
+        if code:
+            spec.code = code
+    else:
+        try:
+            spec = spec_from_workbook(raw, code=code)
+        except WorkbookError as exc:
+            raise FrameworkStructureError(exc.problems) from None
+    return framework_create(spec=spec)

@@ -1,0 +1,322 @@
+"""Excel layout of a framework (django-import-export resources) and reading it back.
+
+A workbook has two sheets:
+  框架信息  two columns 字段 / 值: 代码, 名称, 发布地区, 学段, 来源文件, 来源文本文件,
+            发布年份, 评价方式, 声明总分, 说明
+  指标      one row per node in tree order: 编号, 层级, 上级编号, 名称, 要求原文, 分值, 可选, 可选条款,
+            带星号, 推定值, 备注, 原文位置
+The same layout is exported (`framework_workbook`) and imported (`spec_from_workbook`), so a
+workbook exported from one framework, edited, and imported under a new code is how another region's
+framework enters the platform without code.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import tablib
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .models import Framework, Node, SchoolLevel, Scoring
+from .trees import FrameworkSpec, NodeSpec, Problem, json_number, parse_points
+
+NODE_SHEET = "指标"
+META_SHEET = "框架信息"
+YES = ("是", "y", "yes", "true", "1", "✓", "√")
+NO = ("", "否", "n", "no", "false", "0")
+
+
+class TextWidget(widgets.Widget):
+    """Text cell: None → "", numbers as Excel stores them (1.0 → "1") for codes."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class LevelWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = TextWidget().clean(value)
+        if not re.fullmatch(r"\d+", text):
+            raise ValueError(_("层级“%(v)s”应为 1、2 或 3") % {"v": text})
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class YesNoWidget(widgets.Widget):
+    def __init__(self, label: str):
+        self.label = label
+        super().__init__()
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = TextWidget().clean(value).lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        raise ValueError(_("%(label)s“%(v)s”应填“是”或“否”") % {"label": self.label, "v": value})
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else "否"
+
+
+class PointsWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_points(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return json_number(value)
+
+
+class ClausesWidget(widgets.Widget):
+    """[5, 6] ⇄ "5、6" (also accepts commas and spaces)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = TextWidget().clean(value)
+        parts = [p for p in re.split(r"[,，、;；\s]+", text) if p]
+        if not all(re.fullmatch(r"\d+", p) for p in parts):
+            raise ValueError(_("可选条款“%(v)s”应为条款序号，如“5”或“2、5”") % {"v": text})
+        return [int(p) for p in parts]
+
+    def render(self, value, obj=None, **kwargs):
+        return "、".join(str(v) for v in value or [])
+
+
+class NodeResource(resources.ModelResource):
+    """One row per indicator. Used for export and to clean each imported row (widgets)."""
+
+    code = fields.Field(attribute="code", column_name="编号", widget=TextWidget())
+    level = fields.Field(attribute="level", column_name="层级", widget=LevelWidget())
+    parent_code = fields.Field(attribute="parent__code", column_name="上级编号", widget=TextWidget())
+    name = fields.Field(attribute="name", column_name="名称", widget=TextWidget())
+    text = fields.Field(attribute="text", column_name="要求原文", widget=TextWidget())
+    points = fields.Field(attribute="points", column_name="分值", widget=PointsWidget())
+    optional = fields.Field(attribute="optional", column_name="可选", widget=YesNoWidget("可选"))
+    optional_clauses = fields.Field(
+        attribute="optional_clauses", column_name="可选条款", widget=ClausesWidget()
+    )
+    starred = fields.Field(attribute="starred", column_name="带星号", widget=YesNoWidget("带星号"))
+    points_inferred = fields.Field(
+        attribute="points_inferred", column_name="推定值", widget=YesNoWidget("推定值")
+    )
+    note = fields.Field(attribute="note", column_name="备注", widget=TextWidget())
+    source_section = fields.Field(attribute="source_section", column_name="原文位置", widget=TextWidget())
+
+    class Meta:
+        model = Node
+        fields = (
+            "code",
+            "level",
+            "parent_code",
+            "name",
+            "text",
+            "points",
+            "optional",
+            "optional_clauses",
+            "starred",
+            "points_inferred",
+            "note",
+            "source_section",
+        )
+        export_order = fields
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        resource = cls()
+        return [resource.fields[name].column_name for name in cls._meta.fields]
+
+    def clean_row(self, row: dict) -> dict:
+        """The row's values by attribute name; ValueError lists every bad cell of the row."""
+        values, errors = {}, []
+        for name in self._meta.fields:
+            field = self.fields[name]
+            try:
+                values[name] = field.widget.clean(row.get(field.column_name))
+            except ValueError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise ValueError("；".join(errors))
+        return values
+
+
+SCORING_LABELS = {str(label): value for value, label in Scoring.choices}
+LEVEL_LABELS = {str(label): value for value, label in SchoolLevel.choices}
+META_FIELDS = (
+    ("code", "代码"),
+    ("name", "名称"),
+    ("region", "发布地区"),
+    ("school_level", "学段"),
+    ("source_document", "来源文件"),
+    ("source_file", "来源文本文件"),
+    ("year", "发布年份"),
+    ("scoring", "评价方式"),
+    ("total_points", "声明总分"),
+    ("note", "说明"),
+)
+
+
+def framework_workbook(framework: Framework, nodes) -> bytes:
+    """The .xlsx export of one framework version (`nodes` in tree order, with parents selected)."""
+    node_sheet = NodeResource().export(queryset=nodes)
+    node_sheet.title = NODE_SHEET
+    meta = tablib.Dataset(headers=["字段", "值"], title=META_SHEET)
+    for attr, label in META_FIELDS:
+        value = getattr(framework, attr)
+        if attr == "scoring":
+            value = framework.get_scoring_display()
+        elif attr == "school_level":
+            value = framework.get_school_level_display()
+        elif attr == "total_points":
+            value = json_number(value)
+        meta.append([label, "" if value is None else value])
+    meta.append(["版本", framework.version])
+    raw = tablib.Databook([meta, node_sheet]).export("xlsx")
+    return _styled(raw)
+
+
+def _styled(raw: bytes) -> bytes:
+    wb = load_workbook(io.BytesIO(raw))
+    widths = {
+        "编号": 9,
+        "层级": 6,
+        "上级编号": 9,
+        "名称": 22,
+        "要求原文": 70,
+        "备注": 40,
+        "原文位置": 24,
+        "值": 90,
+    }
+    for ws in wb.worksheets:
+        for cell in ws[1]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="0D6EFD")
+            ws.column_dimensions[cell.column_letter].width = widths.get(cell.value, 12)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    wb.active = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+class WorkbookError(ValueError):
+    """The workbook cannot be imported; `problems` lists every error with its row."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("；".join(str(p) for p in problems[:5]))
+
+
+def _sheet(book: tablib.Databook, title: str) -> tablib.Dataset | None:
+    return next((s for s in book.sheets() if s.title == title), None)
+
+
+def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
+    """Read an exported/edited workbook. Raises WorkbookError listing every bad cell and row.
+    Structural checks of the tree (parents, cycles, levels, codes) are left to the service."""
+    try:
+        book = tablib.Databook().load(io.BytesIO(raw), format="xlsx")
+    except Exception:  # noqa: BLE001 — any parser failure means "not a readable workbook"
+        raise WorkbookError([Problem(_("文件"), _("无法读取：请上传从本平台导出的 .xlsx 文件"))]) from None
+    problems: list[Problem] = []
+    meta_sheet, node_sheet = _sheet(book, META_SHEET), _sheet(book, NODE_SHEET)
+    if node_sheet is None:
+        raise WorkbookError([Problem(_("文件"), _("缺少工作表“%(s)s”") % {"s": NODE_SHEET})])
+    meta: dict[str, object] = {}
+    if meta_sheet is not None:
+        for row in meta_sheet:
+            if row and row[0]:
+                meta[str(row[0]).strip()] = row[1] if len(row) > 1 else None
+    elif not code:
+        problems.append(Problem(META_SHEET, _("缺少工作表“%(s)s”") % {"s": META_SHEET}))
+
+    def meta_text(label: str) -> str:
+        return TextWidget().clean(meta.get(label))
+
+    scoring_text = meta_text("评价方式")
+    scoring = SCORING_LABELS.get(scoring_text, scoring_text)
+    if scoring not in Scoring.values:
+        problems.append(Problem(META_SHEET, _("评价方式“%(v)s”应为“计分制”或“达标制”") % {"v": scoring_text}))
+    level_text = meta_text("学段") or SchoolLevel.K12
+    school_level = LEVEL_LABELS.get(level_text, level_text)
+    if school_level not in SchoolLevel.values:
+        problems.append(Problem(META_SHEET, _("学段“%(v)s”应为“中小学”或“高等学校”") % {"v": level_text}))
+    year_text = meta_text("发布年份")
+    if year_text and not re.fullmatch(r"\d{4}", year_text):
+        problems.append(Problem(META_SHEET, _("发布年份“%(v)s”应为四位数字") % {"v": year_text}))
+    try:
+        total = parse_points(meta.get("声明总分"))
+    except ValueError as exc:
+        problems.append(Problem(META_SHEET, _("声明总分：") + str(exc)))
+        total = None
+    spec = FrameworkSpec(
+        code=(code or meta_text("代码")).strip(),
+        name=meta_text("名称"),
+        scoring=scoring,
+        school_level=school_level,
+        region=meta_text("发布地区"),
+        source_document=meta_text("来源文件"),
+        source_file=meta_text("来源文本文件"),
+        year=int(year_text) if re.fullmatch(r"\d{4}", year_text or "") else None,
+        total_points=total,
+        note=meta_text("说明"),
+    )
+    if not spec.code or not re.fullmatch(r"[-a-zA-Z0-9_]+", spec.code):
+        problems.append(
+            Problem(META_SHEET, _("代码“%(v)s”只能包含字母、数字、连字符和下划线") % {"v": spec.code})
+        )
+    if not spec.name:
+        problems.append(Problem(META_SHEET, _("缺少名称")))
+
+    headers = [str(h or "").strip() for h in node_sheet.headers or []]
+    missing = [c for c in NodeResource.columns() if c not in headers]
+    if missing:
+        problems.append(Problem(NODE_SHEET, _("缺少列：%(c)s") % {"c": "、".join(missing)}))
+        raise WorkbookError(problems)
+    resource = NodeResource()
+    for i, values in enumerate(node_sheet):
+        if all(v in (None, "") for v in values):
+            continue
+        row = dict(zip(headers, values, strict=False))
+        line = i + 2
+        try:
+            cleaned = resource.clean_row(row)
+        except ValueError as exc:
+            problems.append(Problem(_("第 %(row)d 行") % {"row": line}, str(exc)))
+            continue
+        spec.nodes.append(
+            NodeSpec(
+                code=cleaned["code"],
+                level=cleaned["level"],
+                parent_code=cleaned["parent_code"] or None,
+                name=cleaned["name"],
+                text=cleaned["text"],
+                points=cleaned["points"],
+                optional=cleaned["optional"],
+                optional_clauses=cleaned["optional_clauses"],
+                starred=cleaned["starred"],
+                points_inferred=cleaned["points_inferred"],
+                note=cleaned["note"],
+                source_section=cleaned["source_section"],
+                row=line,
+            )
+        )
+    if problems:
+        raise WorkbookError(problems)
+    return spec
