@@ -6,15 +6,21 @@ from .models import SchoolType
 
 
 class SchoolFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(attrs={"placeholder": _("学校名称或标识码")}))
+    q = forms.CharField(
+        label=_("搜索"), required=False, widget=forms.TextInput(attrs={"placeholder": _("学校名称或标识码")})
+    )
     region = forms.ChoiceField(label=_("地区"), required=False)
-    school_type = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *SchoolType.choices])
+    school_type = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("全部类型")), *SchoolType.choices]
+    )
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("全部地区"))]
         if regions is not None:
-            choices += [(r.code, r.name if r.level != "district" else f"— {r.name}") for r in regions.order_by("path")]
+            choices += [
+                (r.code, r.name if r.level != "district" else f"— {r.name}") for r in regions.order_by("path")
+            ]
         self.fields["region"].choices = choices
 
 
@@ -29,7 +35,9 @@ class ImportUploadForm(forms.Form):
         f = self.cleaned_data["file"]
         limit = settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
         if f.size > limit:
-            raise forms.ValidationError(_("文件过大：上限为 %(mb)d MB。") % {"mb": settings.IMPORT_MAX_UPLOAD_MB})
+            raise forms.ValidationError(
+                _("文件过大：上限为 %(mb)d MB。") % {"mb": settings.IMPORT_MAX_UPLOAD_MB}
+            )
         if f.size == 0:
             raise forms.ValidationError(_("文件为空。"))
         return f

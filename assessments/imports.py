@@ -44,7 +44,7 @@ class LabelChoiceWidget(widgets.Widget):
         super().__init__()
 
     def clean(self, value, row=None, **kwargs):
-        value = (str(value).strip() if value is not None else "")
+        value = str(value).strip() if value is not None else ""
         if value in self.values:
             return value
         if value in self.by_label:
@@ -76,7 +76,9 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
         try:
             return self.get_queryset(value, row, **kwargs).get(**{self.field: value})
         except self.model.DoesNotExist:
-            raise ValueError(_("找不到%(label)s为“%(value)s”的记录。") % {"label": self.label, "value": value}) from None
+            raise ValueError(
+                _("找不到%(label)s为“%(value)s”的记录。") % {"label": self.label, "value": value}
+            ) from None
 
 
 class CodeWidget(widgets.CharWidget):
@@ -131,10 +133,14 @@ class SchoolResource(ScopedResource):
     code = fields.Field(attribute="code", column_name="学校标识码", widget=CodeWidget())
     name = fields.Field(attribute="name", column_name="学校名称")
     school_type = fields.Field(
-        attribute="school_type", column_name="学校类型", widget=LabelChoiceWidget(SchoolType.choices, "学校类型")
+        attribute="school_type",
+        column_name="学校类型",
+        widget=LabelChoiceWidget(SchoolType.choices, "学校类型"),
     )
     region = fields.Field(
-        attribute="region", column_name="所属地区代码", widget=CodeForeignKeyWidget(Region, label="所属地区代码")
+        attribute="region",
+        column_name="所属地区代码",
+        widget=CodeForeignKeyWidget(Region, label="所属地区代码"),
     )
 
     class Meta:
@@ -241,7 +247,15 @@ KINDS: dict[str, ImportKind] = {
             MembershipResource,
             ("用户名", "姓名", "邮箱", "初始密码", "角色", "学校标识码", "地区代码"),
             (
-                ("zd_cio_01", "王老师", "wang@example.cn", "Xiaoyuan#2026", "学校信息化负责人", "2137000001", ""),
+                (
+                    "zd_cio_01",
+                    "王老师",
+                    "wang@example.cn",
+                    "Xiaoyuan#2026",
+                    "学校信息化负责人",
+                    "2137000001",
+                    "",
+                ),
                 ("zd_expert_01", "李专家", "li@example.cn", "Pingshen#2026", "区县评审专家", "", "370303"),
             ),
             (
@@ -269,7 +283,9 @@ def template_xlsx(kind: ImportKind) -> bytes:
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明")
     notes.append(["填写说明"])
-    notes.append(["第一行是列名，请勿修改；示例行可删除或覆盖。所有行校验通过后才会导入，任何一行有误则全部不导入。"])
+    notes.append(
+        ["第一行是列名，请勿修改；示例行可删除或覆盖。所有行校验通过后才会导入，任何一行有误则全部不导入。"]
+    )
     for note in kind.notes:
         notes.append([note])
     notes.column_dimensions["A"].width = 90
@@ -367,7 +383,10 @@ def import_preview(*, kind: ImportKind, uploaded, acting_user) -> ImportPreview:
         skipped=totals.get("skip", 0),
         errors=_errors_of(result),
         headers=list(dataset.headers),
-        rows=[(i + 2, r.import_type, _masked(dataset.headers, dataset[i])) for i, r in enumerate(result.rows[:200])],
+        rows=[
+            (i + 2, r.import_type, _masked(dataset.headers, dataset[i]))
+            for i, r in enumerate(result.rows[:200])
+        ],
     )
 
 

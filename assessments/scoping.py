@@ -86,8 +86,10 @@ def get_scope(user) -> UserScope:
     if cached is not None:
         return cached
     cio, reviewer, commission = set(), [], []
-    rows = Membership.objects.filter(user=user).select_related("region").only(
-        "role", "school_id", "region__path"
+    rows = (
+        Membership.objects.filter(user=user)
+        .select_related("region")
+        .only("role", "school_id", "region__path")
     )
     for m in rows:
         if m.role == Role.SCHOOL_CIO:

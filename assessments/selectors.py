@@ -45,11 +45,7 @@ def region_list(*, user) -> QuerySet[Region]:
 
 def region_overview(*, user) -> QuerySet[Region]:
     """Regions in scope annotated with the number of schools in scope in their whole subtree."""
-    in_subtree = (
-        school_list(user=user)
-        .filter(region__path__startswith=OuterRef("path"))
-        .order_by()
-    )
+    in_subtree = school_list(user=user).filter(region__path__startswith=OuterRef("path")).order_by()
     counts = in_subtree.annotate(n=Func(F("id"), function="COUNT")).values("n")
     return region_list(user=user).annotate(school_count=Coalesce(Subquery(counts[:1]), 0))
 

@@ -32,7 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "school_count": schools.count(),
         "my_schools": list(schools.filter(id__in=scope.cio_school_ids)) if scope.cio_school_ids else [],
-        "regions": list(selectors.region_overview(user=request.user).filter(level__in=["city", "district"])[:40])
+        "regions": list(
+            selectors.region_overview(user=request.user).filter(level__in=["city", "district"])[:40]
+        )
         if scope.region_paths or scope.is_superuser
         else [],
         "Role": Role,
@@ -108,7 +110,9 @@ def import_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
             )
         except imports.ImportFileError as exc:
             form.add_error("file", str(exc))
-    return render(request, "assessments/import_upload.html", {"kind": import_kind, "form": form, "preview": preview})
+    return render(
+        request, "assessments/import_upload.html", {"kind": import_kind, "form": form, "preview": preview}
+    )
 
 
 @login_required

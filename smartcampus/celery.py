@@ -13,7 +13,11 @@ app.autodiscover_tasks()
 
 @app.task(name="smartcampus.ping")
 def ping(payload: str = "") -> dict:
-    """Round-trip probe used by the health check and the real-worker integration test."""
+    """Round-trip probe used by the real-worker integration test: echoes, and proves the worker's DB works."""
     import socket
 
-    return {"pong": payload, "host": socket.gethostname(), "pid": os.getpid()}
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"pong": payload, "host": socket.gethostname(), "pid": os.getpid(), "db": connection.vendor}

@@ -45,8 +45,12 @@ def world(db) -> World:
     s_b1 = SchoolFactory(code="S-B1", name="乙一区第一中学", region=b1)
     users = {
         "cio": MembershipFactory(user=UserFactory(username="cio"), role=Role.SCHOOL_CIO, school=s_a1).user,
-        "other_cio": MembershipFactory(user=UserFactory(username="other_cio"), role=Role.SCHOOL_CIO, school=s_a2).user,
-        "reviewer": MembershipFactory(user=UserFactory(username="reviewer"), role=Role.REVIEWER, region=a1).user,
+        "other_cio": MembershipFactory(
+            user=UserFactory(username="other_cio"), role=Role.SCHOOL_CIO, school=s_a2
+        ).user,
+        "reviewer": MembershipFactory(
+            user=UserFactory(username="reviewer"), role=Role.REVIEWER, region=a1
+        ).user,
         "other_reviewer": MembershipFactory(
             user=UserFactory(username="other_reviewer"), role=Role.REVIEWER, region=a2
         ).user,
@@ -79,3 +83,84 @@ def client_for(world):
 @pytest.fixture
 def login_password() -> str:
     return PASSWORD
+
+
+# --- Real services ------------------------------------------------------------------------------
+# scripts/test.sh (`make test`) starts PostgreSQL and Redis and sets SMARTCAMPUS_REAL_SERVICES=1.
+# Without them (a laptop without the servers) these tests are skipped with the reason below and
+# test.sh prints that the real-services tests did not run; under CI=true test.sh refuses to run.
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REAL_SERVICES = os.environ.get("SMARTCAMPUS_REAL_SERVICES") == "1"
+requires_services = pytest.mark.skipif(
+    not REAL_SERVICES,
+    reason="真实服务未启动（PostgreSQL/Redis）：请安装 postgresql 与 redis-server 后运行 make test",
+)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the real Redis broker, using the test database."""
+    if not REAL_SERVICES:
+        pytest.skip("真实服务未启动：Celery worker 测试需要 Redis（make test 会自动启动）")
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smartcampus.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    log = open(Path("test-artifacts") / "celery-worker.log", "w")  # noqa: SIM115 — closed at teardown
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "smartcampus",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--pool=prefork",
+            "--hostname=test-worker@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--prefetch-multiplier=1",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    from smartcampus.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"celery worker exited with {proc.returncode}; see test-artifacts/celery-worker.log")
+        if app.control.ping(timeout=1):
+            break
+    else:
+        proc.kill()
+        pytest.fail("celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def real_celery(celery_worker_process, settings):
+    """Send tasks through the broker instead of running them in-process, for one test."""
+    from smartcampus.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    yield app
+    app.conf.task_always_eager = True

@@ -13,7 +13,11 @@ class SchoolViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         return selectors.school_list(
             user=self.request.user,
-            filters={"q": params.get("q"), "region": params.get("region"), "school_type": params.get("school_type")},
+            filters={
+                "q": params.get("q"),
+                "region": params.get("region"),
+                "school_type": params.get("school_type"),
+            },
         )
 
 

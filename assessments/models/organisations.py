@@ -23,7 +23,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级地区"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级地区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False)
 
@@ -37,6 +42,10 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.path = self.build_path(self.code, self.parent)
+        super().save(*args, **kwargs)
+
     @staticmethod
     def build_path(code: str, parent: "Region | None") -> str:
         return f"{parent.path if parent else '/'}{code}/"
@@ -47,13 +56,9 @@ class Region(models.Model):
         if self.parent and self.pk and f"/{self.code}/" in self.parent.path:
             raise ValidationError({"parent": _("上级地区不能是它的下级地区。")})
 
-    def save(self, *args, **kwargs) -> None:
-        self.path = self.build_path(self.code, self.parent)
-        super().save(*args, **kwargs)
-
     @property
     def full_name(self) -> str:
-        """"淄博市张店区" — the ancestors' names joined, without the province for cities of a province."""
+        """ "淄博市张店区" — the ancestors' names joined, without the province for cities of a province."""
         return self.name if not self.parent else f"{self.parent.name}{self.name}"
 
 
@@ -73,7 +78,9 @@ class School(models.Model):
     code = models.CharField(_("学校标识码"), max_length=20, unique=True)
     name = models.CharField(_("学校名称"), max_length=128)
     school_type = models.CharField(_("学校类型"), max_length=12, choices=SchoolType.choices)
-    region = models.ForeignKey(Region, verbose_name=_("所属地区"), on_delete=models.PROTECT, related_name="schools")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属地区"), on_delete=models.PROTECT, related_name="schools"
+    )
 
     history = HistoricalRecords()
 
@@ -101,10 +108,20 @@ class Membership(models.Model):
     )
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
     school = models.ForeignKey(
-        School, verbose_name=_("学校"), null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+        School,
+        verbose_name=_("学校"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     region = models.ForeignKey(
-        Region, verbose_name=_("地区"), null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+        Region,
+        verbose_name=_("地区"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

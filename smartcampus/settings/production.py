@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 REQUIRED = {
-    "SECRET_KEY": "a long random secret (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`)",
+    "SECRET_KEY": "a long random secret, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
     "ALLOWED_HOSTS": "the host names this site answers to, comma-separated",
     "DATABASE_URL": "the PostgreSQL URL, e.g. postgres://user:pass@db:5432/smartcampus",
     "CELERY_BROKER_URL": "the Redis URL for Celery (or set REDIS_URL)",

@@ -50,3 +50,10 @@ def test_english_is_available_as_second_locale(world, client_for):
 
 def test_healthz(db, client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_region_cards_count_the_whole_subtree(world, client_for):
+    from assessments.selectors import region_overview
+
+    counts = {r.code: r.school_count for r in region_overview(user=world.users["commission"])}
+    assert counts == {"110000": 3, "110108": 2, "110105": 1}

@@ -145,7 +145,9 @@ def test_unreadable_and_wrong_header_files(world, client_for):
     assert "无法读取文件" in preview(client, "schools", junk).content.decode()
     wrong = xlsx([("名字", "类型"), ("a", "b")])
     assert "缺少列" in preview(client, "schools", wrong).content.decode()
-    csv = SimpleUploadedFile("s.csv", "学校标识码,学校名称,学校类型,所属地区代码\nC-1,CSV学校,小学,110108\n".encode("gbk"))
+    csv = SimpleUploadedFile(
+        "s.csv", "学校标识码,学校名称,学校类型,所属地区代码\nC-1,CSV学校,小学,110108\n".encode("gbk")
+    )
     assert "UTF-8" in preview(client, "schools", csv).content.decode()
 
 
@@ -167,4 +169,7 @@ def test_confirm_token_belongs_to_its_user(world, client_for):
     other = client_for("other_commission")
     other.post(reverse("import-confirm", args=["schools"]), {"token": token})
     assert not School.objects.filter(code="T-1").exists()
-    assert other.post(reverse("import-confirm", args=["schools"]), {"token": "../../etc/passwd"}).status_code == 302
+    assert (
+        other.post(reverse("import-confirm", args=["schools"]), {"token": "../../etc/passwd"}).status_code
+        == 302
+    )

@@ -28,11 +28,17 @@ def test_seed_is_deterministic_and_idempotent(db):
     first = list(School.objects.order_by("code").values_list("code", "name", "school_type", "region__code"))
     memberships = Membership.objects.count()
     run_seed("--schools", "50", "--quiet")
-    assert list(School.objects.order_by("code").values_list("code", "name", "school_type", "region__code")) == first
+    assert (
+        list(School.objects.order_by("code").values_list("code", "name", "school_type", "region__code"))
+        == first
+    )
     assert Membership.objects.count() == memberships
     # Growing the demo keeps every existing school as it was.
     run_seed("--schools", "80", "--quiet")
-    again = dict((c, (n, t, r)) for c, n, t, r in School.objects.values_list("code", "name", "school_type", "region__code"))
+    again = dict(
+        (c, (n, t, r))
+        for c, n, t, r in School.objects.values_list("code", "name", "school_type", "region__code")
+    )
     assert all(again[c] == (n, t, r) for c, n, t, r in first)
 
 

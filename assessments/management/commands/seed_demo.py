@@ -130,7 +130,9 @@ class Command(BaseCommand):
                 )
             )
         for code, name, region_code in UNIVERSITIES:
-            rows.append(School(code=code, name=name, school_type=SchoolType.HIGHER, region=regions[region_code]))
+            rows.append(
+                School(code=code, name=name, school_type=SchoolType.HIGHER, region=regions[region_code])
+            )
         before = School.objects.count()
         School.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
         return School.objects.count() - before
@@ -153,8 +155,10 @@ class Command(BaseCommand):
                     school = School.objects.get(code=UNIVERSITIES[nth][0])
                 else:
                     school = (
-                        School.objects.filter(region=regions[region_code]).exclude(school_type=SchoolType.HIGHER)
-                        .order_by("code")[nth : nth + 1].first()
+                        School.objects.filter(region=regions[region_code])
+                        .exclude(school_type=SchoolType.HIGHER)
+                        .order_by("code")[nth : nth + 1]
+                        .first()
                     )
                 if school is None:
                     continue  # too few schools requested for this demo login
