@@ -27,6 +27,7 @@ def chromium():
         pytest.skip("Debian chromium 未安装（apt-get install chromium），浏览器测试未运行")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
     # body are still synchronous, so allow them explicitly.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -34,6 +35,8 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ PROD_ENV = {
 
 
 def manage(*args, env_overrides: dict, drop: tuple = ()) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {*PROD_ENV, "REDIS_URL", *drop}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; a deployment never has it.
+    leaked = {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in {*PROD_ENV, *leaked, *drop}}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "smartcampus.settings.production"
     return subprocess.run(
