@@ -18,8 +18,8 @@ def framework_list(*, user, all_versions: bool = False) -> QuerySet[Framework]:
         return Framework.objects.none()
     qs = Framework.objects.all() if all_versions else Framework.objects.latest_versions()
     return qs.annotate(
-        node_count=Count("nodes"),
-        leaf_count=Count("nodes", filter=Q(nodes__children__isnull=True)),
+        node_count=Count("nodes", distinct=True),
+        leaf_count=Count("nodes", filter=Q(nodes__children__isnull=True), distinct=True),
     ).order_by("code", "-version")
 
 

@@ -1,0 +1,129 @@
+"""Admin: frameworks are loaded from fixtures or imported from Excel, then only browsed here.
+
+Nodes are read-only in the admin: editing a tree node by node would bypass the structural checks
+and the locking of versions used by campaigns. To change a framework, export it, edit the workbook
+and import it (new code) — or change the fixture and run load_frameworks (new version if locked).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Framework, Node
+from .resources import framework_workbook
+from .selectors import node_list
+from .services import FrameworkStructureError, framework_import
+
+
+class FrameworkImportForm(forms.Form):
+    file = forms.FileField(label=_("文件"), help_text=_("从本平台导出的 .xlsx（或 fixtures 格式的 .json）"))
+    code = forms.SlugField(
+        label=_("新指标体系代码"),
+        required=False,
+        help_text=_("如 shanghai-k12；留空则取“框架信息”表中的代码"),
+    )
+
+
+@admin.register(Framework)
+class FrameworkAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "version", "name", "region", "scoring", "total_points", "node_total", "locked_at")
+    list_filter = ("scoring", "school_level", "region")
+    search_fields = ("code", "name", "region")
+    readonly_fields = ("code", "version", "content_hash", "locked_at", "created_at", "updated_at")
+    change_list_template = "admin/indicators/framework/change_list.html"
+    change_form_template = "admin/indicators/framework/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_node_total=Count("nodes"))
+
+    @admin.display(description=_("指标数"), ordering="_node_total")
+    def node_total(self, obj) -> int:
+        return obj._node_total
+
+    def has_add_permission(self, request) -> bool:
+        return False  # frameworks enter through load_frameworks or the import below
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.locked_at:
+            return [f.name for f in Framework._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.locked_at)
+
+    def get_urls(self):
+        extra = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="indicators_framework_import"),
+            path(
+                "<int:pk>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="indicators_framework_export",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def export_view(self, request, pk: int) -> HttpResponse:
+        framework = get_object_or_404(Framework, pk=pk)
+        if not self.has_view_permission(request, framework):
+            return redirect("admin:index")
+        raw = framework_workbook(framework, node_list(framework=framework).select_related("parent"))
+        response = HttpResponse(
+            raw, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        filename = f"{framework.code}-v{framework.version}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        form = FrameworkImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                framework = framework_import(
+                    raw=upload.read(), filename=upload.name, code=form.cleaned_data["code"] or None
+                )
+            except FrameworkStructureError as exc:
+                problems = exc.problems
+            else:
+                messages.success(
+                    request,
+                    _("已导入指标体系 %(code)s（%(name)s）。")
+                    % {"code": framework.code, "name": framework.name},
+                )
+                return redirect(reverse("admin:indicators_framework_change", args=[framework.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("从 Excel 导入指标体系"),
+            "form": form,
+            "problems": problems,
+        }
+        return render(request, "admin/indicators/framework/import.html", context)
+
+
+@admin.register(Node)
+class NodeAdmin(admin.ModelAdmin):
+    list_display = ("code", "framework", "level", "name", "points", "optional", "starred", "points_inferred")
+    list_filter = ("framework", "level", "optional", "starred", "points_inferred")
+    search_fields = ("code", "name", "text", "note")
+    list_select_related = ("framework",)
+    ordering = ("framework", "position")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
