@@ -57,3 +57,9 @@ def test_region_cards_count_the_whole_subtree(world, client_for):
 
     counts = {r.code: r.school_count for r in region_overview(user=world.users["commission"])}
     assert counts == {"110000": 3, "110108": 2, "110105": 1}
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks(world, client_for):
+    html = client_for("cio").get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-CN">' in html
+    assert '<option value="zh-hans" selected>' in html
