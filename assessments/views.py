@@ -38,6 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
         if scope.region_paths or scope.is_superuser
         else [],
         "Role": Role,
+        "my_assessments": list(
+            selectors.assessment_list(user=request.user)
+            .filter(school_id__in=scope.cio_school_ids)
+            .order_by("-campaign__year", "campaign__title")[:20]
+        )
+        if scope.cio_school_ids
+        else [],
     }
     return render(request, "home.html", context)
 

@@ -1,0 +1,371 @@
+"""HTML views of campaigns and the school's self-assessment. Querysets come from selectors, writes go
+through one service each; objects outside the user's scope answer 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from indicators.selectors import framework_list
+
+from . import history, selectors, services
+from .forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
+from .models import AssessmentStatus, Region
+from .scoping import get_scope
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _days_left(deadline) -> int:
+    return (timezone.localdate(deadline) - timezone.localdate()).days
+
+
+# --- campaigns (commission) ----------------------------------------------------------------------
+
+
+@login_required
+def campaign_list_view(request: HttpRequest) -> HttpResponse:
+    campaigns = selectors.campaign_list(user=request.user).annotate(school_count=Count("assessments"))
+    return render(
+        request,
+        "assessments/campaign_list.html",
+        {"campaigns": campaigns, "can_create": get_scope(request.user).is_commission},
+    )
+
+
+def _owner_regions(user):
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
+    q = Region.objects.none()
+    for path in scope.commission_paths:
+        q = q | Region.objects.filter(path=path)
+    return q
+
+
+def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
+    """The schools the scope form selects, limited to `within` and to the user's scope."""
+    schools = selectors.school_list(user=user).filter(region__path__startswith=within.path)
+    codes = form.codes()
+    if codes:
+        found = list(schools.filter(code__in=codes))
+        unknown = sorted(set(codes) - {s.code for s in found})
+        if unknown:
+            form.add_error(
+                "school_codes", _("找不到这些学校（或不在范围内）：%(c)s") % {"c": "、".join(unknown[:20])}
+            )
+        return found
+    if region := form.cleaned_data.get("scope_region"):
+        schools = schools.filter(region__path__startswith=region.path)
+    if types := form.cleaned_data.get("school_types"):
+        schools = schools.filter(school_type__in=types)
+    return list(schools)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create_view(request: HttpRequest) -> HttpResponse:
+    """Two steps: the form shows how many schools it selects; "确认创建" creates the campaign."""
+    scope = get_scope(request.user)
+    if not scope.is_commission:
+        raise Http404
+    owner_regions = _owner_regions(request.user)
+    form = CampaignForm(
+        request.POST or None,
+        frameworks=framework_list(user=request.user),
+        owner_regions=owner_regions,
+        regions=selectors.region_list(user=request.user).filter(level__in=["city", "district", "province"]),
+        initial={"year": timezone.localdate().year},
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        schools = _scope_schools(form, user=request.user, within=data["region"])
+        if form.is_valid() and not form.errors:
+            if not schools:
+                form.add_error(None, _("所选范围内没有学校。"))
+            elif request.POST.get("confirm") == "1":
+                try:
+                    campaign = services.campaign_create(
+                        framework=data["framework"],
+                        year=data["year"],
+                        title=data["title"],
+                        region=data["region"],
+                        self_deadline=services.end_of_day(data["self_deadline"]),
+                        review_deadline=services.end_of_day(data["review_deadline"]),
+                        schools=schools,
+                        acting_user=request.user,
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("已创建自评活动“%(t)s”，共 %(n)d 所学校；指标体系版本已锁定。")
+                        % {"t": campaign.title, "n": len(schools)},
+                    )
+                    return redirect("campaign-detail", pk=campaign.pk)
+            else:
+                preview = {"count": len(schools), "sample": schools[:10]}
+    return render(request, "assessments/campaign_form.html", {"form": form, "preview": preview})
+
+
+@login_required
+def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get(user=request.user, pk=pk)
+    assessments = selectors.campaign_assessments(user=request.user, campaign=campaign)
+    if status := request.GET.get("status"):
+        assessments = assessments.filter(status=status)
+    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
+    counts = dict(
+        selectors.assessment_list(user=request.user)
+        .filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    manages = selectors.campaign_managed_list(user=request.user).filter(pk=campaign.pk).exists()
+    scope_form = CampaignScopeForm(regions=selectors.region_list(user=request.user)) if manages else None
+    return render(
+        request,
+        "assessments/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "status_counts": [(s, label, counts.get(s, 0)) for s, label in AssessmentStatus.choices],
+            "total": sum(counts.values()),
+            "manages": manages,
+            "scope_form": scope_form,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def campaign_add_schools_view(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(selectors.campaign_managed_list(user=request.user), pk=pk)
+    form = CampaignScopeForm(request.POST, regions=selectors.region_list(user=request.user))
+    if form.is_valid():
+        schools = _scope_schools(form, user=request.user, within=campaign.region)
+        if form.errors:
+            for error in form.errors.get("school_codes", []):
+                messages.error(request, error)
+            return redirect("campaign-detail", pk=pk)
+        if request.POST.get("confirm") != "1":
+            existing = set(campaign.assessments.values_list("school_id", flat=True))
+            new = [s for s in schools if s.pk not in existing]
+            return render(
+                request,
+                "assessments/campaign_add_confirm.html",
+                {"campaign": campaign, "schools": new, "post": request.POST},
+            )
+        try:
+            added = services.campaign_add_schools(
+                campaign=campaign, schools=schools, acting_user=request.user
+            )
+        except ValidationError as exc:
+            for m in _errors(exc):
+                messages.error(request, m)
+        else:
+            messages.success(request, _("已加入 %(n)d 所学校。") % {"n": added})
+    return redirect("campaign-detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    if not selectors.campaign_managed_list(user=request.user).filter(pk=assessment.campaign_id).exists():
+        raise Http404
+    form = DeadlineExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deadline_extend(
+                assessment=assessment,
+                new_deadline=services.end_of_day(form.cleaned_data["new_deadline"]),
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已为%(s)s延期。") % {"s": assessment.school})
+            return redirect("campaign-detail", pk=assessment.campaign_id)
+    return render(
+        request,
+        "assessments/deadline_extend.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "extensions": assessment.extensions.select_related("granted_by"),
+        },
+    )
+
+
+# --- the school's assessment ----------------------------------------------------------------------
+
+
+@login_required
+def assessment_list_view(request: HttpRequest) -> HttpResponse:
+    assessments = selectors.assessment_list(user=request.user).order_by("-campaign__year", "campaign__title")
+    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/assessment_list.html", {"page": page})
+
+
+def _workspace_context(request, assessment) -> dict:
+    workspace = selectors.assessment_workspace(assessment=assessment)
+    return {
+        "assessment": assessment,
+        "campaign": assessment.campaign,
+        "ws": workspace,
+        "days_left": _days_left(assessment.deadline),
+        "is_cio": assessment.school_id in get_scope(request.user).cio_school_ids,
+    }
+
+
+@login_required
+def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CIO's overview: status, deadline, progress and live result per dimension, what is missing."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    return render(request, "assessments/assessment_detail.html", _workspace_context(request, assessment))
+
+
+def _editable(response, user) -> tuple[bool, str]:
+    try:
+        services.response_assert_editable(response=response, user=user)
+    except services.AssessmentLocked as exc:
+        return False, exc.messages[0]
+    return True, ""
+
+
+@login_required
+def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """One item: requirement, monitoring points, the answer form (autosaved), evidence, navigation."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    context = _workspace_context(request, assessment)
+    ws = context["ws"]
+    item = ws.by_code.get(code)
+    if item is None:
+        raise Http404
+    unfinished = request.GET.get("unfinished") == "1"
+    sequence = [i for i in ws.items if not i.done or i is item] if unfinished else ws.items
+    pos = sequence.index(item)
+    editable, locked_reason = _editable(item.response, request.user)
+    context.update(
+        item=item,
+        response=item.response,
+        prev_item=sequence[pos - 1] if pos > 0 else None,
+        next_item=sequence[pos + 1] if pos + 1 < len(sequence) else None,
+        unfinished=unfinished,
+        editable=editable,
+        locked_reason=locked_reason,
+        statuses=[s for s in ("met", "partial", "not_met", "na") if s != "na" or item.node.optional],
+    )
+    return render(request, "assessments/item.html", context)
+
+
+@login_required
+def item_jump_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    code = (request.GET.get("code") or "").strip().rstrip(".")
+    ws = selectors.assessment_workspace(assessment=assessment)
+    target = ws.by_code.get(code) or next((i for i in ws.items if i.node.code.startswith(f"{code}.")), None)
+    if target is None:
+        messages.error(request, _("没有编号为“%(c)s”的条目。") % {"c": code})
+        return redirect("assessment-detail", pk=pk)
+    return redirect("assessment-item", pk=pk, code=target.node.code)
+
+
+@login_required
+@require_POST
+def item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Autosave (htmx): returns the save state, plus out-of-band the new version and live results."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    response = get_object_or_404(
+        selectors.response_list(user=request.user).filter(assessment=assessment), node__code=code
+    )
+    values = {}
+    if "self_score" in request.POST:
+        values["self_score"] = request.POST["self_score"].strip()
+    if "self_status" in request.POST:
+        values["self_status"] = request.POST["self_status"]
+    if "statement" in request.POST:
+        values["statement"] = request.POST["statement"]
+    state, status = {"ok": True}, 200
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        response = services.response_update(response=response, user=request.user, version=version, **values)
+    except services.ResponseConflict as exc:
+        state, status = {"conflict": True, "message": exc.messages[0], "current": exc.current}, 409
+    except services.AssessmentLocked as exc:
+        state, status = {"locked": True, "message": exc.messages[0]}, 403
+    except ValidationError as exc:
+        state, status = {"errors": _errors(exc)}, 400
+    context = _workspace_context(request, assessment)
+    context.update(state=state, response=response, item=context["ws"].by_code[code], now=timezone.now())
+    # htmx swaps 2xx only by default; the error states are swapped too, so they go out as 200 with a
+    # header telling scripts (and tests) what happened.
+    http = render(request, "assessments/_save_state.html", context)
+    http["X-Save-Status"] = str(status)
+    return http
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: completeness check (missing items with links) and confirmation; POST: submit."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    if assessment.school_id not in get_scope(request.user).cio_school_ids:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            services.assessment_submit(assessment=assessment, acting_user=request.user)
+        except services.AssessmentIncomplete as exc:
+            error = exc.messages[0]
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("自评已提交。提交后不能再修改，除非评审专家退回。"))
+            return redirect("assessment-detail", pk=pk)
+        assessment.refresh_from_db()
+    context = _workspace_context(request, assessment)
+    context.update(error=error, deadline_passed=assessment.deadline_passed())
+    return render(request, "assessments/submit.html", context, status=400 if error else 200)
+
+
+@login_required
+def assessment_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    changes = history.assessment_changes(assessment=assessment)
+    return render(
+        request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
+    )
+
+
+@login_required
+def item_history_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk)
+    response = get_object_or_404(
+        selectors.response_list(user=request.user).filter(assessment=assessment), node__code=code
+    )
+    changes = history.assessment_changes(assessment=assessment, response=response)
+    return render(
+        request,
+        "assessments/history.html",
+        {"assessment": assessment, "changes": changes, "item": response, "response": response},
+    )
