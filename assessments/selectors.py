@@ -105,7 +105,7 @@ def assessment_list(*, user, filters: dict | None = None) -> QuerySet[Assessment
         "campaign", "campaign__framework", "school", "school__region"
     )
     filters = filters or {}
-    if campaign := filters.get("campaign"):
+    if (campaign := filters.get("campaign")) and str(campaign).isdigit():
         qs = qs.filter(campaign_id=campaign)
     if status := filters.get("status"):
         qs = qs.filter(status=status)

@@ -1,0 +1,132 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import Assessment
+
+from ..factories import small_points_framework
+
+
+def patch(client, pk, **data):
+    return client.patch(f"/api/responses/{pk}/", data, content_type="application/json")
+
+
+def resp_id(assessment, code):
+    return assessment.responses.get(node__code=code).pk
+
+
+def test_campaign_list_and_create_for_commission(world, client_for):
+    framework = small_points_framework()
+    client = client_for("commission")
+    payload = {
+        "framework": framework.pk,
+        "year": 2026,
+        "title": "接口创建的活动",
+        "region": world.city_a.pk,
+        "self_deadline": "2026-12-31T23:59:59+08:00",
+        "review_deadline": "2027-01-31T23:59:59+08:00",
+        "schools": [world.school_a1.pk, world.school_a2.pk],
+    }
+    r = client.post("/api/campaigns/", payload, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert Assessment.objects.filter(campaign_id=r.json()["id"]).count() == 2
+    assert [c["title"] for c in client.get("/api/campaigns/").json()["results"]] == ["接口创建的活动"]
+    assert client_for("other_commission").get("/api/campaigns/").json()["results"] == []
+    assert client_for("cio").get("/api/campaigns/").json()["count"] == 1  # a1 takes part
+    r = client_for("other_commission").post("/api/campaigns/", payload, content_type="application/json")
+    assert r.status_code == 400 and "不是甲市的教委工作人员" in r.content.decode()
+    r = client.post(
+        "/api/campaigns/", {**payload, "schools": [world.school_b1.pk]}, content_type="application/json"
+    )
+    assert r.status_code == 400 and "不在甲市范围内" in r.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "count"),
+    [
+        ("anonymous", None),
+        ("cio", 1),
+        ("other_cio", 1),
+        ("reviewer", 2),
+        ("other_reviewer", 1),
+        ("commission", 3),
+        ("other_commission", 0),
+    ],
+)
+def test_assessment_list_is_scoped(world, client_for, points_campaign, role, count):
+    r = client_for(role).get("/api/assessments/")
+    if count is None:
+        assert r.status_code == 403
+    else:
+        assert r.json()["count"] == count
+
+
+def test_patch_response_saves_and_checks_version(world, client_for, points_assessment):
+    client = client_for("cio")
+    pk = resp_id(points_assessment, "1.1")
+    r = patch(client, pk, version=1, self_score="3.5", statement="说明\n第二行")
+    assert r.status_code == 200 and r.json()["self_score"] == "3.5" and r.json()["version"] == 2
+    r = patch(client, pk, version=1, self_score="1")
+    assert r.status_code == 409
+    assert (
+        "该条目已在其他窗口或由他人修改" in r.json()["detail"] and r.json()["current"]["self_score"] == "3.5"
+    )
+    assert patch(client, pk, self_score="1").status_code == 400  # version is required
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("4.5", "最高 4 分"), ("1.2", "0.5 的整数倍"), ("-1", "不能为负数"), ("x", "不是数字")],
+)
+def test_patch_invalid_score_is_400_in_chinese(world, client_for, points_assessment, value, message):
+    r = patch(client_for("cio"), resp_id(points_assessment, "1.1"), version=1, self_score=value)
+    assert r.status_code == 400 and message in r.json()["self_score"][0]
+
+
+def test_patch_na_on_required_item_is_400(world, client_for, compliance_assessment):
+    client = client_for("cio")
+    r = patch(client, resp_id(compliance_assessment, "1.1"), version=1, self_status="na")
+    assert r.status_code == 400 and "不能选择“不适用”" in r.json()["self_status"][0]
+    assert (
+        patch(client, resp_id(compliance_assessment, "1.2"), version=1, self_status="na").status_code == 200
+    )
+
+
+@pytest.mark.parametrize(("role", "expected"), [("other_cio", 404), ("reviewer", 403), ("commission", 403)])
+def test_patch_by_others_is_refused(world, client_for, points_assessment, role, expected):
+    assert (
+        patch(client_for(role), resp_id(points_assessment, "1.1"), version=1, self_score="1").status_code
+        == expected
+    )
+
+
+def test_submit_action_and_edits_after_submit_or_deadline(world, client_for, points_assessment):
+    client = client_for("cio")
+    url = f"/api/assessments/{points_assessment.pk}/submit/"
+    r = client.post(url)
+    assert r.status_code == 400 and r.json()["missing"] == ["1.1", "1.2", "2.1", "2.2"]
+    for code in ("1.1", "1.2", "2.1", "2.2"):
+        assert patch(client, resp_id(points_assessment, code), version=1, self_score="1").status_code == 200
+    assert client.post(url).json()["status"] == "submitted"
+    assert client.post(url).status_code == 200  # idempotent
+    r = patch(client, resp_id(points_assessment, "1.1"), version=2, self_score="2")
+    assert r.status_code == 403 and "已提交" in r.json()["detail"][0]
+
+
+def test_edit_after_deadline_is_403(world, client_for, points_assessment):
+    campaign = points_assessment.campaign
+    campaign.self_deadline = timezone.now() - datetime.timedelta(hours=1)
+    campaign.save()
+    r = patch(client_for("cio"), resp_id(points_assessment, "1.1"), version=1, self_score="2")
+    assert r.status_code == 403 and "已过" in r.json()["detail"][0]
+    assert client_for("cio").post(f"/api/assessments/{points_assessment.pk}/submit/").status_code == 403
+
+
+def test_response_list_per_assessment(world, client_for, points_assessment):
+    r = client_for("reviewer").get(f"/api/responses/?assessment={points_assessment.pk}")
+    assert [x["code"] for x in r.json()["results"]] == ["1.1", "1.2", "2.1", "2.2"]
+    assert (
+        client_for("other_reviewer").get(f"/api/responses/?assessment={points_assessment.pk}").json()["count"]
+        == 0
+    )
