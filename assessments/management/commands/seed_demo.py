@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 from django.contrib.auth import get_user_model
@@ -9,8 +10,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from assessments import services
 from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
-from assessments.models import Membership, Region, Role, School, SchoolType
+from assessments.models import Campaign, Membership, Region, Role, School, SchoolType
+from indicators.selectors import framework_latest
 
 DEMO_PASSWORD = "Campus#2026"
 
@@ -69,6 +72,15 @@ DEMO_USERS = [
 ]
 
 
+# (framework code, title, owning region, universities only?, commission login)
+DEMO_CAMPAIGNS = [
+    ("beijing-k12", "2026年北京市中小学智慧校园自评", "110000", False, "bj_commission"),
+    ("beijing-higher", "2026年北京高校智慧校园建设达标自评", "110000", True, "bj_commission"),
+    ("zibo-k12", "2026年淄博市中小学智慧校园自评", "370300", False, "zb_commission"),
+    ("zhejiang-k12", "2026年浙江省中小学智慧校园建设自评", "330000", False, "zj_commission"),
+]
+
+
 class Command(BaseCommand):
     help = "创建演示数据：北京、淄博、浙江的地区、学校与各角色演示账号（可重复执行，结果相同）。"
 
@@ -85,6 +97,7 @@ class Command(BaseCommand):
         regions = self._regions()
         created_schools = self._schools(regions, schools, seed)
         self._users(regions)
+        self._campaigns(regions)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
@@ -165,3 +178,41 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(user=user, role=role, school=school)
             else:
                 Membership.objects.get_or_create(user=user, role=role, region=regions[scope])
+
+    def _campaigns(self, regions: dict[str, Region]) -> None:
+        """One demo campaign per framework, created or grown (new schools added) through the services."""
+        User = get_user_model()
+        if not any(framework_latest(code=code) for code, *_rest in DEMO_CAMPAIGNS):
+            self.stdout.write("指标体系尚未加载，跳过演示自评活动（先运行 manage.py load_frameworks）。")
+            return
+        for code, title, region_code, higher, username in DEMO_CAMPAIGNS:
+            framework = framework_latest(code=code)
+            if framework is None:
+                self.stdout.write(f"指标体系 {code} 尚未加载，跳过“{title}”。")
+                continue
+            region = regions[region_code]
+            schools = School.objects.filter(region__path__startswith=region.path).select_related("region")
+            schools = (
+                schools.filter(school_type=SchoolType.HIGHER)
+                if higher
+                else schools.exclude(school_type=SchoolType.HIGHER)
+            )
+            commission = User.objects.get(username=username)
+            campaign = Campaign.objects.filter(title=title, framework__code=code).first()
+            if campaign is None:
+                campaign = services.campaign_create(
+                    framework=framework,
+                    year=2026,
+                    title=title,
+                    region=region,
+                    self_deadline=services.end_of_day(datetime.date(2026, 12, 31)),
+                    review_deadline=services.end_of_day(datetime.date(2027, 1, 31)),
+                    schools=schools,
+                    acting_user=commission,
+                )
+                added = campaign.assessments.count()
+            else:
+                added = services.campaign_add_schools(
+                    campaign=campaign, schools=schools, acting_user=commission
+                )
+            self.stdout.write(f"演示自评活动“{title}”：新增 {added} 所学校。")

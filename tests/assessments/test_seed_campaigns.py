@@ -1,0 +1,34 @@
+import io
+
+from django.core.management import call_command
+
+from assessments.models import Assessment, Campaign, ItemResponse
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_without_frameworks_skips_campaigns(db):
+    assert "跳过演示自评活动" in run("seed_demo", "--schools", "20", "--quiet")
+    assert not Campaign.objects.exists()
+
+
+def test_seed_creates_one_campaign_per_framework_idempotently(db):
+    run("load_frameworks")
+    run("seed_demo", "--schools", "70", "--quiet")
+    titles = set(Campaign.objects.values_list("framework__code", flat=True))
+    assert titles == {"beijing-k12", "beijing-higher", "zibo-k12", "zhejiang-k12"}
+    bj = Campaign.objects.get(framework__code="beijing-k12")
+    assert bj.title == "2026年北京市中小学智慧校园自评" and bj.created_by.username == "bj_commission"
+    assert not bj.assessments.filter(school__school_type="higher").exists()
+    higher = Campaign.objects.get(framework__code="beijing-higher")
+    assert set(higher.assessments.values_list("school__school_type", flat=True)) == {"higher"}
+    assert bj.framework.is_locked
+    counts = (Campaign.objects.count(), Assessment.objects.count(), ItemResponse.objects.count())
+    run("seed_demo", "--schools", "70", "--quiet")
+    assert (Campaign.objects.count(), Assessment.objects.count(), ItemResponse.objects.count()) == counts
+    run("seed_demo", "--schools", "90", "--quiet")  # a grown demo adds the new schools
+    assert Assessment.objects.count() > counts[1]
