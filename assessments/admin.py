@@ -3,7 +3,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .imports import MembershipResource, RegionResource, SchoolResource
-from .models import Membership, Region, School
+from .models import Assessment, Campaign, DeadlineExtension, ItemResponse, Membership, Region, School
 
 
 class ScopedImportMixin:
@@ -43,3 +43,40 @@ class MembershipAdmin(ScopedImportMixin, ImportExportModelAdmin, SimpleHistoryAd
     search_fields = ("user__username", "user__first_name", "school__name", "region__name")
     autocomplete_fields = ("user", "school", "region")
     list_select_related = ("user", "school", "region")
+
+
+# --- campaigns (issue 4): read-mostly views for support staff; writes go through the web UI's services
+
+
+class DeadlineExtensionInline(admin.TabularInline):
+    model = DeadlineExtension
+    extra = 0
+    readonly_fields = ("new_deadline", "reason", "granted_by", "created_at")
+    can_delete = False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "framework", "year", "region", "self_deadline", "review_deadline")
+    list_filter = ("year", "framework__code")
+    search_fields = ("title",)
+    readonly_fields = ("framework", "region", "created_by", "created_at")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(SimpleHistoryAdmin):
+    list_display = ("school", "campaign", "status", "deadline_override", "submitted_at")
+    list_filter = ("status", "campaign")
+    search_fields = ("school__name", "school__code")
+    list_select_related = ("school", "campaign")
+    readonly_fields = ("campaign", "school", "status", "submitted_at", "version", "deadline_override")
+    inlines = [DeadlineExtensionInline]
+
+
+@admin.register(ItemResponse)
+class ItemResponseAdmin(SimpleHistoryAdmin):
+    list_display = ("assessment", "node", "self_score", "self_status", "version", "updated_at")
+    list_select_related = ("assessment__school", "assessment__campaign", "node")
+    search_fields = ("assessment__school__name", "node__code")
+    raw_id_fields = ("assessment", "node", "updated_by")
+    readonly_fields = ("version", "updated_by", "updated_at")

@@ -58,7 +58,7 @@ class CampaignScopeForm(forms.Form):
         label=_("学校类型"),
         choices=SchoolType.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("不选表示所有类型"),
     )
     school_codes = forms.CharField(
