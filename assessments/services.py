@@ -183,6 +183,7 @@ def deadline_extend(
     extension.save()
     assessment.deadline_override = new_deadline
     assessment._change_reason = _("延期：%(reason)s") % {"reason": reason[:80]}
+    assessment._history_user = acting_user
     assessment.full_clean()
     assessment.save(update_fields=["deadline_override"])
     return extension
@@ -302,6 +303,7 @@ def response_update(
     current.version += 1
     current.updated_by = user
     current.updated_at = timezone.now()
+    current._history_user = user  # the audit row names the actor even outside a request (API, shell)
     current.full_clean(exclude=["assessment", "node", "updated_by"], validate_unique=False)
     current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
     return current
@@ -351,6 +353,7 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.version += 1
+    assessment._history_user = acting_user
     assessment.full_clean()
     assessment.save(update_fields=["status", "submitted_at", "version"])
     if was_returned:

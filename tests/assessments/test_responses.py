@@ -109,3 +109,16 @@ def test_returned_assessment_allows_only_reopened_items(world, points_assessment
     with pytest.raises(services.AssessmentLocked, match="本条目未被退回"):
         save(points_assessment, "1.1", world.users["cio"], self_score="1")
     assert save(points_assessment, "1.2", world.users["cio"], self_score="1").self_score == 1
+
+
+def test_response_assert_editable_is_the_contract_for_evidence(world, points_assessment):
+    r = response(points_assessment, "1.1")
+    services.response_assert_editable(response=r, user=world.users["cio"])  # editable: no exception
+    with pytest.raises(ValidationError) as exc:  # AssessmentLocked is a ValidationError
+        services.response_assert_editable(response=r, user=world.users["other_cio"])
+    assert isinstance(exc.value, services.AssessmentLocked)
+
+
+def test_history_names_the_actor_without_a_request(world, points_assessment):
+    saved = save(points_assessment, "1.1", world.users["cio"], self_score="1")
+    assert saved.history.first().history_user == world.users["cio"]
