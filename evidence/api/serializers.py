@@ -1,0 +1,76 @@
+"""Serializers validate and shape; the views call one service each."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from assessments.selectors import response_list, school_list
+
+from .. import selectors
+from ..models import EvidenceFile, EvidenceLink, ResponseEvidence
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only among the rows a selector gives the requesting user."""
+
+    def __init__(self, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(user=self.context["request"].user)
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = (
+            "id",
+            "school",
+            "original_name",
+            "content_type",
+            "kind",
+            "kind_display",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        )
+        read_only_fields = fields
+
+    def get_download_url(self, obj: EvidenceFile) -> str:
+        return reverse("evidence-file-download", args=[obj.pk])
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """Multipart input: `school` (id, in the caller's scope) and `file`."""
+
+    school = ScopedPrimaryKeyField(school_list)
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class ResponseEvidenceSerializer(serializers.ModelSerializer):
+    file = ScopedPrimaryKeyField(selectors.evidence_file_list)
+    response = ScopedPrimaryKeyField(response_list)
+    attached_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    file_detail = EvidenceFileSerializer(source="file", read_only=True)
+
+    class Meta:
+        model = ResponseEvidence
+        fields = ("id", "response", "file", "file_detail", "attached_by", "attached_at")
+        read_only_fields = ("id", "attached_by", "attached_at")
+        validators = []  # duplicates are the service's business (attaching twice is a no-op)
+
+
+class EvidenceLinkSerializer(serializers.ModelSerializer):
+    response = ScopedPrimaryKeyField(response_list)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EvidenceLink
+        fields = ("id", "response", "url", "title", "added_by", "added_at")
+        read_only_fields = ("id", "added_by", "added_at")

@@ -1,0 +1,147 @@
+"""REST endpoints of the evidence app. Querysets from selectors, writes through services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from assessments.services import AssessmentLocked
+
+from .. import selectors, services
+from ..uploads import RequestTooLarge, install_upload_limit, too_large_message
+from .serializers import (
+    EvidenceFileSerializer,
+    EvidenceLinkSerializer,
+    EvidenceUploadSerializer,
+    ResponseEvidenceSerializer,
+)
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def _service_call(func, **kwargs):
+    """Map the services' exceptions to API answers: locked → 403, refused input → 400."""
+    try:
+        return func(**kwargs)
+    except AssessmentLocked as exc:
+        raise PermissionDenied(" ".join(exc.messages)) from None
+    except services.EvidenceForbidden as exc:
+        raise PermissionDenied(str(exc)) from None
+    except DjangoValidationError as exc:
+        raise ValidationError({"detail": exc.messages}) from None
+
+
+class EvidenceFileViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Library files in the caller's scope (`?school=`, `?q=`, `?kind=`); POST multipart uploads one file.
+
+    Answers 201 for a new file, 200 when the same bytes were already in the school's library.
+    """
+
+    serializer_class = EvidenceFileSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends = []
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: DRF's CSRF check reads the body, so the limit must be in place first.
+        if request.method == "POST":
+            try:
+                self.size_limit = install_upload_limit(request._request)
+            except RequestTooLarge as exc:
+                raise PayloadTooLarge(str(exc)) from None
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        school = params.get("school")
+        return selectors.evidence_file_list(
+            user=self.request.user,
+            school_id=int(school) if school and school.isdigit() else None,
+            filters={"q": params.get("q"), "kind": params.get("kind")},
+        )
+
+    def create(self, request, *args, **kwargs):
+        if self.size_limit.oversized:
+            raise PayloadTooLarge(too_large_message(self.size_limit.oversized[0]))
+        serializer = EvidenceUploadSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        outcome = _service_call(
+            services.evidence_upload,
+            school=serializer.validated_data["school"],
+            uploaded_file=serializer.validated_data["file"],
+            user=request.user,
+        )
+        data = {**EvidenceFileSerializer(outcome.evidence_file).data, "created": outcome.created}
+        data["notices"] = outcome.notices
+        return Response(data, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
+
+
+class ResponseEvidenceViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Files attached to responses in scope (`?response=`); POST attaches, DELETE detaches."""
+
+    serializer_class = ResponseEvidenceSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.evidence_attachment_list(
+            user=self.request.user, filters={"response": self.request.query_params.get("response")}
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response, evidence_file = serializer.validated_data["response"], serializer.validated_data["file"]
+        created = _service_call(
+            services.evidence_attach, response=response, evidence_file=evidence_file, user=request.user
+        )
+        attachment = self.get_queryset().get(response=response, file=evidence_file)
+        return Response(
+            self.get_serializer(attachment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def perform_destroy(self, instance):
+        _service_call(
+            services.evidence_detach,
+            response=instance.response,
+            evidence_file=instance.file,
+            user=self.request.user,
+        )
+
+
+class EvidenceLinkViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Links attached to responses in scope (`?response=`); POST adds (http/https only), DELETE removes."""
+
+    serializer_class = EvidenceLinkSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.evidence_link_list(
+            user=self.request.user, filters={"response": self.request.query_params.get("response")}
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = _service_call(
+            services.evidence_link_add,
+            response=serializer.validated_data["response"],
+            url=serializer.validated_data["url"],
+            title=serializer.validated_data["title"],
+            user=request.user,
+        )
+        return Response(self.get_serializer(link).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        _service_call(services.evidence_link_remove, link=instance, user=self.request.user)

@@ -1,0 +1,127 @@
+"""Reads of the evidence app, scoped to the user asking. Rows outside the scope do not exist (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from assessments.models import ItemResponse
+from assessments.scoping import get_scope
+from assessments.selectors import response_list
+
+from .models import EvidenceFile, EvidenceLink, ResponseEvidence
+
+
+def evidence_file_list(
+    *, user, school_id: int | None = None, filters: dict | None = None
+) -> QuerySet[EvidenceFile]:
+    """Library files of the schools in the user's scope; `q` searches the name, SHA-256 prefix."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return EvidenceFile.objects.none()
+    qs = EvidenceFile.objects.filter(scope.schools_q("school__")).select_related("uploaded_by", "school")
+    if school_id is not None:
+        qs = qs.filter(school_id=school_id)
+    filters = filters or {}
+    if q := (filters.get("q") or "").strip():
+        cond = Q(original_name__icontains=q)
+        if len(q) >= 6 and all(c in "0123456789abcdefABCDEF" for c in q):
+            cond |= Q(sha256__startswith=q.lower())
+        qs = qs.filter(cond)
+    if kind := filters.get("kind"):
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def evidence_file_get(*, user, pk: int) -> EvidenceFile:
+    return get_object_or_404(evidence_file_list(user=user), pk=pk)
+
+
+def evidence_response_get(*, user, pk: int) -> ItemResponse:
+    """One item response in the user's scope (for the evidence panel), else 404."""
+    return get_object_or_404(response_list(user=user).select_related("assessment__school"), pk=pk)
+
+
+def response_attachment_list(*, response: ItemResponse) -> QuerySet[ResponseEvidence]:
+    """The files attached to a response the caller already obtained through a scoped selector."""
+    return ResponseEvidence.objects.filter(response=response).select_related("file", "attached_by")
+
+
+def response_link_list(*, response: ItemResponse) -> QuerySet[EvidenceLink]:
+    return EvidenceLink.objects.filter(response=response).select_related("added_by")
+
+
+def evidence_link_get(*, user, pk: int) -> EvidenceLink:
+    return get_object_or_404(
+        EvidenceLink.objects.filter(response__in=response_list(user=user)).select_related(
+            "response__assessment"
+        ),
+        pk=pk,
+    )
+
+
+def evidence_attachment_list(*, user, filters: dict | None = None) -> QuerySet[ResponseEvidence]:
+    """Attachments on responses in the user's scope (API); `response` filters one response."""
+    qs = ResponseEvidence.objects.filter(response__in=response_list(user=user)).select_related(
+        "file", "attached_by"
+    )
+    if response := (filters or {}).get("response"):
+        qs = qs.filter(response_id=response)
+    return qs
+
+
+def evidence_link_list(*, user, filters: dict | None = None) -> QuerySet[EvidenceLink]:
+    qs = EvidenceLink.objects.filter(response__in=response_list(user=user)).select_related("added_by")
+    if response := (filters or {}).get("response"):
+        qs = qs.filter(response_id=response)
+    return qs
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: object
+    action: str  # "attach", "detach", "link_add", "link_remove"
+    label: str
+
+
+def response_evidence_history(*, response: ItemResponse) -> list[HistoryEntry]:
+    """Attach/detach and link add/remove events of one response, newest first (who, when, what)."""
+    entries: list[HistoryEntry] = []
+    file_rows = (
+        ResponseEvidence.history.filter(response_id=response.pk, history_type__in=["+", "-"])
+        .select_related("history_user")
+        .order_by()
+    )
+    file_ids = {row.file_id for row in file_rows}
+    names = dict(
+        EvidenceFile.history.filter(id__in=file_ids).values_list("id", "original_name").order_by("history_id")
+    )
+    for row in file_rows:
+        entries.append(
+            HistoryEntry(
+                row.history_date,
+                row.history_user,
+                "attach" if row.history_type == "+" else "detach",
+                names.get(row.file_id, f"#{row.file_id}"),
+            )
+        )
+    link_rows = (
+        EvidenceLink.history.filter(response_id=response.pk, history_type__in=["+", "-"])
+        .select_related("history_user")
+        .order_by()
+    )
+    for row in link_rows:
+        entries.append(
+            HistoryEntry(
+                row.history_date,
+                row.history_user,
+                "link_add" if row.history_type == "+" else "link_remove",
+                f"{row.title} ({row.url})",
+            )
+        )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

@@ -1,0 +1,233 @@
+"""Writes of the evidence app: upload to a school's library, attach/detach, links, delete.
+
+Every service is keyword-only and atomic, validates with `full_clean()` and leaves its history row
+(django-simple-history, with the acting user) in the same transaction. Services that touch a
+response call `assessments.services.response_assert_editable` first, before anything is written.
+
+Stored bytes and database rows cannot share a transaction. The rule here: bytes are written last,
+just before the row, and deleted again if saving the row fails; a row is deleted first and its
+bytes only once the deletion has committed. An outer transaction rolled back after a successful
+upload can still leave unreferenced bytes behind: `manage.py evidence_sweep_orphans` removes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from assessments.models import ItemResponse, School
+from assessments.scoping import get_scope
+from assessments.services import response_assert_editable
+
+from .filenames import clean_filename
+from .models import EvidenceFile, EvidenceLink, ResponseEvidence
+from .sniffing import FileType, UnsupportedContent, detect_type
+from .uploads import max_upload_bytes, too_large_message
+
+
+class EvidenceRejected(ValidationError):  # noqa: N818 — "the evidence was rejected"
+    """An upload, attachment or deletion refused for a reason the user can fix; the message says which."""
+
+
+class EvidenceForbidden(PermissionDenied):
+    """The user sees this school's library but may not change it (reviewers, commission staff)."""
+
+
+@dataclass
+class UploadOutcome:
+    """What happened to one uploaded file: the library row it maps to and messages for the user."""
+
+    evidence_file: EvidenceFile
+    created: bool
+    notices: list[str] = field(default_factory=list)
+
+
+def evidence_storage():
+    return EvidenceFile._meta.get_field("file").storage
+
+
+def evidence_library_assert_writable(*, school: School, user) -> None:
+    """Only the school's own CIO adds to or deletes from its library."""
+    if school.pk not in get_scope(user).cio_school_ids:
+        raise EvidenceForbidden(_("只有本校的信息化负责人可以管理本校的材料库。"))
+
+
+def _sha256(uploaded_file: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def _check_upload(uploaded_file: UploadedFile) -> FileType:
+    name = uploaded_file.name or ""
+    if not uploaded_file.size:
+        raise EvidenceRejected(_("「%(name)s」是空文件（0 字节），未保存。") % {"name": name}, code="empty")
+    if uploaded_file.size > max_upload_bytes():
+        raise EvidenceRejected(too_large_message(name), code="too_large")
+    try:
+        return detect_type(uploaded_file)
+    except UnsupportedContent as exc:
+        raise EvidenceRejected(f"「{name}」：{exc}", code="unsupported") from None
+
+
+@transaction.atomic
+def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> UploadOutcome:
+    """Add one uploaded file to `school`'s library, or find the identical file already there.
+
+    The type is detected from the bytes; the stored name is `evidence/<school>/<uuid>.<ext>`.
+    Raises `EvidenceRejected` (empty, too large, unsupported content) before anything is stored.
+    """
+    evidence_library_assert_writable(school=school, user=user)
+    file_type = _check_upload(uploaded_file)
+    clean = clean_filename(uploaded_file.name or "", file_type)
+    notices = []
+    if clean.altered:
+        notices.append(
+            _("文件名包含路径分隔符、控制字符或开头的点，已自动清理为「%(name)s」。") % {"name": clean.name}
+        )
+    digest = _sha256(uploaded_file)
+    existing = EvidenceFile.objects.filter(school=school, sha256=digest).first()
+    if existing is not None:
+        return UploadOutcome(existing, created=False, notices=notices)
+
+    storage = evidence_storage()
+    stored_name = storage.save(
+        f"evidence/{school.pk}/{uuid.uuid4().hex}.{file_type.extension}", uploaded_file
+    )
+    evidence_file = EvidenceFile(
+        school=school,
+        file=stored_name,
+        original_name=clean.name,
+        content_type=file_type.content_type,
+        kind=file_type.kind,
+        size=uploaded_file.size,
+        sha256=digest,
+        uploaded_by=user,
+    )
+    evidence_file._history_user = user
+    try:
+        with transaction.atomic():
+            evidence_file.full_clean(validate_constraints=False)
+            evidence_file.save()
+    except IntegrityError:
+        # The same bytes were uploaded concurrently and committed first: use that row.
+        storage.delete(stored_name)
+        return UploadOutcome(
+            EvidenceFile.objects.get(school=school, sha256=digest), created=False, notices=notices
+        )
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    return UploadOutcome(evidence_file, created=True, notices=notices)
+
+
+def _attach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> bool:
+    if evidence_file.school_id != response.assessment.school_id:
+        raise EvidenceRejected(_("只能关联本校材料库中的文件。"), code="other_school")
+    if ResponseEvidence.objects.filter(response=response, file=evidence_file).exists():
+        return False
+    link = ResponseEvidence(response=response, file=evidence_file, attached_by=user)
+    link.full_clean(validate_constraints=False)
+    link._history_user = user
+    link.save()
+    return True
+
+
+@transaction.atomic
+def evidence_attach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> bool:
+    """Attach a library file to `response`; False when it was already attached (nothing changes)."""
+    response_assert_editable(response=response, user=user)
+    return _attach(response=response, evidence_file=evidence_file, user=user)
+
+
+@transaction.atomic
+def evidence_upload_to_response(
+    *, response: ItemResponse, uploaded_file: UploadedFile, user
+) -> UploadOutcome:
+    """Upload one file into the school's library and attach it to `response` (the item page's upload).
+
+    A file already in the library is attached instead of stored twice, and the user is told so.
+    """
+    response_assert_editable(response=response, user=user)
+    outcome = evidence_upload(school=response.assessment.school, uploaded_file=uploaded_file, user=user)
+    newly_attached = _attach(response=response, evidence_file=outcome.evidence_file, user=user)
+    if not outcome.created:
+        outcome.notices.append(
+            _("该文件已在本校材料库中，已直接关联。")
+            if newly_attached
+            else _("该文件已在本校材料库中，且已关联到本条目。")
+        )
+    return outcome
+
+
+@transaction.atomic
+def evidence_detach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> None:
+    """Remove a file from `response`; the file stays in the library. Recorded in the history."""
+    response_assert_editable(response=response, user=user)
+    link = ResponseEvidence.objects.filter(response=response, file=evidence_file).first()
+    if link is None:
+        raise EvidenceRejected(_("该文件没有关联到本条目。"), code="not_attached")
+    link._history_user = user
+    link.delete()
+
+
+@transaction.atomic
+def evidence_link_add(*, response: ItemResponse, url: str, title: str, user) -> EvidenceLink:
+    """Add a web link (http/https only) as evidence for `response`."""
+    response_assert_editable(response=response, user=user)
+    link = EvidenceLink(
+        response=response, url=(url or "").strip(), title=(title or "").strip(), added_by=user
+    )
+    link.full_clean()
+    link._history_user = user
+    link.save()
+    return link
+
+
+@transaction.atomic
+def evidence_link_remove(*, link: EvidenceLink, user) -> None:
+    response_assert_editable(response=link.response, user=user)
+    link._history_user = user
+    link.delete()
+
+
+@transaction.atomic
+def evidence_file_delete(*, evidence_file: EvidenceFile, user) -> None:
+    """Delete a library file, detaching it (with history) from the items it supports.
+
+    Refused when any of those items may no longer be changed by `user` (submitted, past the
+    deadline…): evidence a reviewer may be looking at never disappears. The stored bytes are
+    removed only after the deletion has committed.
+    """
+    evidence_library_assert_writable(school=evidence_file.school, user=user)
+    attachments = list(
+        ResponseEvidence.objects.select_for_update()
+        .filter(file=evidence_file)
+        .select_related("response__assessment__campaign", "response__node")
+    )
+    for attachment in attachments:
+        try:
+            response_assert_editable(response=attachment.response, user=user)
+        except ValidationError:
+            raise EvidenceRejected(
+                _("该文件已关联到不可修改的条目「%(item)s」（如已提交），不能删除。")
+                % {"item": attachment.response.node.code},
+                code="attached_locked",
+            ) from None
+    for attachment in attachments:
+        attachment._history_user = user
+        attachment.delete()
+    stored_name = evidence_file.file.name
+    storage = evidence_storage()
+    evidence_file._history_user = user
+    evidence_file.delete()
+    transaction.on_commit(lambda: storage.delete(stored_name))

@@ -1,0 +1,129 @@
+"""Evidence fixtures: an isolated MEDIA_ROOT per test, a draft assessment with item responses, and
+tiny but real files of every accepted type (built here, so the tests show what each type is)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from assessments.models import Assessment, Campaign, ItemResponse
+from indicators.models import Framework, Node
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Every test writes into its own MEDIA_ROOT, a child of tmp_path (so "outside" can be checked)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+@pytest.fixture
+def campaign(world):
+    framework = Framework.objects.create(
+        code="test-fw", name="测试指标体系", school_level="k12", scoring="compliance"
+    )
+    n1 = Node.objects.create(framework=framework, level=1, code="1", position=1, name="基础设施")
+    Node.objects.create(framework=framework, parent=n1, level=2, code="1.1", position=2, name="校园网络")
+    Node.objects.create(framework=framework, parent=n1, level=2, code="1.2", position=3, name="数据中心")
+    now = timezone.now()
+    return Campaign.objects.create(
+        framework=framework,
+        year=2026,
+        title="2026 年度自评",
+        region=world.city_a,
+        self_deadline=now + datetime.timedelta(days=30),
+        review_deadline=now + datetime.timedelta(days=60),
+    )
+
+
+def _assessment(campaign, school) -> Assessment:
+    assessment = Assessment.objects.create(campaign=campaign, school=school)
+    for node in campaign.framework.nodes.filter(level=2):
+        ItemResponse.objects.create(assessment=assessment, node=node)
+    return assessment
+
+
+@pytest.fixture
+def assessment(campaign, world) -> Assessment:
+    """The draft assessment of school_a1 (CIO "cio")."""
+    return _assessment(campaign, world.school_a1)
+
+
+@pytest.fixture
+def response(assessment) -> ItemResponse:
+    return assessment.responses.order_by("node__position").first()
+
+
+@pytest.fixture
+def response2(assessment) -> ItemResponse:
+    return assessment.responses.order_by("node__position").last()
+
+
+@pytest.fixture
+def other_response(campaign, world) -> ItemResponse:
+    """A response of school_a2 (CIO "other_cio")."""
+    return _assessment(campaign, world.school_a2).responses.first()
+
+
+# --- Real tiny files -----------------------------------------------------------------------------
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf_bytes(tag: str = "") -> bytes:
+    """A minimal PDF; `tag` changes the bytes (and so the SHA-256) without changing the type."""
+    return PDF_BYTES + f"% {tag}\n".encode()
+
+
+def image_bytes(fmt: str, color: str = "red") -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def ooxml_bytes(part: str) -> bytes:
+    """A hand-made OOXML package: [Content_Types].xml plus one part under word/, xl/ or ppt/."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
+        z.writestr(part, '<?xml version="1.0"?><root/>')
+    return buf.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    buf = io.BytesIO()
+    wb = Workbook()
+    wb.active["A1"] = "佐证"
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def mp4_bytes() -> bytes:
+    ftyp = (24).to_bytes(4, "big") + b"ftypisom" + b"\x00\x00\x02\x00" + b"isomiso2"
+    mdat = (16).to_bytes(4, "big") + b"mdat" + b"\x00" * 8
+    return ftyp + mdat
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def stored_files(root) -> list:
+    return sorted(p for p in root.rglob("*") if p.is_file())
