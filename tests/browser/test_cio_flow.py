@@ -99,6 +99,9 @@ def test_cio_fills_beijing_items_sees_progress_and_submits(demo, live_server, pa
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/items/{first}/")
     expect(page.get_by_test_id("locked")).to_contain_text("已提交")
     expect(page.locator("#self-score")).to_be_disabled()
+    if uploaded:  # evidence of a submitted assessment cannot change either
+        expect(page.locator("#evidence-panel")).to_contain_text("网络拓扑图")
+        expect(page.locator("#evidence-panel input[type=file]")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "cio-flow-beijing-locked.png"), full_page=True)
     assessment.refresh_from_db()
     assert assessment.status == "submitted"
