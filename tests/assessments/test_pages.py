@@ -206,3 +206,22 @@ def test_pages_run_a_constant_number_of_queries(world, client_for, code, django_
     print(code, a.responses.count(), "items:", counts)  # noqa: T201
     for name in ("assessment-detail", "assessment-item"):
         assert counts[(False, name)] == counts[(True, name)], counts
+
+
+def test_campaign_detail_and_api_lists_do_not_grow_with_schools(
+    world, client_for, django_assert_max_num_queries
+):
+    from ..factories import SchoolFactory, small_points_framework
+
+    for i in range(30):
+        SchoolFactory(code=f"X{i:03d}", region=world.district_a1)
+    campaign = make_campaign(world, small_points_framework())
+    assert campaign.assessments.count() == 33
+    client = client_for("commission")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("campaign-detail", args=[campaign.pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/assessments/").json()["count"] == 33
+    a = campaign.assessments.first()
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/responses/?assessment={a.pk}").json()["count"] == 4
