@@ -75,10 +75,10 @@ def upload_view(view):
 
 def _upload_each(request: HttpRequest, upload) -> list[FileResult]:
     """Run `upload(uploaded_file)` per file; a refused file never stops or undoes the others."""
+    files = request.FILES.getlist("files")  # reads the body: only then is `oversized` known
     results = [
         FileResult(name, "danger", too_large_message(name)) for name in request.evidence_limit.oversized
     ]
-    files = request.FILES.getlist("files")
     if not files and not results:
         return [FileResult("", "warning", _("请选择要上传的文件。"))]
     if len(files) > max_files_per_request():

@@ -68,6 +68,7 @@ class EvidenceFileViewSet(
         )
 
     def create(self, request, *args, **kwargs):
+        request.data  # noqa: B018 — parse the body now: only then does the limit know what it skipped
         if self.size_limit.oversized:
             raise PayloadTooLarge(too_large_message(self.size_limit.oversized[0]))
         serializer = EvidenceUploadSerializer(data=request.data, context=self.get_serializer_context())
