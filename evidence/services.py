@@ -7,7 +7,8 @@ response call `assessments.services.response_assert_editable` first, before anyt
 Stored bytes and database rows cannot share a transaction. The rule here: bytes are written last,
 just before the row, and deleted again if saving the row fails; a row is deleted first and its
 bytes only once the deletion has committed. An outer transaction rolled back after a successful
-upload can still leave unreferenced bytes behind: `manage.py evidence_sweep_orphans` removes them.
+upload can still leave unreferenced bytes behind (to be removed by a periodic orphan sweeper,
+not written yet: compare `evidence/<school>/` listings with `EvidenceFile.file`).
 """
 
 from __future__ import annotations
