@@ -86,3 +86,8 @@ def test_school_list_query_count_is_constant(world, client_for, django_assert_ma
         SchoolFactory(code=f"QC{i:03d}", region=world.district_a2)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("school-list")).status_code == 200
+
+
+def test_school_page_links_to_its_evidence_library(world, client_for):
+    html = client_for("cio").get(reverse("school-detail", args=[world.school_a1.pk])).content.decode()
+    assert reverse("evidence-library", args=[world.school_a1.pk]) in html
