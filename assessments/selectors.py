@@ -57,6 +57,14 @@ def region_overview(*, user) -> QuerySet[Region]:
     return region_list(user=user).annotate(school_count=Coalesce(Subquery(counts[:1]), 0))
 
 
+def commission_region_list(*, user) -> QuerySet[Region]:
+    """The regions a commission user owns (the roots of their commission memberships): campaign owners."""
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
+    return Region.objects.filter(path__in=scope.commission_paths)
+
+
 def membership_list(*, user) -> QuerySet[Membership]:
     """Memberships commission staff may manage: those on schools or regions inside their subtrees."""
     scope = get_scope(user)

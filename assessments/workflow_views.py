@@ -43,16 +43,6 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _owner_regions(user):
-    scope = get_scope(user)
-    if scope.is_superuser:
-        return Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
-    q = Region.objects.none()
-    for path in scope.commission_paths:
-        q = q | Region.objects.filter(path=path)
-    return q
-
-
 def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
     """The schools the scope form selects, limited to `within` and to the user's scope."""
     schools = selectors.school_list(user=user).filter(region__path__startswith=within.path)
@@ -79,7 +69,7 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     if not scope.is_commission:
         raise Http404
-    owner_regions = _owner_regions(request.user)
+    owner_regions = selectors.commission_region_list(user=request.user)
     form = CampaignForm(
         request.POST or None,
         frameworks=framework_list(user=request.user),
