@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assessments import views as assessment_views
+
+from .tokens import api_token_view
 
 admin.site.site_header = _("智慧校园自评平台 · 管理后台")
 admin.site.site_title = _("智慧校园自评平台")
@@ -12,6 +15,7 @@ urlpatterns = [
     path("", assessment_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/api-token/", api_token_view, name="api-token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", assessment_views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
@@ -20,5 +24,9 @@ urlpatterns = [
     path("api/", include("indicators.api.urls")),
     path("api/", include("assessments.api.urls")),
     path("api/", include("evidence.api.urls")),
+    # The schema and its docs are public like any API description; the data behind them is not.
+    # The split view serves Swagger UI's start-up code as a file, so no inline script is needed (CSP).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]

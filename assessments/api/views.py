@@ -1,7 +1,13 @@
+from typing import NoReturn
+
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from smartcampus.api import ApiError
 
 from .. import selectors, services
 from .serializers import (
@@ -15,6 +21,19 @@ from .serializers import (
 )
 
 
+def _query(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            _query("q", "名称或代码包含"),
+            _query("region", "地区代码（含下级地区）"),
+            _query("school_type", "学校类型"),
+        ]
+    )
+)
 class SchoolViewSet(viewsets.ReadOnlyModelViewSet):
     """Schools in the caller's scope; `?q=` searches name and code, `?region=` a region code subtree."""
 
@@ -39,11 +58,11 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.region_list(user=self.request.user).order_by("path")
 
 
-def _validation_response(exc: ValidationError, http_status: int) -> Response:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-    return Response(detail, status=http_status)
+def _validation_response(exc: ValidationError, http_status: int) -> NoReturn:
+    raise ApiError.from_django(exc, status_code=http_status)
 
 
+@extend_schema_view(create=extend_schema(responses={201: CampaignSerializer}))
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns the caller takes part in; commission staff create them (one assessment per school)."""
 
@@ -73,6 +92,11 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[_query("campaign", "自评活动 id", OpenApiTypes.INT), _query("status", "状态")]
+    )
+)
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Assessments in the caller's scope; `?campaign=`, `?status=` filter. POST …/submit/ submits."""
 
@@ -85,21 +109,30 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
             filters={"campaign": params.get("campaign"), "status": params.get("status")},
         ).order_by("pk")
 
+    @extend_schema(request=None, responses={200: AssessmentSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         assessment = self.get_object()
         try:
             assessment = services.assessment_submit(assessment=assessment, acting_user=request.user)
         except services.AssessmentIncomplete as exc:
-            return Response(
-                {"detail": exc.messages[0], "missing": [r.node.code for r in exc.missing]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiError(
+                exc.messages[0],
+                status_code=status.HTTP_400_BAD_REQUEST,
+                code="incomplete",
+                extra={"missing": [r.node.code for r in exc.missing]},
+            ) from None
         except services.AssessmentLocked as exc:
             return _validation_response(exc, status.HTTP_403_FORBIDDEN)
         return Response(AssessmentSerializer(assessment).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[_query("assessment", "只列出该自评的条目", OpenApiTypes.INT)]),
+    partial_update=extend_schema(
+        request=ItemResponseUpdateSerializer, responses={200: ItemResponseSerializer, 409: None}
+    ),
+)
 class ItemResponseViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Responses in scope (`?assessment=` for one assessment). PATCH with `version`: 409 when stale."""
 
@@ -123,10 +156,12 @@ class ItemResponseViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
                 response=response, user=request.user, version=version, **values
             )
         except services.ResponseConflict as exc:
-            return Response(
-                {"detail": exc.messages[0], "current": ItemResponseSerializer(exc.current).data},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise ApiError(
+                exc.messages[0],
+                status_code=status.HTTP_409_CONFLICT,
+                code="conflict",
+                extra={"current": ItemResponseSerializer(exc.current).data},
+            ) from None
         except services.AssessmentLocked as exc:
             return _validation_response(exc, status.HTTP_403_FORBIDDEN)
         except ValidationError as exc:

@@ -1,6 +1,8 @@
 """Serializers validate and shape; the views call one service each."""
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.selectors import response_list, school_list
@@ -9,6 +11,7 @@ from .. import selectors
 from ..models import EvidenceFile, EvidenceLink, ResponseEvidence
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A primary key looked up only among the rows a selector gives the requesting user."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -37,6 +39,27 @@ def _service_call(func, **kwargs):
         raise ValidationError({"detail": exc.messages}) from None
 
 
+def _query(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
+
+
+def _response_filter() -> OpenApiParameter:
+    return _query("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            _query("school", "学校 id", OpenApiTypes.INT),
+            _query("q", "文件名包含"),
+            _query("kind", "文件类型（pdf、png、docx…）"),
+        ]
+    ),
+    create=extend_schema(
+        request=EvidenceUploadSerializer,
+        responses={200: EvidenceFileSerializer, 201: EvidenceFileSerializer, 413: None},
+    ),
+)
 class EvidenceFileViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -84,6 +107,7 @@ class EvidenceFileViewSet(
         return Response(data, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
 
 
+@extend_schema_view(list=extend_schema(parameters=[_response_filter()]))
 class ResponseEvidenceViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
@@ -119,6 +143,7 @@ class ResponseEvidenceViewSet(
         )
 
 
+@extend_schema_view(list=extend_schema(parameters=[_response_filter()]))
 class EvidenceLinkViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):

@@ -1,10 +1,31 @@
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from .. import selectors
 from .serializers import FrameworkDetailSerializer, FrameworkSerializer, NodeSerializer
 
+_VERSION = OpenApiParameter(
+    "version", OpenApiTypes.INT, OpenApiParameter.QUERY, description="版本号（默认最新版本）"
+)
 
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[_VERSION]),
+    nodes=extend_schema(
+        parameters=[_VERSION, OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY)],
+        responses=inline_serializer(
+            "PaginatedNodeList",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": NodeSerializer(many=True),
+            },
+        ),
+    ),
+)
 class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
     """Frameworks (latest versions); `/{code}/?version=N` for an older one, `/{code}/nodes/` flat."""
 

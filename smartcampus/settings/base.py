@@ -5,6 +5,7 @@ configuration table). With no environment at all the project runs on the *embedd
 an SQLite file under `var/`, Celery tasks executed in-process, files on local disk.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -32,8 +33,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files served from our own static files, no CDN
+    "axes",
+    "csp",
     "import_export",
     "simple_history",
     "django_htmx",
@@ -56,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # CSP_MIDDLEWARE_PLACEHOLDER
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smartcampus.urls"
@@ -94,6 +102,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses locked-out username+IP pairs before a password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -149,9 +162,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Django REST Framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call answers 401 with `WWW-Authenticate: Token`; browsers use
+    # the session (with its CSRF check) as before. Users create/revoke tokens at /accounts/api-token/.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "EXCEPTION_HANDLER": "smartcampus.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -160,8 +177,22 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "智慧校园自评平台 API",
+    "DESCRIPTION": (
+        "学校自评、区县评审与教委统计的接口。认证：浏览器会话（需 CSRF 令牌），或在请求头中提供 "
+        "`Authorization: Token <令牌>`（在“API 令牌”页面 /accounts/api-token/ 创建或撤销）。"
+        '所有错误的格式为 `{"error": {"code": "…", "message": "中文说明", "fields": {…}}}`；'
+        "对象不存在与不在您权限范围内一样，都返回 404。"
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smartcampus.api.add_error_responses",
+    ],
 }
 
 # --- django-import-export: spreadsheets only (no HTML/YAML round-trips) --------------------------
@@ -173,6 +204,37 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Login throttling (django-axes): 5 failures per username+IP lock that pair for 15 minutes -----
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False
+# The address is REMOTE_ADDR (no X-Forwarded-For parsing: a client could forge it). Behind one
+# reverse proxy every client shares the proxy's address, so the lock is then per username.
+
+# --- Content Security Policy (django-csp): our own files only, no inline script ---------------
+# Inline `style="…"` attributes stay allowed (style-src-attr): templates size progress bars with them,
+# and a style attribute cannot run script. <style> elements and every script must come from us.
+SELF, NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # Bootstrap draws checkboxes and selects with data: SVGs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],  # the evidence preview iframe
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@smartcampus.local")

@@ -13,3 +13,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Django's test client calls `authenticate()` without a request (`client.login`), which django-axes'
+# backend refuses; this subclass lets such calls through. Requests through the login view still
+# carry a request, so lockout is enforced and tested there (tests/security/test_web_security.py).
+AUTHENTICATION_BACKENDS = [
+    "tests.security.backends.AxesTestClientBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -57,7 +57,7 @@ def test_campaign_list_and_create_for_commission(world, client_for):
 def test_assessment_list_is_scoped(world, client_for, points_campaign, role, count):
     r = client_for(role).get("/api/assessments/")
     if count is None:
-        assert r.status_code == 403
+        assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
     else:
         assert r.json()["count"] == count
 
@@ -70,7 +70,8 @@ def test_patch_response_saves_and_checks_version(world, client_for, points_asses
     r = patch(client, pk, version=1, self_score="1")
     assert r.status_code == 409
     assert (
-        "该条目已在其他窗口或由他人修改" in r.json()["detail"] and r.json()["current"]["self_score"] == "3.5"
+        "该条目已在其他窗口或由他人修改" in r.json()["error"]["message"]
+        and r.json()["error"]["current"]["self_score"] == "3.5"
     )
     assert patch(client, pk, self_score="1").status_code == 400  # version is required
 
@@ -81,13 +82,13 @@ def test_patch_response_saves_and_checks_version(world, client_for, points_asses
 )
 def test_patch_invalid_score_is_400_in_chinese(world, client_for, points_assessment, value, message):
     r = patch(client_for("cio"), resp_id(points_assessment, "1.1"), version=1, self_score=value)
-    assert r.status_code == 400 and message in r.json()["self_score"][0]
+    assert r.status_code == 400 and message in r.json()["error"]["fields"]["self_score"][0]
 
 
 def test_patch_na_on_required_item_is_400(world, client_for, compliance_assessment):
     client = client_for("cio")
     r = patch(client, resp_id(compliance_assessment, "1.1"), version=1, self_status="na")
-    assert r.status_code == 400 and "不能选择“不适用”" in r.json()["self_status"][0]
+    assert r.status_code == 400 and "不能选择“不适用”" in r.json()["error"]["fields"]["self_status"][0]
     assert (
         patch(client, resp_id(compliance_assessment, "1.2"), version=1, self_status="na").status_code == 200
     )
@@ -105,13 +106,13 @@ def test_submit_action_and_edits_after_submit_or_deadline(world, client_for, poi
     client = client_for("cio")
     url = f"/api/assessments/{points_assessment.pk}/submit/"
     r = client.post(url)
-    assert r.status_code == 400 and r.json()["missing"] == ["1.1", "1.2", "2.1", "2.2"]
+    assert r.status_code == 400 and r.json()["error"]["missing"] == ["1.1", "1.2", "2.1", "2.2"]
     for code in ("1.1", "1.2", "2.1", "2.2"):
         assert patch(client, resp_id(points_assessment, code), version=1, self_score="1").status_code == 200
     assert client.post(url).json()["status"] == "submitted"
     assert client.post(url).status_code == 200  # idempotent
     r = patch(client, resp_id(points_assessment, "1.1"), version=2, self_score="2")
-    assert r.status_code == 403 and "已提交" in r.json()["detail"][0]
+    assert r.status_code == 403 and "已提交" in r.json()["error"]["message"]
 
 
 def test_edit_after_deadline_is_403(world, client_for, points_assessment):
@@ -119,7 +120,7 @@ def test_edit_after_deadline_is_403(world, client_for, points_assessment):
     campaign.self_deadline = timezone.now() - datetime.timedelta(hours=1)
     campaign.save()
     r = patch(client_for("cio"), resp_id(points_assessment, "1.1"), version=1, self_score="2")
-    assert r.status_code == 403 and "已过" in r.json()["detail"][0]
+    assert r.status_code == 403 and "已过" in r.json()["error"]["message"]
     assert client_for("cio").post(f"/api/assessments/{points_assessment.pk}/submit/").status_code == 403
 
 

@@ -48,7 +48,7 @@ def test_anonymous_is_sent_to_login(world, client_for):
     response = client.get(reverse("school-detail", args=[world.school_a1.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-    assert client.get("/api/schools/").status_code == 403
+    assert client.get("/api/schools/").status_code == 401
 
 
 def test_user_with_two_memberships_sees_the_union(world, client_for):

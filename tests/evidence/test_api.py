@@ -40,7 +40,7 @@ def test_list_is_scoped(client_for, library, role, expected):
 
 
 def test_anonymous_is_refused(client_for, library):
-    assert client_for("anonymous").get(FILES).status_code == 403
+    assert client_for("anonymous").get(FILES).status_code == 401
 
 
 def test_out_of_scope_file_is_404(client_for, library):

@@ -28,7 +28,7 @@ def test_pages_for_every_role(frameworks, client_for, role, url):
 )
 def test_api_for_every_role(frameworks, client_for, role, url):
     response = client_for(role).get(url)
-    assert response.status_code == (403 if role == "anonymous" else 200)
+    assert response.status_code == (401 if role == "anonymous" else 200)
 
 
 def test_unknown_framework_is_404(frameworks, client_for):

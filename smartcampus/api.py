@@ -1,0 +1,200 @@
+"""The API's error contract: every error answers `{"error": {"code", "message", "fields"}}`.
+
+`exception_handler` is DRF's EXCEPTION_HANDLER. `message` is always a sentence for people, in the
+active language (Chinese by default); `code` is stable for programs; `fields` maps input fields to
+their messages (only for invalid input). Views with extra data for an error (the missing items of
+an incomplete submission, the current row of a version conflict) raise `ApiError` with `extra`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """An error with a chosen status, code and message, plus optional `fields` and `extra` keys."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str,
+        fields: dict | None = None,
+        extra: dict | None = None,
+    ):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+    @classmethod
+    def from_django(cls, exc: DjangoValidationError, *, status_code: int, code: str | None = None):
+        """A Django `ValidationError` (field dict or plain messages) as an API error."""
+        fields = {}
+        if hasattr(exc, "error_dict"):
+            fields = {name: [str(m) for m in errors] for name, errors in exc.message_dict.items()}
+            messages = fields.pop("__all__", [])
+        else:
+            messages = [str(m) for m in exc.messages]
+        code = code or getattr(exc, "code", None) or _default_code(status_code)
+        message = " ".join(messages) or _first_field_message(fields) or _default_message(status_code)
+        return cls(message, status_code=status_code, code=code, fields=fields)
+
+
+def _default_code(status_code: int) -> str:
+    return {
+        400: "invalid",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        406: "not_acceptable",
+        409: "conflict",
+        413: "too_large",
+        415: "unsupported_media_type",
+        429: "throttled",
+    }.get(status_code, "error")
+
+
+def _default_message(status_code: int) -> str:
+    messages = {
+        400: _("提交的数据有误，请按 fields 中的说明修改。"),
+        401: _("请先登录，或在请求头中提供 API 令牌：Authorization: Token <令牌>。"),
+        403: _("您没有执行该操作的权限。"),
+        404: _("对象不存在，或不在您的权限范围内。"),
+        405: _("不支持该请求方法。"),
+        406: _("无法按请求的格式返回结果。"),
+        409: _("数据已被他人修改，请刷新后重试。"),
+        413: _("上传内容过大。"),
+        415: _("不支持的请求内容类型。"),
+        429: _("请求过于频繁，请稍后再试。"),
+    }
+    return messages.get(status_code, _("请求未能完成。"))
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _flatten(value)]
+    return [str(detail)]
+
+
+def _first_field_message(fields: dict) -> str:
+    messages = _flatten(fields)
+    return messages[0] if messages else ""
+
+
+def _fields(detail) -> dict:
+    """DRF's nested error detail as plain strings, keeping the structure (lists of nested objects)."""
+    if isinstance(detail, dict):
+        return {str(k): _fields(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_fields(v) for v in detail]
+    return str(detail)
+
+
+def error_body(*, code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def exception_handler(exc, context):
+    """DRF's handler (headers such as WWW-Authenticate and Retry-After kept), our body."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ApiError.from_django(exc, status_code=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: Django's 500 handling (and logging) takes over
+    code = _default_code(response.status_code)
+    message = _default_message(response.status_code)
+    fields: dict = {}
+    extra: dict = {}
+    if isinstance(exc, ApiError):
+        code, message, fields, extra = exc.error_code, str(exc.detail), exc.fields, exc.extra
+    elif isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        general = detail.pop("non_field_errors", None) or detail.pop("detail", None)
+        fields = _fields(detail)
+        message = " ".join(_flatten(general)) if general else message
+    elif isinstance(exc, exceptions.Throttled):
+        if exc.wait is not None:
+            message = _("请求过于频繁，请在 %(s)d 秒后重试。") % {"s": int(exc.wait + 0.999)}
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        message = _("不支持 %(method)s 请求。") % {"method": context["request"].method}
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        code, message = "authentication_failed", _("令牌无效或已被撤销，请重新创建 API 令牌或重新登录。")
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail) != str(
+        exceptions.PermissionDenied.default_detail
+    ):
+        message = str(exc.detail)  # the service's own explanation (locked, not your school…)
+    elif isinstance(exc, exceptions.APIException) and response.status_code in (413, 409):
+        message = str(exc.detail)
+    response.data = error_body(code=code, message=message, fields=fields, **extra)
+    return response
+
+
+def error_response(*, status_code: int, code: str, message: str, fields=None, **extra) -> Response:
+    """For the rare view that answers an error without raising (same body as the handler)."""
+    return Response(error_body(code=code, message=message, fields=fields, **extra), status=status_code)
+
+
+# --- OpenAPI: the error body, documented once for every operation --------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "稳定的错误代码，供程序判断"},
+                "message": {"type": "string", "description": "给人看的说明（默认中文）"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "各输入字段的错误说明（仅 400）",
+                },
+            },
+            "additionalProperties": True,
+        }
+    },
+}
+_ERROR_STATUSES = {
+    "400": "输入有误",
+    "401": "未登录或令牌无效",
+    "403": "无权执行该操作",
+    "404": "对象不存在或不在权限范围内",
+    "409": "版本冲突",
+    "413": "上传内容过大",
+    "415": "不支持的请求内容类型",
+    "429": "请求过于频繁",
+}
+#: statuses added only where a view declares them (`responses={409: None}` in `extend_schema`)
+_DECLARED_ONLY = {"409", "413"}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the shared `Error` schema on every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in _ERROR_STATUSES.items():
+                if code in responses:
+                    responses[code].setdefault("content", content)
+                    continue
+                writes = method in ("post", "put", "patch")
+                if code in _DECLARED_ONLY or (code in ("400", "415") and not writes):
+                    continue
+                responses[code] = {"description": description, "content": content}
+    return result
