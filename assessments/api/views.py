@@ -1,15 +1,18 @@
 from typing import NoReturn
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from smartcampus.api import ApiError
 
 from .. import selectors, services
+from ..scoping import get_scope
 from .serializers import (
     AssessmentSerializer,
     CampaignCreateSerializer,
@@ -73,6 +76,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.campaign_list(user=self.request.user).order_by("-year", "-created_at")
 
     def create(self, request, *args, **kwargs):
+        if not get_scope(request.user).is_commission:
+            raise PermissionDenied(_("只有教委工作人员可以创建自评活动。"))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -111,7 +116,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: AssessmentSerializer})
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
         assessment = self.get_object()
         try:
             assessment = services.assessment_submit(assessment=assessment, acting_user=request.user)

@@ -131,3 +131,16 @@ def test_response_list_per_assessment(world, client_for, points_assessment):
         client_for("other_reviewer").get(f"/api/responses/?assessment={points_assessment.pk}").json()["count"]
         == 0
     )
+
+
+def test_submit_with_format_suffix_is_not_a_server_error(world, client_for, points_assessment):
+    """Regression (permission matrix): /submit.json crashed with TypeError on the `format` kwarg."""
+    r = client_for("cio").post(f"/api/assessments/{points_assessment.pk}/submit.json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "incomplete"
+
+
+@pytest.mark.parametrize("role", ["cio", "reviewer"])
+def test_only_commission_staff_create_campaigns_403(world, client_for, role):
+    """Regression (permission matrix): a CIO or reviewer creating a campaign got a 400, not a 403."""
+    r = client_for(role).post("/api/campaigns/", {}, content_type="application/json")
+    assert r.status_code == 403 and "只有教委工作人员" in r.json()["error"]["message"]

@@ -111,3 +111,9 @@ def test_api_list_and_nodes_pagination(frameworks, client_for):
     page1 = client.get("/api/frameworks/beijing-higher/nodes/").json()
     assert page1["count"] == 218 and len(page1["results"]) == 50 and page1["next"]
     assert page1["results"][1]["parent_code"] == "1" and page1["results"][0]["parent_code"] is None
+
+
+def test_nodes_with_format_suffix_is_not_a_server_error(frameworks, client_for):
+    """Regression (permission matrix): /nodes.json crashed with TypeError on the `format` kwarg."""
+    r = client_for("cio").get("/api/frameworks/zibo-k12/nodes.json")
+    assert r.status_code == 200 and r.json()["count"] > 0
