@@ -251,6 +251,7 @@ def file_download_view(request: HttpRequest, pk: int) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     if evidence_file.kind == "pdf":
         del response["Content-Security-Policy"]  # Chromium's built-in PDF viewer needs scripts
+        response._csp_exempt = True  # …and the site-wide policy (django-csp) must not fill the gap
     return response
 
 
