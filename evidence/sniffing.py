@@ -149,6 +149,12 @@ def _detect_office(fileobj: BinaryIO) -> FileType:
     if any(e.flag_bits & 0x1 for e in entries):
         raise UnsupportedContent(_("Office 文档已加密（设置了打开密码），请取消密码后再上传。"))
     names = {e.filename for e in entries}
+    # docm/xlsm/pptm renamed to docx: the VBA project is a part of the package. Refused, since we
+    # serve it under the macro-free type and Office would offer to run it.
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise UnsupportedContent(
+            _("Office 文档包含宏（VBA 代码），请另存为不含宏的 docx/xlsx/pptx 后再上传。")
+        )
     if "[Content_Types].xml" in names:
         for prefix, file_type in OFFICE_PREFIXES:
             if any(name.startswith(prefix) for name in names):

@@ -126,3 +126,15 @@ def test_long_names_are_cut_keeping_the_extension():
     clean = clean_filename("很" * 300 + ".jpeg", JPEG)
     assert len(clean.name) == MAX_NAME_LENGTH
     assert clean.name.endswith(".jpeg")
+
+
+@pytest.mark.parametrize("part", ["word/vbaProject.bin", "xl/vbaProject.bin", "ppt/vbaProject.bin"])
+def test_macro_enabled_office_package_is_refused(part):
+    """Regression (hostile upload corpus): a docm/xlsm/pptm renamed to .docx was accepted as DOCX."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part.split("/")[0] + "/document.xml", "<doc/>")
+        archive.writestr(part, b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
+    with pytest.raises(UnsupportedContent, match="包含宏"):
+        detect_type(buf)
