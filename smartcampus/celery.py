@@ -21,3 +21,12 @@ def ping(payload: str = "") -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"pong": payload, "host": socket.gethostname(), "pid": os.getpid(), "db": connection.vendor}
+
+
+# Periodic jobs (run `celery -A smartcampus beat` next to the workers): fail report jobs stuck past
+# their time limit, and delete expired report files.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "reports-sweep-stuck-jobs": {"task": "reports.sweep_stuck_jobs", "schedule": 300.0},
+    "reports-cleanup-expired": {"task": "reports.cleanup_expired", "schedule": 6 * 3600.0},
+}

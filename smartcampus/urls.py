@@ -21,10 +21,12 @@ urlpatterns = [
     path("healthz", assessment_views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
     path("evidence/", include("evidence.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("api/", include("indicators.api.urls")),
     path("api/", include("assessments.api.urls")),
     path("api/", include("evidence.api.urls")),
+    path("api/", include("reports.api.urls")),
     # The schema and its docs are public like any API description; the data behind them is not.
     # The split view serves Swagger UI's start-up code as a file, so no inline script is needed (CSP).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Report jobs and evidence files both have a `kind` field with different choices.
+    "ENUM_NAME_OVERRIDES": {"ReportJobKindEnum": "reports.models.JobKind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartcampus.api.add_error_responses",

@@ -360,7 +360,60 @@ MATRIX: dict[str, Entry] = {
         body_out={"POST": 400},
     ),
     "api-evidence-link-detail": api({"DELETE": cio_only(204, 403)}, kwargs=_o("link")),
+    # --- reports (issue 6): a job is visible to its requester only (the school's CIO here) ---
+    "report-dashboard": page(),
+    "report-job-list": page(),
+    "report-job-request": page(
+        {"GET": NOT_ALLOWED, "POST": scoped(302)},
+        data={"POST": lambda objs, side: {"kind": "school_pdf", "assessment": objs[side]["assessment"].pk}},
+    ),
+    "report-job-detail": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
+    "report-job-row": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
+    "report-job-retry": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
+    "report-job-download": page(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
+    "api-report-job-list": api(
+        {"GET": ALL_200, "POST": scoped(201)},
+        data={"POST": lambda objs, side: {"kind": "school_pdf", "assessment": objs[side]["assessment"].pk}},
+    ),
+    "api-report-job-detail": api(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
+    # retrying a finished job is refused (409) for its requester; anyone else does not see it
+    "api-report-job-retry": api(
+        {"POST": cio_only(409, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
+    "api-report-job-download": api(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
 }
+
+
+def _report_job(objs, side) -> dict:
+    """A finished school report of the side's school, requested by that school's CIO (created once)."""
+    if "report_job" not in objs[side]:
+        from django.core.files.base import ContentFile
+
+        from reports.models import ReportJob
+
+        cio = objs[side]["school"].memberships.get(role=Role.SCHOOL_CIO).user
+        job = ReportJob.objects.create(
+            kind="school_pdf",
+            dedupe_key=f"matrix:{side}",
+            campaign=objs[side]["campaign"],
+            assessment=objs[side]["assessment"],
+            requested_by=cio,
+            status="done",
+            progress_done=1,
+            progress_total=1,
+            result_name="报告.pdf",
+        )
+        job.result.save("报告.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+        objs[side]["report_job"] = job
+    return {"pk": objs[side]["report_job"].pk}
 
 
 # --- walking the URLconf -------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""REST endpoints of report jobs. Querysets from selectors, writes through services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from smartcampus.api import ApiError
+
+from .. import selectors, services, views
+from .serializers import ReportJobRequestSerializer, ReportJobSerializer
+
+
+class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's report jobs (batches list their schools as jobs with `parent`).
+
+    POST creates a job (201), or returns the caller's identical queued/running job (200).
+    """
+
+    serializer_class = ReportJobSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.report_job_list(user=self.request.user, include_children=self.action != "list")
+
+    @extend_schema(
+        request=ReportJobRequestSerializer, responses={200: ReportJobSerializer, 201: ReportJobSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = ReportJobRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = selectors.report_target(user=request.user, **serializer.validated_data)
+        job, created = services.report_job_request(
+            kind=target.kind,
+            campaign=target.campaign,
+            assessment=target.assessment,
+            region=target.region,
+            requested_by=request.user,
+        )
+        job = selectors.report_job_get(user=request.user, pk=job.pk)
+        return Response(
+            ReportJobSerializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=None, responses={200: ReportJobSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None, format=None):  # `format`: DRF passes it for .json suffixes
+        job = self.get_object()
+        try:
+            job = services.report_job_retry(job=job, acting_user=request.user)
+        except DjangoValidationError as exc:
+            raise ApiError.from_django(exc, status_code=409, code="not_failed") from None
+        return Response(ReportJobSerializer(selectors.report_job_get(user=request.user, pk=job.pk)).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="download", url_name="download")
+    def download(self, request, pk=None, format=None):
+        return views.job_file_response(self.get_object())

@@ -1,0 +1,37 @@
+"""Time limits of the report tasks, shared by the task decorators and the sweeper.
+
+A task past its soft limit fails its job with a clear message; past the hard limit Celery kills
+the process. The sweeper fails a job still running `SWEEP_GRACE` after its hard limit: by then no
+worker can be working on it any more.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+
+# (soft, hard) seconds per kind of work; REPORTS_TIME_LIMITS in settings may override any entry.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "school_pdf": (120, 150),
+    "city_workbook": (1800, 1860),
+    "fan_out": (120, 150),
+    "assemble": (1200, 1260),
+}
+SWEEP_GRACE = datetime.timedelta(seconds=60)
+QUEUED_TIMEOUT = datetime.timedelta(hours=getattr(settings, "REPORTS_QUEUED_TIMEOUT_HOURS", 6))
+
+
+def limits(kind: str) -> tuple[int, int]:
+    overrides = getattr(settings, "REPORTS_TIME_LIMITS", {}) or {}
+    if kind in ("district_pdf_zip", "city_pdf_zip"):
+        kind = "fan_out"
+    return overrides.get(kind, DEFAULT_LIMITS[kind])
+
+
+def soft_limit(kind: str) -> int:
+    return limits(kind)[0]
+
+
+def hard_limit(kind: str) -> datetime.timedelta:
+    return datetime.timedelta(seconds=limits(kind)[1])

@@ -1,0 +1,117 @@
+"""Reads of the reports app scoped to the user asking: their jobs, and what they may request.
+
+Who may request what (the same rules decide downloads, since a job is only visible to its
+requester while it is in their scope):
+- a school's PDF: anyone whose scope covers the school (its CIO, its district's reviewer, commission);
+- a district's zip of PDFs: reviewers and commission staff covering that district;
+- the city-wide zip and workbook: commission staff covering the region (by default the campaign's).
+Everything else answers 404, like a row that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from assessments.models import Assessment, Campaign, Region
+from assessments.scoping import UserScope, get_scope
+from assessments.selectors import assessment_get, campaign_get
+
+from .models import JobKind, ReportJob
+
+CITY_KINDS = (JobKind.CITY_PDF_ZIP, JobKind.CITY_WORKBOOK)
+
+
+def _paths_q(paths: tuple[str, ...], prefix: str) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def _jobs_scope_q(scope: UserScope) -> Q:
+    if scope.is_superuser:
+        return Q()
+    school = Q(kind=JobKind.SCHOOL_PDF) & scope.schools_q("assessment__school__")
+    district = Q(kind=JobKind.DISTRICT_PDF_ZIP) & _paths_q(scope.region_paths, "region__")
+    city = Q(kind__in=CITY_KINDS) & _paths_q(scope.commission_paths, "region__")
+    return school | district | city
+
+
+def report_job_list(*, user, include_children: bool = False) -> QuerySet[ReportJob]:
+    """The user's own jobs that are still within their scope, newest first."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return ReportJob.objects.none()
+    qs = ReportJob.objects.filter(_jobs_scope_q(scope), requested_by_id=scope.user_id).select_related(
+        "campaign", "assessment__school", "region"
+    )
+    if not include_children:
+        qs = qs.filter(parent__isnull=True)
+    return qs
+
+
+def report_job_get(*, user, pk: int) -> ReportJob:
+    return get_object_or_404(report_job_list(user=user, include_children=True), pk=pk)
+
+
+def report_job_children(*, job: ReportJob) -> QuerySet[ReportJob]:
+    """The schools of a batch the caller already obtained through `report_job_get`."""
+    return job.children.select_related("assessment__school__region").order_by(
+        "assessment__school__region__path", "assessment__school__code"
+    )
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    kind: str
+    campaign: Campaign
+    assessment: Assessment | None = None
+    region: Region | None = None
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def report_target(*, user, kind: str, campaign=None, assessment=None, region=None) -> ReportTarget:
+    """Check that `user` may request this report and return its objects; 404 otherwise."""
+    scope = get_scope(user)
+    if scope.user_id is None or kind not in JobKind.values:
+        raise Http404
+    if kind == JobKind.SCHOOL_PDF:
+        found = assessment_get(user=user, pk=_int(assessment))
+        return ReportTarget(kind, found.campaign, assessment=found)
+    found_campaign = campaign_get(user=user, pk=_int(campaign))
+    if kind == JobKind.DISTRICT_PDF_ZIP:
+        found_region = get_object_or_404(Region, pk=_int(region))
+        if not scope.covers_region_path(found_region.path):
+            raise Http404
+    else:
+        found_region = (
+            found_campaign.region if region in (None, "") else get_object_or_404(Region, pk=_int(region))
+        )
+        if not scope.covers_region_path(found_region.path, commission_only=True):
+            raise Http404
+    return ReportTarget(kind, found_campaign, region=found_region)
+
+
+def report_districts(*, user, campaign: Campaign) -> QuerySet[Region]:
+    """Districts of the campaign's schools for which the user may request a zip of school reports."""
+    scope = get_scope(user)
+    if not scope.region_paths and not scope.is_superuser:
+        return Region.objects.none()
+    in_campaign = Assessment.objects.filter(campaign=campaign).values("school__region_id")
+    return Region.objects.filter(_paths_q(scope.region_paths, "") if not scope.is_superuser else Q()).filter(
+        pk__in=in_campaign
+    )
+
+
+def report_may_request_city(*, user, campaign: Campaign) -> bool:
+    return get_scope(user).covers_region_path(campaign.region.path, commission_only=True)

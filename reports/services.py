@@ -1,0 +1,487 @@
+"""Writes of the reports app: requesting, running, retrying, sweeping and cleaning up report jobs.
+
+Life of a job (docs/reports.md): `report_job_request` creates the row (or returns the identical
+active one) and enqueues `tasks.report_job_run_task` on commit. The task calls `report_job_run`,
+which claims the row under `select_for_update()`; a terminal row is left alone. Rendering happens
+outside any transaction; the result is stored first and then attached by `_finish`, which only
+accepts it while the row is still running under the same attempt (a run that was superseded by a
+redelivery, or failed by the sweeper, cannot overwrite the newer state).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, Campaign, Region
+
+from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
+from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
+
+logger = logging.getLogger(__name__)
+
+# Errors worth another try (database or broker briefly away). Everything else fails the job.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+MSG_INTERNAL = "生成报告时发生内部错误（任务编号 #%(id)s）。请点击“重试”；如仍失败，请联系管理员。"
+MSG_TIMEOUT = "生成超时：报告未能在规定时间内完成（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
+MSG_STUCK = "生成中断：处理进程意外停止，任务未能完成。请点击“重试”。"
+MSG_QUEUED_TOO_LONG = "排队超时：长时间没有处理进程接手该任务。请点击“重试”；如仍失败，请联系管理员。"
+MSG_TOO_MANY_ATTEMPTS = "生成多次中断（已尝试 %(n)d 次），已停止。请点击“重试”；如仍失败，请联系管理员。"
+MSG_CHILDREN_FAILED = (
+    "有 %(n)d 所学校的报告生成失败（共 %(total)d 所）。请在任务详情中重试失败的学校，完成后将自动打包。"
+)
+MSG_NOTHING = "所选范围内没有学校，无法生成报告。"
+
+
+class JobSuperseded(Exception):
+    """This run no longer owns the job (a newer attempt claimed it, or the sweeper failed it)."""
+
+
+# --- requesting ------------------------------------------------------------------------------------
+
+
+def _dedupe_key(
+    *, kind: str, campaign: Campaign, assessment: Assessment | None, region: Region | None
+) -> str:
+    return f"{kind}:{campaign.pk}:{assessment.pk if assessment else '-'}:{region.pk if region else '-'}"
+
+
+def report_job_request(
+    *,
+    kind: str,
+    campaign: Campaign,
+    requested_by,
+    assessment: Assessment | None = None,
+    region: Region | None = None,
+    options: dict | None = None,
+) -> tuple[ReportJob, bool]:
+    """Create a job and enqueue it, or return the caller's identical queued/running job.
+
+    The caller has checked scope (reports.selectors.report_target). Returns (job, created).
+    `options` may carry the test-only `test_delay_per_school` (see `test_delay`).
+    """
+    key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
+    params = {"campaign": campaign.pk}
+    if assessment is not None:
+        params["assessment"] = assessment.pk
+    if region is not None:
+        params["region"] = region.pk
+    params.update(options or {})
+    with transaction.atomic():
+        existing = _active_duplicate(user=requested_by, key=key)
+        if existing is not None:
+            return existing, False
+        job = ReportJob(
+            kind=kind,
+            params=params,
+            dedupe_key=key,
+            campaign=campaign,
+            assessment=assessment,
+            region=region,
+            requested_by=requested_by,
+            progress_total=1 if kind == JobKind.SCHOOL_PDF else 0,
+        )
+        job.full_clean(exclude=["result"])
+        try:
+            with transaction.atomic():  # savepoint: a concurrent identical request wins the constraint
+                job.save()
+        except IntegrityError:
+            existing = _active_duplicate(user=requested_by, key=key)
+            if existing is None:
+                raise
+            return existing, False
+        _enqueue_run(job.pk, job.kind)
+    return job, True
+
+
+def _active_duplicate(*, user, key: str) -> ReportJob | None:
+    return (
+        ReportJob.objects.select_for_update()
+        .filter(requested_by=user, dedupe_key=key, status__in=ACTIVE, parent__isnull=True)
+        .first()
+    )
+
+
+def _enqueue_run(job_id: int, kind: str) -> None:
+    from .tasks import report_job_run_task
+
+    soft, hard = limits(kind)
+    transaction.on_commit(
+        lambda: report_job_run_task.apply_async((job_id,), soft_time_limit=soft, time_limit=hard)
+    )
+
+
+def _enqueue_assemble(job_id: int) -> None:
+    from .tasks import report_batch_assemble_task
+
+    transaction.on_commit(lambda: report_batch_assemble_task.delay(job_id))
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+def _claim(job_id: int) -> ReportJob | None:
+    """Lock the row; leave a terminal (or vanished) job alone; else mark it running for a new attempt.
+
+    A running row is claimed again: that is a redelivery after the previous worker died
+    (acks_late + reject_on_worker_lost), or a retry after a transient error.
+    """
+    with transaction.atomic():
+        job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.is_terminal:
+            return None
+        if job.is_batch and job.progress_total:
+            return None  # already fanned out: a duplicate message; the children carry the work
+        max_attempts = getattr(settings, "REPORTS_MAX_ATTEMPTS", 3)
+        now = timezone.now()
+        if job.attempts >= max_attempts:
+            job.status, job.finished_at = JobStatus.FAILED, now
+            job.error = MSG_TOO_MANY_ATTEMPTS % {"n": job.attempts}
+            job.save(update_fields=["status", "finished_at", "error"])
+            _parent_check_after_commit(job)
+            return None
+        job.status = JobStatus.RUNNING
+        job.attempts += 1
+        job.started_at = job.heartbeat_at = now
+        job.error = ""
+        if job.kind != JobKind.SCHOOL_PDF:
+            job.progress_done = 0
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "error", "progress_done"])
+        if job.is_batch:
+            _fan_out(job)
+        return job
+
+
+def report_job_run(*, job_id: int) -> ReportJob | None:
+    """Claim the job and produce its result. Transient errors propagate (the task retries them);
+    a timeout or any other error fails the job with a message for the user."""
+    job = _claim(job_id)
+    if job is None or job.is_batch:
+        return job
+    attempt = job.attempts
+    try:
+        if job.kind == JobKind.SCHOOL_PDF:
+            _run_school_pdf(job, attempt)
+        elif job.kind == JobKind.CITY_WORKBOOK:
+            _run_workbook(job, attempt)
+    except JobSuperseded:
+        logger.info("report job %s attempt %s superseded", job_id, attempt)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        if isinstance(exc, SoftTimeLimitExceeded):
+            message = MSG_TIMEOUT % {"id": job_id}
+        else:
+            logger.exception("report job %s failed", job_id)
+            message = MSG_INTERNAL % {"id": job_id}
+        _fail(job_id, attempt, message)
+    return ReportJob.objects.filter(pk=job_id).first()
+
+
+def test_delay(job: ReportJob) -> None:
+    """Test-only hook: sleep `params["test_delay_per_school"]` seconds per school, so a test can kill
+    a worker in the middle of a job. Honoured only when settings.REPORTS_TEST_HOOKS is true
+    (smartcampus/settings/test.py); production ignores the parameter."""
+    if getattr(settings, "REPORTS_TEST_HOOKS", False):
+        seconds = float(job.params.get("test_delay_per_school") or 0)
+        if 0 < seconds <= 30:
+            time.sleep(seconds)
+
+
+def _run_school_pdf(job: ReportJob, attempt: int) -> None:
+    from .school_report import school_report_filename, school_report_pdf
+
+    assessment = Assessment.objects.select_related(
+        "campaign__framework", "school__region__parent", "campaign__region"
+    ).get(pk=job.assessment_id)
+    test_delay(job)
+    pdf = school_report_pdf(assessment=assessment)
+    name = school_report_filename(assessment)
+    _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
+
+
+def _run_workbook(job: ReportJob, attempt: int) -> None:
+    from .workbook import city_workbook_filename, city_workbook_write
+
+    campaign = Campaign.objects.select_related("framework", "region").get(pk=job.campaign_id)
+    region = job.region or campaign.region
+
+    def on_progress(done: int, total: int) -> None:
+        _progress(job.pk, attempt, done, total)
+        test_delay(job)
+
+    with tempfile.TemporaryFile() as out:
+        total = city_workbook_write(campaign=campaign, region=region, out=out, on_progress=on_progress)
+        out.seek(0)
+        _finish(job, attempt, File(out), city_workbook_filename(campaign, region), progress=(total, total))
+
+
+def _progress(job_id: int, attempt: int, done: int, total: int) -> None:
+    updated = ReportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(
+        progress_done=done, progress_total=total, heartbeat_at=timezone.now()
+    )
+    if not updated:
+        raise JobSuperseded
+
+
+def _finish(job: ReportJob, attempt: int, content: File, filename: str, *, progress: tuple[int, int]) -> None:
+    """Store the file, then attach it if this attempt still owns the job (else throw the file away)."""
+    stored = default_storage.save(f"reports/{job.pk}/{filename}", content)
+    with transaction.atomic():
+        row = ReportJob.objects.select_for_update().get(pk=job.pk)
+        if row.status != JobStatus.RUNNING or row.attempts != attempt:
+            transaction.on_commit(lambda: default_storage.delete(stored))
+            raise JobSuperseded
+        row.result.name = stored
+        row.result_name = filename
+        row.status = JobStatus.DONE
+        row.progress_done, row.progress_total = progress
+        row.finished_at = row.heartbeat_at = timezone.now()
+        row.expires_at = default_expiry()
+        row.error = ""
+        row.save()
+        _parent_check_after_commit(row)
+
+
+def _fail(job_id: int, attempt: int | None, message: str) -> bool:
+    with transaction.atomic():
+        row = ReportJob.objects.select_for_update().get(pk=job_id)
+        if row.is_terminal or (attempt is not None and row.attempts != attempt):
+            return False
+        row.status, row.error, row.finished_at = JobStatus.FAILED, message, timezone.now()
+        row.save(update_fields=["status", "error", "finished_at"])
+        _parent_check_after_commit(row)
+        return True
+
+
+# --- batches: one child job per school, the parent zips their PDFs ---------------------------------
+
+
+def _batch_assessments(job: ReportJob):
+    region = job.region or job.campaign.region
+    return (
+        Assessment.objects.filter(campaign_id=job.campaign_id, school__region__path__startswith=region.path)
+        .order_by("school__region__path", "school__code")
+        .values_list("pk", flat=True)
+    )
+
+
+def _fan_out(job: ReportJob) -> None:
+    """Inside the claim's transaction: create the children and enqueue them once it commits."""
+    ids = list(_batch_assessments(job))
+    if not ids:
+        job.status, job.error, job.finished_at = JobStatus.FAILED, MSG_NOTHING, timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return
+    children = ReportJob.objects.bulk_create(
+        [
+            ReportJob(
+                kind=JobKind.SCHOOL_PDF,
+                params={"campaign": job.campaign_id, "assessment": pk, **_test_params(job)},
+                dedupe_key=f"child:{job.pk}:{pk}",
+                campaign_id=job.campaign_id,
+                assessment_id=pk,
+                parent=job,
+                requested_by_id=job.requested_by_id,
+                progress_total=1,
+                expires_at=job.expires_at,
+            )
+            for pk in ids
+        ],
+        batch_size=500,
+    )
+    job.progress_total = len(children)
+    job.save(update_fields=["progress_total"])
+    child_ids = [c.pk for c in children]
+
+    for pk in child_ids:
+        _enqueue_run(pk, JobKind.SCHOOL_PDF)
+
+
+def _test_params(job: ReportJob) -> dict:
+    return {k: v for k, v in job.params.items() if k.startswith("test_")}
+
+
+def _parent_check_after_commit(child: ReportJob) -> None:
+    if child.parent_id:
+        parent_id = child.parent_id
+        transaction.on_commit(lambda: report_batch_check(parent_id=parent_id))
+
+
+def report_batch_check(*, parent_id: int) -> None:
+    """After a child finished: update the parent's progress; when no child is active, enqueue assembly."""
+    with transaction.atomic():
+        parent = ReportJob.objects.select_for_update().filter(pk=parent_id).first()
+        if parent is None or parent.is_terminal:
+            return
+        counts = dict(
+            parent.children.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        parent.progress_done = counts.get(JobStatus.DONE, 0)
+        parent.heartbeat_at = timezone.now()
+        parent.save(update_fields=["progress_done", "heartbeat_at"])
+        if not any(counts.get(s, 0) for s in ACTIVE):
+            _enqueue_assemble(parent.pk)
+
+
+def report_batch_assemble(*, job_id: int) -> None:
+    """Zip the children's PDFs into the parent's result, or fail the parent naming how many failed."""
+    with transaction.atomic():
+        parent = ReportJob.objects.select_for_update().filter(pk=job_id).first()
+        if parent is None or parent.is_terminal or not parent.is_batch:
+            return
+        counts = dict(
+            parent.children.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        if any(counts.get(s, 0) for s in ACTIVE):
+            return  # a child was retried meanwhile; its completion triggers assembly again
+        failed, total = counts.get(JobStatus.FAILED, 0), sum(counts.values())
+        if failed:
+            parent.status, parent.finished_at = JobStatus.FAILED, timezone.now()
+            parent.error = MSG_CHILDREN_FAILED % {"n": failed, "total": total}
+            parent.progress_done = total - failed
+            parent.save(update_fields=["status", "finished_at", "error", "progress_done"])
+            return
+        parent.heartbeat_at = timezone.now()
+        parent.save(update_fields=["heartbeat_at"])
+        attempt = parent.attempts
+    children = (
+        parent.children.filter(status=JobStatus.DONE)
+        .select_related("assessment__school__region")
+        .order_by("assessment__school__region__path", "assessment__school__code")
+    )
+    with tempfile.TemporaryFile() as out:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for child in children.iterator(chunk_size=200):
+                school = child.assessment.school
+                arcname = f"{school.region.name}/{school.code}_{child.result_name or 'report.pdf'}"
+                with default_storage.open(child.result.name, "rb") as src, archive.open(arcname, "w") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+        out.seek(0)
+        _finish(parent, attempt, File(out), batch_filename(parent), progress=(total, total))
+
+
+def batch_filename(job: ReportJob) -> str:
+    region = job.region or job.campaign.region
+    return f"{job.campaign.title}_{region.name}_学校报告.zip"
+
+
+# --- retry, sweeping, cleanup ----------------------------------------------------------------------
+
+
+def _reset(job: ReportJob) -> None:
+    job.status = JobStatus.QUEUED
+    job.error = ""
+    job.attempts = 0
+    job.started_at = job.finished_at = job.heartbeat_at = None
+    job.expires_at = default_expiry()
+    if job.kind != JobKind.SCHOOL_PDF:
+        job.progress_done = 0
+
+
+@transaction.atomic
+def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
+    """Run a failed job again. For a batch: retry its failed schools (or just the packing step).
+    For a school inside a batch: retry it and reopen the batch so it packs when the school is done.
+    Returns the job to follow (the caller's identical active job if one was requested meanwhile)."""
+    row = ReportJob.objects.select_for_update().get(pk=job.pk)
+    if row.status != JobStatus.FAILED:
+        raise ValidationError(_("只有失败的任务可以重试。"))
+    if row.is_batch and row.progress_total:
+        failed = list(row.children.select_for_update().filter(status=JobStatus.FAILED))
+        for child in failed:
+            _reset(child)
+            child.save()
+            _enqueue_run(child.pk, child.kind)
+        row.status, row.error, row.finished_at = JobStatus.RUNNING, "", None
+        row.heartbeat_at = timezone.now()
+        row.expires_at = default_expiry()
+        row.save()
+        if not failed:
+            _enqueue_assemble(row.pk)
+        return row
+    _reset(row)
+    if row.is_batch:
+        row.progress_total = 0
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # the user asked for the same report again after the failure
+        return _active_duplicate(user=row.requested_by, key=row.dedupe_key) or row
+    _enqueue_run(row.pk, row.kind)
+    if row.parent_id:
+        parent = ReportJob.objects.select_for_update().get(pk=row.parent_id)
+        if parent.status == JobStatus.FAILED:
+            parent.status, parent.error, parent.finished_at = JobStatus.RUNNING, "", None
+            parent.heartbeat_at = timezone.now()
+            parent.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
+    return row
+
+
+def report_jobs_sweep(*, now=None) -> int:
+    """Fail jobs that cannot finish any more: running past their hard time limit (the worker died and
+    the message was lost), queued for longer than REPORTS_QUEUED_TIMEOUT, or a batch whose children
+    are all finished but whose packing never completed. Returns how many were failed."""
+    now = now or timezone.now()
+    failed = 0
+    candidates = ReportJob.objects.filter(status=JobStatus.RUNNING).values_list(
+        "pk", "kind", "started_at", "heartbeat_at", "progress_total"
+    )
+    for pk, kind, started_at, heartbeat_at, total in candidates.iterator(chunk_size=500):
+        if kind in BATCH_KINDS and total:
+            last = heartbeat_at or started_at
+            if last and now - last > hard_limit("assemble") + SWEEP_GRACE and not _has_active_children(pk):
+                failed += _fail(pk, None, MSG_STUCK)
+        elif started_at and now - started_at > hard_limit(kind) + SWEEP_GRACE:
+            failed += _fail(pk, None, MSG_STUCK)
+    stale_queued = ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_TIMEOUT)
+    for pk in stale_queued.values_list("pk", flat=True).iterator(chunk_size=500):
+        failed += _fail(pk, None, MSG_QUEUED_TOO_LONG)
+    if failed:
+        logger.warning("report sweeper failed %d stuck job(s)", failed)
+    return failed
+
+
+def _has_active_children(pk: int) -> bool:
+    return ReportJob.objects.filter(parent_id=pk, status__in=ACTIVE).exists()
+
+
+def report_files_cleanup(*, now=None, log: Callable[[str], None] | None = None) -> int:
+    """Delete expired finished jobs and their files (children with their batch). Returns rows deleted."""
+    now = now or timezone.now()
+    expired = ReportJob.objects.filter(
+        Q(expires_at__lt=now), ~Q(status__in=ACTIVE), parent__isnull=True
+    ).values_list("pk", flat=True)
+    deleted = 0
+    for pk in list(expired.iterator(chunk_size=500)):
+        names = list(
+            ReportJob.objects.filter(Q(pk=pk) | Q(parent_id=pk))
+            .exclude(result="")
+            .values_list("result", flat=True)
+        )
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("could not delete expired report file %s", name)
+        deleted += ReportJob.objects.filter(pk=pk).delete()[1].get("reports.ReportJob", 0)
+        if log:
+            log(f"#{pk}: {len(names)} file(s)")
+    return deleted

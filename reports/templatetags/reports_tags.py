@@ -1,0 +1,29 @@
+"""`{% report_buttons assessment=… %}` / `{% report_buttons campaign=… %}`: the report request buttons a
+page can include without its view knowing about reports. Only buttons the user may use are shown."""
+
+from django import template
+
+from assessments.scoping import get_scope
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("reports/_request_buttons.html", takes_context=True)
+def report_buttons(context, assessment=None, campaign=None):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    if assessment is not None:
+        return {"show": True, "assessment": assessment, "csrf_token": context.get("csrf_token")}
+    scope = get_scope(user)
+    districts = list(selectors.report_districts(user=user, campaign=campaign)) if scope.region_paths else []
+    return {
+        "show": True,
+        "campaign": campaign,
+        "districts": districts,
+        "city": selectors.report_may_request_city(user=user, campaign=campaign),
+        "csrf_token": context.get("csrf_token"),
+    }

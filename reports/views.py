@@ -1,0 +1,206 @@
+"""HTML views of the reports app: request a report, follow its progress, download it, dashboards.
+
+Every queryset comes from `reports.selectors` (jobs) or `assessments.selectors` (campaigns and
+assessments), so a job or campaign outside the user's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments import selectors as assessment_selectors
+from assessments.scoping import get_scope
+
+from . import charts, selectors, services, stats
+
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def content_disposition(name: str, *, fallback: str) -> str:
+    """`attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987 `filename*`."""
+    ascii_name = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-"))
+    if not ascii_name.rsplit(".", 1)[0].strip("._-"):
+        ascii_name = fallback
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@login_required
+@require_POST
+def job_request_view(request: HttpRequest) -> HttpResponse:
+    """Request a report (form buttons on the assessment and campaign pages)."""
+    target = selectors.report_target(
+        user=request.user,
+        kind=request.POST.get("kind", ""),
+        campaign=request.POST.get("campaign"),
+        assessment=request.POST.get("assessment"),
+        region=request.POST.get("region") or None,
+    )
+    job, created = services.report_job_request(
+        kind=target.kind,
+        campaign=target.campaign,
+        assessment=target.assessment,
+        region=target.region,
+        requested_by=request.user,
+    )
+    if created:
+        messages.success(request, _("已提交报告任务 #%(id)s，生成后可在此下载。") % {"id": job.pk})
+    else:
+        messages.info(request, _("相同的报告正在生成（任务 #%(id)s），无需重复提交。") % {"id": job.pk})
+    return redirect("report-job-list")
+
+
+@login_required
+@require_GET
+def job_list_view(request: HttpRequest) -> HttpResponse:
+    jobs = selectors.report_job_list(user=request.user)
+    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    return render(request, "reports/job_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def job_row_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row of the jobs table (htmx polls it every 2 s while the job is not finished)."""
+    job = selectors.report_job_get(user=request.user, pk=pk)
+    template = "reports/_child_row.html" if job.parent_id else "reports/_job_row.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_GET
+def job_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.report_job_get(user=request.user, pk=pk)
+    children = selectors.report_job_children(job=job) if job.is_batch else None
+    page = Paginator(children, 100).get_page(request.GET.get("page")) if children is not None else None
+    return render(request, "reports/job_detail.html", {"job": job, "page": page})
+
+
+@login_required
+@require_POST
+def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.report_job_get(user=request.user, pk=pk)
+    try:
+        job = services.report_job_retry(job=job, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("任务 #%(id)s 已重新排队。") % {"id": job.pk})
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("report-job-list")
+
+
+@login_required
+@require_GET
+def job_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    """The only way to read a report file: scoped to the requester, never sniffable, never public."""
+    return job_file_response(selectors.report_job_get(user=request.user, pk=pk))
+
+
+def job_file_response(job) -> FileResponse:
+    """The file of a job obtained through `selectors.report_job_get` (also used by the API)."""
+    if not job.downloadable:
+        raise Http404
+    try:
+        handle = job.result.storage.open(job.result.name, "rb")
+    except OSError:
+        raise Http404 from None
+    name = job.result_name or job.result.name.rsplit("/", 1)[-1]
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    content_type = CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, fallback=f"report-{job.pk}{ext}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- dashboards ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Commission: the city by district; reviewer: their district; school: its own results."""
+    campaigns = assessment_selectors.campaign_list(user=request.user).order_by("-year", "title")
+    campaign_id = request.GET.get("campaign")
+    if campaign_id:
+        campaign = assessment_selectors.campaign_get(
+            user=request.user, pk=int(campaign_id) if campaign_id.isdigit() else 0
+        )
+    else:
+        campaign = campaigns.first()
+    context = {"campaigns": campaigns, "campaign": campaign}
+    if campaign is None:
+        return render(request, "reports/dashboard.html", context)
+    scope = get_scope(request.user)
+    assessments = assessment_selectors.assessment_list(user=request.user).filter(campaign=campaign)
+    if not scope.region_paths and not scope.is_superuser:
+        return render(
+            request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
+        )
+    board = stats.campaign_dashboard(campaign=campaign, assessments=assessments)
+    names = [d.name for d in board.districts]
+    context.update(
+        {
+            "board": board,
+            "progress_chart": charts.stacked_bars(
+                names,
+                [label for _k, label in stats.PROGRESS_BUCKETS],
+                [[d.progress.get(k, 0) for k, _l in stats.PROGRESS_BUCKETS] for d in board.districts],
+                title=_("各区县填报进度"),
+            ),
+            "bands_chart": charts.stacked_bars(
+                names,
+                [label for _low, label in stats.BANDS],
+                [d.bands for d in board.districts],
+                colors=["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
+                title=_("各区县自评得分分布（得分率）") if board.is_points else _("各区县达标指数分布"),
+            ),
+            "dimension_chart": charts.bar_chart(
+                [f"{root.code} {root.name}" for root, _s, _r in board.dimensions],
+                [("自评", [s for _n, s, _r in board.dimensions])]
+                + ([("评审", [r for _n, _s, r in board.dimensions])] if board.review_totals else []),
+                title=_("各一级指标平均得分率") if board.is_points else _("各一级指标平均达标指数"),
+                max_value=100,
+                unit="%",
+            ),
+            "weakest_chart": charts.bar_chart(
+                [f"{node.code} {node.title}" for node, _p, _n in board.weakest],
+                [("平均得分率" if board.is_points else "平均达标程度", [p for _n, p, _c in board.weakest])],
+                title=_("全市最薄弱的条目"),
+                max_value=100,
+                unit="%",
+                label_width=220,
+            ),
+            "may_request_city": selectors.report_may_request_city(user=request.user, campaign=campaign),
+        }
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+def _school_dashboard(request: HttpRequest, assessments) -> dict:
+    """A CIO sees their own school's results over the campaign (self vs reviewer per dimension)."""
+    from .school_report import school_report_context
+
+    assessment = assessments.select_related("school__region", "campaign__framework").first()
+    if assessment is None:
+        return {}
+    report = school_report_context(assessment=assessment)
+    return {"school_assessment": assessment, "report": report}

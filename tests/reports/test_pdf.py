@@ -1,0 +1,128 @@
+"""The school report PDF: real WeasyPrint rendering, CJK font embedded, page 1 saved as PNG."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import Assessment
+from evidence.services import evidence_attach, evidence_link_add, evidence_upload
+from reports.school_report import school_report_context, school_report_html, school_report_pdf
+
+from .conftest import engine_result
+
+ARTIFACTS = Path("test-artifacts")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+needs_poppler = pytest.mark.skipif(
+    not (shutil.which("pdffonts") and shutil.which("pdftoppm")),
+    reason="poppler-utils 未安装（pdffonts/pdftoppm）",
+)
+
+
+@pytest.fixture
+def with_evidence(world, points_assessment):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cio = world.users["cio"]
+    response = points_assessment.responses.get(node__code="1.1")
+    upload = evidence_upload(
+        school=world.school_a1,
+        uploaded_file=SimpleUploadedFile("网络拓扑图.png", PNG, content_type="image/png"),
+        user=cio,
+    )
+    evidence_attach(response=response, evidence_file=upload.evidence_file, user=cio)
+    evidence_link_add(response=response, url="https://example.edu.cn/平台", title="统一门户", user=cio)
+    return upload.evidence_file
+
+
+@needs_poppler
+def test_school_report_pdf_embeds_a_cjk_font_and_page_one_renders(points_assessment, with_evidence, tmp_path):
+    started = time.monotonic()
+    pdf = school_report_pdf(assessment=points_assessment)
+    elapsed = time.monotonic() - started
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSansCJK" in fonts.replace("-", "").replace(" ", ""), fonts
+    cjk_lines = [line for line in fonts.splitlines() if "Noto" in line and "CJK" in line]
+    assert cjk_lines and all(" yes " in line for line in cjk_lines)  # embedded
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(path),
+            str(ARTIFACTS / "school-report-page1"),
+        ],
+        check=True,
+    )
+    pages = sorted(ARTIFACTS.glob("school-report-page1*.png"))
+    assert pages and pages[0].stat().st_size > 5000
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            str(path),
+            str(ARTIFACTS / "school-report-page2"),
+        ],
+        check=True,
+    )
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "甲一区第一小学" in text and "网络拓扑图.png" in text and "第 1 页" not in text.split("\f")[0]
+    assert with_evidence.sha256[:16] in text.replace("\n", "").replace(" ", "")
+    (ARTIFACTS / "school-report-render-seconds.txt").write_text(f"{elapsed:.2f}\n")
+
+
+def test_report_html_has_lang_font_totals_and_page_css(points_assessment, with_evidence):
+    html = school_report_html(assessment=points_assessment)
+    result = engine_result(points_assessment)
+    assert '<html lang="zh-CN">' in html and '"Noto Sans CJK SC"' in html
+    assert "@page" in html and "counter(pages)" in html and "string(school)" in html
+    assert f"{result.total.normalize():f}".rstrip(".") in html
+    assert "<svg" in html and "各一级指标得分率" in html
+    assert "网络拓扑图.png" in html and "统一门户" in html and "签字" in html
+
+
+def test_report_queries_do_not_grow_with_the_number_of_items(points_assessment, with_evidence):
+    assessment = Assessment.objects.select_related("campaign__framework", "school__region__parent").get(
+        pk=points_assessment.pk
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        school_report_context(assessment=assessment)
+    assert len(ctx.captured_queries) <= 5
+
+
+def test_compliance_report_shows_index_and_statuses(world, compliance_campaign):
+    assessment = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=compliance_campaign, school=world.school_a1
+    )
+    context = school_report_context(assessment=assessment)
+    result = engine_result(assessment)
+    assert context["self_total"] == f"{result.percentage}%"
+    assert {i.self_value for i in context["items"]} <= {"达标", "部分达标", "未达标", "不适用", "—"}
+
+
+def test_render_school_report_command(points_assessment, tmp_path, capsys):
+    out = tmp_path / "one.pdf"
+    call_command("render_school_report", "--assessment", str(points_assessment.pk), "--out", str(out))
+    assert out.read_bytes()[:5] == b"%PDF-" and "甲一区第一小学" in capsys.readouterr().out
