@@ -1,0 +1,125 @@
+"""Report jobs on the real services: Redis broker, a separate `celery worker` process, PostgreSQL.
+
+The worker (tests/conftest.py `celery_worker_process`) sees only committed rows, hence
+`transactional_db`; it writes files under the session's MEDIA_ROOT, so these tests keep it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.files.storage import default_storage
+from openpyxl import load_workbook
+
+from assessments.models import Assessment
+from reports import services
+from reports.models import JobKind, JobStatus, ReportJob
+from tests.conftest import requires_services
+
+from .conftest import engine_result
+
+pytestmark = requires_services
+
+
+@pytest.fixture
+def report_media(settings):
+    """Keep the MEDIA_ROOT the worker process was started with (overrides the tmp one)."""
+    return settings.MEDIA_ROOT
+
+
+def wait_for(job_id: int, statuses, timeout: float = 90) -> ReportJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ReportJob.objects.get(pk=job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {ReportJob.objects.get(pk=job_id).status} after {timeout}s")
+
+
+def test_workbook_job_is_rendered_by_a_real_worker_and_sums_match_the_engine(
+    real_celery, transactional_db, world, points_campaign
+):
+    job, created = services.report_job_request(
+        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, requested_by=world.users["commission"]
+    )
+    assert created
+    job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED})
+    assert job.status == JobStatus.DONE, job.error
+    assert (job.progress_done, job.progress_total) == (3, 3) and job.attempts == 1
+    with default_storage.open(job.result.name) as fh:
+        wb = load_workbook(io.BytesIO(fh.read()))
+    rows = list(wb["学校汇总"].iter_rows(values_only=True))[1:]
+    engine = {a.school.code: engine_result(a) for a in Assessment.objects.filter(campaign=points_campaign)}
+    assert {r[1]: Decimal(str(r[6])) for r in rows} == {code: res.total for code, res in engine.items()}
+    assert sum(Decimal(str(r[6])) for r in rows) == sum(res.total for res in engine.values())
+    detail = list(wb["逐项明细"].iter_rows(values_only=True))[1:]
+    assert sum(Decimal(str(r[7])) for r in detail if r[7] is not None) == sum(
+        res.raw_total for res in engine.values()
+    )
+
+
+def _running_task_pid(app, job_id: int, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for tasks in (app.control.inspect(timeout=1).active() or {}).values():
+            for task in tasks:
+                if task["name"] == "reports.run_job" and list(task["args"]) == [job_id]:
+                    return task["worker_pid"]
+        time.sleep(0.2)
+    raise AssertionError("the job's task never showed up as active on the worker")
+
+
+def test_killing_the_worker_process_mid_job_never_leaves_it_running(
+    real_celery, transactional_db, world, points_campaign
+):
+    """SIGKILL the pool process while it renders: with acks_late + reject_on_worker_lost the message
+    is delivered again and the job completes on its second attempt; if it had been lost instead, the
+    sweeper fails it and a retry completes it (both paths asserted)."""
+    job, _ = services.report_job_request(
+        kind=JobKind.CITY_WORKBOOK,
+        campaign=points_campaign,
+        requested_by=world.users["commission"],
+        options={"test_delay_per_school": 1.5},  # test-only hook: ~6 s of work
+    )
+    wait_for(job.pk, {JobStatus.RUNNING}, timeout=30)
+    pid = _running_task_pid(real_celery, job.pk)
+    assert pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED}, timeout=120)
+    if job.status == JobStatus.FAILED:  # not redelivered: the sweeper path must make it retryable
+        services.report_job_retry(job=job, acting_user=world.users["commission"])
+        job = wait_for(job.pk, {JobStatus.DONE}, timeout=120)
+    assert job.status == JobStatus.DONE and job.result
+    assert job.attempts >= 2 or job.error == ""  # it ran again after the kill
+    assert services.report_jobs_sweep() == 0  # nothing left stuck
+
+
+def test_sweeper_then_retry_on_the_real_worker(real_celery, transactional_db, world, points_assessment):
+    """A job whose worker vanished (row running, no message anywhere): the sweeper fails it, retry runs it."""
+    import datetime
+
+    from django.utils import timezone
+
+    job = ReportJob.objects.create(
+        kind=JobKind.SCHOOL_PDF,
+        dedupe_key="lost",
+        campaign=points_assessment.campaign,
+        assessment=points_assessment,
+        requested_by=world.users["cio"],
+        status=JobStatus.RUNNING,
+        attempts=1,
+        started_at=timezone.now() - datetime.timedelta(hours=1),
+        progress_total=1,
+    )
+    assert services.report_jobs_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "中断" in job.error
+    services.report_job_retry(job=job, acting_user=world.users["cio"])
+    job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED})
+    assert job.status == JobStatus.DONE, job.error
