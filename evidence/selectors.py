@@ -68,16 +68,12 @@ def evidence_attachment_list(*, user, filters: dict | None = None) -> QuerySet[R
     qs = ResponseEvidence.objects.filter(response__in=response_list(user=user)).select_related(
         "file", "attached_by"
     )
-    if response := (filters or {}).get("response"):
-        qs = qs.filter(response_id=response)
-    return qs
+    return _filter_response(qs, (filters or {}).get("response"))
 
 
 def evidence_link_list(*, user, filters: dict | None = None) -> QuerySet[EvidenceLink]:
     qs = EvidenceLink.objects.filter(response__in=response_list(user=user)).select_related("added_by")
-    if response := (filters or {}).get("response"):
-        qs = qs.filter(response_id=response)
-    return qs
+    return _filter_response(qs, (filters or {}).get("response"))
 
 
 @dataclass(frozen=True)
@@ -125,3 +121,10 @@ def response_evidence_history(*, response: ItemResponse) -> list[HistoryEntry]:
         )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def _filter_response(qs: QuerySet, response) -> QuerySet:
+    """`?response=` as given by a client: an id that is not a number matches nothing (not a 500)."""
+    if response in (None, ""):
+        return qs
+    return qs.filter(response_id=int(response)) if str(response).isdigit() else qs.none()

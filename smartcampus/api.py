@@ -194,7 +194,8 @@ def add_error_responses(result, generator, request, public):
                     responses[code].setdefault("content", content)
                     continue
                 writes = method in ("post", "put", "patch")
-                if code in _DECLARED_ONLY or (code in ("400", "415") and not writes):
+                # 400 everywhere: query parameters are checked too (NUL characters, bad filters)
+                if code in _DECLARED_ONLY or (code == "415" and not writes):
                     continue
                 responses[code] = {"description": description, "content": content}
     return result

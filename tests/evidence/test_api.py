@@ -100,3 +100,10 @@ def test_attach_detach_and_links(client_for, library, response):
     assert client_for("other_cio").get(LINKS).json()["count"] == 0
     assert client.delete(f"{LINKS}{link.json()['id']}/").status_code == 204
     assert not EvidenceLink.objects.exists()
+
+
+@pytest.mark.parametrize("url", [ATTACHMENTS, LINKS])
+def test_non_numeric_response_filter_is_an_empty_list_not_a_500(client_for, library, url):
+    """Regression (hostile input probe): `?response=abc` raised ValueError → 500."""
+    r = client_for("cio").get(url, {"response": "abc"})
+    assert r.status_code == 200 and r.json()["count"] == 0

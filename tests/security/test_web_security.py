@@ -245,3 +245,26 @@ def test_production_settings_secure_cookies_hsts_and_framing():
     assert s["SECURE_SSL_REDIRECT"] and s["SECURE_CONTENT_TYPE_NOSNIFF"]
     assert s["X_FRAME_OPTIONS"] == "DENY" and s["DEBUG"] is False
     assert s["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
+
+
+# --- NUL characters (found by the fuzzer: PostgreSQL refuses them, the views answered 500) ---------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/schools/?q=a%00b",
+        "/api/evidence/files/?kind=%00",
+        "/schools/?q=%00",
+        "/assessments/1/items/1%00/",
+    ],
+)
+def test_nul_characters_in_url_or_query_are_a_400(world, client_for, url):
+    r = Client(raise_request_exception=False)
+    r.force_login(world.users["commission"])
+    response = r.get(url)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "空字符" in text
+    if url.startswith("/api/"):
+        assert response.json()["error"]["code"] == "invalid"
