@@ -121,14 +121,32 @@ def _enqueue_run(job_id: int, kind: str) -> None:
 
     soft, hard = limits(kind)
     transaction.on_commit(
-        lambda: report_job_run_task.apply_async((job_id,), soft_time_limit=soft, time_limit=hard)
+        lambda: _send(
+            job_id, report_job_run_task.apply_async, (job_id,), soft_time_limit=soft, time_limit=hard
+        )
     )
 
 
 def _enqueue_assemble(job_id: int) -> None:
     from .tasks import report_batch_assemble_task
 
-    transaction.on_commit(lambda: report_batch_assemble_task.delay(job_id))
+    transaction.on_commit(lambda: _send(job_id, report_batch_assemble_task.apply_async, (job_id,)))
+
+
+def _send(job_id: int, apply_async: Callable, args: tuple, **options) -> None:
+    """Hand the job to the broker; if the broker (Redis) is away, fail the job with a message the
+    user can act on (it can be retried) instead of a 500 and a job stuck in the queue."""
+    from celery import current_app
+    from kombu.exceptions import OperationalError as BrokerError
+
+    if current_app.conf.task_always_eager:  # in-process: no broker, and the task's own errors propagate
+        apply_async(args, **options)
+        return
+    try:
+        apply_async(args, retry=False, **options)
+    except (BrokerError, ConnectionError, OSError):
+        logger.exception("report job %s: broker unavailable", job_id)
+        _fail(job_id, None, _("任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"))
 
 
 # --- running ---------------------------------------------------------------------------------------

@@ -177,3 +177,26 @@ def test_database_error_during_a_save_leaves_no_partial_state(world, client_for,
     )
     assert r.status_code == 500
     assert _snapshot(assessment) == before
+
+
+# --- report requests with the broker down ---------------------------------------------------------------
+
+
+def test_report_request_with_the_broker_down_fails_clearly_and_can_be_retried(
+    world, client_for, assessment, broker_down, django_capture_on_commit_callbacks
+):
+    from reports.models import JobStatus, ReportJob
+
+    client = client_for("cio")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("report-job-request"), {"kind": "school_pdf", "assessment": assessment.pk})
+    assert r.status_code == 302  # not a 500
+    job = ReportJob.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert "任务队列暂时不可用" in job.error and "重试" in job.error
+    assert "任务队列暂时不可用" in client.get(reverse("report-job-list")).content.decode()
+
+    r = client.post(reverse("report-job-retry", args=[job.pk]))  # later: the retry is accepted
+    assert r.status_code == 302
+    job.refresh_from_db()
+    assert job.status != JobStatus.FAILED and job.error == ""
