@@ -6,8 +6,9 @@
 #   services_start smartcampus-test     # exports DATABASE_URL, REDIS_URL, SERVICES_WORK, PG_VERSION
 #   trap services_stop EXIT
 #
-#   scripts/services.sh start [prefix]  # bench/*.py: prints KEY=value lines (DATABASE_URL, REDIS_URL,
-#   scripts/services.sh stop DIR        #   SERVICES_WORK, …); `stop` takes the SERVICES_WORK it printed
+#   scripts/services.sh start [prefix]  # bench/*.py: also creates the database DATABASE_URL names and
+#   scripts/services.sh stop DIR        #   prints KEY=value lines (DATABASE_URL, REDIS_URL, SERVICES_WORK,
+#                                       #   …); `stop` takes the SERVICES_WORK it printed
 #
 # The cluster runs with fsync off (throwaway data) and belongs to the postgres user when run as root,
 # because initdb and postgres refuse to run as root.
@@ -85,6 +86,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     start)
       services_start "${2:-smartcampus-services}" >&2
+      # the suite creates its own test database; everything else wants the one DATABASE_URL names
+      "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres smartcampus
       for name in DATABASE_URL REDIS_URL SERVICES_WORK PG_PORT REDIS_PORT PG_VERSION; do
         echo "$name=${!name}"
       done

@@ -85,19 +85,37 @@ class Command(BaseCommand):
     help = "创建演示数据：北京、淄博、浙江的地区、学校与各角色演示账号（可重复执行，结果相同）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--schools", type=int, default=120, help="中小学数量（默认 120，上限 20000）")
+        parser.add_argument(
+            "--schools",
+            type=int,
+            default=120,
+            help="中小学数量（默认 120，上限 20000；与 --campaign 一起使用时为该活动所在地区的学校数）",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="随机种子（决定学校类型分布）")
         parser.add_argument("--quiet", action="store_true", help="不打印演示账号")
+        # --campaign/--fill: assessments/demo/fill.py (complete self-assessments, reviews, evidence)
+        parser.add_argument(
+            "--campaign",
+            choices=[code for code, *_rest in DEMO_CAMPAIGNS],
+            help="只填充该指标体系的演示自评活动（与 --fill 一起使用；默认全部）",
+        )
+        parser.add_argument(
+            "--fill", action="store_true", help="为演示自评活动生成完整的自评、评审结果与佐证材料"
+        )
 
     @transaction.atomic
-    def handle(self, *args, schools: int, seed: int, quiet: bool, **options) -> None:
+    def handle(
+        self, *args, schools: int, seed: int, quiet: bool, campaign=None, fill=False, **options
+    ) -> None:
         if not 0 <= schools <= 20000:
             self.stderr.write("--schools 须在 0 到 20000 之间")
             raise SystemExit(2)
         regions = self._regions()
-        created_schools = self._schools(regions, schools, seed)
+        created_schools = self._schools(regions, schools, seed, self._campaign_districts(campaign, regions))
         self._users(regions)
         self._campaigns(regions)
+        if fill:
+            self._fill(campaign, seed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
@@ -122,13 +140,19 @@ class Command(BaseCommand):
             existing[code] = region
         return existing
 
-    def _schools(self, regions: dict[str, Region], count: int, seed: int) -> int:
+    def _schools(
+        self, regions: dict[str, Region], count: int, seed: int, only_regions: set[str] | None = None
+    ) -> int:
         weights = [w for _t, _s, w in K12_TYPES]
         rows = []
         per_region_type: dict[tuple[str, str], int] = {}
-        for i in range(count):
+        i = -1
+        while len(rows) < count:
+            i += 1
             region_code = SCHOOL_REGION_CODES[i % len(SCHOOL_REGION_CODES)]
             nth = i // len(SCHOOL_REGION_CODES) + 1
+            if only_regions is not None and region_code not in only_regions:
+                continue  # --campaign: the same schools the round robin makes, in that campaign's region
             rng = random.Random(seed * 1_000_003 + i)
             school_type, suffix, _w = rng.choices(K12_TYPES, weights=weights)[0]
             key = (region_code, suffix)
@@ -178,6 +202,25 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(user=user, role=role, school=school)
             else:
                 Membership.objects.get_or_create(user=user, role=role, region=regions[scope])
+
+    def _campaign_districts(self, framework_code: str | None, regions: dict[str, Region]) -> set[str] | None:
+        """With --campaign (a K-12 framework), --schools counts the schools of that campaign's region."""
+        for code, _title, region_code, higher, _user in DEMO_CAMPAIGNS:
+            if code == framework_code and not higher:
+                path = regions[region_code].path
+                return {c for c in SCHOOL_REGION_CODES if regions[c].path.startswith(path)}
+        return None
+
+    def _fill(self, framework_code: str | None, seed: int) -> None:
+        from assessments.demo.fill import demo_campaigns_fill
+
+        campaigns = [
+            c
+            for code, title, *_rest in DEMO_CAMPAIGNS
+            if framework_code in (None, code)
+            for c in Campaign.objects.filter(title=title, framework__code=code).select_related("framework")
+        ]
+        demo_campaigns_fill(campaigns=campaigns, seed=seed, log=self.stdout.write)
 
     def _campaigns(self, regions: dict[str, Region]) -> None:
         """One demo campaign per framework, created or grown (new schools added) through the services."""
