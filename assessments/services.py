@@ -147,8 +147,8 @@ def _responses_create(*, assessment_ids: list[int], node_ids: list[int]) -> None
     table, assessment_table = ItemResponse._meta.db_table, Assessment._meta.db_table
     node_table = ItemResponse._meta.get_field("node").related_model._meta.db_table
     sql = (
-        f"INSERT INTO {qn(table)} (assessment_id, node_id, statement, reopened, version) "  # noqa: S608
-        f"SELECT a.id, n.id, '', %s, 1 FROM {qn(assessment_table)} a CROSS JOIN {qn(node_table)} n "
+        f"INSERT INTO {qn(table)} (assessment_id, node_id, statement, review_comment, reopened, version) "  # noqa: S608
+        f"SELECT a.id, n.id, '', '', %s, 1 FROM {qn(assessment_table)} a CROSS JOIN {qn(node_table)} n "
         "WHERE a.id IN ({a}) AND n.id IN ({n})"
     )
     nodes_sql = ", ".join(["%s"] * len(node_ids))

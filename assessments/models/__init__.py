@@ -5,8 +5,10 @@ from .campaigns import (
     ComplianceStatus,
     DeadlineExtension,
     ItemResponse,
+    ReviewVerdict,
 )
 from .organisations import Membership, Region, Role, School, SchoolType
+from .reviews import ItemReview, Notification, ReviewAssignment
 
 __all__ = [
     "Assessment",
@@ -15,8 +17,12 @@ __all__ = [
     "ComplianceStatus",
     "DeadlineExtension",
     "ItemResponse",
+    "ItemReview",
     "Membership",
+    "Notification",
     "Region",
+    "ReviewAssignment",
+    "ReviewVerdict",
     "Role",
     "School",
     "SchoolType",

@@ -50,6 +50,15 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    second_review = models.BooleanField(
+        _("双人评审"), default=False, help_text=_("每所学校由两位评审专家独立评审，再合议出结果。")
+    )
+    consolidation = models.CharField(
+        _("合议方式"),
+        max_length=8,
+        choices=[("lead", _("由主评专家确定")), ("average", _("取两位专家的平均"))],
+        default="lead",
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -80,7 +89,9 @@ class Assessment(models.Model):
 
     `deadline_override` is set when commission staff extend the deadline for this school (each
     extension is kept as a `DeadlineExtension` row with its reason). `version` increases on every
-    status change so concurrent workflow actions can detect each other.
+    status change so concurrent workflow actions can detect each other. `review_round` counts the
+    review rounds: it starts at 1 and increases each time the reviewer returns the assessment, so
+    every reviewer verdict (`ItemReview`) says which round it belongs to.
     """
 
     Status = AssessmentStatus
@@ -97,6 +108,7 @@ class Assessment(models.Model):
     deadline_override = models.DateTimeField(_("延期后的截止时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -133,6 +145,12 @@ class ComplianceStatus(models.TextChoices):
     NA = "na", _("不适用")
 
 
+class ReviewVerdict(models.TextChoices):
+    ACCEPT = "accept", _("认可")
+    ADJUST = "adjust", _("调整")
+    MORE_EVIDENCE = "more_evidence", _("需补充材料")
+
+
 class ItemResponse(models.Model):
     """The school's answer to one answerable item: a self-score (points mode) or a compliance
     status, and a statement. Evidence files attach to it from the `evidence` app.
@@ -141,6 +159,10 @@ class ItemResponse(models.Model):
     refused instead of silently overwriting a newer answer. `reopened` marks the items a reviewer
     sent back: in a returned assessment only those may be edited. `self_status` is NULL until
     answered (NULL = "not answered", distinct from any status).
+
+    The `review_*` fields are the consolidated review result that reports read: the verdict, the
+    reviewer's score (points mode) or status (compliance mode) — an "accept" copies the self value —
+    the comment, and who decided it when. Each reviewer's own verdicts per round are `ItemReview`s.
     """
 
     assessment = models.ForeignKey(
@@ -162,6 +184,25 @@ class ItemResponse(models.Model):
     )
     statement = models.TextField(_("自评说明"), max_length=STATEMENT_MAX_LENGTH, blank=True)
     reopened = models.BooleanField(_("退回后可修改"), default=False)
+    review_verdict = models.CharField(  # noqa: DJ001 — NULL means "not reviewed yet"
+        _("评审结论"), max_length=16, choices=ReviewVerdict.choices, null=True, blank=True
+    )
+    review_score = models.DecimalField(
+        _("评审分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    review_status = models.CharField(  # noqa: DJ001 — NULL means "no reviewer status"
+        _("评审达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
+    )
+    review_comment = models.TextField(_("评审意见"), max_length=STATEMENT_MAX_LENGTH, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评审人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("评审时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
