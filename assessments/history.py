@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assessment, AssessmentStatus, ComplianceStatus, ItemResponse
+from .models import Assessment, AssessmentStatus, ComplianceStatus, ItemResponse, ReviewVerdict
 
 MAX_ROWS = 1000
 
@@ -21,9 +21,17 @@ FIELDS = {
         ("deadline_override", _("截止时间")),
         ("submitted_at", _("提交时间")),
     ],
-    "response": [("self_score", _("自评分")), ("self_status", _("达标情况")), ("statement", _("自评说明"))],
+    "response": [
+        ("self_score", _("自评分")),
+        ("self_status", _("达标情况")),
+        ("statement", _("自评说明")),
+        ("review_verdict", _("评审结论")),
+        ("review_score", _("评审分")),
+        ("review_status", _("评审达标情况")),
+        ("review_comment", _("评审意见")),
+    ],
 }
-LABELS = {**dict(AssessmentStatus.choices), **dict(ComplianceStatus.choices)}
+LABELS = {**dict(AssessmentStatus.choices), **dict(ComplianceStatus.choices), **dict(ReviewVerdict.choices)}
 
 
 @dataclass

@@ -1,18 +1,25 @@
 """The one mechanism that decides what a user may see.
 
-A user's memberships are read once per request into a `UserScope`; every selector turns it into a
-`Q` over the school a row belongs to. Views never filter by role themselves: they ask a selector.
+A user's memberships and review assignments are read once per request into a `UserScope`; every
+selector turns it into a `Q` over the school a row belongs to. Views never filter by role
+themselves: they ask a selector.
+
+Review assignments (commission staff naming an expert for one school's assessment, anywhere) make
+that school part of the expert's scope (`review_school_ids`) and that assessment reviewable by
+them (`review_assessment_ids`); a district reviewer may review the assessments of every school in
+their region subtrees.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import BooleanField, CharField, IntegerField, Q, Value
 
-from .models import Membership, Role
+from .models import Membership, ReviewAssignment, Role
 
 _CACHE_ATTR = "_smartcampus_scope"
+ASSIGNED = "assigned"  # pseudo-role of a review assignment row in get_scope's UNION
 
 
 @dataclass(frozen=True)
@@ -24,13 +31,16 @@ class UserScope:
     cio_school_ids: frozenset[int] = field(default_factory=frozenset)
     reviewer_paths: tuple[str, ...] = ()
     commission_paths: tuple[str, ...] = ()
+    review_school_ids: frozenset[int] = field(default_factory=frozenset)
+    review_assessment_ids: frozenset[int] = field(default_factory=frozenset)
+    lead_assessment_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def roles(self) -> frozenset[str]:
         roles = set()
         if self.cio_school_ids:
             roles.add(Role.SCHOOL_CIO)
-        if self.reviewer_paths:
+        if self.reviewer_paths or self.review_assessment_ids:
             roles.add(Role.REVIEWER)
         if self.commission_paths:
             roles.add(Role.COMMISSION)
@@ -57,7 +67,40 @@ class UserScope:
         )
         for path in paths:
             q |= Q(**{f"{prefix}region__path__startswith": path})
+        if Role.REVIEWER in roles and self.review_school_ids:
+            q |= Q(**{f"{prefix}id__in": sorted(self.review_school_ids)})
         return q
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.is_superuser or Role.REVIEWER in self.roles
+
+    def reviewable_q(self, prefix: str = "") -> Q:
+        """A Q over assessments (`prefix` is the path to the assessment) the user reviews: those of
+        schools in their reviewer regions and those they are assigned to. Conflicts of interest (the
+        reviewer is a CIO of the school) are *not* excluded: the queue shows them with the reason,
+        the services refuse them (`has_conflict`)."""
+        if self.is_superuser:
+            return Q()
+        q = Q(pk__in=[])
+        for path in self.reviewer_paths:
+            q |= Q(**{f"{prefix}school__region__path__startswith": path})
+        if self.review_assessment_ids:
+            q |= Q(**{f"{prefix}id__in": sorted(self.review_assessment_ids)})
+        return q
+
+    def may_review(self, assessment) -> bool:
+        """Whether the user is a reviewer of `assessment` (region or assignment), ignoring conflicts."""
+        if self.is_superuser:
+            return True
+        if assessment.pk in self.review_assessment_ids:
+            return True
+        path = assessment.school.region.path
+        return any(path.startswith(p) for p in self.reviewer_paths)
+
+    def has_conflict(self, assessment) -> bool:
+        """A reviewer who is a member (CIO) of the school may not review it."""
+        return assessment.school_id in self.cio_school_ids
 
     def regions_q(self, prefix: str = "") -> Q:
         """Regions inside any region scope (subtrees), for reviewer and commission users."""
@@ -86,24 +129,47 @@ def get_scope(user) -> UserScope:
     if cached is not None:
         return cached
     cio, reviewer, commission = set(), [], []
-    rows = (
+    review_schools, review_assessments, lead = set(), set(), set()
+    # memberships and review assignments in one UNION: (role, school id, region path, assessment id, lead)
+    memberships = (
         Membership.objects.filter(user=user)
-        .select_related("region")
-        .only("role", "school_id", "region__path")
+        .order_by()
+        .values_list(
+            "role", "school_id", "region__path", Value(None, IntegerField()), Value(False, BooleanField())
+        )
     )
-    for m in rows:
-        if m.role == Role.SCHOOL_CIO:
-            cio.add(m.school_id)
-        elif m.role == Role.REVIEWER:
-            reviewer.append(m.region.path)
-        elif m.role == Role.COMMISSION:
-            commission.append(m.region.path)
+    assignments = (
+        ReviewAssignment.objects.filter(reviewer=user)
+        .order_by()
+        .values_list(
+            Value(ASSIGNED, CharField()),
+            "assessment__school_id",
+            Value(None, CharField()),
+            "assessment_id",
+            "lead",
+        )
+    )
+    for role, school_id, path, assessment_id, is_lead in memberships.union(assignments, all=True):
+        if role == Role.SCHOOL_CIO:
+            cio.add(school_id)
+        elif role == Role.REVIEWER:
+            reviewer.append(path)
+        elif role == Role.COMMISSION:
+            commission.append(path)
+        elif role == ASSIGNED:
+            review_schools.add(school_id)
+            review_assessments.add(assessment_id)
+            if is_lead:
+                lead.add(assessment_id)
     scope = UserScope(
         user_id=user.pk,
         is_superuser=user.is_superuser,
         cio_school_ids=frozenset(cio),
         reviewer_paths=tuple(sorted(reviewer)),
         commission_paths=tuple(sorted(commission)),
+        review_school_ids=frozenset(review_schools),
+        review_assessment_ids=frozenset(review_assessments),
+        lead_assessment_ids=frozenset(lead),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import review_views as rv
 from . import views
 from . import workflow_views as wf
 
@@ -26,4 +27,20 @@ urlpatterns = [
     path(
         "assessments/<int:pk>/items/<str:code>/history/", wf.item_history_view, name="assessment-item-history"
     ),
+    path("reviews/", rv.review_queue_view, name="review-queue"),
+    path("reviews/assessments/<int:pk>/", rv.review_summary_view, name="review-summary"),
+    path("reviews/assessments/<int:pk>/start/", rv.review_start_view, name="review-start"),
+    path("reviews/assessments/<int:pk>/return/", rv.review_return_view, name="review-return"),
+    path("reviews/assessments/<int:pk>/finalise/", rv.review_finalise_view, name="review-finalise"),
+    path("reviews/assessments/<int:pk>/reopen/", rv.review_reopen_view, name="review-reopen"),
+    path("reviews/assessments/<int:pk>/assign/", rv.review_assign_view, name="review-assign"),
+    path("reviews/assessments/<int:pk>/history/", rv.review_history_view, name="review-history"),
+    path("reviews/assessments/<int:pk>/items/<str:code>/", rv.review_item_view, name="review-item"),
+    path(
+        "reviews/assessments/<int:pk>/items/<str:code>/save/",
+        rv.review_item_save_view,
+        name="review-item-save",
+    ),
+    path("notifications/", rv.notification_list_view, name="notification-list"),
+    path("notifications/unread/", rv.notification_unread_view, name="notification-unread"),
 ]

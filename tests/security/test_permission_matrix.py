@@ -247,6 +247,20 @@ MATRIX: dict[str, Entry] = {
         {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
         kwargs=_o("assessment"),
     ),
+    # district review (issue 5): the matrix's assessments are drafts, which are not part of the review
+    # (404 for everyone); tests/assessments/test_review_*.py cover submitted ones role by role
+    "review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
+    "review-summary": page({"GET": statuses(404)}, kwargs=_o("assessment")),
+    "review-history": page({"GET": statuses(404)}, kwargs=_o("assessment")),
+    "review-reopen": page({"GET": statuses(404), "POST": statuses(404)}, kwargs=_o("assessment")),
+    **{
+        name: page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_o("assessment"))
+        for name in ("review-start", "review-return", "review-finalise", "review-assign")
+    },
+    "review-item": page({"GET": statuses(404)}, kwargs=_item_kwargs),
+    "review-item-save": page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_item_kwargs),
+    "notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
+    "notification-unread": page(),
     # evidence
     "evidence-library": page(
         {"GET": scoped()}, kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk}

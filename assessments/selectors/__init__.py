@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 from indicators.models import Node
 from indicators.scoring import score
 
-from .items import answerable_nodes, framework_nodes, scoring_tree
-from .models import Assessment, Campaign, ItemResponse, Membership, Region, School
-from .scoping import get_scope
+from ..items import answerable_nodes, framework_nodes, scoring_tree
+from ..models import Assessment, Campaign, ItemResponse, Membership, Region, School
+from ..scoping import get_scope
 
 
 def school_list(*, user, filters: dict | None = None) -> QuerySet[School]:
@@ -204,6 +204,7 @@ class Workspace:
     dimensions: list[DimensionProgress]
     result: object  # PointsResult | ComplianceResult
     by_code: dict[str, Item] = field(default_factory=dict)
+    tree: object = None  # the ScoringTree (for scoring other answers, e.g. the reviewer's)
 
     @property
     def done(self) -> int:
@@ -276,4 +277,18 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
         dimensions=dims,
         result=result,
         by_code={i.node.code: i for i in items},
+        tree=tree,
     )
+
+
+from .reviews import (  # noqa: E402, F401 — re-exported; they build on the workspace above
+    ReviewItem,
+    ReviewWorkspace,
+    notification_list,
+    notification_unread_count,
+    review_assessment_get,
+    review_assessment_list,
+    review_queue,
+    review_queue_counts,
+    review_workbench,
+)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,18 +20,20 @@ from indicators.models import Framework
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
 from indicators.services import framework_lock
 
-from .items import answerable_nodes, framework_nodes, scoring_tree
-from .models import (
+from ..items import answerable_nodes, framework_nodes, scoring_tree
+from ..models import (
     Assessment,
     AssessmentStatus,
     Campaign,
     DeadlineExtension,
     ItemResponse,
+    Notification,
     Region,
     School,
 )
-from .models.campaigns import STATEMENT_MAX_LENGTH
-from .scoping import get_scope
+from ..models.campaigns import STATEMENT_MAX_LENGTH
+from ..scoping import get_scope
+from .notifications import assessment_reviewer_ids, notify
 
 ASSESSMENT_CHUNK = 300  # keeps every INSERT … SELECT under SQLite's parameter limit
 UNSET = object()
@@ -326,7 +329,9 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
     """Submit a complete assessment before its deadline. Submitting an already submitted
     assessment again changes nothing (double clicks, retried requests)."""
     assessment = (
-        Assessment.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=assessment.pk)
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("campaign", "school__region")
+        .get(pk=assessment.pk)
     )
     if assessment.school_id not in get_scope(acting_user).cio_school_ids:
         raise AssessmentLocked(_("只有本校的信息化负责人可以提交自评。"), code="not_cio")
@@ -358,4 +363,16 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
     assessment.save(update_fields=["status", "submitted_at", "version"])
     if was_returned:
         assessment.responses.filter(reopened=True).update(reopened=False)
+    notify(
+        user_ids=assessment_reviewer_ids(assessment=assessment),
+        kind=Notification.Kind.SUBMITTED,
+        title=_("%(s)s提交了自评") % {"s": assessment.school.name},
+        body=_("%(c)s：%(s)s%(again)s提交了自评，请评审。")
+        % {
+            "c": assessment.campaign.title,
+            "s": assessment.school.name,
+            "again": _("修改后重新") if was_returned else "",
+        },
+        url=reverse("review-summary", args=[assessment.pk]),
+    )
     return assessment
