@@ -52,14 +52,16 @@ def dimension_gaps(roots: Iterable, self_result, review_result, *, is_points: bo
     for root in roots:
         s, r = self_result.nodes.get(root.code), review_result.nodes.get(root.code)
         sv = (s.score if is_points else s.index) if s else None
-        rv = (r.score if is_points else r.index) if r and r.answered else None
+        # a dimension's reviewer result counts once every item of it has a reviewer value
+        rv = (r.score if is_points else r.index) if r and r.answered == r.total else None
         out.append(DimensionGap(root.code, root.name, sv, rv, None if sv is None or rv is None else rv - sv))
     return out
 
 
 def total_gap(self_result, review_result, *, is_points: bool) -> Decimal | None:
-    """reviewer − self for the whole assessment (points total, or compliance index)."""
-    if not review_result.answered:
+    """reviewer − self for the whole assessment (points total, or compliance index), once every item
+    has a reviewer value (a partial review would show a meaningless gap)."""
+    if review_result.answered < review_result.item_count:
         return None
     if is_points:
         return review_result.total - self_result.total
