@@ -1,3 +1,5 @@
+import os
+
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -40,3 +42,10 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# bench/http.py's baseline page, mounted only when the benchmark's server sets SMARTCAMPUS_BENCH=1
+# (docs/benchmarks.md); production never sets it, and the bench package is not installed there.
+if os.environ.get("SMARTCAMPUS_BENCH") == "1":
+    from bench.bare_view import bare_page_view
+
+    urlpatterns.append(path("__bench__/bare/", bare_page_view, name="bench-bare"))

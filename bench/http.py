@@ -1,0 +1,298 @@
+"""Pages under load: gunicorn (production settings) on PostgreSQL with the whole city loaded; wrk on
+loopback at 1, 10 and 20 concurrent connections, p50/p95 latency and throughput per page, each next
+to the BARE page (bench/bare_view.py: the same size, from memory, through the same gunicorn,
+middleware and session) measured in the same run. SQL queries per page are counted in-process
+(CaptureQueriesContext) at a quarter of the city and at the full city: they must not grow.
+
+    .venv/bin/python -m bench.http --schools 2000 --duration 5 --json var/bench/http.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from bench import _common as c
+
+CONCURRENCY = (1, 10, 20)
+LUA = r"""
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format('@@WRK@@{"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "requests": %d, '
+    .. '"rps": %.2f, "errors": %d}\n',
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests, summary.requests / (summary.duration / 1e6), errors))
+end
+"""
+
+
+def pages(*, campaign) -> list[dict]:
+    """(name, user, path) of the pages measured; review pages join when issue 5's URLs exist."""
+    from django.urls import NoReverseMatch, reverse
+
+    from assessments.models import Assessment, Membership, Role
+
+    cio_school = (
+        Membership.objects.filter(user__username="hd_cio", role=Role.SCHOOL_CIO)
+        .values_list("school_id", flat=True)
+        .first()
+    )
+    assessment = Assessment.objects.get(campaign=campaign, school_id=cio_school)
+    first_item = assessment.responses.order_by("node__position").values_list("node__code", flat=True).first()
+    found = [
+        {
+            "name": "CIO overview",
+            "user": "hd_cio",
+            "path": reverse("assessment-detail", args=[assessment.pk]),
+        },
+        {
+            "name": "CIO item page",
+            "user": "hd_cio",
+            "path": reverse("assessment-item", args=[assessment.pk, first_item]),
+        },
+        {
+            "name": "commission dashboard",
+            "user": "bj_commission",
+            "path": reverse("report-dashboard") + f"?campaign={campaign.pk}",
+        },
+        {
+            "name": "API assessments (page 1)",
+            "user": "bj_commission",
+            "path": f"/api/assessments/?campaign={campaign.pk}",
+        },
+        {
+            "name": "API responses (page 1)",
+            "user": "hd_reviewer",
+            "path": f"/api/responses/?assessment={assessment.pk}",
+        },
+        {"name": "API campaigns", "user": "bj_commission", "path": "/api/campaigns/"},
+    ]
+    # issue 5 (district review): measured once its views exist under these names
+    for name, url_name, args in (
+        ("reviewer queue", "review-queue", []),
+        ("reviewer workbench", "review-workbench", [assessment.pk]),
+    ):
+        try:
+            found.append({"name": name, "user": "hd_reviewer", "path": reverse(url_name, args=args)})
+        except NoReverseMatch:
+            pass
+    return found
+
+
+def query_counts(*, page_list: list[dict]) -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    User = get_user_model()
+    for page in page_list:
+        client = Client()
+        client.force_login(User.objects.get(username=page["user"]))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page["path"], HTTP_HOST="127.0.0.1")
+        if response.status_code != 200:
+            raise RuntimeError(f"{page['path']} answered {response.status_code}")
+        counts[page["name"]] = len(queries)
+    return counts
+
+
+def session_cookie(username: str) -> str:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client.cookies["sessionid"].value
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "SMARTCAMPUS_BENCH": "1", "DB_CONN_MAX_AGE": "60"}
+    proc = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(c.PYTHON), "gunicorn"),
+            "smartcampus.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=c.ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310 — loopback
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def fetch_size(url: str, cookie: str) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"})  # noqa: S310 — loopback
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 — loopback
+        return len(response.read())
+
+
+def wrk(url: str, cookie: str, *, connections: int, duration: int, script: str) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(connections, 2)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            "--timeout",
+            "30s",
+            "-s",
+            script,
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            url,
+        ],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("@@WRK@@"))
+    return json.loads(line.removeprefix("@@WRK@@"))
+
+
+def measure_load(*, base: str, page_list: list[dict], duration: int, concurrency=CONCURRENCY) -> list[dict]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA)
+        script = fh.name
+    try:
+        cookies = {u: session_cookie(u) for u in {p["user"] for p in page_list}}
+        rows = []
+        for page in page_list:
+            cookie = cookies[page["user"]]
+            url = base + page["path"]
+            size = fetch_size(url, cookie)
+            bare = f"{base}/__bench__/bare/?bytes={size}"
+            fetch_size(bare, cookie)
+            for conns in concurrency:
+                ours = wrk(url, cookie, connections=conns, duration=duration, script=script)
+                baseline = wrk(bare, cookie, connections=conns, duration=duration, script=script)
+                rows.append(
+                    {
+                        "page": page["name"],
+                        "bytes": size,
+                        "clients": conns,
+                        "p50_ms": ours["p50_ms"],
+                        "p95_ms": ours["p95_ms"],
+                        "rps": ours["rps"],
+                        "errors": ours["errors"],
+                        "bare_p50_ms": baseline["p50_ms"],
+                        "bare_p95_ms": baseline["p95_ms"],
+                        "bare_rps": baseline["rps"],
+                        "p95_ratio": ours["p95_ms"] / max(baseline["p95_ms"], 1e-6),
+                    }
+                )
+                print(
+                    f"  {page['name']} c={conns}: p95 {ours['p95_ms']:.1f} ms"
+                    f" vs bare {baseline['p95_ms']:.1f} ms",
+                    flush=True,
+                )
+        return rows
+    finally:
+        os.unlink(script)
+
+
+def main() -> None:
+    p = c.parser(__doc__.splitlines()[0])
+    p.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
+    p.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers")
+    args = p.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with c.services():
+        small = max(1, args.schools // 4)
+        c.prepare_city(schools=small, seed=args.seed)
+        campaign = c.city_campaign()
+        counts_small = query_counts(page_list=pages(campaign=campaign))
+        c.prepare_city(schools=args.schools, seed=args.seed)
+        page_list = pages(campaign=campaign)
+        counts_full = query_counts(page_list=page_list)
+        port = int(
+            subprocess.run(
+                [
+                    c.PYTHON,
+                    "-c",
+                    "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+                ],
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout
+        )
+        server = start_gunicorn(port, args.workers)
+        try:
+            rows = measure_load(base=f"http://127.0.0.1:{port}", page_list=page_list, duration=args.duration)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        text = c.table(
+            rows,
+            [
+                ("page", "page"),
+                ("bytes", "bytes"),
+                ("clients", "clients"),
+                ("p50_ms", "p50 ms"),
+                ("p95_ms", "p95 ms"),
+                ("rps", "req/s"),
+                ("bare_p95_ms", "bare p95 ms"),
+                ("bare_rps", "bare req/s"),
+                ("p95_ratio", "p95 × bare"),
+                ("errors", "errors"),
+            ],
+            f"Pages, {args.schools} schools, gunicorn {args.workers} workers, wrk {args.duration} s per run",
+        )
+        text += "\n\n" + c.table(
+            [{"page": k, "small": counts_small.get(k), "full": v} for k, v in counts_full.items()],
+            [
+                ("page", "page"),
+                ("small", f"queries @ {small} schools"),
+                ("full", f"queries @ {args.schools} schools"),
+            ],
+            "SQL queries per page (in-process, CaptureQueriesContext)",
+        )
+        c.emit(
+            {
+                "benchmark": "http",
+                "machine": c.machine(),
+                "workers": args.workers,
+                "rows": rows,
+                "queries": {
+                    "small_schools": small,
+                    "full_schools": args.schools,
+                    "small": counts_small,
+                    "full": counts_full,
+                },
+            },
+            args.json_out,
+            text,
+        )
+
+
+if __name__ == "__main__":
+    main()

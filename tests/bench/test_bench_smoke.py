@@ -1,0 +1,72 @@
+"""Keep bench/ from rotting: import every benchmark and run its measurement functions once on a
+tiny city (16 schools, one per Beijing district) on the test database. No timing assertions:
+benchmarks are not tests."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+
+from bench import _common, dashboard, http, pdf, workbook
+from bench.bare_view import bare_page_view
+
+
+@pytest.fixture
+def city(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_frameworks", stdout=io.StringIO())
+    call_command(
+        "seed_demo", "--schools", "16", "--campaign", "beijing-k12", "--fill", "--quiet", stdout=io.StringIO()
+    )
+    return _common.city_campaign()
+
+
+def test_workbook_variants_write_the_same_rows(city, tmp_path):
+    ours = workbook.measure_ours(campaign_id=city.pk, out=str(tmp_path / "ours.xlsx"))
+    assert ours["schools"] == 16
+    cells = str(tmp_path / "cells.pickle")
+    assert workbook.capture_cells(campaign_id=city.pk, path=cells)["cells"] > 0
+    bare = workbook.measure_bare(cells=cells, out=str(tmp_path / "bare.xlsx"))
+    ie = workbook.measure_import_export(campaign_id=city.pk, out=str(tmp_path / "ie.xlsx"))
+    assert bare["bytes"] > 0 and ie["bytes"] > 0
+    detail_rows = city.assessments.count() * city.assessments.first().responses.count()
+    assert (
+        len(workbook.detail_resource_class()().export(queryset=city.assessments.first().responses.all())) > 0
+    )
+    assert bare["rows"] >= detail_rows
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-written SQL is PostgreSQL's")
+def test_dashboard_ours_and_hand_sql_agree(city):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="bj_commission")
+    result = dashboard.measure(campaign=city, user=user, repeat=1)
+    assert result["agree"] and result["schools"] == 16
+
+
+def test_pdf_single_comparison_runs(city):
+    ids = pdf.sample_assessments(campaign=city, count=1)
+    result = pdf.measure_single(assessment_ids=ids, repeat=1)
+    assert result["pdf_bytes"] > 0 and result["ratio"] > 0
+
+
+def test_http_pages_answer_and_queries_are_counted(city):
+    counts = http.query_counts(page_list=http.pages(campaign=city))
+    assert counts and all(n > 0 for n in counts.values())
+
+
+def test_bare_view_serves_the_requested_size(city):
+    from django.contrib.auth import get_user_model
+
+    request = RequestFactory().get("/__bench__/bare/", {"bytes": "12345"})
+    request.user = get_user_model().objects.get(username="bj_commission")
+    assert len(bare_page_view(request).content) == 12345
+
+
+def test_table_and_machine():
+    text = _common.table([{"a": 1.23456, "b": "x"}], [("a", "A"), ("b", "B")], "T")
+    assert "1.235" in text and "T" in text
+    assert _common.machine()["cores"]
