@@ -30,3 +30,15 @@ app.conf.beat_schedule = {
     "reports-sweep-stuck-jobs": {"task": "reports.sweep_stuck_jobs", "schedule": 300.0},
     "reports-cleanup-expired": {"task": "reports.cleanup_expired", "schedule": 6 * 3600.0},
 }
+
+# District review (assessments): daily deadline reminders at 08:00 local time (idempotent per day).
+from celery.schedules import crontab  # noqa: E402
+
+app.conf.beat_schedule.update(
+    {
+        "assessments-deadline-reminders": {
+            "task": "assessments.send_deadline_reminders",
+            "schedule": crontab(hour=8, minute=0),
+        }
+    }
+)

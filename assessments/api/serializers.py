@@ -113,3 +113,81 @@ class ItemResponseUpdateSerializer(serializers.Serializer):
     self_score = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     self_status = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     statement = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ReviewQueueSerializer(AssessmentSerializer):
+    """An assessment in the review queue with how many items still need a verdict."""
+
+    status = serializers.CharField(read_only=True, help_text="submitted/in_review/returned/finalised")
+    school_region = serializers.CharField(source="school.region.name", read_only=True)
+    review_deadline = serializers.DateTimeField(source="campaign.review_deadline", read_only=True)
+    item_total = serializers.IntegerField(read_only=True, default=None)
+    item_pending = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = (
+            *AssessmentSerializer.Meta.fields,
+            "school_region",
+            "review_round",
+            "review_deadline",
+            "item_total",
+            "item_pending",
+        )
+        read_only_fields = fields
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    """A response with the school's answer and the consolidated review result."""
+
+    code = serializers.CharField(source="node.code", read_only=True)
+    name = serializers.CharField(source="node.title", read_only=True)
+    # plain strings in the schema: the choice sets are documented on /api/responses/ already
+    self_status = serializers.CharField(read_only=True, allow_null=True, help_text="met/partial/not_met/na")
+    review_verdict = serializers.CharField(
+        read_only=True, allow_null=True, help_text="accept/adjust/more_evidence"
+    )
+    review_status = serializers.CharField(read_only=True, allow_null=True, help_text="met/partial/not_met/na")
+
+    class Meta:
+        model = ItemResponse
+        fields = (
+            "id",
+            "assessment",
+            "code",
+            "name",
+            "self_score",
+            "self_status",
+            "statement",
+            "reopened",
+            "review_verdict",
+            "review_score",
+            "review_status",
+            "review_comment",
+            "reviewed_by",
+            "reviewed_at",
+            "version",
+        )
+        read_only_fields = fields
+
+
+class VerdictSerializer(serializers.Serializer):
+    """PATCH input of a verdict: `version` is required (single review: the response's version;
+    second review: your own verdict's version, 0 for none). Values are checked by the service."""
+
+    version = serializers.IntegerField(error_messages={"required": _("缺少版本号 version。")})
+    verdict = serializers.CharField()
+    score = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    status = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+
+
+class ReturnSerializer(serializers.Serializer):
+    """Extra items to return (response id → reason); items judged "more evidence" always go back."""
+
+    reasons = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField()

@@ -1,7 +1,15 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from .views import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet, RegionViewSet, SchoolViewSet
+from .views import (
+    AssessmentViewSet,
+    CampaignViewSet,
+    ItemResponseViewSet,
+    RegionViewSet,
+    ReviewItemViewSet,
+    ReviewViewSet,
+    SchoolViewSet,
+)
 
 router = DefaultRouter()
 router.register("schools", SchoolViewSet, basename="api-school")
@@ -9,5 +17,7 @@ router.register("regions", RegionViewSet, basename="api-region")
 router.register("campaigns", CampaignViewSet, basename="api-campaign")
 router.register("assessments", AssessmentViewSet, basename="api-assessment")
 router.register("responses", ItemResponseViewSet, basename="api-response")
+router.register("reviews", ReviewViewSet, basename="api-review")
+router.register("review-items", ReviewItemViewSet, basename="api-review-item")
 
 urlpatterns = [path("", include(router.urls))]

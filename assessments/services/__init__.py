@@ -3,6 +3,7 @@
 contract)."""
 
 from .notifications import assessment_reviewer_ids, notifications_mark_read, notify, school_cio_ids
+from .reminders import deadline_reminders_send
 from .reviews import (
     CONFLICT_OF_INTEREST,
     ReviewConflict,
@@ -58,6 +59,7 @@ __all__ = [
     "campaign_add_schools",
     "campaign_create",
     "deadline_extend",
+    "deadline_reminders_send",
     "end_of_day",
     "notifications_mark_read",
     "notify",

@@ -334,6 +334,17 @@ MATRIX: dict[str, Entry] = {
     "api-assessment-list": api({"GET": ALL_200}),
     "api-assessment-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
     "api-assessment-submit": api({"POST": cio_only(400, 403)}, kwargs=_o("assessment")),
+    # review API (issue 5): draft assessments are not part of the review → 404 (see test_review_pages.py)
+    "api-review-list": api({"GET": ALL_200}),
+    "api-review-detail": api({"GET": statuses(404)}, kwargs=_o("assessment")),
+    **{
+        f"api-review-{name}": api({"POST": statuses(404)}, kwargs=_o("assessment"))
+        for name in ("start", "return", "finalise", "reopen")
+    },
+    "api-review-item-list": api({"GET": ALL_200}),
+    "api-review-item-detail": api(
+        {"GET": statuses(404), "PATCH": statuses(404), "PUT": NOT_ALLOWED}, kwargs=_o("response")
+    ),
     "api-response-list": api({"GET": ALL_200}),
     "api-response-detail": api(
         {"GET": scoped(), "PATCH": cio_only(200, 403), "PUT": NOT_ALLOWED},
