@@ -1,0 +1,62 @@
+"""With the district review's consolidated values (issue 5): reviewer totals everywhere come from the
+scoring engine applied to review_score/review_status, next to the self values."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from assessments.models import Assessment, ItemResponse
+from assessments.selectors import assessment_list
+from reports.school_report import school_report_context
+from reports.stats import campaign_dashboard
+from reports.workbook import city_workbook_write
+
+from .conftest import engine_result
+
+
+def review(campaign, school):
+    """The reviewer accepts every item but lowers 1.2 by one point (with a comment)."""
+    for r in ItemResponse.objects.filter(
+        assessment__campaign=campaign, assessment__school=school
+    ).select_related("node"):
+        r.review_verdict = "accept"
+        r.review_score = r.self_score
+        if r.node.code == "1.2" and r.self_score and r.self_score >= 1:
+            r.review_verdict, r.review_score, r.review_comment = (
+                "adjust",
+                r.self_score - 1,
+                "证据不足以支撑满分",
+            )
+        r.save()
+
+
+def test_reviewer_values_in_workbook_dashboard_and_report(world, points_campaign):
+    review(points_campaign, world.school_a1)
+    assessment = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=points_campaign, school=world.school_a1
+    )
+    self_result, review_result = engine_result(assessment), engine_result(assessment, field="review")
+    out = io.BytesIO()
+    city_workbook_write(campaign=points_campaign, region=points_campaign.region, out=out)
+    out.seek(0)
+    wb = load_workbook(out)
+    row = next(r for r in wb["学校汇总"].iter_rows(values_only=True) if r[1] == "S-A1")
+    assert Decimal(str(row[6])) == self_result.total and Decimal(str(row[8])) == review_result.total
+    assert row[11] == 1  # the only reviewed school ranks first on the reviewer's totals
+    detail = [r for r in wb["逐项明细"].iter_rows(values_only=True) if r[1] == "S-A1"]
+    assert {r[9] for r in detail} <= {"认可", "调整"}
+
+    board = campaign_dashboard(
+        campaign=points_campaign, assessments=assessment_list(user=world.users["commission"])
+    )
+    assert board.review_totals == {assessment.pk: review_result.total}
+    a1 = next(d for d in board.districts if d.name == "甲一区")
+    assert a1.reviewed == 1 and a1.gap == self_result.total - review_result.total
+
+    context = school_report_context(assessment=assessment)
+    assert context["reviewed"] and context["review_total"].startswith(f"{review_result.total.normalize():f}")
+    adjusted = [i for i in context["items"] if i.verdict == "调整"]
+    assert all(i.comment == "证据不足以支撑满分" for i in adjusted)
