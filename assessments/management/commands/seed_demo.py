@@ -69,6 +69,8 @@ DEMO_USERS = [
     ("zd_cio", "张店区学校CIO·钱老师", Role.SCHOOL_CIO, ("370303", 0)),
     ("hz_cio", "杭州市学校CIO·冯老师", Role.SCHOOL_CIO, ("330100", 0)),
     ("bjut_cio", "北京工业大学CIO·何老师", Role.SCHOOL_CIO, ("univ", 0)),
+    # no membership: reviews the universities the commission assigns to them (ReviewAssignment)
+    ("bj_expert", "高校评审专家·林老师", None, None),
 ]
 
 
@@ -113,9 +115,13 @@ class Command(BaseCommand):
         regions = self._regions()
         created_schools = self._schools(regions, schools, seed, self._campaign_districts(campaign, regions))
         self._users(regions)
-        self._campaigns(regions)
+        has_campaigns = self._campaigns(regions)
         if fill:
             self._fill(campaign, seed)
+        elif campaign is None and has_campaigns:
+            from assessments.demo.reviews import demo_reviews_seed
+
+            demo_reviews_seed(seed=seed, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
@@ -222,12 +228,13 @@ class Command(BaseCommand):
         ]
         demo_campaigns_fill(campaigns=campaigns, seed=seed, log=self.stdout.write)
 
-    def _campaigns(self, regions: dict[str, Region]) -> None:
-        """One demo campaign per framework, created or grown (new schools added) through the services."""
+    def _campaigns(self, regions: dict[str, Region]) -> bool:
+        """One demo campaign per framework, created or grown (new schools added) through the services.
+        False when no framework is loaded yet (nothing created)."""
         User = get_user_model()
         if not any(framework_latest(code=code) for code, *_rest in DEMO_CAMPAIGNS):
             self.stdout.write("指标体系尚未加载，跳过演示自评活动（先运行 manage.py load_frameworks）。")
-            return
+            return False
         for code, title, region_code, higher, username in DEMO_CAMPAIGNS:
             framework = framework_latest(code=code)
             if framework is None:
@@ -259,3 +266,4 @@ class Command(BaseCommand):
                     campaign=campaign, schools=schools, acting_user=commission
                 )
             self.stdout.write(f"演示自评活动“{title}”：新增 {added} 所学校。")
+        return True
