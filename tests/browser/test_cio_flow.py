@@ -42,19 +42,15 @@ def fill_item(page, *, score: str | None = None, status: str | None = None, stat
     expect(page.get_by_test_id("save-state")).to_contain_text("已保存")
 
 
-def upload_pdf_if_panel_ready(page) -> bool:
-    """The evidence panel is built in the evidence app; upload through it when it offers a file input."""
+def upload_pdf(page) -> None:
+    """Upload a PDF through the evidence panel the item page loads."""
     file_input = page.locator("#evidence-panel input[type=file]")
-    try:
-        file_input.first.wait_for(state="attached", timeout=5000)
-    except Exception:  # noqa: BLE001 — the panel is not there (yet)
-        return False
+    file_input.first.wait_for(state="attached", timeout=10000)
     file_input.first.set_input_files({"name": "网络拓扑图.pdf", "mimeType": "application/pdf", "buffer": PDF})
     submit = page.locator("#evidence-panel button[type=submit]")
     if submit.count():
         submit.first.click()
     expect(page.locator("#evidence-panel")).to_contain_text("网络拓扑图", timeout=10000)
-    return True
 
 
 def test_cio_fills_beijing_items_sees_progress_and_submits(demo, live_server, page):
@@ -69,7 +65,7 @@ def test_cio_fills_beijing_items_sees_progress_and_submits(demo, live_server, pa
         expect(page.get_by_test_id("progress")).to_have_text(f"{i + 1} / 46")
         expect(page.get_by_test_id("live-score")).to_have_text(re.compile(rf"^{re.escape(total)} / 100"))
         if i == 0:
-            uploaded = upload_pdf_if_panel_ready(page)
+            upload_pdf(page)
             page.screenshot(path=str(ARTIFACTS / "cio-flow-beijing-item.png"), full_page=True)
         page.click("[data-testid=next]")
     # a score out of range gets a Chinese message and leaves nothing half-written
@@ -99,14 +95,12 @@ def test_cio_fills_beijing_items_sees_progress_and_submits(demo, live_server, pa
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/items/{first}/")
     expect(page.get_by_test_id("locked")).to_contain_text("已提交")
     expect(page.locator("#self-score")).to_be_disabled()
-    if uploaded:  # evidence of a submitted assessment cannot change either
-        expect(page.locator("#evidence-panel")).to_contain_text("网络拓扑图")
-        expect(page.locator("#evidence-panel input[type=file]")).to_have_count(0)
+    # evidence of a submitted assessment cannot change either
+    expect(page.locator("#evidence-panel")).to_contain_text("网络拓扑图")
+    expect(page.locator("#evidence-panel input[type=file]")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "cio-flow-beijing-locked.png"), full_page=True)
     assessment.refresh_from_db()
     assert assessment.status == "submitted"
-    if not uploaded:
-        pytest.xfail("证据面板尚未提供上传（evidence 应用未完成），上传步骤未执行")
 
 
 def test_cio_fills_zhejiang_compliance_items(demo, live_server, page):
