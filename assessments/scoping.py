@@ -12,6 +12,7 @@ their region subtrees.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, CharField, IntegerField, Q, Value
@@ -70,6 +71,19 @@ class UserScope:
         if Role.REVIEWER in roles and self.review_school_ids:
             q |= Q(**{f"{prefix}id__in": sorted(self.review_school_ids)})
         return q
+
+    def fingerprint(self) -> str:
+        """A short digest of everything `schools_q` depends on: two users with the same fingerprint
+        see exactly the same schools, so results computed for one (cached aggregates) may be shown
+        to the other, and a membership change gives a new fingerprint."""
+        parts = (
+            self.is_superuser,
+            sorted(self.cio_school_ids),
+            sorted(self.reviewer_paths),
+            sorted(self.commission_paths),
+            sorted(self.review_school_ids),
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
     @property
     def is_reviewer(self) -> bool:

@@ -85,6 +85,7 @@ class Dashboard:
     review_totals: dict[int, Decimal]
     self_dims: dict[tuple[int, int], Decimal]  # (assessment id, root id) → score or index
     school_count: int = 0
+    started_count: int = 0  # schools with at least one self-assessment value
 
 
 def _dimension_expr():
@@ -296,6 +297,7 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
         review_totals=review_totals,
         self_dims=self_dims,
         school_count=sum(d.school_count for d in districts.values()),
+        started_count=len(self_totals),
     )
 
 

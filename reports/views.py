@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import selectors as assessment_selectors
 from assessments.scoping import get_scope
 
-from . import charts, selectors, services, stats
+from . import selectors, services
+from .dashboard import dashboard_parts
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
@@ -155,43 +156,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
         )
-    board = stats.campaign_dashboard(campaign=campaign, assessments=assessments)
-    names = [d.name for d in board.districts]
-    context.update(
-        {
-            "board": board,
-            "progress_chart": charts.stacked_bars(
-                names,
-                [label for _k, label in stats.PROGRESS_BUCKETS],
-                [[d.progress.get(k, 0) for k, _l in stats.PROGRESS_BUCKETS] for d in board.districts],
-                title=_("各区县填报进度"),
-            ),
-            "bands_chart": charts.stacked_bars(
-                names,
-                [label for _low, label in stats.BANDS],
-                [d.bands for d in board.districts],
-                colors=["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
-                title=_("各区县自评得分分布（得分率）") if board.is_points else _("各区县达标指数分布"),
-            ),
-            "dimension_chart": charts.bar_chart(
-                [f"{root.code} {root.name}" for root, _s, _r in board.dimensions],
-                [("自评", [s for _n, s, _r in board.dimensions])]
-                + ([("评审", [r for _n, _s, r in board.dimensions])] if board.review_totals else []),
-                title=_("各一级指标平均得分率") if board.is_points else _("各一级指标平均达标指数"),
-                max_value=100,
-                unit="%",
-            ),
-            "weakest_chart": charts.bar_chart(
-                [f"{node.code} {node.title}" for node, _p, _n in board.weakest],
-                [("平均得分率" if board.is_points else "平均达标程度", [p for _n, p, _c in board.weakest])],
-                title=_("全市最薄弱的条目"),
-                max_value=100,
-                unit="%",
-                label_width=220,
-            ),
-            "may_request_city": selectors.report_may_request_city(user=request.user, campaign=campaign),
-        }
-    )
+    context.update(dashboard_parts(campaign=campaign, assessments=assessments, scope=scope))
+    context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
     return render(request, "reports/dashboard.html", context)
 
 

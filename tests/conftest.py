@@ -32,6 +32,15 @@ class World:
     users: dict
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached figures belong to the test that computed them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db) -> World:
     city_a = RegionFactory(code="110000", name="甲市", level=Region.Level.CITY)

@@ -37,6 +37,7 @@ from simple_history.utils import bulk_update_with_history
 
 from indicators.models import Node
 
+from ..freshness import campaign_data_changed
 from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, Membership, Role
 
@@ -265,6 +266,7 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
             batch_size=500,
             default_change_reason=CHANGE_REASON,
         )
+        campaign_data_changed(campaign.pk)
     return stats
 
 

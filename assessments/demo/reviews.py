@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .. import services
+from ..freshness import campaign_data_changed
 from ..items import framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Membership, ReviewAssignment, Role
 from .fill import STATEMENTS, _half_points
@@ -48,6 +49,7 @@ def _fill(assessment: Assessment, *, seed: int) -> None:
     assessment.version += 1
     assessment._change_reason = "演示数据：已提交待评审"
     assessment.save(update_fields=["status", "submitted_at", "version"])
+    campaign_data_changed(assessment.campaign_id)
 
 
 def demo_reviews_seed(*, seed: int, log) -> None:

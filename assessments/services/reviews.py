@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
 
+from ..freshness import campaign_data_changed
 from ..items import framework_nodes, scoring_tree
 from ..models import (
     Assessment,
@@ -107,6 +108,7 @@ def _save_assessment(assessment: Assessment, *, user, reason: str, fields: list[
     assessment._change_reason = reason[:100]
     assessment.full_clean()
     assessment.save(update_fields=[*fields, "version"])
+    campaign_data_changed(assessment.campaign_id)
 
 
 def _url(name: str, *args) -> str:
@@ -302,6 +304,7 @@ def verdict_save(
         )
     elif second_review_done(assessment=assessment):
         _auto_consolidate(assessment, user=acting_user, now=now)
+    campaign_data_changed(assessment.campaign_id)
     return mine
 
 
@@ -409,6 +412,7 @@ def review_consolidate(
         user=acting_user,
         now=timezone.now(),
     )
+    campaign_data_changed(assessment.campaign_id)
     return current
 
 

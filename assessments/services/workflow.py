@@ -20,6 +20,7 @@ from indicators.models import Framework
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
 from indicators.services import framework_lock
 
+from ..freshness import campaign_data_changed
 from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import (
     Assessment,
@@ -137,6 +138,7 @@ def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
     nodes = framework_nodes(framework=campaign.framework)
     items = answerable_nodes(tree=scoring_tree(framework=campaign.framework, nodes=nodes), nodes=nodes)
     _responses_create(assessment_ids=[a.pk for a in assessments], node_ids=[n.pk for n in items])
+    campaign_data_changed(campaign.pk)
     return len(assessments)
 
 
@@ -309,6 +311,7 @@ def response_update(
     current._history_user = user  # the audit row names the actor even outside a request (API, shell)
     current.full_clean(exclude=["assessment", "node", "updated_by"], validate_unique=False)
     current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+    campaign_data_changed(assessment.campaign_id)
     return current
 
 
@@ -361,6 +364,7 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
     assessment._history_user = acting_user
     assessment.full_clean()
     assessment.save(update_fields=["status", "submitted_at", "version"])
+    campaign_data_changed(assessment.campaign_id)
     if was_returned:
         assessment.responses.filter(reopened=True).update(reopened=False)
     notify(

@@ -159,6 +159,29 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512_000)  # KiB
 CELERY_TIMEZONE = TIME_ZONE
+
+
+# --- Cache: Redis when configured (shared by every web and worker process, so the campaign data
+# version one process bumps is seen by all: assessments/freshness.py); per-process memory otherwise.
+def cache_settings(url: str) -> dict:
+    if url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "smartcampus",
+                "TIMEOUT": 300,
+            }
+        }
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "smartcampus"}
+    }
+
+
+CACHES = cache_settings(env("CACHE_URL", default=REDIS_URL))
+# The commission dashboard is computed once per (campaign, scope, language, data version) and kept
+# this many seconds at most (the bound on staleness should a change bypass the services).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Django REST Framework ----------------------------------------------------------------------

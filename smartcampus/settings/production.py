@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import cache_settings, env
 
 REQUIRED = {
     "SECRET_KEY": "a long random secret, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
@@ -30,6 +30,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=""))
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False
+# Several gunicorn workers must share one cache (dashboard versions): Redis, never per-process memory.
+CACHES = cache_settings(env("CACHE_URL", default=CELERY_BROKER_URL))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

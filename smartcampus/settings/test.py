@@ -1,7 +1,7 @@
 """Test settings. `make test` points DATABASE_URL/REDIS_URL at throwaway servers it started."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import VAR_DIR, cache_settings, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
@@ -13,6 +13,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Per-process memory, cleared before every test (tests/conftest.py): a shared Redis cache would carry
+# cached dashboards from one test's database into the next (same primary keys, other data).
+CACHES = cache_settings("")
 
 # Django's test client calls `authenticate()` without a request (`client.login`), which django-axes'
 # backend refuses; this subclass lets such calls through. Requests through the login view still

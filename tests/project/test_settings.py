@@ -63,3 +63,21 @@ def test_embedded_default_needs_no_environment(tmp_path):
         "True",
         "django.core.files.storage.FileSystemStorage",
     ]
+
+
+def test_production_shares_one_redis_cache_between_processes():
+    """Dashboard versions (assessments/freshness.py) must be seen by every gunicorn worker: Redis, the
+    broker's by default, never per-process memory."""
+    code = (
+        "from django.conf import settings as s; c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    )
+    result = manage("shell", "-v", "0", "-c", code, env_overrides=PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        PROD_ENV["CELERY_BROKER_URL"],
+    ]
+    result = manage(
+        "shell", "-v", "0", "-c", code, env_overrides=PROD_ENV | {"CACHE_URL": "redis://cache.example:6379/2"}
+    )
+    assert result.stdout.split()[1] == "redis://cache.example:6379/2"

@@ -1,0 +1,58 @@
+"""A per-campaign data version: every service that changes what the campaign's aggregates read
+(a self-assessment value, a status, a reviewer value, the set of assessments) calls
+`campaign_data_changed`; readers that cache aggregates (reports' dashboard) put
+`campaign_data_version` into their cache key, so a change is visible on the next request.
+
+The counter lives in the cache (Redis in production, shared by every gunicorn and Celery process).
+It is bumped twice: at once, so the writer's own transaction (and a test, whose transaction never
+commits) reads fresh figures, and again after the commit, so figures another process computed
+from the pre-commit data in between are not kept under the current version. A rollback costs one
+needless recomputation. A cache outage never fails the write: the bump is skipped and the reader's
+time-to-live bounds the staleness instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _key(campaign_id: int) -> str:
+    return f"campaign-data-version:{campaign_id}"
+
+
+def campaign_data_version(campaign_id: int) -> int | None:
+    """The current version, or None when the cache cannot be read (callers then do not cache)."""
+    try:
+        version = cache.get(_key(campaign_id))
+        if version is None:
+            # A fresh (or evicted) counter starts at the clock, never at a value an older cached
+            # entry could still carry.
+            cache.add(_key(campaign_id), time.time_ns(), timeout=None)
+            version = cache.get(_key(campaign_id))
+        return version
+    except Exception:  # the cache is an optimisation: never fail a page over it
+        logger.warning("campaign data version unreadable for campaign %s", campaign_id, exc_info=True)
+        return None
+
+
+def _bump(campaign_id: int) -> None:
+    try:
+        try:
+            cache.incr(_key(campaign_id))
+        except ValueError:  # no counter yet (or evicted): start one past anything cached before
+            cache.set(_key(campaign_id), time.time_ns(), timeout=None)
+    except Exception:
+        logger.warning("campaign data version not bumped for campaign %s", campaign_id, exc_info=True)
+
+
+def campaign_data_changed(campaign_id: int) -> None:
+    """Mark the campaign's aggregates stale, now and once the current transaction commits."""
+    _bump(campaign_id)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(campaign_id))
