@@ -1,5 +1,5 @@
-"""Fill a demo campaign with complete, realistic self-assessments (and reviews, once issue 5's
-consolidated review fields exist): `manage.py seed_demo --campaign beijing-k12 --fill`.
+"""Fill a demo campaign with complete, realistic self-assessments and reviews:
+`manage.py seed_demo --campaign beijing-k12 --fill`.
 
 What a 2,000-school city looks like here:
 - every school has an ability made of a district effect, a school effect (about one school in ten
@@ -9,6 +9,8 @@ What a 2,000-school city looks like here:
   未达标 by the same fraction, optional items sometimes 不适用;
 - statuses: most finalised or in review, some submitted, some returned (with reopened items),
   some drafts (partly answered, a few not started);
+- reviewed items carry the consolidated review fields and the district reviewer's own verdict
+  (`ItemReview`, round 1; a returned assessment is in round 2, waiting for the school);
 - everything is derived from `--seed`, the school code and the item code, so the same command gives
   the same data on any database, and running it again rewrites the same values.
 
@@ -39,7 +41,7 @@ from indicators.models import Node
 
 from ..freshness import campaign_data_changed
 from ..items import answerable_nodes, framework_nodes, scoring_tree
-from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, Membership, Role
+from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
 
 UPDATE_CHUNK = 2000
 CHANGE_REASON = "演示数据填充"
@@ -84,6 +86,7 @@ class FillStats:
     responses: int = 0
     answered: int = 0
     reviewed: int = 0
+    item_reviews: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     review_filled: bool = False
 
@@ -149,6 +152,7 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     )
     district_effect: dict[int, float] = {}
     rows: list[tuple] = []
+    review_rows: list[ItemReview] = []
     statuses = [s for s, _w in STATUS_WEIGHTS]
     weights = [w for _s, w in STATUS_WEIGHTS]
     for assessment in assessments:
@@ -226,6 +230,21 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
                         else:
                             review_status = "partial" if self_status == "met" else "not_met"
                     reviewed_by, r_at = reviewer, reviewed_at
+                    if (
+                        reviewer is not None
+                    ):  # the reviewer's own verdict in round 1, as the workbench saves it
+                        review_rows.append(
+                            ItemReview(
+                                response_id=pk,
+                                reviewer_id=reviewer,
+                                round=1,
+                                verdict=verdict,
+                                score=review_score,
+                                status=review_status,
+                                comment=comment,
+                                version=1,
+                            )
+                        )
                 row += [verdict, review_score, review_status, comment, reviewed_by, r_at]
             elif status == AssessmentStatus.RETURNED and rng.random() < 0.05:
                 reopened = True
@@ -242,6 +261,7 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
         assessment.status = status
         assessment.submitted_at = None if status == AssessmentStatus.DRAFT else submitted_at
         assessment.version = 1 if status == AssessmentStatus.DRAFT else 3
+        assessment.review_round = 2 if status == AssessmentStatus.RETURNED else 1  # returned after round 1
         assessment._change_reason = CHANGE_REASON
         stats.statuses[status] = stats.statuses.get(status, 0) + 1
     stats.assessments = len(assessments)
@@ -259,15 +279,33 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     columns.append("reopened")
     with transaction.atomic():
         _bulk_update_rows(ItemResponse, columns, rows)
+        if review:
+            _item_reviews_replace(campaign, review_rows)
+            stats.item_reviews = len(review_rows)
         bulk_update_with_history(
             assessments,
             Assessment,
-            ["status", "submitted_at", "version"],
+            ["status", "submitted_at", "version", "review_round"],
             batch_size=500,
             default_change_reason=CHANGE_REASON,
         )
         campaign_data_changed(campaign.pk)
     return stats
+
+
+def _item_reviews_replace(campaign: Campaign, reviews: list[ItemReview]) -> None:
+    """Replace the campaign's per-reviewer verdicts: one DELETE (a queryset delete would load every
+    row to send the history signals, and seeding keeps no per-item history) and bulk INSERTs."""
+    qn = connection.ops.quote_name
+    review_table, response_table = qn(ItemReview._meta.db_table), qn(ItemResponse._meta.db_table)
+    assessment_table = qn(Assessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {review_table} WHERE response_id IN (SELECT r.id FROM {response_table} r "  # noqa: S608
+            f"JOIN {assessment_table} a ON a.id = r.assessment_id WHERE a.campaign_id = %s)",
+            [campaign.pk],
+        )
+    ItemReview.objects.bulk_create(reviews, batch_size=5000)
 
 
 def _bulk_update_rows(model, columns: list[str], rows: list[tuple]) -> None:
@@ -322,7 +360,11 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
         log(
             f"已填充“{campaign.title}”：{stats.assessments} 所学校，"
             f"{stats.answered}/{stats.responses} 个条目已填写"
-            + (f"，{stats.reviewed} 个已评审" if stats.review_filled else "（评审字段尚未上线，只填自评）")
+            + (
+                f"，{stats.reviewed} 个已评审（专家评审记录 {stats.item_reviews} 条）"
+                if stats.review_filled
+                else "（评审字段尚未上线，只填自评）"
+            )
             + f"；{statuses}。"
         )
         if evidence_fill is not None:

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from assessments.items import framework_nodes, scoring_tree
-from assessments.models import Assessment, AssessmentStatus, ItemResponse
+from assessments.models import Assessment, AssessmentStatus, ItemResponse, ItemReview
 from evidence.models import EvidenceFile, ResponseEvidence
 from indicators.scoring import validate_compliance_status, validate_points_score
 
@@ -65,11 +65,29 @@ def test_fill_answers_the_campaign_realistically_and_deterministically(db, media
     assert per_school and max(len(v) for v in per_school.values()) <= 4
     assert ResponseEvidence.objects.count() > EvidenceFile.objects.count()
 
+    # Reviews: every reviewed item has the district reviewer's own round-1 verdict, the same as the
+    # consolidated one (single review); a returned assessment waits in round 2.
+    reviewed = ItemResponse.objects.filter(assessment__in=assessments, reviewed_by__isnull=False)
+    reviews = ItemReview.objects.filter(response__assessment__in=assessments)
+    assert reviewed.exists() and reviews.count() == reviewed.count()
+    for review in reviews.select_related("response")[:200]:
+        r = review.response
+        assert (review.reviewer_id, review.round, review.verdict, review.score, review.status) == (
+            r.reviewed_by_id,
+            1,
+            r.review_verdict,
+            r.review_score,
+            r.review_status,
+        )
+    assert set(
+        assessments.filter(status=AssessmentStatus.RETURNED).values_list("review_round", flat=True)
+    ) <= {2}
+
     first = snapshot(code)
-    counts = (EvidenceFile.objects.count(), ResponseEvidence.objects.count())
+    counts = (EvidenceFile.objects.count(), ResponseEvidence.objects.count(), reviews.count())
     run("seed_demo", "--schools", "60", "--campaign", code, "--fill", "--quiet")
     assert snapshot(code) == first
-    assert (EvidenceFile.objects.count(), ResponseEvidence.objects.count()) == counts
+    assert (EvidenceFile.objects.count(), ResponseEvidence.objects.count(), reviews.count()) == counts
 
 
 def test_fill_is_bulk(db, media, django_assert_max_num_queries):
