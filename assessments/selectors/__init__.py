@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -147,13 +147,25 @@ def campaign_managed_list(*, user) -> QuerySet[Campaign]:
     return Campaign.objects.filter(q).select_related("framework", "region")
 
 
+def response_count(q: Q | None = None) -> Coalesce:
+    """Items of the outer assessment (matching `q`), as a correlated subquery: PostgreSQL evaluates
+    it only for the rows of the page (after ORDER BY … LIMIT), and `count()` drops it, where a
+    Count() over the join made every query of the queue (page, count, filters) group all responses
+    of the reviewer's district."""
+    rows = ItemResponse.objects.filter(assessment=OuterRef("pk"))
+    if q is not None:
+        rows = rows.filter(q)
+    counted = rows.order_by().values("assessment").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def campaign_assessments(*, user, campaign: Campaign) -> QuerySet[Assessment]:
     """The campaign's assessments in the user's scope, with answered/total counts (one query)."""
-    answered = Q(responses__self_score__isnull=False) | Q(responses__self_status__isnull=False)
+    answered = Q(self_score__isnull=False) | Q(self_status__isnull=False)
     return (
         assessment_list(user=user)
         .filter(campaign=campaign)
-        .annotate(item_total=Count("responses"), item_done=Count("responses", filter=answered))
+        .annotate(item_total=response_count(), item_done=response_count(answered))
         .order_by("school__region__path", "school__code")
     )
 

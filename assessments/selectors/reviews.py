@@ -15,13 +15,20 @@ from django.utils import timezone
 from indicators.scoring import score
 
 from ..gaps import DimensionGap, dimension_gaps, item_gap, total_gap
-from ..models import Assessment, AssessmentStatus, ItemReview, Notification, ReviewVerdict, Role
-from ..scoping import get_scope
-from . import Item, Workspace, assessment_workspace
-
-PENDING_Q = Q(responses__review_verdict__isnull=True) | Q(
-    responses__review_verdict=ReviewVerdict.MORE_EVIDENCE
+from ..models import (
+    Assessment,
+    AssessmentStatus,
+    ItemReview,
+    Notification,
+    ReviewVerdict,
+    Role,
 )
+from ..scoping import get_scope
+from . import Item, Workspace, assessment_workspace, response_count
+
+RESPONSE_PENDING_Q = Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
+
+
 REVIEW_STATUSES = (
     AssessmentStatus.SUBMITTED,
     AssessmentStatus.IN_REVIEW,
@@ -73,7 +80,7 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
         )
     return (
         qs.select_related("campaign", "campaign__framework", "school", "school__region")
-        .annotate(item_total=Count("responses"), item_pending=Count("responses", filter=PENDING_Q))
+        .annotate(item_total=response_count(), item_pending=response_count(RESPONSE_PENDING_Q))
         .order_by("campaign__review_deadline", "submitted_at", "school__code")
     )
 
