@@ -10,7 +10,7 @@ SCHOOLS=2000
 [ "${1:-}" = "--schools" ] && SCHOOLS=$2
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "bench/http.py needs wrk: apt-get install wrk" >&2; exit 1; }
-"$PY" -m bench.workbook --schools "$SCHOOLS" --json "$OUT/workbook.json"
+"$PY" -m bench.workbook --schools "$SCHOOLS" --repeat 3 --json "$OUT/workbook.json"
 "$PY" -m bench.dashboard --schools "$SCHOOLS" --json "$OUT/dashboard.json"
 "$PY" -m bench.pdf --schools "$SCHOOLS" --json "$OUT/pdf.json"
 "$PY" -m bench.http --schools "$SCHOOLS" --json "$OUT/http.json"

@@ -51,6 +51,7 @@ def test_pdf_single_comparison_runs(city):
     ids = pdf.sample_assessments(campaign=city, count=1)
     result = pdf.measure_single(assessment_ids=ids, repeat=1)
     assert result["pdf_bytes"] > 0 and result["ratio"] > 0
+    assert pdf.machine_scaling(n=10_000, rounds=1) > 0
 
 
 def test_http_pages_answer_and_queries_are_counted(city):
