@@ -3,7 +3,7 @@ against bare WeasyPrint rendering the same HTML (captured from our template rend
 alternated in one process; then batch throughput with REAL Celery workers on Redis (prefork pool,
 concurrency 1 and 2), each school a ReportJob requested through reports.services like the web does.
 
-    .venv/bin/python -m bench.pdf --schools 2000 --repeat 5 --batch 16 --json var/bench/pdf.json
+    .venv/bin/python -m bench.pdf --schools 2000 --repeat 5 --batch 24 --json var/bench/pdf.json
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def measure_batch(
 def main() -> None:
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--sample", type=int, default=3, help="schools rendered in the single-PDF comparison")
-    p.add_argument("--batch", type=int, default=12, help="school PDFs per throughput run")
+    p.add_argument("--batch", type=int, default=24, help="school PDFs per throughput run")
     p.add_argument(
         "--batch-rounds", type=int, default=4, help="throughput runs per worker count (ABBA order)"
     )
