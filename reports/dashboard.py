@@ -77,15 +77,8 @@ def _compute(*, campaign, assessments) -> dict:
     return parts
 
 
-def _cache_get(key: str):
-    try:
-        return cache.get(key)
-    except Exception:
-        logger.warning("dashboard cache unreadable", exc_info=True)
-        return None
-
-
 def _cache_call(method: str, *args, **kwargs):
+    """The cache is an optimisation: an unreachable cache is logged and treated as empty."""
     try:
         return getattr(cache, method)(*args, **kwargs)
     except Exception:
@@ -100,7 +93,7 @@ def dashboard_parts(*, campaign, assessments, scope) -> dict:
     if version is None:
         return _compute(campaign=campaign, assessments=assessments)
     key = f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
-    entry = _cache_get(key)
+    entry = _cache_call("get", key)
     if entry is not None and entry["version"] == version:
         return entry["parts"]
     if entry is not None and not _cache_call("add", f"{key}:lock", 1, timeout=LOCK_SECONDS):
