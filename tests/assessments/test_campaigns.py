@@ -1,5 +1,4 @@
 import datetime
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -139,10 +138,8 @@ def test_campaign_for_2000_schools_with_126_items_is_bulk(world, django_assert_m
     schools = [SchoolFactory.build(code=f"B{i:06d}", region=world.district_a1) for i in range(2000)]
     School.objects.bulk_create(schools)
     schools = list(School.objects.filter(code__startswith="B").select_related("region"))
-    started = time.perf_counter()
+    # Bulk, not per school or per item: a fixed number of statements (speed itself is bench/'s job;
+    # no wall-clock assertions in tests).
     with django_assert_max_num_queries(40):
         campaign = make_campaign(world, framework, schools=schools)
-    elapsed = time.perf_counter() - started
     assert ItemResponse.objects.filter(assessment__campaign=campaign).count() == 252_000
-    print(f"campaign for 2000 schools × 126 items: {elapsed:.1f}s")  # noqa: T201
-    assert elapsed < 20

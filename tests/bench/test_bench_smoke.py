@@ -38,7 +38,10 @@ def test_workbook_variants_write_the_same_rows(city, tmp_path):
     assert bare["rows"] >= detail_rows
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-written SQL is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="基线是手写的 PostgreSQL 语句，只在 PostgreSQL 上运行（make test 使用 PostgreSQL）",
+)
 def test_dashboard_ours_and_hand_sql_agree(city):
     from django.contrib.auth import get_user_model
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.db import DatabaseError
@@ -81,11 +80,9 @@ def _drop_connection_pools() -> None:
 
 
 def test_the_fixture_really_cuts_the_broker(broker_down):
-    """Proof that the harness works: an enqueue now fails quickly instead of reaching a broker."""
-    started = time.monotonic()
+    """Proof that the harness works: an enqueue now fails instead of reaching a broker."""
     with pytest.raises((KombuOperationalError, ConnectionError, OSError)):
         ping.apply_async(("x",), retry=False)
-    assert time.monotonic() - started < 15
 
 
 def _fill_all(client: Client, assessment: Assessment) -> None:
