@@ -8,6 +8,7 @@ mail server that is away costs the e-mail, not the submission or the verdict.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -27,25 +28,48 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
+def reviewer_ids_by_assessment(*, assessments: Iterable[Assessment]) -> dict[int, list[int]]:
+    """For each assessment (with `school__region` loaded): the reviewers of the school's region (any
+    ancestor) and those assigned to it, without CIOs of the school (conflict of interest).
+    Three queries, whatever the number of assessments."""
+    assessments = list(assessments)
+    paths = {p for a in assessments for p in _ancestor_paths(a.school.region.path)}
+    regional: dict[str, set[int]] = defaultdict(set)
+    for user_id, path in Membership.objects.filter(role=Role.REVIEWER, region__path__in=paths).values_list(
+        "user_id", "region__path"
+    ):
+        regional[path].add(user_id)
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, user_id in ReviewAssignment.objects.filter(
+        assessment_id__in=[a.pk for a in assessments]
+    ).values_list("assessment_id", "reviewer_id"):
+        assigned[assessment_id].add(user_id)
+    cios = cio_ids_by_school(school_ids={a.school_id for a in assessments})
+    result = {}
+    for a in assessments:
+        reviewers = set(assigned[a.pk]).union(*(regional[p] for p in _ancestor_paths(a.school.region.path)))
+        result[a.pk] = sorted(reviewers - set(cios[a.school_id]))
+    return result
+
+
 def assessment_reviewer_ids(*, assessment: Assessment) -> list[int]:
-    """Reviewers of the school's region (any ancestor) and reviewers assigned to the assessment,
-    without those who are CIOs of the school (conflict of interest)."""
-    regional = Membership.objects.filter(
-        role=Role.REVIEWER, region__path__in=_ancestor_paths(assessment.school.region.path)
-    ).values_list("user_id", flat=True)
-    assigned = ReviewAssignment.objects.filter(assessment=assessment).values_list("reviewer_id", flat=True)
-    conflicted = set(
-        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id=assessment.school_id).values_list(
-            "user_id", flat=True
-        )
-    )
-    return sorted((set(regional) | set(assigned)) - conflicted)
+    return reviewer_ids_by_assessment(assessments=[assessment])[assessment.pk]
+
+
+def cio_ids_by_school(*, school_ids: Iterable[int]) -> dict[int, list[int]]:
+    """School id → its CIOs' user ids (one query)."""
+    result: dict[int, list[int]] = defaultdict(list)
+    for school_id, user_id in (
+        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id__in=set(school_ids))
+        .order_by("user_id")
+        .values_list("school_id", "user_id")
+    ):
+        result[school_id].append(user_id)
+    return result
 
 
 def school_cio_ids(*, school_id: int) -> list[int]:
-    return sorted(
-        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id=school_id).values_list("user_id", flat=True)
-    )
+    return cio_ids_by_school(school_ids=[school_id])[school_id]
 
 
 def notify(
@@ -64,7 +88,9 @@ def notify(
     rows = [Notification(user_id=u, kind=kind, title=title, body=body, url=url, key=key) for u in user_ids]
     for row in rows:
         row.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
-    created = Notification.objects.bulk_create(rows)
+    # the pre-check above skips what exists; ignore_conflicts covers a concurrent run of the same
+    # reminder task (acks_late may deliver it twice), which would otherwise roll back every reminder
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(lambda: _send_emails(user_ids=user_ids, title=title, body=body, url=url))
     return created
 

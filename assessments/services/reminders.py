@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Assessment, AssessmentStatus, Notification
-from .notifications import assessment_reviewer_ids, notify, school_cio_ids
+from .notifications import cio_ids_by_school, notify, reviewer_ids_by_assessment
 
 
 @transaction.atomic
@@ -37,10 +37,12 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None, days: int |
         .filter(due__gte=now, due__lte=horizon)
         .select_related("campaign", "school")
     )
+    drafts = list(drafts)
+    cios = cio_ids_by_school(school_ids={a.school_id for a in drafts})
     for a in drafts:
         created += len(
             notify(
-                user_ids=school_cio_ids(school_id=a.school_id),
+                user_ids=cios[a.school_id],
                 kind=Notification.Kind.REMINDER,
                 title=_("自评将于 %(d)s 截止") % {"d": timezone.localtime(a.due).strftime("%Y-%m-%d")},
                 body=_("%(c)s：%(s)s的自评尚未提交，请在截止前完成并提交。")
@@ -55,8 +57,10 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None, days: int |
         .select_related("campaign", "school__region")
     )
     per_reviewer: dict[tuple[int, int], list[Assessment]] = defaultdict(list)
+    unfinished = list(unfinished)
+    reviewers = reviewer_ids_by_assessment(assessments=unfinished)
     for a in unfinished:
-        for user_id in assessment_reviewer_ids(assessment=a):
+        for user_id in reviewers[a.pk]:
             per_reviewer[(user_id, a.campaign_id)].append(a)
     for (user_id, campaign_id), rows in sorted(per_reviewer.items()):
         campaign = rows[0].campaign

@@ -277,8 +277,11 @@ def verdict_save(
     stale = (mine.version if mine else 0) if second else current.version
     if int(version) != stale:
         raise ReviewConflict(
-            _("该条目的评审结论已在其他窗口或由他人修改（当前为第 %(v)d 版），您的修改未保存。")
-            + _("请查看最新内容后再修改。") % {"v": stale},
+            _(
+                "该条目的评审结论已在其他窗口或由他人修改（当前为第 %(v)d 版），您的修改未保存。"
+                "请查看最新内容后再修改。"
+            )
+            % {"v": stale},
             current=current,
             review=mine,
         )

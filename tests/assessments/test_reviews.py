@@ -95,6 +95,7 @@ def test_two_reviewers_saving_the_same_item_the_second_gets_a_conflict(world, su
             response=r, acting_user=second, version=seen, verdict="adjust", score="2", comment="偏高"
         )
     assert exc.value.current.review_verdict == "accept"
+    assert f"当前为第 {seen + 1} 版" in str(exc.value.messages[0])  # the message names the newer version
     r.refresh_from_db()
     assert (r.review_verdict, r.review_score) == ("accept", Decimal("1"))  # the first verdict is kept
     assert not ItemReview.objects.filter(reviewer=second).exists()
