@@ -423,25 +423,23 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
     if row.status != JobStatus.FAILED:
         raise ValidationError(_("只有失败的任务可以重试。"))
     if row.is_batch and row.progress_total:
+        row.status, row.error, row.finished_at = JobStatus.RUNNING, "", None
+        row.heartbeat_at = timezone.now()
+        row.expires_at = default_expiry()
+        if not _save_reactivated(row):  # the user asked for the same batch again after the failure
+            return _active_duplicate(user=row.requested_by, key=row.dedupe_key) or row
         failed = list(row.children.select_for_update().filter(status=JobStatus.FAILED))
         for child in failed:
             _reset(child)
             child.save()
             _enqueue_run(child.pk, child.kind)
-        row.status, row.error, row.finished_at = JobStatus.RUNNING, "", None
-        row.heartbeat_at = timezone.now()
-        row.expires_at = default_expiry()
-        row.save()
         if not failed:
             _enqueue_assemble(row.pk)
         return row
     _reset(row)
     if row.is_batch:
         row.progress_total = 0
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:  # the user asked for the same report again after the failure
+    if not _save_reactivated(row):  # the user asked for the same report again after the failure
         return _active_duplicate(user=row.requested_by, key=row.dedupe_key) or row
     _enqueue_run(row.pk, row.kind)
     if row.parent_id:
@@ -449,8 +447,21 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
         if parent.status == JobStatus.FAILED:
             parent.status, parent.error, parent.finished_at = JobStatus.RUNNING, "", None
             parent.heartbeat_at = timezone.now()
-            parent.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
+            # if the same batch was requested again meanwhile, the old one stays failed; the new one
+            # covers the school
+            _save_reactivated(parent, update_fields=["status", "error", "finished_at", "heartbeat_at"])
     return row
+
+
+def _save_reactivated(job: ReportJob, **kwargs) -> bool:
+    """Save a failed job made active again; False (nothing saved) when an identical active job of the
+    same user exists (one active job per request: `reportjob_one_active_per_request`)."""
+    try:
+        with transaction.atomic():
+            job.save(**kwargs)
+    except IntegrityError:
+        return False
+    return True
 
 
 def report_jobs_sweep(*, now=None) -> int:

@@ -176,6 +176,29 @@ def test_a_failed_school_fails_the_batch_and_retrying_it_completes_the_zip(
     assert parent.status == JobStatus.DONE and parent.progress_done == 3 and parent.result
 
 
+def test_retrying_a_failed_batch_after_asking_again_follows_the_new_batch(
+    world, points_campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reports import school_report
+
+    monkeypatch.setattr(school_report, "school_report_pdf", lambda **kw: 1 / 0)
+    commission = world.users["commission"]
+    with django_capture_on_commit_callbacks(execute=True):
+        old, _ = services.report_job_request(
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+        )
+    old.refresh_from_db()
+    assert old.status == JobStatus.FAILED
+    new, created = services.report_job_request(
+        kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+    )  # asked again (not run here: no callbacks)
+    assert created
+    followed = services.report_job_retry(job=old, acting_user=commission)
+    assert followed.pk == new.pk  # no error page: the user is sent to the batch already running
+    old.refresh_from_db()
+    assert old.status == JobStatus.FAILED and not old.children.exclude(status=JobStatus.FAILED).exists()
+
+
 def test_cleanup_deletes_expired_jobs_and_their_files(world, points_assessment):
     job, _ = request_school(world, points_assessment)
     services.report_job_run(job_id=job.pk)
