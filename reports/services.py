@@ -191,11 +191,18 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
     if job is None or job.is_batch:
         return job
     attempt = job.attempts
+    if job.kind == JobKind.SCHOOL_PDF:
+        _guarded(job_id, attempt, lambda: _run_school_pdf(job, attempt))
+    elif job.kind == JobKind.CITY_WORKBOOK:
+        _guarded(job_id, attempt, lambda: _run_workbook(job, attempt))
+    return ReportJob.objects.filter(pk=job_id).first()
+
+
+def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
+    """Run one attempt's work: transient errors propagate (the task retries them); a superseded
+    attempt stops quietly; a timeout or any other error fails the job with a message for the user."""
     try:
-        if job.kind == JobKind.SCHOOL_PDF:
-            _run_school_pdf(job, attempt)
-        elif job.kind == JobKind.CITY_WORKBOOK:
-            _run_workbook(job, attempt)
+        work()
     except JobSuperseded:
         logger.info("report job %s attempt %s superseded", job_id, attempt)
     except TRANSIENT_ERRORS:
@@ -209,7 +216,6 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
             logger.exception("report job %s failed", job_id)
             message = MSG_INTERNAL % {"id": job_id}
         _fail(job_id, attempt, message)
-    return ReportJob.objects.filter(pk=job_id).first()
 
 
 def test_delay(job: ReportJob) -> None:
@@ -379,6 +385,10 @@ def report_batch_assemble(*, job_id: int) -> None:
         parent.heartbeat_at = timezone.now()
         parent.save(update_fields=["heartbeat_at"])
         attempt = parent.attempts
+    _guarded(job_id, attempt, lambda: _zip_children(parent, attempt, total))
+
+
+def _zip_children(parent: ReportJob, attempt: int, total: int) -> None:
     children = (
         parent.children.filter(status=JobStatus.DONE)
         .select_related("assessment__school__region")

@@ -199,6 +199,34 @@ def test_retrying_a_failed_batch_after_asking_again_follows_the_new_batch(
     assert old.status == JobStatus.FAILED and not old.children.exclude(status=JobStatus.FAILED).exists()
 
 
+def test_a_packing_error_fails_the_batch_at_once_and_retry_packs_it(
+    world, points_campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import FileSystemStorage
+
+    commission = world.users["commission"]
+
+    def unreadable(self, name, mode="rb"):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(FileSystemStorage, "open", unreadable)  # the children's PDFs cannot be read
+    with django_capture_on_commit_callbacks(execute=True):
+        parent, _ = services.report_job_request(
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+        )
+    parent.refresh_from_db()
+    # not left "running" until the sweeper's time limit: failed now, with the message and job number
+    assert (
+        parent.status == JobStatus.FAILED and f"#{parent.pk}" in parent.error and "内部错误" in parent.error
+    )
+    assert not parent.children.exclude(status=JobStatus.DONE).exists()
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_job_retry(job=parent, acting_user=commission)
+    parent.refresh_from_db()
+    assert parent.status == JobStatus.DONE and parent.result
+
+
 def test_cleanup_deletes_expired_jobs_and_their_files(world, points_assessment):
     job, _ = request_school(world, points_assessment)
     services.report_job_run(job_id=job.pk)
