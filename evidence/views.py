@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,6 +27,7 @@ from assessments.models import ItemResponse
 from assessments.scoping import get_scope
 from assessments.selectors import school_get
 from assessments.services import response_assert_editable
+from smartcampus.downloads import content_disposition
 
 from . import selectors, services
 from .forms import EvidenceLinkForm, EvidenceSearchForm
@@ -217,16 +217,6 @@ def file_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Serving -------------------------------------------------------------------------------------
-
-
-def content_disposition(name: str, *, inline: bool, fallback: str) -> str:
-    """RFC 6266 header with an ASCII fallback and the real name as RFC 5987 `filename*`."""
-    ascii_name = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._- "))
-    stem = ascii_name.rsplit(".", 1)[0].strip(" .-_")
-    if not stem:
-        ascii_name = fallback
-    disposition = "inline" if inline else "attachment"
-    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @login_required

@@ -481,18 +481,19 @@ def report_jobs_sweep(*, now=None) -> int:
     now = now or timezone.now()
     failed = 0
     candidates = ReportJob.objects.filter(status=JobStatus.RUNNING).values_list(
-        "pk", "kind", "started_at", "heartbeat_at", "progress_total"
+        "pk", "kind", "started_at", "heartbeat_at", "progress_total", "attempts"
     )
-    for pk, kind, started_at, heartbeat_at, total in candidates.iterator(chunk_size=500):
+    # `attempts` as read here: a job claimed again meanwhile (a redelivered message) is left alone
+    for pk, kind, started_at, heartbeat_at, total, attempts in candidates.iterator(chunk_size=500):
         if kind in BATCH_KINDS and total:
             last = heartbeat_at or started_at
             if last and now - last > hard_limit("assemble") + SWEEP_GRACE and not _has_active_children(pk):
-                failed += _fail(pk, None, MSG_STUCK)
+                failed += _fail(pk, attempts, MSG_STUCK)
         elif started_at and now - started_at > hard_limit(kind) + SWEEP_GRACE:
-            failed += _fail(pk, None, MSG_STUCK)
+            failed += _fail(pk, attempts, MSG_STUCK)
     stale_queued = ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_TIMEOUT)
-    for pk in stale_queued.values_list("pk", flat=True).iterator(chunk_size=500):
-        failed += _fail(pk, None, MSG_QUEUED_TOO_LONG)
+    for pk, attempts in stale_queued.values_list("pk", "attempts").iterator(chunk_size=500):
+        failed += _fail(pk, attempts, MSG_QUEUED_TOO_LONG)
     if failed:
         logger.warning("report sweeper failed %d stuck job(s)", failed)
     return failed

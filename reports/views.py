@@ -7,7 +7,6 @@ assessments), so a job or campaign outside the user's scope answers 404.
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments.scoping import get_scope
+from smartcampus.downloads import content_disposition
 
 from . import selectors, services
 from .dashboard import dashboard_parts
@@ -30,14 +30,6 @@ CONTENT_TYPES = {
     ".zip": "application/zip",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def content_disposition(name: str, *, fallback: str) -> str:
-    """`attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987 `filename*`."""
-    ascii_name = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-"))
-    if not ascii_name.rsplit(".", 1)[0].strip("._-"):
-        ascii_name = fallback
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @login_required

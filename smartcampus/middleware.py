@@ -37,9 +37,11 @@ class RejectNulCharactersMiddleware:
             from django.http import HttpResponseBadRequest, JsonResponse
             from django.utils.translation import gettext as _
 
+            from .api import error_body
+
             message = _("请求地址或查询参数中含有不允许的空字符（NUL）。")
             if request.path.startswith("/api/"):
-                body = {"error": {"code": "invalid", "message": message, "fields": {}}}
+                body = error_body(code="invalid", message=message)
                 return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
