@@ -136,7 +136,7 @@ def hand_sql(*, campaign) -> dict:
 
 
 def agree(a: dict, b: dict) -> bool:
-    """Same schools, ranks and district means (to 0.01 point)."""
+    """Same schools, ranks, score bands per district and district means (to 0.01 point)."""
     means_ok = a["district_means"].keys() == b["district_means"].keys() and all(
         abs(Decimal(a["district_means"][k]) - b["district_means"][k]) < Decimal("0.01")
         for k in a["district_means"]
@@ -146,6 +146,7 @@ def agree(a: dict, b: dict) -> bool:
         and a["city_rank"] == b["city_rank"]
         and a["district_rank"] == b["district_rank"]
         and a["schools"] == b["schools"]
+        and {k: v for k, v in a["bands"].items() if any(v)} == {k: v for k, v in b["bands"].items() if any(v)}
     )
 
 

@@ -208,6 +208,7 @@ def wait_idle(base: str, *, quiet_ms: float = 50, settle: float = 1.0, timeout: 
             urllib.request.urlopen(f"{base}/healthz", timeout=30).read()  # noqa: S310 — loopback
         except OSError:
             quick = 0
+            time.sleep(0.1)
             continue
         quick = quick + 1 if (time.perf_counter() - start) * 1000 < quiet_ms else 0
         time.sleep(0.1)

@@ -120,7 +120,7 @@ def _wait_ready(timeout: float = 60) -> None:
     ping.apply_async(("ready",)).get(timeout=timeout)
 
 
-def _run_jobs(*, campaign, user, assessment_ids: list[int], timeout: float) -> float:
+def _run_jobs(*, campaign, user, assessment_ids: list[int], timeout: float) -> tuple[float, list]:
     from reports.models import JobKind, JobStatus, ReportJob
     from reports.services import report_job_request
 

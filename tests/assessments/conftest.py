@@ -51,3 +51,11 @@ def compliance_assessment(world, compliance_campaign) -> Assessment:
 
 def response(assessment, code):
     return assessment.responses.select_related("node", "assessment").get(node__code=code)
+
+
+@pytest.fixture
+def submitted(world, points_assessment):
+    """The CIO's assessment, every item answered and submitted (what reviewers work on)."""
+    from ..factories import fill_and_submit
+
+    return fill_and_submit(points_assessment, world.users["cio"])

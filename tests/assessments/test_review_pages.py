@@ -18,11 +18,6 @@ from ..factories import MembershipFactory, SchoolFactory, UserFactory, fill_and_
 from .conftest import make_campaign, response
 
 
-@pytest.fixture
-def submitted(world, points_assessment) -> Assessment:
-    return fill_and_submit(points_assessment, world.users["cio"])
-
-
 @pytest.mark.parametrize(
     ("role", "expected"),
     [

@@ -13,13 +13,8 @@ from assessments.models import Assessment, ItemReview, Notification, ReviewVerdi
 from assessments.scoping import clear_scope_cache, get_scope
 from assessments.selectors import review_queue, review_workbench
 
-from ..factories import MembershipFactory, UserFactory, fill_and_submit
+from ..factories import MembershipFactory, UserFactory
 from .conftest import response
-
-
-@pytest.fixture
-def submitted(world, points_assessment) -> Assessment:
-    return fill_and_submit(points_assessment, world.users["cio"])
 
 
 def verdict(resp, user, verdict="accept", **kw):
