@@ -154,8 +154,8 @@ class ClassroomCheck:
                 lines.append(
                     _("%(rule)s未满足：%(names)s") % {"rule": rule, "names": names}
                     if not group.present
-                    else _("%(rule)s未满足：已配置的设备参数不达标（%(names)s）")
-                    % {"rule": rule, "names": names}
+                    else _("%(rule)s未满足：已配置的%(present)s参数不达标")
+                    % {"rule": rule, "present": "、".join(m.name for m in group.present)}
                 )
         for result in self.devices:
             for entry in result.entries:
