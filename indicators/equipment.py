@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from .models import ConfigRule
+from .models import ConfigRule, source_citation
 from .trees import Problem
 
 Number = int | float
@@ -108,8 +108,7 @@ class CatalogSpec:
 
     @property
     def source(self) -> str:
-        where = " ".join(part for part in (self.source_document, self.source_section) if part)
-        return f"{where}（{self.source_file}）" if self.source_file else where
+        return source_citation(self.source_document, self.source_section, self.source_file)
 
     def device(self, code: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.code == code), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -164,6 +165,12 @@ class ConfigRule(models.TextChoices):
         return (cls.CHOOSE_ONE, cls.CHOOSE_ONE_OF_TWO)
 
 
+def source_citation(document: str, section: str, file: str) -> str:
+    """Where a catalogue comes from, in one line: “document section（file）”."""
+    where = " ".join(part for part in (document, section) if part)
+    return f"{where}（{file}）" if file else where
+
+
 class EquipmentCatalog(models.Model):
     """A published equipment configuration table for classrooms, e.g. Beijing K-12 Appendix B.
 
@@ -198,9 +205,7 @@ class EquipmentCatalog(models.Model):
 
     @property
     def source(self) -> str:
-        """Where the table comes from, in one line: document, section and text file."""
-        where = " ".join(part for part in (self.source_document, self.source_section) if part)
-        return f"{where}（{self.source_file}）" if self.source_file else where
+        return source_citation(self.source_document, self.source_section, self.source_file)
 
 
 class EquipmentDevice(models.Model):
@@ -249,9 +254,7 @@ class EquipmentDevice(models.Model):
         return f"{self.order} {self.name}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from .equipment import threshold_problems
+        from .equipment import threshold_problems  # equipment.py builds on these models
 
         problems = threshold_problems(self.specs)
         if problems:

@@ -70,7 +70,7 @@ class Command(BaseCommand):
                     - set(catalogs.values_list("code", flat=True))
                 )
                 if missing:
-                    raise CommandError("找不到指标体系：" + "、".join(sorted(missing)))
+                    raise CommandError("找不到指标体系或设备配置目录：" + "、".join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
             for catalog in catalogs:
@@ -79,17 +79,13 @@ class Command(BaseCommand):
         for label, spec, error in specs:
             broken += not self._report(label, spec, error)
         broken_catalogs = sum(not self._report_catalog(*item) for item in catalog_specs)
-        if broken or broken_catalogs:
-            raise CommandError(
-                "；".join(
-                    text
-                    for n, text in (
-                        (broken, f"{broken} 个指标体系有结构错误"),
-                        (broken_catalogs, f"{broken_catalogs} 个设备配置目录有错误"),
-                    )
-                    if n
-                )
-            )
+        failures = []
+        if broken:
+            failures.append(f"{broken} 个指标体系有结构错误")
+        if broken_catalogs:
+            failures.append(f"{broken_catalogs} 个设备配置目录有错误")
+        if failures:
+            raise CommandError("；".join(failures))
 
     def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
         out = self.stdout.write
