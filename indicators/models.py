@@ -215,7 +215,7 @@ class EquipmentDevice(models.Model):
     (a category that appears twice in the table is two runs of rows, never merged). Rows of one
     多选一/二选一 share `group`; other rules have no group. `specs` are the numeric thresholds parsed
     from the requirement text: a list of {"what", "op", "value", "unit"[, "tolerance"]}
-    (indicators/equipment.py). `inferred` marks values reconstructed after a lossy extraction,
+    (indicators/equipment/thresholds.py). `inferred` marks values reconstructed after a lossy extraction,
     explained in `note`.
     """
 
@@ -254,7 +254,7 @@ class EquipmentDevice(models.Model):
         return f"{self.order} {self.name}"
 
     def clean(self) -> None:
-        from .equipment import threshold_problems  # equipment.py builds on these models
+        from .equipment.thresholds import threshold_problems
 
         problems = threshold_problems(self.specs)
         if problems:

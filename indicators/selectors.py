@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .equipment import CatalogSpec, catalog_from_models
+from .equipment.catalog import CatalogSpec, catalog_from_models
 from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
 from .trees import FrameworkSpec, spec_from_models
 
@@ -86,5 +86,5 @@ def equipment_device_list(*, catalog: EquipmentCatalog) -> QuerySet[EquipmentDev
 
 
 def equipment_catalog_spec(*, catalog: EquipmentCatalog) -> CatalogSpec:
-    """The whole catalogue as plain data (what `equipment_check.classroom_check` takes), one query."""
+    """The whole catalogue as plain data (what `equipment.check.classroom_check` takes), one query."""
     return catalog_from_models(catalog, list(equipment_device_list(catalog=catalog)))

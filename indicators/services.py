@@ -11,7 +11,7 @@ from django.db.models import Count, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .equipment import CatalogSpec, catalog_report
+from .equipment.catalog import CatalogSpec, catalog_report
 from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
 from .trees import FrameworkSpec, Problem, SpecError, spec_from_dict, structure_errors
 

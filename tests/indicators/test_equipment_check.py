@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from indicators.equipment import Threshold, catalog_from_dict, meets, parse_measurement
-from indicators.equipment_check import InstalledDevice, Status, classroom_check
+from indicators.equipment.catalog import catalog_from_dict
+from indicators.equipment.check import InstalledDevice, Status, classroom_check
+from indicators.equipment.thresholds import Threshold, meets, parse_measurement
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "equipment" / "beijing-k12-appendix-b.json"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from indicators.equipment import catalog_from_dict, catalog_report
+from indicators.equipment.catalog import catalog_from_dict, catalog_report
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "equipment" / "beijing-k12-appendix-b.json"
 

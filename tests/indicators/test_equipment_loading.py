@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from indicators.equipment import CatalogError, catalog_from_dict, catalog_report
+from indicators.equipment.catalog import CatalogError, catalog_from_dict, catalog_report
 from indicators.models import EquipmentCatalog, EquipmentDevice
 from indicators.services import EquipmentCatalogError, LoadAction, equipment_catalog_load
 

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.equipment import catalog_dict
+from indicators.equipment.catalog import catalog_dict
 from indicators.models import ConfigRule, EquipmentCatalog
 from indicators.selectors import equipment_catalog_get, equipment_catalog_spec
 

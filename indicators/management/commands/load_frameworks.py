@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.equipment import CatalogError, catalog_from_dict
+from indicators.equipment.catalog import CatalogError, catalog_from_dict
 from indicators.services import (
     EquipmentCatalogError,
     FrameworkStructureError,

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.equipment import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
+from indicators.equipment.catalog import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
 from indicators.models import ConfigRule, EquipmentCatalog, Framework
 from indicators.selectors import equipment_catalog_spec, framework_spec
 from indicators.trees import (

@@ -1,6 +1,6 @@
 """Checking one classroom's devices against an equipment catalogue: pure functions, no database.
 
-The inventory layer passes the catalogue (`equipment.CatalogSpec`, e.g. from
+The inventory layer passes the catalogue (`catalog.CatalogSpec`, e.g. from
 `selectors.equipment_catalog_spec`) and what it found in a classroom, one `InstalledDevice` per
 inventory row (a catalogue device code, a count, the measured values keyed by `Threshold.what`):
 
@@ -30,8 +30,9 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .equipment import CatalogSpec, DeviceSpec, Threshold, Value, meets, value_text
-from .models import ConfigRule
+from ..models import ConfigRule
+from .catalog import CatalogSpec, DeviceSpec
+from .thresholds import Threshold, Value, meets, value_text
 
 
 class Status(enum.StrEnum):
