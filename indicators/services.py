@@ -211,9 +211,8 @@ class EquipmentLoadResult:
             LoadAction.UNCHANGED: _("未变化"),
             LoadAction.REPLACED: _("已更新"),
         }[self.action]
-        return f"{self.catalog.code}: {label} · {self.catalog.title} · " + _("设备 %(n)d 行") % {
-            "n": self.device_count
-        }
+        rows = _("设备 %(n)d 行") % {"n": self.device_count}
+        return f"{self.catalog.code}: {label} · {self.catalog.title} · {rows}"
 
 
 _DEVICE_FIELDS = (
