@@ -3,6 +3,7 @@
 Nodes are read-only in the admin: editing a tree node by node would bypass the structural checks
 and the locking of versions used by campaigns. To change a framework, export it, edit the workbook
 and import it (new code) — or change the fixture and run load_frameworks (new version if locked).
+Equipment catalogues are read-only for the same reason: change fixtures/equipment and reload.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Framework, Node
+from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
 from .resources import framework_workbook
 from .selectors import node_list
 from .services import FrameworkStructureError, framework_import
@@ -118,6 +119,64 @@ class NodeAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "text", "note")
     list_select_related = ("framework",)
     ordering = ("framework", "position")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EquipmentDeviceInline(admin.TabularInline):
+    model = EquipmentDevice
+    fields = ("order", "category", "name", "rule", "group", "scene", "specs", "inferred")
+    ordering = ("order",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EquipmentCatalog)
+class EquipmentCatalogAdmin(admin.ModelAdmin):
+    """Catalogues come from fixtures/equipment (load_frameworks); here they are only browsed."""
+
+    list_display = ("code", "title", "region", "year", "device_total", "updated_at")
+    search_fields = ("code", "title")
+    inlines = [EquipmentDeviceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_device_total=Count("devices"))
+
+    @admin.display(description=_("设备数"), ordering="_device_total")
+    def device_total(self, obj) -> int:
+        return obj._device_total
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EquipmentDevice)
+class EquipmentDeviceAdmin(admin.ModelAdmin):
+    list_display = ("order", "name", "category", "rule", "group", "scene", "inferred", "catalog")
+    list_filter = ("catalog", "rule", "category", "scene", "inferred")
+    search_fields = ("code", "name", "requirement", "note")
+    list_select_related = ("catalog",)
+    ordering = ("catalog", "order")
 
     def has_add_permission(self, request) -> bool:
         return False

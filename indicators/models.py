@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -145,3 +146,116 @@ class Node(models.Model):
     def title(self) -> str:
         """What to show as the node's heading: its name, or the start of its text for unnamed items."""
         return self.name or self.text
+
+
+# --- equipment catalogues (智慧教室设施设备配置参考) ---------------------------------------------------
+
+
+class ConfigRule(models.TextChoices):
+    """How a catalogue device must be configured in a classroom (配置要求)."""
+
+    REQUIRED = "required", _("必配")
+    CHOOSE_ONE = "choose_one", _("多选一")
+    CHOOSE_ONE_OF_TWO = "choose_one_of_two", _("二选一")
+    AS_NEEDED = "as_needed", _("按需配置")
+
+    @classmethod
+    def choice_rules(cls) -> tuple[str, ...]:
+        """Rules whose devices form a choice group: the group is satisfied by any one member."""
+        return (cls.CHOOSE_ONE, cls.CHOOSE_ONE_OF_TWO)
+
+
+def source_citation(document: str, section: str, file: str) -> str:
+    """Where a catalogue comes from, in one line: “document section（file）”."""
+    where = " ".join(part for part in (document, section) if part)
+    return f"{where}（{file}）" if file else where
+
+
+class EquipmentCatalog(models.Model):
+    """A published equipment configuration table for classrooms, e.g. Beijing K-12 Appendix B.
+
+    Reference data loaded from `fixtures/equipment/<code>.json` (docs/equipment.md). Reloading
+    changed data updates the devices in place by their `code`, so rows that refer to a device keep
+    pointing at it. `seat_terminal` names the device counted per seat for the terminal-to-seat
+    ratio (生机比), which is reported, never judged.
+    """
+
+    code = models.SlugField(_("代码"), max_length=64, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    region = models.CharField(_("发布地区"), max_length=64, blank=True)
+    source_document = models.CharField(_("来源文件"), max_length=255, blank=True)
+    source_file = models.CharField(_("来源文本文件"), max_length=255, blank=True)
+    source_section = models.CharField(_("原文位置"), max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(_("发布年份"), null=True, blank=True)
+    seat_terminal = models.SlugField(
+        _("生机比计数设备"), max_length=64, blank=True, help_text=_("按座位计算生机比的设备代码")
+    )
+    note = models.TextField(_("说明"), blank=True)
+    content_hash = models.CharField(_("内容摘要"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("设备配置目录")
+        verbose_name_plural = _("设备配置目录")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def source(self) -> str:
+        return source_citation(self.source_document, self.source_section, self.source_file)
+
+
+class EquipmentDevice(models.Model):
+    """One row of an equipment catalogue: a device, its requirement text and configuration rule.
+
+    `order` is the row's 1-based position in the source table; `category` is repeated on every row
+    (a category that appears twice in the table is two runs of rows, never merged). Rows of one
+    多选一/二选一 share `group`; other rules have no group. `specs` are the numeric thresholds parsed
+    from the requirement text: a list of {"what", "op", "value", "unit"[, "tolerance"]}
+    (indicators/equipment/thresholds.py). `inferred` marks values reconstructed after a lossy extraction,
+    explained in `note`.
+    """
+
+    catalog = models.ForeignKey(
+        EquipmentCatalog, verbose_name=_("设备配置目录"), on_delete=models.CASCADE, related_name="devices"
+    )
+    code = models.SlugField(_("设备代码"), max_length=64)
+    order = models.PositiveSmallIntegerField(_("序号"))
+    category = models.CharField(_("分类"), max_length=64)
+    name = models.CharField(_("设备"), max_length=100)
+    requirement = models.TextField(_("功能要求"), blank=True)
+    rule = models.CharField(_("配置要求"), max_length=24, choices=ConfigRule.choices)
+    group = models.SlugField(_("选择组"), max_length=64, blank=True, help_text=_("多选一/二选一的组代码"))
+    scene = models.CharField(_("应用场景"), max_length=100, blank=True)
+    specs = models.JSONField(_("参数"), default=list, blank=True)
+    inferred = models.BooleanField(_("推定值"), default=False)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("目录设备")
+        verbose_name_plural = _("目录设备")
+        ordering = ["catalog", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalog", "code"], name="indicators_equipmentdevice_code"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(rule__in=ConfigRule.choice_rules()) & ~models.Q(group="")
+                    | ~models.Q(rule__in=ConfigRule.choice_rules()) & models.Q(group="")
+                ),
+                name="indicators_equipmentdevice_group_iff_choice",
+                violation_error_message=_("多选一/二选一的设备必须有选择组，其他设备不能有选择组"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.name}"
+
+    def clean(self) -> None:
+        from .equipment.thresholds import threshold_problems
+
+        problems = threshold_problems(self.specs)
+        if problems:
+            raise ValidationError({"specs": problems})

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .models import Framework, Node
+from .equipment.catalog import CatalogSpec, catalog_from_models
+from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
 from .trees import FrameworkSpec, spec_from_models
 
 
@@ -65,3 +66,25 @@ def framework_tree(*, framework: Framework) -> list[TreeNode]:
         item = items[node.pk] = TreeNode(node)
         (items[node.parent_id].children if node.parent_id else roots).append(item)
     return roots
+
+
+# --- equipment catalogues (reference data, readable by every logged-in role) ---------------------
+
+
+def equipment_catalog_get(*, code: str | None = None) -> EquipmentCatalog | None:
+    """The catalogue `code`; without a code, the only catalogue there is (None if there are none
+    or several)."""
+    if code is not None:
+        return EquipmentCatalog.objects.filter(code=code).first()
+    catalogs = list(EquipmentCatalog.objects.order_by("code")[:2])
+    return catalogs[0] if len(catalogs) == 1 else None
+
+
+def equipment_device_list(*, catalog: EquipmentCatalog) -> QuerySet[EquipmentDevice]:
+    """The devices of one catalogue in table order."""
+    return EquipmentDevice.objects.filter(catalog=catalog).order_by("order")
+
+
+def equipment_catalog_spec(*, catalog: EquipmentCatalog) -> CatalogSpec:
+    """The whole catalogue as plain data (what `equipment.check.classroom_check` takes), one query."""
+    return catalog_from_models(catalog, list(equipment_device_list(catalog=catalog)))

@@ -7,11 +7,12 @@ import json
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Framework, Node
+from .equipment.catalog import CatalogSpec, catalog_report
+from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
 from .trees import FrameworkSpec, Problem, SpecError, spec_from_dict, structure_errors
 
 
@@ -185,3 +186,107 @@ def framework_import(*, raw: bytes, filename: str = "framework.xlsx", code: str 
         except WorkbookError as exc:
             raise FrameworkStructureError(exc.problems) from None
     return framework_create(spec=spec)
+
+
+# --- equipment catalogues -------------------------------------------------------------------------
+
+
+class EquipmentCatalogError(ValueError):
+    """The catalogue cannot be stored; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("；".join(str(p) for p in problems[:5]))
+
+
+@dataclass(frozen=True)
+class EquipmentLoadResult:
+    catalog: EquipmentCatalog
+    action: LoadAction  # CREATED, UNCHANGED or REPLACED (updated in place)
+    device_count: int
+
+    def summary(self) -> str:
+        label = {
+            LoadAction.CREATED: _("已创建"),
+            LoadAction.UNCHANGED: _("未变化"),
+            LoadAction.REPLACED: _("已更新"),
+        }[self.action]
+        rows = _("设备 %(n)d 行") % {"n": self.device_count}
+        return f"{self.catalog.code}: {label} · {self.catalog.title} · {rows}"
+
+
+_DEVICE_FIELDS = (
+    "order",
+    "category",
+    "name",
+    "requirement",
+    "rule",
+    "group",
+    "scene",
+    "specs",
+    "inferred",
+    "note",
+)
+
+
+@transaction.atomic
+def equipment_catalog_load(*, spec: CatalogSpec) -> EquipmentLoadResult:
+    """Store `spec` under its code, idempotently.
+
+    Unchanged data (same content hash) → nothing happens. Changed data → the catalogue and its
+    devices are updated in place, matched by device code, so anything referring to a device keeps
+    pointing at it; a device that disappeared from the data is deleted, which fails (and changes
+    nothing) if something still refers to it. A catalogue with errors (`catalog_report`) is refused.
+    """
+    problems = catalog_report(spec).errors
+    if problems:
+        raise EquipmentCatalogError(problems)
+    catalog = EquipmentCatalog.objects.select_for_update().filter(code=spec.code).first()
+    new_hash = spec.content_hash()
+    if catalog is not None and catalog.content_hash == new_hash:
+        return EquipmentLoadResult(catalog, LoadAction.UNCHANGED, catalog.devices.count())
+    action = LoadAction.CREATED if catalog is None else LoadAction.REPLACED
+    catalog = catalog or EquipmentCatalog(code=spec.code)
+    for name in (
+        "title",
+        "region",
+        "source_document",
+        "source_file",
+        "source_section",
+        "year",
+        "seat_terminal",
+        "note",
+    ):
+        setattr(catalog, name, getattr(spec, name))
+    catalog.content_hash = new_hash
+    catalog.full_clean(validate_unique=False)
+    catalog.save()
+
+    existing = {d.code: d for d in catalog.devices.all()} if action == LoadAction.REPLACED else {}
+    new, changed = [], []
+    for item in spec.devices:
+        device = existing.pop(item.code, None)
+        if device is None:
+            device = EquipmentDevice(catalog=catalog, code=item.code)
+            new.append(device)
+        else:
+            changed.append(device)
+        for name in _DEVICE_FIELDS:
+            setattr(device, name, getattr(item, name))
+        device.specs = [t.as_dict() for t in item.specs]
+        # catalog_report has already enforced the unique codes and the group/rule constraint
+        device.full_clean(exclude=["catalog"], validate_unique=False, validate_constraints=False)
+    if existing:
+        try:
+            EquipmentDevice.objects.filter(pk__in=[d.pk for d in existing.values()]).delete()
+        except (ProtectedError, RestrictedError):
+            raise EquipmentCatalogError(
+                [
+                    Problem(d.name, _("设备已被引用，不能从目录中删除（代码 %(code)s）") % {"code": d.code})
+                    for d in existing.values()
+                ]
+            ) from None
+    if changed:
+        EquipmentDevice.objects.bulk_update(changed, _DEVICE_FIELDS)
+    EquipmentDevice.objects.bulk_create(new)
+    return EquipmentLoadResult(catalog, action, len(spec.devices))

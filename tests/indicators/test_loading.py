@@ -71,12 +71,12 @@ def test_counts_per_level(frameworks):
         assert [fw.nodes.filter(level=level).count() for level in (1, 2, 3)] == counts
 
 
-def test_load_is_idempotent_and_prints_one_line_per_framework(frameworks):
+def test_load_is_idempotent_and_prints_one_line_per_fixture(frameworks):
     before = {fw.code: (fw.pk, fw.updated_at) for fw in Framework.objects.all()}
     node_ids = set(Node.objects.values_list("pk", flat=True))
     output = run("load_frameworks")
     lines = output.strip().splitlines()
-    assert len(lines) == 4 and all("未变化" in line for line in lines)
+    assert len(lines) == 5 and all("未变化" in line for line in lines)  # 4 frameworks, 1 equipment catalogue
     assert {fw.code: (fw.pk, fw.updated_at) for fw in Framework.objects.all()} == before
     assert set(Node.objects.values_list("pk", flat=True)) == node_ids
 

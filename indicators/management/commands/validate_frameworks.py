@@ -1,7 +1,8 @@
-"""Check stored frameworks (or fixture files): counts, declared vs summed points, every inconsistency.
+"""Check stored frameworks and equipment catalogues (or fixture files): counts, declared vs summed
+points, choice groups and thresholds, every inconsistency.
 
-Exit status is non-zero only for structural errors (the tree is unusable); defects of the source
-(totals that do not add up, reconstructed values) are reported but kept as declared.
+Exit status is non-zero only for structural errors (the tree or catalogue is unusable); defects of
+the source (totals that do not add up, reconstructed values) are reported but kept as declared.
 """
 
 import json
@@ -10,8 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.models import Framework
-from indicators.selectors import framework_spec
+from indicators.equipment.catalog import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
+from indicators.models import ConfigRule, EquipmentCatalog, Framework
+from indicators.selectors import equipment_catalog_spec, framework_spec
 from indicators.trees import (
     FrameworkSpec,
     SpecError,
@@ -23,16 +25,21 @@ from indicators.trees import (
 
 
 class Command(BaseCommand):
-    help = "校验指标体系：各级数量、声明分值与合计、结构错误与原文瑕疵"
+    help = "校验指标体系和设备配置目录：各级数量、声明分值与合计、选择组与参数、结构错误与原文瑕疵"
 
     def add_arguments(self, parser):
-        parser.add_argument("codes", nargs="*", help="指标体系代码（默认全部最新版本）")
         parser.add_argument(
-            "--fixtures", action="store_true", help="校验 fixtures/frameworks/*.json 文件本身（不读数据库）"
+            "codes", nargs="*", help="指标体系或设备配置目录代码（默认全部，指标体系取最新版本）"
+        )
+        parser.add_argument(
+            "--fixtures",
+            action="store_true",
+            help="校验 fixtures/frameworks/*.json 和 fixtures/equipment/*.json 文件本身（不读数据库）",
         )
 
     def handle(self, *args, codes, fixtures, **options):
         specs: list[tuple[str, FrameworkSpec | None, str]] = []
+        catalog_specs: list[tuple[str, CatalogSpec | None, str]] = []
         if fixtures:
             for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "frameworks").glob("*.json")):
                 if codes and path.stem not in codes:
@@ -43,20 +50,42 @@ class Command(BaseCommand):
                     )
                 except (json.JSONDecodeError, SpecError) as exc:
                     specs.append((path.name, None, str(exc)))
+            for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "equipment").glob("*.json")):
+                if codes and path.stem not in codes:
+                    continue
+                try:
+                    catalog = catalog_from_dict(json.loads(path.read_text(encoding="utf-8")))
+                    catalog_specs.append((path.name, catalog, ""))
+                except (json.JSONDecodeError, CatalogError) as exc:
+                    catalog_specs.append((path.name, None, str(exc)))
         else:
             frameworks = Framework.objects.latest_versions().order_by("code")
+            catalogs = EquipmentCatalog.objects.order_by("code")
             if codes:
                 frameworks = frameworks.filter(code__in=codes)
-                missing = set(codes) - set(frameworks.values_list("code", flat=True))
+                catalogs = catalogs.filter(code__in=codes)
+                missing = (
+                    set(codes)
+                    - set(frameworks.values_list("code", flat=True))
+                    - set(catalogs.values_list("code", flat=True))
+                )
                 if missing:
-                    raise CommandError("找不到指标体系：" + "、".join(sorted(missing)))
+                    raise CommandError("找不到指标体系或设备配置目录：" + "、".join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
+            for catalog in catalogs:
+                catalog_specs.append((catalog.code, equipment_catalog_spec(catalog=catalog), ""))
         broken = 0
         for label, spec, error in specs:
             broken += not self._report(label, spec, error)
+        broken_catalogs = sum(not self._report_catalog(*item) for item in catalog_specs)
+        failures = []
         if broken:
-            raise CommandError(f"{broken} 个指标体系有结构错误")
+            failures.append(f"{broken} 个指标体系有结构错误")
+        if broken_catalogs:
+            failures.append(f"{broken_catalogs} 个设备配置目录有错误")
+        if failures:
+            raise CommandError("；".join(failures))
 
     def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
         out = self.stdout.write
@@ -97,3 +126,44 @@ class Command(BaseCommand):
             else self.style.ERROR(f"  结构错误 {len(errors)} 处")
         )
         return not errors
+
+    def _report_catalog(self, label: str, catalog: CatalogSpec | None, error: str) -> bool:
+        out = self.stdout.write
+        if catalog is None:
+            out(self.style.ERROR(f"== 设备配置目录 {label}: 无法读取：{error}"))
+            return False
+        out(self.style.MIGRATE_HEADING(f"== 设备配置目录 {label} · {catalog.title}"))
+        report = catalog_report(catalog)
+        runs = catalog.category_runs()
+        rules = "，".join(
+            f"{rule.label} {n}" for rule in ConfigRule if (n := sum(d.rule == rule for d in catalog.devices))
+        )
+        out(
+            f"  设备 {len(catalog.devices)} 行，分类 {len(runs)} 段（{len({c for c, _ in runs})} 类）；"
+            f"配置要求：{rules}"
+        )
+        groups = catalog.groups()
+        if groups:
+            out(
+                f"  选择组 {len(groups)} 个："
+                + "；".join(
+                    f"{group}（{ConfigRule(members[0].rule).label}：{'、'.join(m.name for m in members)}）"
+                    for group, members in groups.items()
+                )
+            )
+        with_specs = [d for d in catalog.devices if d.specs]
+        out(f"  参数 {sum(len(d.specs) for d in with_specs)} 项（{len(with_specs)} 种设备）")
+        for problem in report.errors:
+            out(self.style.ERROR(f"  错误 · {problem}"))
+        for problem in report.warnings:
+            out(self.style.WARNING(f"  提示 · {problem}"))
+        if report.inferred:
+            out(f"  推定值（{len(report.inferred)}）：")
+            for problem in report.inferred:
+                out(f"    - {problem}")
+        out(
+            self.style.SUCCESS("  设备配置目录校验通过")
+            if not report.errors
+            else self.style.ERROR(f"  设备配置目录错误 {len(report.errors)} 处")
+        )
+        return not report.errors
