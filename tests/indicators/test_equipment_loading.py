@@ -81,6 +81,7 @@ def test_command_json_has_the_documented_shape(catalog):
     assert "附录 B" in out["source"] and "001_179c78e75d3b2cfe.txt" in out["source"]
     keys = ["order", "category", "name", "requirement", "rule", "group", "scene", "specs", "inferred", "note"]
     assert all(list(d) == keys for d in out["devices"])
+    assert all(list(s) == ["what", "op", "value", "unit"] for d in out["devices"] for s in d["specs"])
     first = out["devices"][0]
     assert first["order"] == 1 and first["category"] == "书写板" and first["name"] == "绿板或白板"
     assert first["rule"] == "choose_one" and first["group"] == "writing-board"
@@ -97,6 +98,8 @@ def test_command_json_has_the_documented_shape(catalog):
 def test_command_json_reproduces_the_fixture(catalog):
     out = json.loads(run("equipment_catalog", CODE, "--json"))
     expected = [{k: v for k, v in d.items() if k != "code"} for d in fixture()["devices"]]
+    for device in expected:
+        device["specs"] = [{k: s[k] for k in ("what", "op", "value", "unit")} for s in device["specs"]]
     assert out["devices"] == expected
 
 
