@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from .models import Framework, Node
+from .facts import FactSpec
+from .models import FactDefinition, Framework, Node, Rule
+from .rules import RuleSpec
 from .trees import FrameworkSpec, spec_from_models
 
 
@@ -65,3 +67,21 @@ def framework_tree(*, framework: Framework) -> list[TreeNode]:
         item = items[node.pk] = TreeNode(node)
         (items[node.parent_id].children if node.parent_id else roots).append(item)
     return roots
+
+
+def fact_catalogue() -> dict[str, FactSpec]:
+    """The fact catalogue in display order, code → FactSpec (one query). Reference data, like
+    frameworks: the same for every user."""
+    return {fact.code: fact.spec() for fact in FactDefinition.objects.order_by("position", "code")}
+
+
+def rule_list(*, framework: Framework) -> QuerySet[Rule]:
+    """The rules of one framework version in tree order (node position, then file order)."""
+    return (
+        Rule.objects.filter(framework=framework).select_related("node").order_by("node__position", "position")
+    )
+
+
+def rule_specs(*, framework: Framework) -> list[RuleSpec]:
+    """The rules of one framework version as plain data, ready for `rules.evaluate_rules`."""
+    return [rule.spec(node_code=rule.node.code) for rule in rule_list(framework=framework)]

@@ -1,7 +1,9 @@
-"""Check stored frameworks (or fixture files): counts, declared vs summed points, every inconsistency.
+"""Check stored frameworks (or fixture files): counts, declared vs summed points, every inconsistency,
+and the automatic-check rules of each framework.
 
-Exit status is non-zero only for structural errors (the tree is unusable); defects of the source
-(totals that do not add up, reconstructed values) are reported but kept as declared.
+Exit status is non-zero only for structural errors (the tree is unusable) and for rules that cannot
+be evaluated (unknown node or fact, a clause not quoted verbatim, an expression refused); defects
+of the source (totals that do not add up, reconstructed values) are reported but kept as declared.
 """
 
 import json
@@ -10,8 +12,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.models import Framework
-from indicators.selectors import framework_spec
+from indicators.facts import fact_problems, facts_from_dict
+from indicators.models import Framework, Severity
+from indicators.rules import RuleSpec, rule_problems, rules_from_dict
+from indicators.selectors import fact_catalogue, framework_spec, rule_specs
 from indicators.trees import (
     FrameworkSpec,
     SpecError,
@@ -33,7 +37,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, codes, fixtures, **options):
         specs: list[tuple[str, FrameworkSpec | None, str]] = []
+        rule_sets: dict[str, tuple[list[RuleSpec] | None, str]] = {}  # label → (rules, why unreadable)
+        broken = 0
         if fixtures:
+            catalogue, broken = self._fixture_catalogue()
             for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "frameworks").glob("*.json")):
                 if codes and path.stem not in codes:
                     continue
@@ -43,7 +50,10 @@ class Command(BaseCommand):
                     )
                 except (json.JSONDecodeError, SpecError) as exc:
                     specs.append((path.name, None, str(exc)))
+                    continue
+                rule_sets[path.name] = _fixture_rules(specs[-1][1].code)
         else:
+            catalogue = fact_catalogue()
             frameworks = Framework.objects.latest_versions().order_by("code")
             if codes:
                 frameworks = frameworks.filter(code__in=codes)
@@ -52,11 +62,52 @@ class Command(BaseCommand):
                     raise CommandError("找不到指标体系：" + "、".join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
-        broken = 0
+                rule_sets[specs[-1][0]] = (rule_specs(framework=fw), "")
         for label, spec, error in specs:
-            broken += not self._report(label, spec, error)
+            tree_ok = self._report(label, spec, error)
+            rules_ok = spec is None or self._report_rules(spec, *rule_sets.get(label, ([], "")), catalogue)
+            broken += not (tree_ok and rules_ok)
         if broken:
-            raise CommandError(f"{broken} 个指标体系有结构错误")
+            raise CommandError(f"{broken} 个指标体系（或事实目录）有结构错误或规则错误")
+
+    def _fixture_catalogue(self):
+        path = Path(settings.BASE_DIR) / "fixtures" / "facts.json"
+        try:
+            facts = facts_from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, SpecError) as exc:
+            self.stdout.write(self.style.ERROR(f"== 事实目录 facts.json: 无法读取：{exc}"))
+            return {}, 1
+        problems = fact_problems(facts)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"== 事实目录 facts.json · {len(facts)} 项"))
+        for problem in problems:
+            self.stdout.write(self.style.ERROR(f"  错误 · {problem}"))
+        return {fact.code: fact for fact in facts}, int(bool(problems))
+
+    def _report_rules(self, spec: FrameworkSpec, rules: list[RuleSpec] | None, error: str, catalogue) -> bool:
+        """Print every rule of the framework and every problem; False when a rule is unusable."""
+        out = self.stdout.write
+        if rules is None:
+            out(self.style.ERROR(f"  规则文件无法读取：{error}"))
+            return False
+        if not rules:
+            out("  自动校验规则：无")
+            return True
+        blocking = sum(rule.severity == Severity.BLOCKING for rule in rules)
+        out(f"  自动校验规则（{len(rules)}）：阻止提交 {blocking}，提示 {len(rules) - blocking}")
+        labels = dict(Severity.choices)
+        for rule in rules:
+            severity = labels.get(rule.severity, rule.severity)
+            parts = [f"{name} = {source}" for name, source in rule.values]
+            parts += [f"适用：{rule.when}"] if rule.when else []
+            extra = f"（{'；'.join(parts)}）" if parts else ""
+            out(f"    - {rule.node} {rule.code} [{severity}] {rule.expression}{extra}")
+        nodes = {node.code: (node.name, node.text, node.note) for node in spec.nodes}
+        problems = rule_problems(rules, nodes=nodes, catalogue=catalogue)
+        for problem in problems:
+            out(self.style.ERROR(f"  规则错误 · {problem}"))
+        if problems:
+            out(self.style.ERROR(f"  规则错误 {len(problems)} 处"))
+        return not problems
 
     def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
         out = self.stdout.write
@@ -97,3 +148,16 @@ class Command(BaseCommand):
             else self.style.ERROR(f"  结构错误 {len(errors)} 处")
         )
         return not errors
+
+
+def _fixture_rules(code: str) -> tuple[list[RuleSpec] | None, str]:
+    path = Path(settings.BASE_DIR) / "fixtures" / "rules" / f"{code}.json"
+    if not path.exists():
+        return [], ""
+    try:
+        file_code, rules = rules_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, SpecError) as exc:
+        return None, f"rules/{path.name}：{exc}"
+    if file_code != code:
+        return None, f"rules/{path.name} 属于 {file_code}，不是 {code}"
+    return rules, ""
