@@ -229,6 +229,8 @@ class _Whitelist:
     def _compare(self, node: ast.Compare, depth: int) -> None:
         self.check(node.left, depth + 1)
         for op, right in zip(node.ops, node.comparators, strict=True):
+            if not isinstance(op, _ORDER + _EQUALITY + _MEMBERSHIP):
+                raise ExpressionError(f"表达式中不允许使用比较 {_describe(op)}")
             if isinstance(op, _MEMBERSHIP):
                 if not isinstance(right, ast.Tuple | ast.List):
                     raise ExpressionError("in / not in 的右边应是列表，如 ('primary', 'junior')")
