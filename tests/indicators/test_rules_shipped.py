@@ -334,3 +334,10 @@ def test_per_capita_bandwidth_message_shows_the_arithmetic():
         "不符合：出口带宽 10000 Mbps，师生 17000 人（在校学生 15000 人、教职工 2000 人），"
         "人均 0.59 Mbps；原则上不低于 1 Mbps"
     )
+
+
+def test_docs_list_every_rule_with_its_clause():
+    doc = (Path(settings.BASE_DIR) / "docs" / "rules.md").read_text("utf-8")
+    for rules in RULES.values():
+        for rule in rules.values():
+            assert f"`{rule.code}`" in doc and f"「{rule.clause}」" in doc, rule.code
