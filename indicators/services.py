@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from .facts import FactSpec, fact_problems
 from .models import FactDefinition, Framework, Node, Rule
@@ -225,7 +226,8 @@ def fact_catalogue_load(*, specs: list[FactSpec]) -> CatalogueLoadResult:
     if problems:
         raise RuleSetError(problems)
     existing = {fact.code: fact for fact in FactDefinition.objects.select_for_update()}
-    created = updated = 0
+    new: list[FactDefinition] = []
+    updated = 0
     for position, spec in enumerate(specs):
         fact = existing.get(spec.code) or FactDefinition(code=spec.code)
         before = (fact.spec(), fact.position) if fact.pk else None
@@ -236,11 +238,14 @@ def fact_catalogue_load(*, specs: list[FactSpec]) -> CatalogueLoadResult:
         fact.position = position
         if before == (fact.spec(), fact.position):
             continue
-        fact.full_clean()
-        fact.save()
-        created += before is None
-        updated += before is not None
-    return CatalogueLoadResult(total=len(specs), created=created, updated=updated)
+        fact.full_clean(validate_unique=False)
+        if before is None:
+            new.append(fact)
+        else:
+            fact.save()
+            updated += 1
+    FactDefinition.objects.bulk_create(new)
+    return CatalogueLoadResult(total=len(specs), created=len(new), updated=updated)
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,8 @@ def rule_set_load(*, framework: Framework, specs: list[RuleSpec]) -> RuleLoadRes
         raise RuleSetError(problems)
     codes = {node.pk: node.code for node in nodes.values()}
     existing = {rule.code: rule for rule in Rule.objects.select_for_update().filter(framework=framework)}
-    created = updated = 0
+    new: list[Rule] = []
+    updated = 0
     for position, spec in enumerate(specs):
         rule = existing.pop(spec.code, None) or Rule(framework=framework, code=spec.code)
         before = (rule.spec(node_code=codes.get(rule.node_id, "")), rule.position) if rule.pk else None
@@ -306,14 +312,18 @@ def rule_set_load(*, framework: Framework, specs: list[RuleSpec]) -> RuleLoadRes
         rule.edge, rule.note = spec.edge, spec.note
         if before == (rule.spec(node_code=spec.node), rule.position):
             continue
-        rule.full_clean(validate_unique=False, validate_constraints=False)
-        rule.save()
-        created += before is None
-        updated += before is not None
+        # framework and node were just read; codes are unique within the set (rule_problems)
+        rule.full_clean(exclude=["framework", "node"], validate_unique=False, validate_constraints=False)
+        if before is None:
+            new.append(rule)
+        else:
+            rule.save()
+            updated += 1
     for rule in existing.values():
         rule.delete()
+    bulk_create_with_history(new, Rule)
     return RuleLoadResult(
-        framework=framework, total=len(specs), created=created, updated=updated, deleted=len(existing)
+        framework=framework, total=len(specs), created=len(new), updated=updated, deleted=len(existing)
     )
 
 

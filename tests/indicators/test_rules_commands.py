@@ -115,6 +115,14 @@ def test_a_changed_rule_is_updated_in_place_and_a_dropped_one_deleted(frameworks
     assert "未变化" in rule_set_load(framework=fw, specs=changed).summary()
 
 
+def test_a_rule_set_is_stored_in_a_few_queries(frameworks, django_assert_max_num_queries):
+    fw = frameworks["beijing-higher"]
+    Rule.objects.filter(framework=fw).delete()
+    with django_assert_max_num_queries(10):
+        result = rule_set_load(framework=fw, specs=fixture_rules("beijing-higher"))
+    assert result.created == 29 and Rule.history.filter(framework=fw, history_type="+").count() == 58
+
+
 def test_a_broken_rule_set_changes_nothing(frameworks):
     fw = frameworks["zibo-k12"]
     before = list(Rule.objects.filter(framework=fw).values_list("pk", "expression"))
