@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from .levels import Level, level_label
 
 MAX_LENGTH = 500
@@ -132,7 +134,7 @@ class Type(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {Type.NUMBER: "数值", Type.BOOL: "是/否", Type.TEXT: "文本"}[self]
+        return {Type.NUMBER: _("数值"), Type.BOOL: _("是/否"), Type.TEXT: _("文本")}[self]
 
 
 Value = Decimal | bool | str
@@ -160,19 +162,21 @@ def normalise(source: str) -> str:
 def parse_expression(source: str) -> Expression:
     """Parse and whitelist `source`; ExpressionError (Chinese) for anything outside the language."""
     if not isinstance(source, str):
-        raise ExpressionError("表达式应为文本")
+        raise ExpressionError(_("表达式应为文本"))
     text = normalise(source)
     if not text:
-        raise ExpressionError("表达式为空")
+        raise ExpressionError(_("表达式为空"))
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"表达式过长（{len(text)} 个字符，最多 {MAX_LENGTH}）")
+        raise ExpressionError(
+            _("表达式过长（%(n)d 个字符，最多 %(max)d）") % {"n": len(text), "max": MAX_LENGTH}
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        column = f"第 {exc.offset} 个字符附近" if exc.offset else "某处"
-        raise ExpressionError(f"表达式语法错误（{column}）") from None
+        column = _("第 %(n)d 个字符附近") % {"n": exc.offset} if exc.offset else _("某处")
+        raise ExpressionError(_("表达式语法错误（%(where)s）") % {"where": column}) from None
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionError("表达式无法解析") from None
+        raise ExpressionError(_("表达式无法解析")) from None
     checker = _Whitelist()
     checker.check(tree, 0)
     return Expression(
@@ -194,13 +198,15 @@ class _Whitelist:
     def check(self, node: ast.AST, depth: int) -> None:
         self.count += 1
         if self.count > MAX_NODES:
-            raise ExpressionError(f"表达式过于复杂（超过 {MAX_NODES} 个节点）")
+            raise ExpressionError(_("表达式过于复杂（超过 %(max)d 个节点）") % {"max": MAX_NODES})
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"表达式嵌套过深（超过 {MAX_DEPTH} 层）")
+            raise ExpressionError(_("表达式嵌套过深（超过 %(max)d 层）") % {"max": MAX_DEPTH})
         if not isinstance(node, _ALLOWED_NODES):
-            raise ExpressionError(f"表达式中不允许使用 {_describe(node)}")
+            raise ExpressionError(_("表达式中不允许使用 %(what)s") % {"what": _describe(node)})
         if isinstance(node, ast.BinOp) and type(node.op) not in _ARITHMETIC:
-            raise ExpressionError(f"表达式中不允许使用运算符 {_describe(node.op)}（只允许 + - * /）")
+            raise ExpressionError(
+                _("表达式中不允许使用运算符 %(what)s（只允许 + - * /）") % {"what": _describe(node.op)}
+            )
         if isinstance(node, ast.Name):
             self._name(node.id)
         elif isinstance(node, ast.Constant):
@@ -210,7 +216,7 @@ class _Whitelist:
             return  # arguments are checked by _call
         elif isinstance(node, ast.Tuple | ast.List):
             raise ExpressionError(
-                "列表只能出现在 in / not in 的右边，如 school_type in ('primary', 'junior')"
+                _("列表只能出现在 in / not in 的右边，如 school_type in ('primary', 'junior')")
             )
         elif isinstance(node, ast.Compare):
             self._compare(node, depth)
@@ -220,9 +226,11 @@ class _Whitelist:
 
     def _name(self, name: str) -> None:
         if not NAME_RE.fullmatch(name) or "__" in name:
-            raise ExpressionError(f"名称“{name}”无效：只能用小写字母、数字和下划线，且以字母开头")
+            raise ExpressionError(
+                _("名称“%(name)s”无效：只能用小写字母、数字和下划线，且以字母开头") % {"name": name}
+            )
         if name in FUNCTIONS:
-            raise ExpressionError(f"{name} 是函数，应写成 {name}(…)")
+            raise ExpressionError(_("%(name)s 是函数，应写成 %(name)s(…)") % {"name": name})
         if name not in CONSTANT_NAMES:
             self.names.add(name)
 
@@ -230,15 +238,15 @@ class _Whitelist:
         self.check(node.left, depth + 1)
         for op, right in zip(node.ops, node.comparators, strict=True):
             if not isinstance(op, _ORDER + _EQUALITY + _MEMBERSHIP):
-                raise ExpressionError(f"表达式中不允许使用比较 {_describe(op)}")
+                raise ExpressionError(_("表达式中不允许使用比较 %(what)s") % {"what": _describe(op)})
             if isinstance(op, _MEMBERSHIP):
                 if not isinstance(right, ast.Tuple | ast.List):
-                    raise ExpressionError("in / not in 的右边应是列表，如 ('primary', 'junior')")
+                    raise ExpressionError(_("in / not in 的右边应是列表，如 ('primary', 'junior')"))
                 if not 1 <= len(right.elts) <= MAX_ARGS:
-                    raise ExpressionError(f"in 的列表应有 1 至 {MAX_ARGS} 项")
+                    raise ExpressionError(_("in 的列表应有 1 至 %(max)d 项") % {"max": MAX_ARGS})
                 for item in right.elts:
                     if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
-                        raise ExpressionError("in 的列表只能包含带引号的文本")
+                        raise ExpressionError(_("in 的列表只能包含带引号的文本"))
                     self.count += 1
                     _constant(item.value)
             else:
@@ -247,17 +255,24 @@ class _Whitelist:
 
     def _call(self, node: ast.Call, depth: int) -> None:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            raise ExpressionError(f"不允许调用 {_describe(node.func)}；可用的函数：{'、'.join(FUNCTIONS)}")
+            raise ExpressionError(
+                _("不允许调用 %(what)s；可用的函数：%(functions)s")
+                % {"what": _describe(node.func), "functions": "、".join(FUNCTIONS)}
+            )
         name = node.func.id
         self.calls.add(name)
         if name in LEVEL_FUNCTIONS:
             if node.args or not node.keywords:
-                raise ExpressionError(f"{name} 只接受“学段=数值”形式的参数，如 {name}(primary=7, junior=6)")
+                raise ExpressionError(
+                    _("%(name)s 只接受“学段=数值”形式的参数，如 %(name)s(primary=7, junior=6)")
+                    % {"name": name}
+                )
             levels = []
             for keyword in node.keywords:
                 if keyword.arg is None or keyword.arg not in Level.values:
                     raise ExpressionError(
-                        f"{name} 的参数应为学段：{'、'.join(f'{v}（{lbl}）' for v, lbl in Level.choices)}"
+                        _("%(name)s 的参数应为学段：%(levels)s")
+                        % {"name": name, "levels": "、".join(f"{v}（{lbl}）" for v, lbl in Level.choices)}
                     )
                 _number_literal(keyword.value, name)
                 levels.append(keyword.arg)
@@ -265,21 +280,22 @@ class _Whitelist:
             self.level_sets.append(tuple(levels))
             return
         if node.keywords:
-            raise ExpressionError(f"{name} 不接受命名参数")
+            raise ExpressionError(_("%(name)s 不接受命名参数") % {"name": name})
         if name == "has_level":
             if len(node.args) != 1 or not (
                 isinstance(node.args[0], ast.Constant) and node.args[0].value in Level.values
             ):
                 raise ExpressionError(
-                    f"has_level 需要一个学段，如 has_level('primary')；可选：{'、'.join(Level.values)}"
+                    _("has_level 需要一个学段，如 has_level('primary')；可选：%(levels)s")
+                    % {"levels": "、".join(Level.values)}
                 )
             self.count += 1
             return
         if not 1 <= len(node.args) <= MAX_ARGS:
-            raise ExpressionError(f"{name} 需要 1 至 {MAX_ARGS} 个参数")
+            raise ExpressionError(_("%(name)s 需要 1 至 %(max)d 个参数") % {"name": name, "max": MAX_ARGS})
         for arg in node.args:
             if isinstance(arg, ast.Starred):
-                raise ExpressionError("表达式中不允许使用 *参数")
+                raise ExpressionError(_("表达式中不允许使用 *参数"))
             self.check(arg, depth + 1)
 
 
@@ -323,14 +339,14 @@ def _describe(node: ast.AST) -> str:
 
 def _constant(value) -> None:
     if isinstance(value, bool):
-        raise ExpressionError("请用 true / false 表示是与否")
+        raise ExpressionError(_("请用 true / false 表示是与否"))
     if isinstance(value, int | float):
         _bounded(Decimal(str(value)))
     elif isinstance(value, str):
         if len(value) > MAX_TEXT:
-            raise ExpressionError(f"文本常量过长（最多 {MAX_TEXT} 个字符）")
+            raise ExpressionError(_("文本常量过长（最多 %(max)d 个字符）") % {"max": MAX_TEXT})
     else:
-        raise ExpressionError(f"不允许的常量 {value!r}")
+        raise ExpressionError(_("不允许的常量 %(v)r") % {"v": value})
 
 
 def _number_literal(node: ast.AST, where: str) -> Decimal:
@@ -341,13 +357,13 @@ def _number_literal(node: ast.AST, where: str) -> Decimal:
     if not (isinstance(node, ast.Constant) and isinstance(node.value, int | float)) or isinstance(
         node.value, bool
     ):
-        raise ExpressionError(f"{where} 的各学段取值应为数字常量")
+        raise ExpressionError(_("%(name)s 的各学段取值应为数字常量") % {"name": where})
     return sign * _bounded(Decimal(str(node.value)))
 
 
 def _bounded(number: Decimal) -> Decimal:
     if not number.is_finite() or abs(number) > MAX_NUMBER:
-        raise ExpressionError(f"数字 {number} 超出允许范围（绝对值不超过 10^12）")
+        raise ExpressionError(_("数字 %(n)s 超出允许范围（绝对值不超过 10^12）") % {"n": number})
     return number
 
 
@@ -374,11 +390,11 @@ def _check_direction(node: ast.Compare, aliases: Mapping[str, str] | None = None
             upper = isinstance(op, ast.Lt | ast.LtE) == other_is_limit
             if upper and func == "level_max":
                 raise ExpressionError(
-                    "上限（不高于）按学段取严应使用 level_min：混合学段学校取各学段中最小的上限"
+                    _("上限（不高于）按学段取严应使用 level_min：混合学段学校取各学段中最小的上限")
                 )
             if not upper and func == "level_min":
                 raise ExpressionError(
-                    "下限（不低于）按学段取严应使用 level_max：混合学段学校取各学段中最大的下限"
+                    _("下限（不低于）按学段取严应使用 level_max：混合学段学校取各学段中最大的下限")
                 )
 
 
@@ -413,7 +429,9 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
         if node.id in CONSTANT_NAMES:
             return Type.BOOL
         if node.id not in types:
-            raise ExpressionError(f"未知的名称“{node.id}”：不是事实代码，也不是本规则定义的中间量")
+            raise ExpressionError(
+                _("未知的名称“%(name)s”：不是事实代码，也不是本规则定义的中间量") % {"name": node.id}
+            )
         return types[node.id]
     if isinstance(node, ast.UnaryOp):
         operand = _type(node.operand, types)
@@ -432,7 +450,7 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
         _expect(_type(node.test, types), Type.BOOL, "if 条件")
         body, orelse = _type(node.body, types), _type(node.orelse, types)
         if body is not orelse:
-            raise ExpressionError("a if 条件 else b 的两个分支类型应相同")
+            raise ExpressionError(_("a if 条件 else b 的两个分支类型应相同"))
         return body
     if isinstance(node, ast.Compare):
         left = _type(node.left, types)
@@ -445,7 +463,7 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
                 _expect(left, Type.NUMBER, "大小比较")
                 _expect(right, Type.NUMBER, "大小比较")
             elif left is not right:
-                raise ExpressionError(f"不能比较{left.label}与{right.label}")
+                raise ExpressionError(_("不能比较%(a)s与%(b)s") % {"a": left.label, "b": right.label})
             left = right
         return Type.BOOL
     if isinstance(node, ast.Call):
@@ -455,12 +473,17 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
         for arg in node.args:
             _expect(_type(arg, types), Type.NUMBER, name)
         return Type.NUMBER
-    raise ExpressionError(f"表达式中不允许使用 {_describe(node)}")  # pragma: no cover - whitelisted
+    raise ExpressionError(
+        _("表达式中不允许使用 %(what)s") % {"what": _describe(node)}
+    )  # pragma: no cover - whitelisted
 
 
 def _expect(actual: Type, wanted: Type, where: str) -> None:
     if actual is not wanted:
-        raise ExpressionError(f"{where} 需要{wanted.label}，这里是{actual.label}")
+        raise ExpressionError(
+            _("%(where)s 需要%(wanted)s，这里是%(actual)s")
+            % {"where": where, "wanted": wanted.label, "actual": actual.label}
+        )
 
 
 # --- evaluation -----------------------------------------------------------------------------------
@@ -536,7 +559,9 @@ def _eval(node: ast.AST, scope: Scope) -> Value:
         return True
     if isinstance(node, ast.Call):
         return _call(node, scope)
-    raise ExpressionError(f"表达式中不允许使用 {_describe(node)}")  # pragma: no cover - whitelisted
+    raise ExpressionError(
+        _("表达式中不允许使用 %(what)s") % {"what": _describe(node)}
+    )  # pragma: no cover - whitelisted
 
 
 def _call(node: ast.Call, scope: Scope) -> Value:
@@ -581,11 +606,11 @@ def _compare(op: ast.cmpop, left: Value, right: Value) -> bool:
 
 def _number(value: Value) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal):
-        raise ExpressionError(f"需要数值，这里是 {value!r}")
+        raise ExpressionError(_("需要数值，这里是 %(v)r") % {"v": value})
     return value
 
 
 def _bool(value: Value) -> bool:
     if not isinstance(value, bool):
-        raise ExpressionError(f"需要是/否，这里是 {value!r}")
+        raise ExpressionError(_("需要是/否，这里是 %(v)r") % {"v": value})
     return value

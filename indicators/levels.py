@@ -14,27 +14,28 @@ rule names `vocational` explicitly.
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class SchoolType(models.TextChoices):
-    PRIMARY = "primary", _("小学")
-    JUNIOR = "junior", _("初中")
-    SENIOR = "senior", _("高中")
-    NINE_YEAR = "nine_year", _("九年一贯制")
-    COMPLETE = "complete", _("完全中学")
-    VOCATIONAL = "vocational", _("职业学校")
-    HIGHER = "higher", _("高等学校")
+    PRIMARY = "primary", gettext_lazy("小学")
+    JUNIOR = "junior", gettext_lazy("初中")
+    SENIOR = "senior", gettext_lazy("高中")
+    NINE_YEAR = "nine_year", gettext_lazy("九年一贯制")
+    COMPLETE = "complete", gettext_lazy("完全中学")
+    VOCATIONAL = "vocational", gettext_lazy("职业学校")
+    HIGHER = "higher", gettext_lazy("高等学校")
 
 
 class Level(models.TextChoices):
     """A school level (学段). Ordered from the youngest pupils up."""
 
-    PRIMARY = "primary", _("小学")
-    JUNIOR = "junior", _("初中")
-    SENIOR = "senior", _("高中")
-    VOCATIONAL = "vocational", _("中职")
-    HIGHER = "higher", _("高校")
+    PRIMARY = "primary", gettext_lazy("小学")
+    JUNIOR = "junior", gettext_lazy("初中")
+    SENIOR = "senior", gettext_lazy("高中")
+    VOCATIONAL = "vocational", gettext_lazy("中职")
+    HIGHER = "higher", gettext_lazy("高校")
 
 
 SCHOOL_TYPE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -65,7 +66,8 @@ def school_levels(school_type: str) -> tuple[str, ...]:
         return SCHOOL_TYPE_LEVELS[school_type]
     except KeyError:
         raise UnknownSchoolType(
-            f"未知的学校类型“{school_type}”；可选：{school_type_choices_text()}"
+            _("未知的学校类型“%(type)s”；可选：%(choices)s")
+            % {"type": school_type, "choices": school_type_choices_text()}
         ) from None
 
 
