@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -256,6 +257,10 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node.code if self.node_id else '?'} {self.code}"
+
+    def clean(self) -> None:
+        if self.node_id and self.framework_id and self.node.framework_id != self.framework_id:
+            raise ValidationError({"node": _("指标不属于该指标体系")})
 
     def spec(self, node_code: str | None = None):
         """The rule as plain data; pass `node_code` to avoid reading the node."""

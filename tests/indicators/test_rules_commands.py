@@ -452,3 +452,12 @@ def test_admin_rule_export_and_import(frameworks, admin_client):
     assert response.status_code == 200 and "下标" in response.content.decode()
     assert admin_client.get("/admin/indicators/rule/").status_code == 200
     assert admin_client.get("/admin/indicators/factdefinition/").status_code == 200
+
+
+def test_a_rule_cannot_point_at_another_frameworks_node(frameworks):
+    from django.core.exceptions import ValidationError
+
+    rule = Rule.objects.filter(framework=frameworks["zibo-k12"]).first()
+    rule.node = frameworks["zhejiang-k12"].nodes.get(code="1.1.1")
+    with pytest.raises(ValidationError, match="指标不属于该指标体系"):
+        rule.full_clean()
