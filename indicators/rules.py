@@ -508,8 +508,8 @@ def _evaluate_one(
             return result(RuleStatus.UNKNOWN, _("缺少%(f)s") % {"f": labels(missing)}, missing=missing)
         try:
             applies = evaluate(compiled.when, scope)
-        except (Undefined, LevelNotApplicable):
-            applies = False
+        except Undefined:
+            return result(RuleStatus.UNKNOWN, _("适用条件无法计算（0 ÷ 0）"), used(compiled.when_facts))
         if not applies:
             shown = "，".join(f"{n.label} {n.text}" for n in used(compiled.when_facts))
             return result(

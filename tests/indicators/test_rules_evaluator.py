@@ -138,6 +138,12 @@ def test_zero_by_zero_is_unknown():
     assert one(spec, students=5, student_pcs=0).passed is False  # infinitely many pupils per computer
 
 
+def test_a_condition_that_cannot_be_computed_is_unknown():
+    spec = rule("has_it_department", when="students / classes > 45")
+    assert one(spec, students=0, classes=0, has_it_department=True).passed is None
+    assert one(spec, students=10, classes=0, has_it_department=False).passed is False
+
+
 def test_an_unused_value_that_cannot_be_computed_shows_a_dash():
     spec = rule(
         "rooms_smart >= rooms",
