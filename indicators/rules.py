@@ -176,8 +176,11 @@ class CompiledRule:
 
 def compile_rule(spec: RuleSpec, catalogue: Mapping[str, FactSpec]) -> CompiledRule:
     """Check `spec` against the fact catalogue; RuleError lists every problem found."""
-    fact_types = frozenset((code, fact.value_type) for code, fact in catalogue.items())
-    return _compile(spec, fact_types)
+    return _compile(spec, _fact_types(catalogue))
+
+
+def _fact_types(catalogue: Mapping[str, FactSpec]) -> frozenset[tuple[str, Type]]:
+    return frozenset((code, fact.value_type) for code, fact in catalogue.items())
 
 
 @functools.lru_cache(maxsize=2048)
@@ -442,10 +445,28 @@ def evaluate_rules(
     `levels.SchoolType` code (UnknownSchoolType otherwise). `catalogue` maps codes to `FactSpec`s
     (labels, units and types for checking and messages). A rule that does not pass `compile_rule`
     yields 无法判断 with the reason, so a bad rule never hides the others."""
-    levels = school_levels(school_type)
+    context = _Context(
+        school_type=school_type,
+        levels=school_levels(school_type),
+        catalogue=catalogue,
+        fact_types=_fact_types(catalogue),
+        order={code: i for i, code in enumerate(catalogue)},
+        verdicts={status: status.label for status in RuleStatus},
+    )
     values = {code: _as_value(value) for code, value in facts.items() if value is not None}
-    order = {code: i for i, code in enumerate(catalogue)}
-    return [_evaluate_one(rule, values, school_type, levels, catalogue, order) for rule in rules]
+    return [_evaluate_one(rule, values, context) for rule in rules]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every rule of one evaluation shares, computed once per school."""
+
+    school_type: str
+    levels: tuple[str, ...]
+    catalogue: Mapping[str, FactSpec]
+    fact_types: frozenset[tuple[str, Type]]
+    order: Mapping[str, int]
+    verdicts: Mapping[RuleStatus, str]
 
 
 def _as_value(value) -> FactValue:
@@ -456,28 +477,28 @@ def _as_value(value) -> FactValue:
     return value
 
 
-def _evaluate_one(
-    rule: RuleSpec,
-    facts: dict[str, FactValue],
-    school_type: str,
-    levels: tuple[str, ...],
-    catalogue: Mapping[str, FactSpec],
-    order: Mapping[str, int],
-) -> RuleResult:
+def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context) -> RuleResult:
+    school_type, levels, catalogue, order = (
+        context.school_type,
+        context.levels,
+        context.catalogue,
+        context.order,
+    )
+
     def result(status: RuleStatus, detail: str, numbers=(), missing=()) -> RuleResult:
         return RuleResult(
             node=rule.node,
             rule=rule.code,
             severity=rule.severity,
             status=status,
-            message=f"{status.label}：{detail}",
+            message=f"{context.verdicts[status]}：{detail}",
             detail=detail,
             numbers=tuple(numbers),
             missing=tuple(missing),
         )
 
     try:
-        compiled = compile_rule(rule, catalogue)
+        compiled = _compile(rule, context.fact_types)
     except RuleError as exc:
         return result(RuleStatus.UNKNOWN, _("规则有误（%(e)s）") % {"e": exc})
 
