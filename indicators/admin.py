@@ -3,6 +3,8 @@
 Nodes are read-only in the admin: editing a tree node by node would bypass the structural checks
 and the locking of versions used by campaigns. To change a framework, export it, edit the workbook
 and import it (new code) — or change the fixture and run load_frameworks (new version if locked).
+Rules and the fact catalogue are read-only here for the same reason: a framework's rules are
+exported and imported as one workbook (checked as a whole), the catalogue comes from its fixture.
 Equipment catalogues are read-only for the same reason: change fixtures/equipment and reload.
 """
 
@@ -17,10 +19,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
-from .resources import framework_workbook
-from .selectors import node_list
-from .services import FrameworkStructureError, framework_import
+from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
+from .resources import framework_workbook, rule_workbook
+from .selectors import fact_catalogue, node_list, rule_list
+from .services import FrameworkStructureError, RuleSetError, framework_import, rules_import
 
 
 class FrameworkImportForm(forms.Form):
@@ -128,6 +130,107 @@ class NodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(FactDefinition)
+class FactDefinitionAdmin(admin.ModelAdmin):
+    list_display = ("code", "label", "unit", "kind", "levels", "part_of", "position")
+    list_filter = ("kind",)
+    search_fields = ("code", "label", "help_text")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RuleImportForm(forms.Form):
+    framework = forms.ModelChoiceField(
+        label=_("指标体系"),
+        queryset=Framework.objects.latest_versions().order_by("code"),
+        help_text=_("导入的规则将替换该指标体系（最新版本）的全部规则"),
+    )
+    file = forms.FileField(
+        label=_("文件"), help_text=_("从本平台导出的规则 .xlsx（或 fixtures 格式的 .json）")
+    )
+
+
+@admin.register(Rule)
+class RuleAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "framework", "node_code", "severity", "expression", "clause")
+    list_filter = ("framework", "severity")
+    search_fields = ("code", "clause", "expression", "message")
+    list_select_related = ("framework", "node")
+    ordering = ("framework", "node__position", "position")
+    change_list_template = "admin/indicators/rule/change_list.html"
+
+    @admin.display(description=_("指标编号"), ordering="node__position")
+    def node_code(self, obj) -> str:
+        return obj.node.code
+
+    def has_add_permission(self, request) -> bool:
+        return False  # rules enter through load_frameworks or the import below
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        extra = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="indicators_rule_import"),
+            path(
+                "export/<int:framework_pk>/",
+                self.admin_site.admin_view(self.export_view),
+                name="indicators_rule_export",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def export_view(self, request, framework_pk: int) -> HttpResponse:
+        framework = get_object_or_404(Framework, pk=framework_pk)
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        raw = rule_workbook(framework, rule_list(framework=framework), fact_catalogue())
+        response = HttpResponse(
+            raw, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        filename = f"{framework.code}-v{framework.version}-rules.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+
+    def import_view(self, request):
+        # Importing replaces rules, so it needs the right to change frameworks (rules are read-only).
+        if not request.user.has_perm("indicators.change_framework"):
+            return redirect("admin:index")
+        form = RuleImportForm(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            framework = form.cleaned_data["framework"]
+            try:
+                result = rules_import(framework=framework, raw=upload.read(), filename=upload.name)
+            except RuleSetError as exc:
+                problems = exc.problems
+            else:
+                messages.success(request, result.summary())
+                return redirect(
+                    f"{reverse('admin:indicators_rule_changelist')}?framework__id__exact={framework.pk}"
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("从 Excel 导入自动校验规则"),
+            "form": form,
+            "problems": problems,
+            "frameworks": Framework.objects.latest_versions().order_by("code"),
+        }
+        return render(request, "admin/indicators/rule/import.html", context)
 
 
 class EquipmentDeviceInline(admin.TabularInline):

@@ -259,3 +259,136 @@ class EquipmentDevice(models.Model):
         problems = threshold_problems(self.specs)
         if problems:
             raise ValidationError({"specs": problems})
+
+
+# --- school facts and automatic checks ----------------------------------------------------------
+
+
+class FactKind(models.TextChoices):
+    INTEGER = "integer", _("整数")
+    DECIMAL = "decimal", _("小数")
+    PERCENT = "percent", _("百分比")
+    BOOL = "bool", _("是/否")
+    CHOICE = "choice", _("等级")
+
+
+class Severity(models.TextChoices):
+    """How a failing rule weighs. Advisory: listed to the school and the reviewer. Blocking: the
+    clause is a basic requirement stated without hedging; a claim of 达标 / full marks on its item is
+    not credible while the rule fails (the workflow decides what that refuses)."""
+
+    ADVISORY = "advisory", _("提示")
+    BLOCKING = "blocking", _("阻止提交")
+
+
+class FactDefinition(models.Model):
+    """One entry of the fact catalogue: a number (or yes/no, or a grade) a school records about
+    itself — students, computers, bandwidth… — that rules check against the standards' thresholds.
+
+    The catalogue is reference data loaded from `fixtures/facts.json` by load_frameworks (upserted by
+    `code`, never deleted: values recorded against a fact must not disappear). `code` is the name
+    rule expressions use. `levels` lists the school levels (`levels.Level`) the fact concerns, empty
+    for all; `part_of` names the fact this one is a subset of; `choices` are [value, label] pairs for
+    the `choice` kind.
+    """
+
+    code = models.CharField(_("代码"), max_length=64, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=FactKind.choices)
+    choices = models.JSONField(_("选项"), default=list, blank=True)
+    levels = models.JSONField(_("适用学段"), default=list, blank=True, help_text=_("为空表示所有学段"))
+    part_of = models.CharField(_("所属总量"), max_length=64, blank=True)
+    help_text = models.TextField(_("填写说明"), blank=True)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("学校基本情况事实")
+        verbose_name_plural = _("学校基本情况事实")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+    def spec(self):
+        from .facts import FactSpec
+
+        return FactSpec(
+            code=self.code,
+            label=self.label,
+            kind=self.kind,
+            unit=self.unit,
+            help_text=self.help_text,
+            levels=tuple(self.levels or ()),
+            choices=tuple((int(value), str(label)) for value, label in self.choices or ()),
+            part_of=self.part_of,
+        )
+
+
+class Rule(models.Model):
+    """An automatic check of one numeric clause of a framework, attached to the node that states it.
+
+    `expression` is a condition over facts in the language of `indicators.expressions` (never
+    evaluated by Python's eval); `when`, if given, restricts the rule to the schools it concerns
+    (“24个班级以上的学校”), described in words by `applies_to`; `values` names intermediate numbers
+    (`[["ratio", "students / student_pcs"]]`) that the expression and the message may use. `message` is
+    the Chinese template shown with the numbers filled in ({students}, {ratio}, {level}). `clause`
+    quotes the source verbatim (a substring of the node's text or note; several quoted parts are
+    joined by “……”), `edge` says how the wording decides the limit.
+
+    Rules belong to one framework version and are loaded from `fixtures/rules/<code>.json` (or an
+    Excel workbook) as a set: matched by `code`, unchanged rules keep their row.
+    """
+
+    framework = models.ForeignKey(
+        Framework, verbose_name=_("指标体系"), on_delete=models.CASCADE, related_name="rules"
+    )
+    node = models.ForeignKey(Node, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="rules")
+    code = models.SlugField(_("规则编号"), max_length=64)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    clause = models.TextField(_("条款原文"))
+    applies_to = models.CharField(_("适用范围"), max_length=200, blank=True)
+    when = models.TextField(_("适用条件"), blank=True)
+    values = models.JSONField(_("中间量"), default=list, blank=True, help_text=_("[名称, 表达式] 列表"))
+    expression = models.TextField(_("判定表达式"))
+    severity = models.CharField(
+        _("严重程度"), max_length=10, choices=Severity.choices, default=Severity.BLOCKING
+    )
+    message = models.TextField(_("提示信息模板"))
+    edge = models.TextField(_("边界说明"), blank=True)
+    note = models.TextField(_("备注"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("自动校验规则")
+        verbose_name_plural = _("自动校验规则")
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="indicators_rule_framework_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node.code if self.node_id else '?'} {self.code}"
+
+    def clean(self) -> None:
+        if self.node_id and self.framework_id and self.node.framework_id != self.framework_id:
+            raise ValidationError({"node": _("指标不属于该指标体系")})
+
+    def spec(self, node_code: str | None = None):
+        """The rule as plain data; pass `node_code` to avoid reading the node."""
+        from .rules import RuleSpec
+
+        return RuleSpec(
+            code=self.code,
+            node=node_code if node_code is not None else self.node.code,
+            clause=self.clause,
+            applies_to=self.applies_to,
+            when=self.when,
+            values=tuple((str(name), str(source)) for name, source in self.values or ()),
+            expression=self.expression,
+            severity=self.severity,
+            message=self.message,
+            edge=self.edge,
+            note=self.note,
+        )

@@ -7,7 +7,8 @@ A workbook has two sheets:
             带星号, 推定值, 备注, 原文位置
 The same layout is exported (`framework_workbook`) and imported (`spec_from_workbook`), so a
 workbook exported from one framework, edited, and imported under a new code is how another region's
-framework enters the platform without code.
+framework enters the platform without code. Rules travel in a workbook of their own
+(`rule_workbook` / `rules_from_workbook`, layout below).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from import_export import fields, resources, widgets
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .models import Framework, Node, SchoolLevel, Scoring
+from .levels import level_label
+from .models import FactKind, Framework, Node, Rule, SchoolLevel, Scoring, Severity
+from .rules import RuleSpec
 from .trees import FrameworkSpec, NodeSpec, Problem, json_number, parse_points
 
 NODE_SHEET = "指标"
@@ -320,3 +323,168 @@ def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
     if problems:
         raise WorkbookError(problems)
     return spec
+
+
+# --- rules ----------------------------------------------------------------------------------------
+#
+# A rule workbook has the sheet 规则 (one row per rule, the columns of RuleResource) and, for the
+# author's reference, the sheet 事实 (the fact catalogue: codes usable in expressions). Only 规则 is
+# read back. 中间量 holds one “名称 = 表达式” per line; 严重程度 is 提示 or 阻止提交.
+
+RULE_SHEET = "规则"
+FACT_SHEET = "事实"
+SEVERITY_LABELS = {str(label): value for value, label in Severity.choices}
+_VALUE_LINE = re.compile(r"\s*([a-z][a-z0-9_]*)\s*=(?!=)\s*(.+?)\s*")
+
+
+class SeverityWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = TextWidget().clean(value)
+        severity = SEVERITY_LABELS.get(text, text)
+        if severity not in Severity.values:
+            raise ValueError(_("严重程度“%(v)s”应为“提示”或“阻止提交”") % {"v": text})
+        return severity
+
+    def render(self, value, obj=None, **kwargs):
+        return str(Severity(value).label) if value in Severity.values else value
+
+
+class RuleValuesWidget(widgets.Widget):
+    """[["ratio", "students / student_pcs"]] ⇄ "ratio = students / student_pcs" (one per line)."""
+
+    def clean(self, value, row=None, **kwargs):
+        pairs = []
+        for line in TextWidget().clean(value).splitlines():
+            if not line.strip():
+                continue
+            match = _VALUE_LINE.fullmatch(line)
+            if match is None:
+                raise ValueError(_("中间量“%(v)s”应写成“名称 = 表达式”，每行一个") % {"v": line.strip()})
+            pairs.append((match.group(1), match.group(2)))
+        return tuple(pairs)
+
+    def render(self, value, obj=None, **kwargs):
+        return "\n".join(f"{name} = {source}" for name, source in value or ())
+
+
+class RuleResource(resources.ModelResource):
+    """One row per rule. Used for export and to clean each imported row (widgets)."""
+
+    code = fields.Field(attribute="code", column_name="规则编号", widget=TextWidget())
+    node = fields.Field(attribute="node__code", column_name="指标编号", widget=TextWidget())
+    clause = fields.Field(attribute="clause", column_name="条款原文", widget=TextWidget())
+    applies_to = fields.Field(attribute="applies_to", column_name="适用范围", widget=TextWidget())
+    when = fields.Field(attribute="when", column_name="适用条件", widget=TextWidget())
+    values = fields.Field(attribute="values", column_name="中间量", widget=RuleValuesWidget())
+    expression = fields.Field(attribute="expression", column_name="判定表达式", widget=TextWidget())
+    severity = fields.Field(attribute="severity", column_name="严重程度", widget=SeverityWidget())
+    message = fields.Field(attribute="message", column_name="提示信息模板", widget=TextWidget())
+    edge = fields.Field(attribute="edge", column_name="边界说明", widget=TextWidget())
+    note = fields.Field(attribute="note", column_name="备注", widget=TextWidget())
+
+    class Meta:
+        model = Rule
+        fields = (
+            "code",
+            "node",
+            "clause",
+            "applies_to",
+            "when",
+            "values",
+            "expression",
+            "severity",
+            "message",
+            "edge",
+            "note",
+        )
+        export_order = fields
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        resource = cls()
+        return [resource.fields[name].column_name for name in cls._meta.fields]
+
+    def clean_row(self, row: dict) -> dict:
+        """The row's values by attribute name; ValueError lists every bad cell of the row."""
+        values, errors = {}, []
+        for name in self._meta.fields:
+            field = self.fields[name]
+            try:
+                values[name] = field.widget.clean(row.get(field.column_name))
+            except ValueError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise ValueError("；".join(errors))
+        return values
+
+
+def rule_workbook(framework: Framework, rules, catalogue) -> bytes:
+    """The .xlsx export of a framework version's rules (`rules` in order, node selected) with the
+    fact catalogue (code → FactSpec) as a reference sheet."""
+    rule_sheet = RuleResource().export(queryset=rules)
+    rule_sheet.title = RULE_SHEET
+    fact_sheet = tablib.Dataset(
+        headers=["代码", "名称", "单位", "类型", "适用学段", "填写说明"], title=FACT_SHEET
+    )
+    kinds = dict(FactKind.choices)
+    for fact in catalogue.values():
+        kind = str(kinds.get(fact.kind, fact.kind))
+        if fact.choices:
+            kind += "（" + "、".join(f"{value}={label}" for value, label in fact.choices) + "）"
+        levels = "、".join(level_label(level) for level in fact.levels) or "全部"
+        fact_sheet.append([fact.code, fact.label, fact.unit, kind, levels, fact.help_text])
+    raw = tablib.Databook([rule_sheet, fact_sheet]).export("xlsx")
+    wb = load_workbook(io.BytesIO(raw))
+    widths = {
+        "条款原文": 40,
+        "适用条件": 20,
+        "中间量": 36,
+        "判定表达式": 36,
+        "提示信息模板": 50,
+        "边界说明": 40,
+    }
+    widths.update({"备注": 30, "名称": 24, "填写说明": 60, "适用学段": 16, "类型": 16})
+    for ws in wb.worksheets:
+        for cell in ws[1]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="0D6EFD")
+            ws.column_dimensions[cell.column_letter].width = widths.get(cell.value, 12)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rules_from_workbook(raw: bytes) -> list[RuleSpec]:
+    """Read an exported/edited rule workbook. Raises WorkbookError listing every bad cell and row;
+    whether the rules make sense (nodes, facts, expressions) is the service's check."""
+    try:
+        book = tablib.Databook().load(io.BytesIO(raw), format="xlsx")
+    except Exception:  # noqa: BLE001 — any parser failure means "not a readable workbook"
+        raise WorkbookError([Problem(_("文件"), _("无法读取：请上传从本平台导出的 .xlsx 文件"))]) from None
+    sheet = _sheet(book, RULE_SHEET)
+    if sheet is None:
+        raise WorkbookError([Problem(_("文件"), _("缺少工作表“%(s)s”") % {"s": RULE_SHEET})])
+    headers = [str(h or "").strip() for h in sheet.headers or []]
+    missing = [c for c in RuleResource.columns() if c not in headers]
+    if missing:
+        raise WorkbookError([Problem(RULE_SHEET, _("缺少列：%(c)s") % {"c": "、".join(missing)})])
+    resource = RuleResource()
+    problems: list[Problem] = []
+    specs: list[RuleSpec] = []
+    for i, cells in enumerate(sheet):
+        if all(v in (None, "") for v in cells):
+            continue
+        line = i + 2
+        try:
+            cleaned = resource.clean_row(dict(zip(headers, cells, strict=False)))
+        except ValueError as exc:
+            problems.append(Problem(_("第 %(row)d 行") % {"row": line}, str(exc)))
+            continue
+        specs.append(RuleSpec(row=line, **cleaned))
+    if problems:
+        raise WorkbookError(problems)
+    return specs

@@ -8,7 +8,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from .equipment.catalog import CatalogSpec, catalog_from_models
-from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
+from .facts import FactSpec
+from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
+from .rules import RuleSpec
 from .trees import FrameworkSpec, spec_from_models
 
 
@@ -88,3 +90,21 @@ def equipment_device_list(*, catalog: EquipmentCatalog) -> QuerySet[EquipmentDev
 def equipment_catalog_spec(*, catalog: EquipmentCatalog) -> CatalogSpec:
     """The whole catalogue as plain data (what `equipment.check.classroom_check` takes), one query."""
     return catalog_from_models(catalog, list(equipment_device_list(catalog=catalog)))
+
+
+def fact_catalogue() -> dict[str, FactSpec]:
+    """The fact catalogue in display order, code → FactSpec (one query). Reference data, like
+    frameworks: the same for every user."""
+    return {fact.code: fact.spec() for fact in FactDefinition.objects.order_by("position", "code")}
+
+
+def rule_list(*, framework: Framework) -> QuerySet[Rule]:
+    """The rules of one framework version in tree order (node position, then file order)."""
+    return (
+        Rule.objects.filter(framework=framework).select_related("node").order_by("node__position", "position")
+    )
+
+
+def rule_specs(*, framework: Framework) -> list[RuleSpec]:
+    """The rules of one framework version as plain data, ready for `rules.evaluate_rules`."""
+    return [rule.spec(node_code=rule.node.code) for rule in rule_list(framework=framework)]

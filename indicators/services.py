@@ -1,4 +1,5 @@
-"""Writes to frameworks: loading (fixtures and imports), versioning, locking."""
+"""Writes to frameworks: loading (fixtures and imports), versioning, locking; the fact catalogue and
+the rules attached to frameworks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from .equipment.catalog import CatalogSpec, catalog_report
-from .models import EquipmentCatalog, EquipmentDevice, Framework, Node
+from .facts import FactSpec, fact_problems
+from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
+from .rules import RuleSpec, rule_problems, rules_from_dict
 from .trees import FrameworkSpec, Problem, SpecError, spec_from_dict, structure_errors
 
 
@@ -186,6 +190,171 @@ def framework_import(*, raw: bytes, filename: str = "framework.xlsx", code: str 
         except WorkbookError as exc:
             raise FrameworkStructureError(exc.problems) from None
     return framework_create(spec=spec)
+
+
+# --- fact catalogue and rules ---------------------------------------------------------------------
+
+
+class RuleSetError(ValueError):
+    """A fact catalogue or rule set that cannot be stored; `problems` lists every error."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("；".join(str(p) for p in problems[:5]))
+
+
+@dataclass(frozen=True)
+class CatalogueLoadResult:
+    total: int
+    created: int
+    updated: int
+
+    def summary(self) -> str:
+        if not self.created and not self.updated:
+            return _("事实目录：%(n)d 项 · 未变化") % {"n": self.total}
+        return _("事实目录：%(n)d 项 · 新增 %(c)d，更新 %(u)d") % {
+            "n": self.total,
+            "c": self.created,
+            "u": self.updated,
+        }
+
+
+@transaction.atomic
+def fact_catalogue_load(*, specs: list[FactSpec]) -> CatalogueLoadResult:
+    """Store the fact catalogue, matched by code. Facts absent from `specs` are kept: values recorded
+    against them must not disappear with a catalogue edit."""
+    problems = fact_problems(specs)
+    if problems:
+        raise RuleSetError(problems)
+    existing = {fact.code: fact for fact in FactDefinition.objects.select_for_update()}
+    new: list[FactDefinition] = []
+    updated = 0
+    for position, spec in enumerate(specs):
+        fact = existing.get(spec.code) or FactDefinition(code=spec.code)
+        before = (fact.spec(), fact.position) if fact.pk else None
+        fact.label, fact.unit, fact.kind, fact.help_text = spec.label, spec.unit, spec.kind, spec.help_text
+        fact.choices = [[value, label] for value, label in spec.choices]
+        fact.levels = list(spec.levels)
+        fact.part_of = spec.part_of
+        fact.position = position
+        if before == (fact.spec(), fact.position):
+            continue
+        fact.full_clean(validate_unique=False)
+        if before is None:
+            new.append(fact)
+        else:
+            fact.save()
+            updated += 1
+    FactDefinition.objects.bulk_create(new)
+    return CatalogueLoadResult(total=len(specs), created=len(new), updated=updated)
+
+
+@dataclass(frozen=True)
+class RuleLoadResult:
+    framework: Framework
+    total: int
+    created: int
+    updated: int
+    deleted: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        fw = self.framework
+        head = _("%(code)s v%(v)d: 自动校验规则 %(n)d 条") % {
+            "code": fw.code,
+            "v": fw.version,
+            "n": self.total,
+        }
+        if not self.changed:
+            return f"{head} · {_('未变化')}"
+        return f"{head} · " + _("新增 %(c)d，更新 %(u)d，删除 %(d)d") % {
+            "c": self.created,
+            "u": self.updated,
+            "d": self.deleted,
+        }
+
+
+@transaction.atomic
+def rule_set_load(*, framework: Framework, specs: list[RuleSpec]) -> RuleLoadResult:
+    """Make `specs` the rules of this framework version, all or nothing.
+
+    Every rule is checked first (node exists, clause quoted verbatim from it, expressions parse and
+    use known facts, message placeholders); RuleSetError lists every problem and nothing changes.
+    Rules are matched by code: an unchanged rule keeps its row, a changed one is updated in place,
+    a rule no longer listed is deleted (all recorded in history). Rules describe checks on facts,
+    not the indicator tree, so a version used by a campaign may still get corrected rules.
+    """
+    from .selectors import fact_catalogue
+
+    nodes = {node.code: node for node in Node.objects.filter(framework=framework)}
+    catalogue = fact_catalogue()
+    problems = rule_problems(
+        specs,
+        nodes={code: (node.name, node.text, node.note) for code, node in nodes.items()},
+        catalogue=catalogue,
+    )
+    if problems:
+        raise RuleSetError(problems)
+    codes = {node.pk: node.code for node in nodes.values()}
+    existing = {rule.code: rule for rule in Rule.objects.select_for_update().filter(framework=framework)}
+    new: list[Rule] = []
+    updated = 0
+    for position, spec in enumerate(specs):
+        rule = existing.pop(spec.code, None) or Rule(framework=framework, code=spec.code)
+        before = (rule.spec(node_code=codes.get(rule.node_id, "")), rule.position) if rule.pk else None
+        rule.node = nodes[spec.node]
+        rule.position = position
+        rule.clause, rule.applies_to, rule.when = spec.clause, spec.applies_to, spec.when
+        rule.values = [[name, source] for name, source in spec.values]
+        rule.expression, rule.severity, rule.message = spec.expression, spec.severity, spec.message
+        rule.edge, rule.note = spec.edge, spec.note
+        if before == (rule.spec(node_code=spec.node), rule.position):
+            continue
+        # framework and node were just read; codes are unique within the set (rule_problems)
+        rule.full_clean(exclude=["framework", "node"], validate_unique=False, validate_constraints=False)
+        if before is None:
+            new.append(rule)
+        else:
+            rule.save()
+            updated += 1
+    for rule in existing.values():
+        rule.delete()
+    bulk_create_with_history(new, Rule)
+    return RuleLoadResult(
+        framework=framework, total=len(specs), created=len(new), updated=updated, deleted=len(existing)
+    )
+
+
+def rules_import(*, framework: Framework, raw: bytes, filename: str = "rules.xlsx") -> RuleLoadResult:
+    """Replace the rules of `framework` from an uploaded workbook (the `rule_workbook` layout) or a
+    rule file (JSON). Every problem is raised together as RuleSetError; nothing is saved unless the
+    whole file is sound."""
+    from .resources import WorkbookError, rules_from_workbook
+
+    if filename.lower().endswith(".json"):
+        try:
+            code, specs = rules_from_dict(json.loads(raw.decode("utf-8-sig")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise RuleSetError([Problem(_("文件"), _("不是有效的 JSON 文件"))]) from None
+        except SpecError as exc:
+            raise RuleSetError([Problem(_("文件"), str(exc))]) from None
+        if code != framework.code:
+            raise RuleSetError(
+                [
+                    Problem(
+                        _("文件"), _("该文件是 %(a)s 的规则，不是 %(b)s") % {"a": code, "b": framework.code}
+                    )
+                ]
+            )
+    else:
+        try:
+            specs = rules_from_workbook(raw)
+        except WorkbookError as exc:
+            raise RuleSetError(exc.problems) from None
+    return rule_set_load(framework=framework, specs=specs)
 
 
 # --- equipment catalogues -------------------------------------------------------------------------

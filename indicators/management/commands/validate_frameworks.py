@@ -1,8 +1,11 @@
 """Check stored frameworks and equipment catalogues (or fixture files): counts, declared vs summed
-points, choice groups and thresholds, every inconsistency.
+points, every inconsistency, the automatic-check rules of each framework, choice groups and
+thresholds of each catalogue.
 
-Exit status is non-zero only for structural errors (the tree or catalogue is unusable); defects of
-the source (totals that do not add up, reconstructed values) are reported but kept as declared.
+Exit status is non-zero only for structural errors (the tree or catalogue is unusable) and for rules
+that cannot be evaluated (unknown node or fact, a clause not quoted verbatim, an expression
+refused); defects of the source (totals that do not add up, reconstructed values) are reported
+but kept as declared.
 """
 
 import json
@@ -12,8 +15,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.equipment.catalog import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
-from indicators.models import ConfigRule, EquipmentCatalog, Framework
-from indicators.selectors import equipment_catalog_spec, framework_spec
+from indicators.facts import fact_problems, facts_from_dict
+from indicators.models import ConfigRule, EquipmentCatalog, Framework, Severity
+from indicators.rules import RuleSpec, rule_problems, rules_from_dict
+from indicators.selectors import equipment_catalog_spec, fact_catalogue, framework_spec, rule_specs
 from indicators.trees import (
     FrameworkSpec,
     SpecError,
@@ -39,8 +44,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, codes, fixtures, **options):
         specs: list[tuple[str, FrameworkSpec | None, str]] = []
+        rule_sets: dict[str, tuple[list[RuleSpec] | None, str]] = {}  # label → (rules, why unreadable)
         catalog_specs: list[tuple[str, CatalogSpec | None, str]] = []
+        broken = 0
         if fixtures:
+            catalogue, broken = self._fixture_catalogue()
             for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "frameworks").glob("*.json")):
                 if codes and path.stem not in codes:
                     continue
@@ -50,6 +58,8 @@ class Command(BaseCommand):
                     )
                 except (json.JSONDecodeError, SpecError) as exc:
                     specs.append((path.name, None, str(exc)))
+                    continue
+                rule_sets[path.name] = _fixture_rules(specs[-1][1].code)
             for path in sorted((Path(settings.BASE_DIR) / "fixtures" / "equipment").glob("*.json")):
                 if codes and path.stem not in codes:
                     continue
@@ -59,6 +69,7 @@ class Command(BaseCommand):
                 except (json.JSONDecodeError, CatalogError) as exc:
                     catalog_specs.append((path.name, None, str(exc)))
         else:
+            catalogue = fact_catalogue()
             frameworks = Framework.objects.latest_versions().order_by("code")
             catalogs = EquipmentCatalog.objects.order_by("code")
             if codes:
@@ -73,19 +84,60 @@ class Command(BaseCommand):
                     raise CommandError("找不到指标体系或设备配置目录：" + "、".join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
+                rule_sets[specs[-1][0]] = (rule_specs(framework=fw), "")
             for catalog in catalogs:
                 catalog_specs.append((catalog.code, equipment_catalog_spec(catalog=catalog), ""))
-        broken = 0
         for label, spec, error in specs:
-            broken += not self._report(label, spec, error)
+            tree_ok = self._report(label, spec, error)
+            rules_ok = spec is None or self._report_rules(spec, *rule_sets.get(label, ([], "")), catalogue)
+            broken += not (tree_ok and rules_ok)
         broken_catalogs = sum(not self._report_catalog(*item) for item in catalog_specs)
         failures = []
         if broken:
-            failures.append(f"{broken} 个指标体系有结构错误")
+            failures.append(f"{broken} 个指标体系（或事实目录）有结构错误或规则错误")
         if broken_catalogs:
             failures.append(f"{broken_catalogs} 个设备配置目录有错误")
         if failures:
             raise CommandError("；".join(failures))
+
+    def _fixture_catalogue(self):
+        path = Path(settings.BASE_DIR) / "fixtures" / "facts.json"
+        try:
+            facts = facts_from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, SpecError) as exc:
+            self.stdout.write(self.style.ERROR(f"== 事实目录 facts.json: 无法读取：{exc}"))
+            return {}, 1
+        problems = fact_problems(facts)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"== 事实目录 facts.json · {len(facts)} 项"))
+        for problem in problems:
+            self.stdout.write(self.style.ERROR(f"  错误 · {problem}"))
+        return {fact.code: fact for fact in facts}, int(bool(problems))
+
+    def _report_rules(self, spec: FrameworkSpec, rules: list[RuleSpec] | None, error: str, catalogue) -> bool:
+        """Print every rule of the framework and every problem; False when a rule is unusable."""
+        out = self.stdout.write
+        if rules is None:
+            out(self.style.ERROR(f"  规则文件无法读取：{error}"))
+            return False
+        if not rules:
+            out("  自动校验规则：无")
+            return True
+        blocking = sum(rule.severity == Severity.BLOCKING for rule in rules)
+        out(f"  自动校验规则（{len(rules)}）：阻止提交 {blocking}，提示 {len(rules) - blocking}")
+        labels = dict(Severity.choices)
+        for rule in rules:
+            severity = labels.get(rule.severity, rule.severity)
+            parts = [f"{name} = {source}" for name, source in rule.values]
+            parts += [f"适用：{rule.when}"] if rule.when else []
+            extra = f"（{'；'.join(parts)}）" if parts else ""
+            out(f"    - {rule.node} {rule.code} [{severity}] {rule.expression}{extra}")
+        nodes = {node.code: (node.name, node.text, node.note) for node in spec.nodes}
+        problems = rule_problems(rules, nodes=nodes, catalogue=catalogue)
+        for problem in problems:
+            out(self.style.ERROR(f"  规则错误 · {problem}"))
+        if problems:
+            out(self.style.ERROR(f"  规则错误 {len(problems)} 处"))
+        return not problems
 
     def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
         out = self.stdout.write
@@ -167,3 +219,16 @@ class Command(BaseCommand):
             else self.style.ERROR(f"  设备配置目录错误 {len(report.errors)} 处")
         )
         return not report.errors
+
+
+def _fixture_rules(code: str) -> tuple[list[RuleSpec] | None, str]:
+    path = Path(settings.BASE_DIR) / "fixtures" / "rules" / f"{code}.json"
+    if not path.exists():
+        return [], ""
+    try:
+        file_code, rules = rules_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, SpecError) as exc:
+        return None, f"rules/{path.name}：{exc}"
+    if file_code != code:
+        return None, f"rules/{path.name} 属于 {file_code}，不是 {code}"
+    return rules, ""
