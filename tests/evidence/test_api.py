@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
+from tests.samples import image_bytes, pdf_bytes
 
-from .conftest import image_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 FILES = "/api/evidence/files/"
 ATTACHMENTS = "/api/evidence/attachments/"

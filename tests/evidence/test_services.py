@@ -9,8 +9,9 @@ from assessments.services import AssessmentLocked
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
 from evidence.selectors import response_evidence_history
+from tests.samples import image_bytes, pdf_bytes
 
-from .conftest import image_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 
 def test_upload_stores_under_school_uuid_path_with_detected_extension(world, media_root):

@@ -8,8 +8,9 @@ from django.urls import reverse
 from assessments.models import AssessmentStatus
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
+from tests.samples import image_bytes, ooxml_bytes, pdf_bytes
 
-from .conftest import image_bytes, ooxml_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 # Who sees school_a1's evidence (and its assessment's responses): 200, or 404 as if it did not exist.
 MATRIX = {
@@ -109,7 +110,7 @@ def test_inline_only_for_previewable_types(client_for, world):
         school=world.school_a1, uploaded_file=upload("photo.png", image_bytes("PNG")), user=cio
     ).evidence_file
     docx = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("方案.docx", ooxml_bytes("word/document.xml")), user=cio
+        school=world.school_a1, uploaded_file=upload("方案.docx", ooxml_bytes("docx")), user=cio
     ).evidence_file
     client = client_for("cio")
     answer = client.get(reverse("evidence-file-download", args=[png.pk]) + "?inline=1")
