@@ -163,11 +163,11 @@ def detect_office(fileobj: BinaryIO) -> FileType:
         if any(e.filename.lower().endswith("vbaproject.bin") for e in entries):
             raise _macros()
         members = {e.filename.lower(): e for e in entries if not e.is_dir()}
+        if "_rels/.rels" not in members and not any(name.startswith(PART_FOLDERS) for name in members):
+            raise refuse_type(_("ZIP 压缩包"))  # nothing of an Office document in it
         content_types = members.get("[content_types].xml")
         if content_types is None:
-            if any(name.startswith(PART_FOLDERS) for name in members):
-                raise _broken(_("缺少 [Content_Types].xml"))
-            raise refuse_type(_("ZIP 压缩包"))
+            raise _broken(_("缺少 [Content_Types].xml"))
         types_root = _parse_small_xml(archive, content_types, "[Content_Types].xml")
         main = _main_part(archive, members)
         content_type = _content_type(types_root, main.filename)
