@@ -97,7 +97,7 @@ def make_thumbnail(fileobj: BinaryIO) -> bytes | None:
 
         image.set_progress(True)
         image.signal_connect("eval", stop_when_too_slow)
-        return image.write_to_buffer(".jpg", Q=THUMBNAIL_QUALITY, strip=True)
+        return image.write_to_buffer(".jpg", Q=THUMBNAIL_QUALITY, keep="none")  # no metadata
     except pyvips.Error as exc:
         logger.warning("evidence thumbnail failed: %s", str(exc).splitlines()[0] if str(exc) else exc)
         return None

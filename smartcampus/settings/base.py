@@ -278,6 +278,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # pikepdf announces its C++ logger bridge at INFO on import, in every process
-    "loggers": {"pikepdf": {"level": "WARNING"}},
+    # pikepdf announces its C++ logger bridge at INFO on import; libvips narrates every thumbnail
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyvips": {"level": "WARNING"}},
 }
