@@ -108,3 +108,21 @@ def test_non_numeric_response_filter_is_an_empty_list_not_a_500(client_for, libr
     """Regression (hostile input probe): `?response=abc` raised ValueError → 500."""
     r = client_for("cio").get(url, {"response": "abc"})
     assert r.status_code == 200 and r.json()["count"] == 0
+
+
+def test_images_report_their_size_and_thumbnail(client_for, world, settings):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
+    client = client_for("cio")
+    created = client.post(
+        FILES,
+        {
+            "school": world.school_a1.pk,
+            "file": SimpleUploadedFile("图.png", image_bytes("PNG", size=(64, 48))),
+        },
+    ).json()
+    assert (created["width"], created["height"]) == (64, 48)
+    assert client.get(created["thumbnail_url"])["Content-Type"] == "image/jpeg"
+    pdf = client.post(
+        FILES, {"school": world.school_a1.pk, "file": SimpleUploadedFile("a.pdf", pdf_bytes())}
+    ).json()
+    assert pdf["thumbnail_url"] is None and pdf["width"] is None
