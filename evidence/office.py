@@ -85,8 +85,10 @@ def _parse_small_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str)
         raise _broken(_("%(part)s 异常大") % {"part": what})
     try:
         return SafeElementTree.fromstring(archive.read(info), forbid_dtd=True)
-    except (ParseError, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+    except (ParseError, DefusedXmlException):
         raise _broken(_("%(part)s 不是有效的 XML") % {"part": what}) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
+        raise _broken(_("压缩数据无法解压")) from None
 
 
 def _main_part(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> zipfile.ZipInfo:
@@ -133,7 +135,7 @@ def _check_members(archive: zipfile.ZipFile, main: zipfile.ZipInfo) -> None:
                     element.clear()
     except (ParseError, DefusedXmlException):
         raise _broken(_("主文档不是有效的 XML")) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
         raise _broken(_("压缩数据无法解压")) from None
     if bad is not None:
         raise _broken(_("「%(part)s」校验失败") % {"part": bad[:80]})

@@ -28,6 +28,7 @@ when the reviewer chooses to.
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from django.utils.translation import gettext as _
 
 from .filenames import executable_extension
 from .filetypes import UnsupportedContent
+
+logger = logging.getLogger(__name__)
 
 EOF_WINDOW = 1024
 #: a 1,000-page text PDF has ~20,000 objects; each object costs ~30 µs to read and look at
@@ -236,6 +239,9 @@ def check_pdf(fileobj: BinaryIO) -> None:
     except pikepdf.PasswordError:
         raise UnsupportedContent(_("PDF 已加密（设置了打开密码），请取消密码后再上传。")) from None
     except (pikepdf.PdfError, pikepdf.DataDecodingError, RecursionError, ValueError, TypeError, OSError):
+        raise _broken() from None
+    except Exception:  # hostile input at a parser boundary: whatever qpdf chokes on is "cannot open"
+        logger.warning("PDF check failed unexpectedly; refused as broken", exc_info=True)
         raise _broken() from None
     finally:
         fileobj.seek(0)
