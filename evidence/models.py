@@ -2,8 +2,9 @@
 
 A file belongs to a school (its evidence library) and can support several items: the link between
 a response and a file is a `ResponseEvidence` row, whose history records every attach (created)
-and detach (deleted) with who and when. Stored paths are `evidence/<school_id>/<uuid>.<ext>`;
-the name the user gave is kept only in `original_name`.
+and detach (deleted) with who and when. Stored paths are `evidence/<school_id>/<uuid>.<ext>` (an
+image's thumbnail, when it has one, `evidence/<school_id>/thumbnails/<uuid>.jpg`); the name the user
+gave is kept only in `original_name`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .sniffing import FILE_TYPES, FileType
+from .filetypes import FILE_TYPES, FileType
+from .images import preview_max_pixels, thumbnail_name
 
 KIND_CHOICES = [(t.kind, t.label) for t in FILE_TYPES.values()]
 KIND_ICONS = {
@@ -45,6 +47,9 @@ class EvidenceFile(models.Model):
     kind = models.CharField(_("类型"), max_length=10, choices=KIND_CHOICES)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Read from the image's header at upload; null for other kinds and for unreadable headers.
+    width = models.PositiveIntegerField(_("宽度（像素）"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高度（像素）"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -80,6 +85,29 @@ class EvidenceFile(models.Model):
     @property
     def is_image(self) -> bool:
         return self.file_type.is_image
+
+    @property
+    def inline_allowed(self) -> bool:
+        """Whether the browser may be given the original to display: PDFs, and images whose size is
+        known and within the preview budget (any other image is previewed as a thumbnail only)."""
+        if self.kind == "pdf":
+            return True
+        if not self.is_image or not self.width or not self.height:
+            return False
+        return self.width * self.height <= preview_max_pixels()
+
+    @property
+    def preview(self) -> str:
+        """How the preview shows the file: "pdf", "image" (the original), "thumbnail" or ""."""
+        if self.kind == "pdf":
+            return "pdf"
+        if self.is_image:
+            return "image" if self.inline_allowed else "thumbnail"
+        return ""
+
+    @property
+    def thumbnail_name(self) -> str:
+        return thumbnail_name(self.file.name) if self.is_image else ""
 
     @property
     def icon(self) -> str:

@@ -7,8 +7,8 @@ response call `assessments.services.response_assert_editable` first, before anyt
 Stored bytes and database rows cannot share a transaction. The rule here: bytes are written last,
 just before the row, and deleted again if saving the row fails; a row is deleted first and its
 bytes only once the deletion has committed. An outer transaction rolled back after a successful
-upload can still leave unreferenced bytes behind (to be removed by a periodic orphan sweeper,
-not written yet: compare `evidence/<school>/` listings with `EvidenceFile.file`).
+upload, or a process killed between the two writes, can still leave unreferenced bytes behind:
+`evidence_orphans_sweep` removes them once they are older than a grace period.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -26,9 +27,11 @@ from assessments.models import ItemResponse, School
 from assessments.scoping import get_scope
 from assessments.services import response_assert_editable
 
-from .filenames import clean_filename
+from .filenames import CleanName, clean_filename
+from .filetypes import FileType, UnsupportedContent
+from .images import image_max_pixels, image_size, make_thumbnail, preview_max_pixels, thumbnail_name
 from .models import EvidenceFile, EvidenceLink, ResponseEvidence
-from .sniffing import FileType, UnsupportedContent, detect_type
+from .sniffing import detect_type
 from .uploads import max_upload_bytes, too_large_message
 
 
@@ -68,16 +71,42 @@ def _sha256(uploaded_file: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def _check_upload(uploaded_file: UploadedFile) -> FileType:
+@dataclass(frozen=True)
+class _Checked:
+    file_type: FileType
+    name: CleanName
+    #: (width, height) of an image whose header could be read
+    size: tuple[int, int] | None
+
+
+def _check_upload(uploaded_file: UploadedFile) -> _Checked:
     name = uploaded_file.name or ""
     if not uploaded_file.size:
         raise EvidenceRejected(_("「%(name)s」是空文件（0 字节），未保存。") % {"name": name}, code="empty")
     if uploaded_file.size > max_upload_bytes():
         raise EvidenceRejected(too_large_message(name), code="too_large")
     try:
-        return detect_type(uploaded_file)
+        file_type = detect_type(uploaded_file)
     except UnsupportedContent as exc:
         raise EvidenceRejected(f"「{name}」：{exc}", code="unsupported") from None
+    clean = clean_filename(name, file_type)
+    if clean.executable_extension:
+        raise EvidenceRejected(
+            _(
+                "「%(name)s」：文件名中含有可执行程序或脚本的扩展名「.%(ext)s」，为安全起见未保存。"
+                "请修改文件名（去掉「.%(ext)s」）后再上传。"
+            )
+            % {"name": clean.name, "ext": clean.executable_extension},
+            code="executable_name",
+        )
+    size = image_size(uploaded_file) if file_type.is_image else None
+    if size and size[0] * size[1] > image_max_pixels():
+        raise EvidenceRejected(
+            _("「%(name)s」：图片尺寸过大（%(w)d×%(h)d 像素，上限 %(max)d 百万像素），请缩小后再上传。")
+            % {"name": clean.name, "w": size[0], "h": size[1], "max": image_max_pixels() // 1_000_000},
+            code="image_too_large",
+        )
+    return _Checked(file_type=file_type, name=clean, size=size)
 
 
 @transaction.atomic
@@ -85,11 +114,13 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> Upl
     """Add one uploaded file to `school`'s library, or find the identical file already there.
 
     The type is detected from the bytes; the stored name is `evidence/<school>/<uuid>.<ext>`.
-    Raises `EvidenceRejected` (empty, too large, unsupported content) before anything is stored.
+    Raises `EvidenceRejected` (empty, too large, unsupported or unsafe content, a program's name)
+    before anything is stored. An image above the preview budget gets its thumbnail made and stored
+    here, so that no reviewer's browser is ever given the full image to decode.
     """
     evidence_library_assert_writable(school=school, user=user)
-    file_type = _check_upload(uploaded_file)
-    clean = clean_filename(uploaded_file.name or "", file_type)
+    checked = _check_upload(uploaded_file)
+    file_type, clean, size = checked.file_type, checked.name, checked.size
     notices = []
     if clean.altered:
         notices.append(
@@ -100,10 +131,14 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> Upl
     if existing is not None:
         return UploadOutcome(existing, created=False, notices=notices)
 
+    thumbnail = None
+    if size and size[0] * size[1] > preview_max_pixels():
+        thumbnail = make_thumbnail(uploaded_file)
     storage = evidence_storage()
     stored_name = storage.save(
         f"evidence/{school.pk}/{uuid.uuid4().hex}.{file_type.extension}", uploaded_file
     )
+    written = [stored_name]
     evidence_file = EvidenceFile(
         school=school,
         file=stored_name,
@@ -112,23 +147,68 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> Upl
         kind=file_type.kind,
         size=uploaded_file.size,
         sha256=digest,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
         uploaded_by=user,
     )
     evidence_file._history_user = user
     try:
+        if thumbnail is not None:
+            written.append(_save_exactly(storage, thumbnail_name(stored_name), thumbnail))
         with transaction.atomic():
             evidence_file.full_clean(validate_constraints=False)
             evidence_file.save()
     except IntegrityError:
         # The same bytes were uploaded concurrently and committed first: use that row.
-        storage.delete(stored_name)
+        _delete_all(storage, written)
         return UploadOutcome(
             EvidenceFile.objects.get(school=school, sha256=digest), created=False, notices=notices
         )
     except BaseException:
-        storage.delete(stored_name)
+        _delete_all(storage, written)
         raise
     return UploadOutcome(evidence_file, created=True, notices=notices)
+
+
+def _save_exactly(storage, name: str, data: bytes) -> str:
+    """Store `data` under `name` itself; a storage that had to pick another name is undone."""
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:
+        storage.delete(saved)
+        raise OSError(f"storage renamed {name} to {saved}")
+    return saved
+
+
+def _delete_all(storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
+
+
+def evidence_thumbnail_ensure(*, evidence_file: EvidenceFile) -> str:
+    """The storage name of `evidence_file`'s thumbnail, making and caching it first if needed.
+
+    Images uploaded above the preview budget have theirs already; this makes the others (an older
+    upload, a thumbnail removed from storage) from the stored original. Returns "" when no
+    thumbnail can be made (not an image, unreadable, above the hard limit, too slow).
+    """
+    if not evidence_file.is_image:
+        return ""
+    storage = evidence_storage()
+    name = evidence_file.thumbnail_name
+    if storage.exists(name):
+        return name
+    try:
+        with storage.open(evidence_file.file.name, "rb") as original:
+            data = make_thumbnail(original)
+    except OSError:
+        return ""
+    if data is None:
+        return ""
+    try:
+        return _save_exactly(storage, name, data)
+    except OSError:
+        # Made concurrently by another request: theirs is the same picture.
+        return name if storage.exists(name) else ""
 
 
 def _attach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> bool:
@@ -227,8 +307,10 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, user) -> None:
     for attachment in attachments:
         attachment._history_user = user
         attachment.delete()
-    stored_name = evidence_file.file.name
+    names = [evidence_file.file.name]
+    if evidence_file.is_image:
+        names.append(evidence_file.thumbnail_name)
     storage = evidence_storage()
     evidence_file._history_user = user
     evidence_file.delete()
-    transaction.on_commit(lambda: storage.delete(stored_name))
+    transaction.on_commit(lambda: _delete_all(storage, names))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("schools/<int:school_id>/upload/", views.library_upload_view, name="evidence-library-upload"),
     path("files/<int:pk>/download", views.file_download_view, name="evidence-file-download"),
     path("files/<int:pk>/preview/", views.file_preview_view, name="evidence-file-preview"),
+    path("files/<int:pk>/thumbnail", views.file_thumbnail_view, name="evidence-file-thumbnail"),
     path("files/<int:pk>/delete/", views.file_delete_view, name="evidence-file-delete"),
     path("responses/<int:response_id>/panel/", views.response_panel_view, name="evidence-response-panel"),
     path("responses/<int:response_id>/upload/", views.response_upload_view, name="evidence-response-upload"),

@@ -30,8 +30,9 @@ from assessments.services import response_assert_editable
 from smartcampus.downloads import content_disposition
 
 from . import selectors, services
+from .filetypes import ACCEPTED_EXTENSIONS, FILE_TYPES
 from .forms import EvidenceLinkForm, EvidenceSearchForm
-from .sniffing import ACCEPTED_EXTENSIONS, FILE_TYPES
+from .images import preview_max_pixels
 from .uploads import RequestTooLarge, install_upload_limit, max_files_per_request, too_large_message
 
 ACCEPT_ATTR = ",".join([*ACCEPTED_EXTENSIONS, *sorted({t.content_type for t in FILE_TYPES.values()})])
@@ -225,7 +226,8 @@ def file_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def file_download_view(request: HttpRequest, pk: int) -> FileResponse:
     """The only way to read stored evidence: scoped, typed, never sniffable, never public."""
     evidence_file = selectors.evidence_file_get(user=request.user, pk=pk)
-    inline = request.GET.get("inline") == "1" and evidence_file.previewable
+    # An image above the preview budget is only ever a download: its thumbnail is what is shown.
+    inline = request.GET.get("inline") == "1" and evidence_file.inline_allowed
     try:
         handle = evidence_file.file.storage.open(evidence_file.file.name, "rb")
     except (FileNotFoundError, OSError):
@@ -236,21 +238,58 @@ def file_download_view(request: HttpRequest, pk: int) -> FileResponse:
         inline=inline,
         fallback=f"evidence-{evidence_file.pk}.{evidence_file.file_type.extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    _harden(response)
     if evidence_file.kind == "pdf":
         del response["Content-Security-Policy"]  # Chromium's built-in PDF viewer needs scripts
         response._csp_exempt = True  # …and the site-wide policy (django-csp) must not fill the gap
     return response
 
 
+def _harden(response: HttpResponse) -> None:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def file_thumbnail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A server-made JPEG of an image (the preview of images above the budget), scoped like the file.
+
+    Made at upload for large images; for any other image it is made on first request and cached in
+    storage. 404 with a reason when there is none to give (not an image, unreadable, too large).
+    """
+    evidence_file = selectors.evidence_file_get(user=request.user, pk=pk)
+    name = services.evidence_thumbnail_ensure(evidence_file=evidence_file)
+    try:
+        handle = evidence_file.file.storage.open(name, "rb") if name else None
+    except OSError:
+        handle = None
+    if handle is None:
+        return HttpResponse(
+            _("该文件没有可用的缩略图，请下载原文件查看。"),
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = FileResponse(handle, content_type="image/jpeg")
+    stem = evidence_file.original_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = content_disposition(
+        _("%(name)s（缩略图）.jpg") % {"name": stem},
+        inline=True,
+        fallback=f"evidence-{evidence_file.pk}-thumbnail.jpg",
+    )
+    _harden(response)
+    return response
+
+
 @login_required
 @require_GET
 def file_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Body of the preview modal: an <img> or an <iframe> pointing at the inline download."""
+    """Body of the preview modal: the image (or its thumbnail when above the budget), or the PDF."""
     evidence_file = selectors.evidence_file_get(user=request.user, pk=pk)
-    return render(request, "evidence/_preview.html", {"file": evidence_file})
+    context = {"file": evidence_file, "budget_mpx": preview_max_pixels() // 1_000_000}
+    return render(request, "evidence/_preview.html", context)
 
 
 # --- The panel on the item page -----------------------------------------------------------------

@@ -42,3 +42,13 @@ app.conf.beat_schedule.update(
         }
     }
 )
+
+# Evidence: delete stored files that no library row refers to (older than the grace period), daily.
+app.conf.beat_schedule.update(
+    {
+        "evidence-sweep-orphans": {
+            "task": "evidence.sweep_orphans",
+            "schedule": crontab(hour=3, minute=30),
+        }
+    }
+)

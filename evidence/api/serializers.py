@@ -27,6 +27,9 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     download_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="图片的服务器缩略图（JPEG）；超过预览上限的图片只应显示它。非图片为 null。"
+    )
 
     class Meta:
         model = EvidenceFile
@@ -39,14 +42,20 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
             "kind_display",
             "size",
             "sha256",
+            "width",
+            "height",
             "uploaded_by",
             "uploaded_at",
             "download_url",
+            "thumbnail_url",
         )
         read_only_fields = fields
 
     def get_download_url(self, obj: EvidenceFile) -> str:
         return reverse("evidence-file-download", args=[obj.pk])
+
+    def get_thumbnail_url(self, obj: EvidenceFile) -> str | None:
+        return reverse("evidence-file-thumbnail", args=[obj.pk]) if obj.is_image else None
 
 
 class EvidenceUploadSerializer(serializers.Serializer):

@@ -228,6 +228,14 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Uploads ------------------------------------------------------------------------------------
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)
+# Images above this are previewed as a server-made thumbnail only (the browser never decodes them).
+EVIDENCE_PREVIEW_MAX_MEGAPIXELS = env.int("EVIDENCE_PREVIEW_MAX_MEGAPIXELS", default=40)
+# Images above this are refused at upload (no one can view them; decoding time grows with pixels).
+EVIDENCE_IMAGE_MAX_MEGAPIXELS = env.int("EVIDENCE_IMAGE_MAX_MEGAPIXELS", default=1000)
+# PDFs with more objects are refused (each object is read to look for scripts).
+EVIDENCE_PDF_MAX_OBJECTS = env.int("EVIDENCE_PDF_MAX_OBJECTS", default=200_000)
+# Stored evidence bytes without a row are deleted by the daily sweeper once older than this.
+EVIDENCE_ORPHAN_GRACE_HOURS = env.int("EVIDENCE_ORPHAN_GRACE_HOURS", default=24)
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -270,4 +278,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # pikepdf announces its C++ logger bridge at INFO on import; libvips narrates every thumbnail
+    "loggers": {"pikepdf": {"level": "WARNING"}, "pyvips": {"level": "WARNING"}},
 }

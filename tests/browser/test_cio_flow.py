@@ -11,16 +11,14 @@ from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import Assessment
+from tests.samples import pdf_bytes
 
 from .conftest import ARTIFACTS, login
 
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "Campus#2026"
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n%%EOF\n"
-)
+PDF = pdf_bytes("网络拓扑图")
 
 
 @pytest.fixture

@@ -15,13 +15,14 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments.models import Assessment
+from tests.samples import pdf_bytes
 
 from .conftest import login
 
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "Campus#2026"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
+PDF = pdf_bytes("CSP")
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
-"""Evidence fixtures: an isolated MEDIA_ROOT per test, a draft assessment with item responses, and
-tiny but real files of every accepted type (built here, so the tests show what each type is)."""
+"""Evidence fixtures: an isolated MEDIA_ROOT per test and a draft assessment with item responses.
+The files uploaded are built by `tests/samples.py`."""
 
 from __future__ import annotations
 
 import datetime
-import io
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -72,53 +70,7 @@ def other_response(campaign, world) -> ItemResponse:
     return _assessment(campaign, world.school_a2).responses.first()
 
 
-# --- Real tiny files -----------------------------------------------------------------------------
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
-def pdf_bytes(tag: str = "") -> bytes:
-    """A minimal PDF; `tag` changes the bytes (and so the SHA-256) without changing the type."""
-    return PDF_BYTES + f"% {tag}\n".encode()
-
-
-def image_bytes(fmt: str, color: str = "red") -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(buf, format=fmt)
-    return buf.getvalue()
-
-
-def ooxml_bytes(part: str) -> bytes:
-    """A hand-made OOXML package: [Content_Types].xml plus one part under word/, xl/ or ppt/."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
-        z.writestr(part, '<?xml version="1.0"?><root/>')
-    return buf.getvalue()
-
-
-def xlsx_bytes() -> bytes:
-    from openpyxl import Workbook
-
-    buf = io.BytesIO()
-    wb = Workbook()
-    wb.active["A1"] = "佐证"
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def mp4_bytes() -> bytes:
-    ftyp = (24).to_bytes(4, "big") + b"ftypisom" + b"\x00\x00\x02\x00" + b"isomiso2"
-    mdat = (16).to_bytes(4, "big") + b"mdat" + b"\x00" * 8
-    return ftyp + mdat
+# --- Real tiny files (built in tests/samples.py) --------------------------------------------------
 
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:

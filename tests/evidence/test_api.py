@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
+from tests.samples import image_bytes, pdf_bytes
 
-from .conftest import image_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 FILES = "/api/evidence/files/"
 ATTACHMENTS = "/api/evidence/attachments/"
@@ -107,3 +108,21 @@ def test_non_numeric_response_filter_is_an_empty_list_not_a_500(client_for, libr
     """Regression (hostile input probe): `?response=abc` raised ValueError → 500."""
     r = client_for("cio").get(url, {"response": "abc"})
     assert r.status_code == 200 and r.json()["count"] == 0
+
+
+def test_images_report_their_size_and_thumbnail(client_for, world, settings):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
+    client = client_for("cio")
+    created = client.post(
+        FILES,
+        {
+            "school": world.school_a1.pk,
+            "file": SimpleUploadedFile("图.png", image_bytes("PNG", size=(64, 48))),
+        },
+    ).json()
+    assert (created["width"], created["height"]) == (64, 48)
+    assert client.get(created["thumbnail_url"])["Content-Type"] == "image/jpeg"
+    pdf = client.post(
+        FILES, {"school": world.school_a1.pk, "file": SimpleUploadedFile("a.pdf", pdf_bytes())}
+    ).json()
+    assert pdf["thumbnail_url"] is None and pdf["width"] is None

@@ -3,14 +3,26 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from PIL import Image
 
 from assessments.models import AssessmentStatus
 from assessments.services import AssessmentLocked
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
 from evidence.selectors import response_evidence_history
+from tests.samples import (
+    huge_png,
+    image_bytes,
+    ooxml_bytes,
+    pdf_bytes,
+    pdf_launch,
+    pdf_open_action_javascript,
+    pdf_truncated,
+    pdf_with,
+    png_header_only,
+)
 
-from .conftest import image_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 
 def test_upload_stores_under_school_uuid_path_with_detected_extension(world, media_root):
@@ -209,3 +221,134 @@ def test_link_add_and_remove_are_in_history(world, response):
     )
     services.evidence_link_remove(link=link, user=cio)
     assert [e.action for e in response_evidence_history(response=response)] == ["link_remove", "link_add"]
+
+
+# --- Hostile content: refused before anything is stored -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message", "code"),
+    [
+        ("报告.pdf", pdf_with(pdf_open_action_javascript), "JavaScript 脚本", "unsupported"),
+        ("报告.pdf", pdf_with(pdf_launch), "Launch", "unsupported"),
+        ("截断.pdf", pdf_truncated(), "PDF 文件不完整", "unsupported"),
+        ("方案.docx", ooxml_bytes(main=False), "Office 文档已损坏", "unsupported"),
+        ("shell.php", image_bytes("JPEG"), "「.php」", "executable_name"),
+        ("shell.php.jpg", image_bytes("JPEG"), "「.php」", "executable_name"),
+        ("a.exe.pdf", pdf_bytes(), "「.exe」", "executable_name"),
+    ],
+    ids=[
+        "pdf-js",
+        "pdf-launch",
+        "pdf-truncated",
+        "docx-broken",
+        "shell.php-as-jpeg",
+        "shell.php.jpg",
+        "a.exe.pdf",
+    ],
+)
+def test_hostile_uploads_store_nothing(world, media_root, name, content, message, code):
+    with pytest.raises(services.EvidenceRejected) as exc:
+        services.evidence_upload(
+            school=world.school_a1, uploaded_file=upload(name, content), user=world.users["cio"]
+        )
+    assert message in " ".join(exc.value.messages) and exc.value.code == code
+    assert not EvidenceFile.objects.exists() and stored_files(media_root) == []
+
+
+def test_images_record_their_size(world):
+    f = services.evidence_upload(
+        school=world.school_a1,
+        uploaded_file=upload("a.png", image_bytes("PNG", size=(64, 48))),
+        user=world.users["cio"],
+    ).evidence_file
+    assert (f.width, f.height) == (64, 48) and f.preview == "image" and f.inline_allowed
+
+
+def test_huge_image_is_stored_with_a_thumbnail_made_at_upload(world, media_root):
+    """A 30000×30000 PNG (900 Mpx) is kept, and its preview will be a 2000-pixel JPEG made here."""
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("全景.png", huge_png()), user=world.users["cio"]
+    ).evidence_file
+    assert (f.width, f.height) == (30000, 30000)
+    assert f.preview == "thumbnail" and not f.inline_allowed
+    assert stored_files(media_root) == sorted([media_root / f.file.name, media_root / f.thumbnail_name])
+    assert Image.open(media_root / f.thumbnail_name).size == (2000, 2000)
+
+
+def test_preview_budget_is_a_setting(world, media_root, settings):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
+    f = services.evidence_upload(
+        school=world.school_a1,
+        uploaded_file=upload("a.png", image_bytes("PNG", size=(64, 48))),
+        user=world.users["cio"],
+    ).evidence_file
+    assert f.preview == "thumbnail" and (media_root / f.thumbnail_name).exists()
+
+
+def test_images_above_the_hard_limit_are_refused(world, media_root):
+    with pytest.raises(services.EvidenceRejected) as exc:
+        services.evidence_upload(
+            school=world.school_a1,
+            uploaded_file=upload("巨图.png", png_header_only(50_000, 40_000)),
+            user=world.users["cio"],
+        )
+    assert "50000×40000" in exc.value.messages[0] and exc.value.code == "image_too_large"
+    assert stored_files(media_root) == []
+
+
+def test_unreadable_image_is_kept_but_never_shown_in_full(world, media_root):
+    fake = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("坏图.png", fake), user=world.users["cio"]
+    ).evidence_file
+    assert f.width is None and f.preview == "thumbnail" and not f.inline_allowed
+    assert services.evidence_thumbnail_ensure(evidence_file=f) == ""
+    assert stored_files(media_root) == [media_root / f.file.name]
+
+
+def test_failed_row_also_removes_the_thumbnail(world, media_root, monkeypatch, settings):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
+
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(EvidenceFile, "save", boom)
+    with pytest.raises(RuntimeError):
+        services.evidence_upload(
+            school=world.school_a1, uploaded_file=upload("a.png", image_bytes("PNG")), user=world.users["cio"]
+        )
+    assert stored_files(media_root) == []
+
+
+def test_thumbnail_is_made_once_and_cached_in_storage(world, media_root, monkeypatch):
+    f = services.evidence_upload(
+        school=world.school_a1,
+        uploaded_file=upload("a.png", image_bytes("PNG", size=(64, 48))),
+        user=world.users["cio"],
+    ).evidence_file
+    assert stored_files(media_root) == [media_root / f.file.name]  # within the budget: none at upload
+    name = services.evidence_thumbnail_ensure(evidence_file=f)
+    assert name == f.thumbnail_name and (media_root / name).exists()
+    monkeypatch.setattr(services, "make_thumbnail", lambda fileobj: pytest.fail("made twice"))
+    assert services.evidence_thumbnail_ensure(evidence_file=f) == name
+    assert (
+        services.evidence_thumbnail_ensure(
+            evidence_file=services.evidence_upload(
+                school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["cio"]
+            ).evidence_file
+        )
+        == ""
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_removes_the_thumbnail_too(world, media_root, settings):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
+    cio = world.users["cio"]
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("a.png", image_bytes("PNG")), user=cio
+    ).evidence_file
+    assert len(stored_files(media_root)) == 2
+    services.evidence_file_delete(evidence_file=f, user=cio)
+    assert stored_files(media_root) == []

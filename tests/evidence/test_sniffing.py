@@ -1,14 +1,15 @@
-"""Type detection by content, and display-name cleaning."""
+"""Type detection by content, ZIP sanity limits, and display names (cleaning, program extensions).
+PDF and Office structure checks: test_pdfs.py and test_office.py."""
 
 import io
 import zipfile
 
 import pytest
 
-from evidence.filenames import MAX_NAME_LENGTH, clean_filename
-from evidence.sniffing import DOCX, JPEG, MP4, PDF, PNG, PPTX, XLSX, UnsupportedContent, detect_type
-
-from .conftest import image_bytes, mp4_bytes, ooxml_bytes, pdf_bytes, xlsx_bytes
+from evidence.filenames import MAX_NAME_LENGTH, clean_filename, executable_extension
+from evidence.filetypes import DOCX, JPEG, MP4, PDF, PNG, PPTX, XLSX, UnsupportedContent
+from evidence.sniffing import detect_type
+from tests.samples import image_bytes, mp4_bytes, ooxml_bytes, pdf_bytes, xlsx_bytes
 
 
 @pytest.mark.parametrize(
@@ -17,9 +18,9 @@ from .conftest import image_bytes, mp4_bytes, ooxml_bytes, pdf_bytes, xlsx_bytes
         (pdf_bytes, PDF),
         (lambda: image_bytes("PNG"), PNG),
         (lambda: image_bytes("JPEG"), JPEG),
-        (lambda: ooxml_bytes("word/document.xml"), DOCX),
+        (lambda: ooxml_bytes("docx"), DOCX),
         (xlsx_bytes, XLSX),
-        (lambda: ooxml_bytes("ppt/presentation.xml"), PPTX),
+        (lambda: ooxml_bytes("pptx"), PPTX),
         (mp4_bytes, MP4),
     ],
     ids=["pdf", "png", "jpeg", "docx", "xlsx", "pptx", "mp4"],
@@ -91,7 +92,7 @@ def test_zip_with_too_many_entries_is_refused(settings):
 
 
 def test_encrypted_office_package_is_refused():
-    data = bytearray(ooxml_bytes("word/document.xml"))
+    data = bytearray(ooxml_bytes("docx"))
     # Set the "encrypted" general-purpose flag in every local header and central directory entry.
     for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
         start = 0
@@ -138,3 +139,43 @@ def test_macro_enabled_office_package_is_refused(part):
         archive.writestr(part, b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
     with pytest.raises(UnsupportedContent, match="包含宏"):
         detect_type(buf)
+
+
+@pytest.mark.parametrize(
+    ("raw", "extension"),
+    [
+        ("shell.php.jpg", "php"),
+        ("shell.php", "php"),  # sent as a JPEG: it used to be stored as "shell.php.jpg"
+        ("a.exe.pdf", "exe"),
+        ("报告.html", "html"),
+        ("logo.SVG.png", "svg"),
+        ("run.sh", "sh"),
+        ("x.PhP5.jpg", "php5"),
+        ("shell.php;.jpg", "php"),  # the IIS semicolon trick
+        ("shell.php .jpg", "php"),
+        ("ｓｈｅｌｌ．ｐｈｐ．ｊｐｇ", "php"),  # full-width, NFKC-normalised first
+        ("report\u202efdp.exe", "exe"),  # the right-to-left override is removed first
+        ("长" * 300 + ".jsp.pdf", "jsp"),  # looked for before the name is shortened
+        ("installer.msi.docx", "msi"),
+    ],
+)
+def test_program_and_script_extensions_are_found_anywhere_after_the_stem(raw, extension):
+    assert clean_filename(raw, JPEG).executable_extension == extension
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "自评报告.pdf",
+        "v1.2.3.pdf",
+        "www.bjedu.gov.cn.png",
+        "www.example.com截图.png",  # a part must be the extension alone, not its first letters
+        "www.example.com.png",  # `.com`: left out on purpose (web addresses in screenshot names)
+        "php.jpg",  # the stem itself is a name, not an extension
+        "JS规范.pdf",
+        "2026.js课程表.pdf",
+    ],
+)
+def test_ordinary_names_are_not_taken_for_programs(raw):
+    assert executable_extension(clean_filename(raw, PDF).name) == ""
+    assert clean_filename(raw, PDF).executable_extension == ""

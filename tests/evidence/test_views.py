@@ -8,8 +8,9 @@ from django.urls import reverse
 from assessments.models import AssessmentStatus
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
+from tests.samples import huge_png, image_bytes, ooxml_bytes, pdf_bytes
 
-from .conftest import image_bytes, ooxml_bytes, pdf_bytes, stored_files, upload
+from .conftest import stored_files, upload
 
 # Who sees school_a1's evidence (and its assessment's responses): 200, or 404 as if it did not exist.
 MATRIX = {
@@ -109,7 +110,7 @@ def test_inline_only_for_previewable_types(client_for, world):
         school=world.school_a1, uploaded_file=upload("photo.png", image_bytes("PNG")), user=cio
     ).evidence_file
     docx = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("方案.docx", ooxml_bytes("word/document.xml")), user=cio
+        school=world.school_a1, uploaded_file=upload("方案.docx", ooxml_bytes("docx")), user=cio
     ).evidence_file
     client = client_for("cio")
     answer = client.get(reverse("evidence-file-download", args=[png.pk]) + "?inline=1")
@@ -323,3 +324,62 @@ def test_panel_query_count(client_for, response, pdf_file, django_assert_max_num
     client = client_for("cio")
     with django_assert_max_num_queries(12):
         client.get(reverse("evidence-response-panel", args=[response.pk]))
+
+
+# --- Previews of images above the budget --------------------------------------------------------
+
+
+@pytest.fixture
+def huge_image(world, response):
+    cio = world.users["cio"]
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("全景.png", huge_png()), user=cio
+    )
+    services.evidence_attach(response=response, evidence_file=f.evidence_file, user=cio)
+    return f.evidence_file
+
+
+def test_huge_image_preview_shows_the_thumbnail_only(client_for, huge_image):
+    """A 30000×30000 PNG: the preview's only image is the server-made thumbnail; the original is
+    never given to the browser inline, not even when asked for with ?inline=1."""
+    client = client_for("reviewer")
+    html = client.get(reverse("evidence-file-preview", args=[huge_image.pk])).content.decode()
+    download = reverse("evidence-file-download", args=[huge_image.pk])
+    thumbnail = reverse("evidence-file-thumbnail", args=[huge_image.pk])
+    assert f'src="{thumbnail}"' in html and "30000×30000" in html and "缩略图" in html
+    assert f'src="{download}' not in html  # the download link stays, as a link
+    answer = client.get(thumbnail)
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/jpeg"
+    assert answer["X-Content-Type-Options"] == "nosniff" and answer["Content-Disposition"].startswith(
+        "inline"
+    )
+    assert b"".join(answer.streaming_content)[:3] == b"\xff\xd8\xff"
+    original = client.get(download + "?inline=1")
+    assert original.status_code == 200 and original["Content-Disposition"].startswith("attachment;")
+
+
+def test_small_image_preview_shows_the_original(client_for, world):
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("照片.png", image_bytes("PNG")), user=world.users["cio"]
+    ).evidence_file
+    html = client_for("cio").get(reverse("evidence-file-preview", args=[f.pk])).content.decode()
+    assert f'src="{reverse("evidence-file-download", args=[f.pk])}?inline=1"' in html
+    assert reverse("evidence-file-thumbnail", args=[f.pk]) not in html
+
+
+@pytest.mark.parametrize("role", [*MATRIX, "anonymous"])
+def test_thumbnail_is_scoped_like_the_file(client_for, world, settings, role):
+    settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0  # every image above the budget: a thumbnail at upload
+    f = services.evidence_upload(
+        school=world.school_a1, uploaded_file=upload("照片.png", image_bytes("PNG")), user=world.users["cio"]
+    ).evidence_file
+    answer = client_for(role).get(reverse("evidence-file-thumbnail", args=[f.pk]))
+    if role == "anonymous":
+        assert answer.status_code == 302
+    else:
+        assert answer.status_code == MATRIX[role]
+
+
+def test_no_thumbnail_answers_404_with_a_reason(client_for, pdf_file):
+    answer = client_for("cio").get(reverse("evidence-file-thumbnail", args=[pdf_file.pk]))
+    assert answer.status_code == 404 and "没有可用的缩略图" in answer.content.decode()

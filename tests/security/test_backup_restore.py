@@ -25,11 +25,12 @@ from evidence.models import EvidenceFile
 from evidence.services import evidence_upload_to_response
 from tests.conftest import requires_services
 from tests.factories import small_points_framework
+from tests.samples import pdf_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = requires_services
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+PDF = pdf_bytes("备份")
 
 
 def _url(name: str) -> str:

@@ -3,9 +3,13 @@
 Each case is either refused with a Chinese message that says why, or accepted *neutralised*: stored
 under `evidence/<school>/<uuid>.<ext>` with the extension and content type of what the bytes really
 are, a cleaned display name, and served only as one of the accepted types with `nosniff`.
-Decision for polyglots (a PDF header in front of HTML/JS, a JPEG with HTML appended): accepted as
-what the header says and always served as that type (never text/html), with nosniff — a browser
-renders it with the PDF viewer or as an image, never as a page.
+Refused: executables and scripts by content *and* by name (`shell.php` sent as a JPEG, `a.exe.pdf`),
+PDFs with JavaScript, launch or automatic actions, XFA or executable attachments, PDFs and Office
+packages that do not parse, images above the hard pixel limit.
+Decision for polyglots (a real PDF or JPEG with HTML/JS appended): accepted as what the file is and
+always served as that type (never text/html), with nosniff — a browser renders it with the PDF
+viewer or as an image, never as a page. Images above the preview budget, or whose size cannot be
+read, are never served inline: the preview shows a server-made thumbnail.
 
 Afterwards the whole directory around MEDIA_ROOT is walked: nothing may be written outside it.
 """
@@ -22,15 +26,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from evidence.filetypes import FILE_TYPES
 from evidence.models import EvidenceFile
-from evidence.sniffing import FILE_TYPES
+from tests import samples
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n%%EOF\n"
-)
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+PDF = samples.pdf_bytes()
+PNG = samples.image_bytes("PNG")
+JPEG = samples.image_bytes("JPEG")
+UNREADABLE_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
 SERVED_TYPES = {t.content_type for t in FILE_TYPES.values()}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -44,6 +47,10 @@ def ooxml(*parts: tuple[str, bytes], compress=zipfile.ZIP_DEFLATED) -> bytes:
     return buf.getvalue()
 
 
+def lazy_content(case) -> bytes:
+    return {"zip-bomb-docx": zip_bomb, "png-900-megapixels": samples.huge_png}[case.id]()
+
+
 def zip_bomb() -> bytes:
     """A "docx" whose document part inflates from ~20 KB to 20 MB (ratio ≈ 1000)."""
     return ooxml(("word/document.xml", b"\x00" * (20 * 1024 * 1024)))
@@ -53,7 +60,7 @@ def zip_bomb() -> bytes:
 class Case:
     id: str
     name: str
-    content: bytes | None  # None: built lazily (the zip bomb)
+    content: bytes | None  # None: built lazily (the zip bomb, the 900 Mpx PNG)
     content_type: str = "application/octet-stream"
     refused: str | None = None  # a fragment of the Chinese refusal, or None when accepted
     kind: str | None = None  # the detected kind when accepted
@@ -102,14 +109,62 @@ CORPUS = [
     ),
     Case("truncated-zip-docx", "半截.docx", ooxml(("word/document.xml", b"<d/>" * 100))[:60], refused="损坏"),
     Case("heic-as-jpg", "photo.jpg", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 40, refused="HEIC"),
+    # --- active or broken PDFs ---
+    Case(
+        "pdf-open-action-js",
+        "通知.pdf",
+        samples.pdf_with(samples.pdf_open_action_javascript),
+        refused="JavaScript",
+    ),
+    Case("pdf-launch", "通知.pdf", samples.pdf_with(samples.pdf_launch), refused="Launch"),
+    Case("pdf-names-js", "通知.pdf", samples.pdf_with(samples.pdf_names_javascript), refused="JavaScript"),
+    Case(
+        "pdf-page-aa-js", "通知.pdf", samples.pdf_with(samples.pdf_page_aa_javascript), refused="JavaScript"
+    ),
+    Case("pdf-escaped-js", "通知.pdf", samples.pdf_escaped_javascript(), refused="JavaScript"),
+    Case(
+        "pdf-open-action-uri", "通知.pdf", samples.pdf_with(samples.pdf_open_action_uri), refused="自动执行"
+    ),
+    Case("pdf-xfa", "表单.pdf", samples.pdf_with(samples.pdf_xfa), refused="XFA"),
+    Case("pdf-attached-exe", "通知.pdf", samples.pdf_with(samples.pdf_attached_exe), refused="可执行程序"),
+    Case("truncated-pdf", "截断.pdf", b"%PDF-1.7\n1 0 obj<<", refused="不完整"),
+    Case("pdf-cut-in-half", "截断.pdf", samples.pdf_truncated(), refused="不完整"),
+    Case("pdf-without-xref", "无索引.pdf", samples.pdf_without_xref(), refused="结构已损坏"),
+    Case("pdf-encrypted", "加密.pdf", samples.pdf_encrypted(), refused="已加密"),
+    # --- broken Office packages ---
+    Case("docx-without-main-part", "方案.docx", samples.ooxml_bytes(main=False), refused="Office 文档已损坏"),
+    Case(
+        "docx-bad-crc",
+        "方案.docx",
+        samples.corrupt_member(
+            samples.ooxml_bytes(main_xml=b"<r>" + b"<p>x</p>" * 300 + b"</r>"), "word/document.xml"
+        ),
+        refused="Office 文档已损坏",
+    ),
+    Case(
+        "docm-by-content-type",
+        "宏.docx",
+        samples.ooxml_bytes(content_type="application/vnd.ms-word.document.macroEnabled.main+xml"),
+        refused="宏",
+    ),
+    # --- names of programs and scripts ---
+    Case("shell-php-as-jpeg", "shell.php", JPEG, "image/jpeg", refused="「.php」"),
+    Case("shell-php-jpg", "shell.php.jpg", JPEG, "image/jpeg", refused="「.php」"),
+    Case("shell-php-semicolon", "shell.php;.jpg", JPEG, refused="「.php」"),
+    Case("exe-pdf", "a.exe.pdf", PDF, "application/pdf", refused="「.exe」"),
+    Case("html-name-real-pdf", "x.html", PDF, "text/html", refused="「.html」"),
+    Case("rtl-override", "report\u202efdp.exe", PDF + b"r", refused="「.exe」"),
+    Case("fullwidth-lookalike", "ｒｅｐｏｒｔ．ｅｘｅ", PDF + b"f", refused="「.exe」"),
+    # --- images ---
+    Case("png-above-hard-limit", "巨图.png", samples.png_header_only(50_000, 40_000), refused="图片尺寸过大"),
     # --- accepted, neutralised ---
     Case(
         "pdf-html-polyglot",
-        "x.html",
-        PDF[:9] + b"<html><script>alert(document.cookie)</script>",
+        "报告.pdf",
+        PDF + b"<html><script>alert(document.cookie)</script>",
         "text/html",
         kind="pdf",
-        stored_name="x.html.pdf",
+        stored_name="报告.pdf",
     ),
     Case(
         "jpeg-html-polyglot",
@@ -118,12 +173,11 @@ CORPUS = [
         kind="jpeg",
         stored_name="照片.jpg",
     ),
-    Case("truncated-pdf", "截断.pdf", b"%PDF-1.7\n1 0 obj<<", kind="pdf", stored_name="截断.pdf"),
+    Case("png-900-megapixels", "全景.png", None, "image/png", kind="png", stored_name="全景.png"),
+    Case("png-unreadable", "坏图.png", UNREADABLE_PNG, "image/png", kind="png", stored_name="坏图.png"),
     Case("path-traversal", "../../etc/passwd.pdf", PDF, kind="pdf", stored_name="passwd.pdf"),
     Case("windows-traversal", "..\\..\\boot.ini.pdf", PDF + b"w", kind="pdf", stored_name="boot.ini.pdf"),
     Case("control-chars", "a\x1b[31mred\x07.pdf", PDF + b"c", kind="pdf", stored_name="a[31mred.pdf"),
-    Case("rtl-override", "report\u202efdp.exe", PDF + b"r", kind="pdf", stored_name="reportfdp.exe.pdf"),
-    Case("fullwidth-lookalike", "ｒｅｐｏｒｔ．ｅｘｅ", PDF + b"f", kind="pdf", stored_name="report.exe.pdf"),
     Case("cyrillic-lookalike", "іnvoice.pdf", PDF + b"i", kind="pdf", stored_name="іnvoice.pdf"),
     Case("dotfile", ".htaccess", PDF + b"h", kind="pdf", stored_name="htaccess.pdf"),
     Case("only-dots", "...", PDF + b"s", kind="pdf", stored_name="未命名.pdf"),
@@ -143,7 +197,7 @@ def storage(tmp_path, settings):
 
 
 def _upload_api(client, school, case: Case):
-    content = zip_bomb() if case.content is None else case.content
+    content = lazy_content(case) if case.content is None else case.content
     upload = SimpleUploadedFile(case.name, content, content_type=case.content_type)
     return client.post("/api/evidence/files/", {"school": school.pk, "file": upload})
 
@@ -155,7 +209,8 @@ def _assert_stored_inside(storage: Path, school_pk: int) -> None:
             continue
         relative = path.relative_to(media)  # raises if written outside MEDIA_ROOT
         assert re.fullmatch(
-            rf"evidence/{school_pk}/[0-9a-f]{{32}}\.(pdf|png|jpg|docx|xlsx|pptx|mp4)", str(relative)
+            rf"evidence/{school_pk}/([0-9a-f]{{32}}\.(pdf|png|jpg|docx|xlsx|pptx|mp4)|thumbnails/[0-9a-f]{{32}}\.jpg)",
+            str(relative),
         ), relative
 
 
@@ -181,13 +236,27 @@ def test_hostile_upload_is_refused_or_neutralised(world, client_for, storage, ca
             assert "html" not in served["Content-Type"] and "svg" not in served["Content-Type"]
             assert served["X-Content-Type-Options"] == "nosniff"
             disposition = served["Content-Disposition"]
-            assert disposition.startswith("inline" if query and stored.previewable else "attachment")
+            assert disposition.startswith("inline" if query and stored.inline_allowed else "attachment")
             assert "/" not in disposition.split("filename*=")[0] and "\x00" not in disposition
     _assert_stored_inside(storage, world.school_a1.pk)
 
 
 def test_corpus_is_large_enough():
-    assert len(CORPUS) >= 20
+    assert len(CORPUS) >= 50
+
+
+def test_images_never_inlined_are_previewed_by_thumbnail(world, client_for, storage):
+    """The 900 Mpx PNG and the unreadable one: the preview never points at the original."""
+    client = client_for("cio")
+    for case in (c for c in CORPUS if c.id in ("png-900-megapixels", "png-unreadable")):
+        assert _upload_api(client, world.school_a1, case).status_code == 201
+    for stored in EvidenceFile.objects.all():
+        html = client.get(reverse("evidence-file-preview", args=[stored.pk])).content.decode()
+        assert reverse("evidence-file-thumbnail", args=[stored.pk]) in html
+        assert reverse("evidence-file-download", args=[stored.pk]) + "?inline=1" not in html
+    huge = EvidenceFile.objects.get(original_name="全景.png")
+    assert client.get(reverse("evidence-file-thumbnail", args=[huge.pk]))["Content-Type"] == "image/jpeg"
+    _assert_stored_inside(storage, world.school_a1.pk)
 
 
 def test_oversized_file_is_refused_before_it_is_kept(world, client_for, storage, settings):
@@ -241,13 +310,19 @@ def test_html_upload_view_reports_each_refusal_in_chinese(world, client_for, sto
     _assert_stored_inside(storage, world.school_a1.pk)
 
 
-def test_nul_in_the_file_name(world, client_for, storage):
-    """A NUL in the multipart file name never reaches the stored name (or a path)."""
+@pytest.mark.parametrize(
+    ("filename", "status"),
+    [("证明\x00.pdf", 201), ("evil\x00.html.pdf", 400)],
+    ids=["nul", "nul-hiding-html"],
+)
+def test_nul_in_the_file_name(world, client_for, storage, filename, status):
+    """A NUL in the multipart file name never reaches the stored name (or a path), nor hides the
+    extension after it."""
     boundary = "XyZ"
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="school"\r\n\r\n{world.school_a1.pk}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="evil\x00.html.pdf"\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
             "Content-Type: application/pdf\r\n\r\n"
         ).encode()
         + PDF
@@ -256,7 +331,12 @@ def test_nul_in_the_file_name(world, client_for, storage):
     r = client_for("cio").generic(
         "POST", "/api/evidence/files/", body, content_type=f"multipart/form-data; boundary={boundary}"
     )
-    assert r.status_code == 201, r.content
-    name = EvidenceFile.objects.get().original_name
-    assert "\x00" not in name and name.endswith(".pdf")
+    assert r.status_code == status, r.content
+    if status == 201:
+        name = EvidenceFile.objects.get().original_name
+        assert "\x00" not in name and name.endswith(".pdf")
+    else:
+        message = r.json()["error"]["message"]
+        assert "「.html」" in message and "\x00" not in message
+        assert not EvidenceFile.objects.exists()
     _assert_stored_inside(storage, world.school_a1.pk)

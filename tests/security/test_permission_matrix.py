@@ -38,6 +38,7 @@ from evidence.models import ResponseEvidence
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
 from tests.conftest import ROLES
 from tests.factories import MembershipFactory, UserFactory, small_points_framework
+from tests.samples import image_bytes
 
 # --- what is not in the matrix, and why --------------------------------------------------------------
 
@@ -112,7 +113,7 @@ def api(methods, kwargs=None, **extra) -> Entry:
 
 # --- the world's objects -----------------------------------------------------------------------------
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")  # a real image: its thumbnail can be made
 
 
 def png(name: str = "证明.png", salt: bytes = b"") -> SimpleUploadedFile:
@@ -272,6 +273,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "evidence-file-download": page({"GET": scoped()}, kwargs=_o("file")),
     "evidence-file-preview": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence-file-thumbnail": page({"GET": scoped()}, kwargs=_o("file")),
     "evidence-file-delete": page({"GET": scoped(), "POST": cio_only(302, 403)}, kwargs=_o("file")),
     # the panel answers 200 with the refusal inside (htmx swaps 2xx only); out of scope is still 404
     "evidence-response-panel": page({"GET": scoped()}, kwargs=_response_kwargs),
@@ -605,7 +607,10 @@ def test_permission_matrix(objects, world):
                             body = response.json()
                             if "error" not in body:
                                 failures.append(f"{method} {url} as {role}: error body without 'error'")
-                    if route.name in ("evidence-file-download",) and response.status_code == 200:
+                    if (
+                        route.name in ("evidence-file-download", "evidence-file-thumbnail")
+                        and response.status_code == 200
+                    ):
                         assert response["X-Content-Type-Options"] == "nosniff"
 
     report = (
