@@ -21,6 +21,8 @@ from import_export import fields, resources, widgets
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from smartcampus.spreadsheets import text_cell
+
 from .models import Framework, Node, SchoolLevel, Scoring
 from .trees import FrameworkSpec, NodeSpec, Problem, json_number, parse_points
 
@@ -208,6 +210,7 @@ def _styled(raw: bytes) -> bytes:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                text_cell(cell)  # tablib typed any "=…" text as a formula
         ws.freeze_panes = "A2"
     wb.active = 1
     buf = io.BytesIO()
