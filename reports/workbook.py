@@ -303,6 +303,7 @@ def write_detail(
         if m is None:  # a school moved out of the region between the two reads
             continue
         self_answers, review_answers = {}, {}
+        reviewed_any = False
         dim_not_met = [0] * len(roots)
         for row in rows:
             node_id, self_score, self_status = row[1], row[2], row[3]
@@ -314,6 +315,7 @@ def write_detail(
             review_v = review_score if is_points else review_status
             self_answers[node.code] = self_v
             review_answers[node.code] = review_v
+            reviewed_any = reviewed_any or review_v not in (None, "")
             if not is_points and not node.optional and self_status == Status.NOT_MET:
                 dim_not_met[root_index[dim_of[node_id].pk]] += 1
             sheet.append(
@@ -331,7 +333,9 @@ def write_detail(
                     comment or None,
                 ]
             )
-        result = _school_result(city, assessment_id, self_answers, review_answers, dim_not_met)
+        result = _school_result(
+            city, assessment_id, self_answers, review_answers if reviewed_any else None, dim_not_met
+        )
         results[assessment_id] = result
         done += 1
         if on_progress and done % step == 0:
@@ -340,12 +344,17 @@ def write_detail(
 
 
 def _school_result(
-    city: CityData, assessment_id: int, self_answers: dict, review_answers: dict, dim_not_met: list[int]
+    city: CityData,
+    assessment_id: int,
+    self_answers: dict,
+    review_answers: dict | None,
+    dim_not_met: list[int],
 ) -> SchoolResult:
+    """`review_answers` is None when the school has no review value at all (nothing to score)."""
     tree, roots = city.tree, city.roots
     self_result = score(tree, self_answers)
-    review_result = score(tree, review_answers)
-    reviewed = review_result.answered
+    review_result = score(tree, review_answers) if review_answers is not None else None
+    reviewed = review_result.answered if review_result is not None else 0
     if city.is_points:
         self_total, review_total = self_result.total, review_result.total if reviewed else None
         self_dims = [self_result.nodes[r.code].score for r in roots]

