@@ -347,7 +347,7 @@ def measure_import_export(*, campaign_id: int, out: str) -> dict:
 
 
 def run_size(*, campaign_id: int, repeat: int, workdir: str, with_import_export: bool = True) -> dict:
-    """All variants at the current city size, each in its own subprocess, `repeat` times (median)."""
+    """All variants at the current city size, each in its own subprocess, `repeat` rounds (median)."""
     mod = "bench.workbook"
     cells = os.path.join(workdir, "cells.pickle")
     c.in_subprocess(mod, "capture_cells", campaign_id=campaign_id, path=cells)
@@ -366,9 +366,15 @@ def run_size(*, campaign_id: int, repeat: int, workdir: str, with_import_export:
             "measure_import_export",
             {"campaign_id": campaign_id, "out": os.path.join(workdir, "ie.xlsx")},
         )
+    # Rounds, not blocks: every variant once per round, the order reversed every other round, so a
+    # shared machine's slow minutes fall on all variants alike.
+    samples: dict[str, list[dict]] = {name: [] for name in variants}
+    for round_ in range(max(1, repeat)):
+        for name in variants if round_ % 2 == 0 else reversed(variants):
+            function, kwargs = variants[name]
+            samples[name].append(c.in_subprocess(mod, function, **kwargs))
     result = {}
-    for name, (function, kwargs) in variants.items():
-        runs = [c.in_subprocess(mod, function, **kwargs) for _ in range(max(1, repeat))]
+    for name, runs in samples.items():
         runs.sort(key=lambda r: r["seconds"])
         best = dict(runs[len(runs) // 2])
         best["samples"] = [r["seconds"] for r in runs]
