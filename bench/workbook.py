@@ -166,8 +166,8 @@ def write_xlsxwriter(sheets: list[dict], out: str) -> None:
 
 
 def write_pyexcelerate(sheets: list[dict], out: str) -> None:
-    """pyexcelerate: the whole sheet in memory, column styles; it has no autofilter (and writes a
-    string starting with "=" as a formula)."""
+    """pyexcelerate: the whole sheet in memory, column styles; no print setup or document properties
+    in its API, and a string starting with "=" is always written as a formula."""
     from pyexcelerate import Color, Fill, Font, Format, Panes, Style, Workbook
 
     wb = Workbook()
@@ -178,6 +178,7 @@ def write_pyexcelerate(sheets: list[dict], out: str) -> None:
             ws.set_col_style(col, Style(size=width, format=Format(fmt) if fmt else None))
         ws.set_row_style(1, header)
         ws.panes = Panes(sheet["freeze_cols"], 1)
+        ws.auto_filter = True
     wb.save(out)
 
 
