@@ -23,6 +23,8 @@ from import_export import fields, resources, widgets
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from smartcampus.spreadsheets import append_row
+
 from .models import Membership, Region, Role, School, SchoolType
 from .scoping import get_scope
 
@@ -272,12 +274,12 @@ def template_xlsx(kind: ImportKind) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
-    ws.append(list(kind.columns))
+    append_row(ws, kind.columns)
     for cell in ws[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="0D6EFD")
     for row in kind.example:
-        ws.append(list(row))
+        append_row(ws, row)
     for col in ws.columns:
         ws.column_dimensions[col[0].column_letter].width = 18
     ws.freeze_panes = "A2"
@@ -287,7 +289,7 @@ def template_xlsx(kind: ImportKind) -> bytes:
         ["第一行是列名，请勿修改；示例行可删除或覆盖。所有行校验通过后才会导入，任何一行有误则全部不导入。"]
     )
     for note in kind.notes:
-        notes.append([note])
+        append_row(notes, [note])
     notes.column_dimensions["A"].width = 90
     buf = io.BytesIO()
     wb.save(buf)

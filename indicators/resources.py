@@ -22,6 +22,8 @@ from import_export import fields, resources, widgets
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from smartcampus.spreadsheets import text_cell
+
 from .levels import level_label
 from .models import FactKind, Framework, Node, Rule, SchoolLevel, Scoring, Severity
 from .rules import RuleSpec
@@ -211,6 +213,7 @@ def _styled(raw: bytes) -> bytes:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                text_cell(cell)  # tablib typed any "=…" text as a formula
         ws.freeze_panes = "A2"
     wb.active = 1
     buf = io.BytesIO()
@@ -452,6 +455,7 @@ def rule_workbook(framework: Framework, rules, catalogue) -> bytes:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                text_cell(cell)  # tablib typed any "=…" text as a formula
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

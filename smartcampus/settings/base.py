@@ -12,6 +12,8 @@ import environ
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 
+from smartcampus import spreadsheets
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -223,6 +225,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- django-import-export: spreadsheets only (no HTML/YAML round-trips) --------------------------
 IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+# Exports keep text as text (smartcampus/spreadsheets.py); CSV has no cell types, so none is written.
+EXPORT_FORMATS = [spreadsheets.XLSX]
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

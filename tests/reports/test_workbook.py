@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from assessments.models import Assessment
 from reports.workbook import city_workbook_write
+from reports.xlsx import HEADER_ROW
 
 from .conftest import engine_result
 
@@ -28,7 +29,8 @@ def write(campaign, region=None):
 
 
 def rows(ws):
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+    """The table of a sheet: header row, then data rows (the title row above is left out)."""
+    return [list(r) for r in ws.iter_rows(min_row=HEADER_ROW, values_only=True)]
 
 
 def test_points_workbook_sheets_totals_ranks_and_layout(world, points_campaign):
@@ -42,8 +44,8 @@ def test_points_workbook_sheets_totals_ranks_and_layout(world, points_campaign):
         "评审总分", "市内排名", "区内排名", "市内排名（评审）", "区内排名（评审）",
     ]  # fmt: skip
     assert header[13:] == ["自评 1 指标1", "自评 2 指标2", "评审 1 指标1", "评审 2 指标2"]
-    assert summary.freeze_panes == "D2" and summary.auto_filter.ref == "A1:Q4"
-    assert wb["逐项明细"].freeze_panes == "G2" and wb["逐项明细"].auto_filter.ref.startswith("A1:K")
+    assert summary.freeze_panes == "D3" and summary.auto_filter.ref == "A2:Q5"
+    assert wb["逐项明细"].freeze_panes == "G3" and wb["逐项明细"].auto_filter.ref == "A2:K14"
     by_code = {r[1]: r for r in body}
     totals = {}
     for assessment in Assessment.objects.filter(campaign=points_campaign).select_related("school"):
@@ -59,8 +61,8 @@ def test_points_workbook_sheets_totals_ranks_and_layout(world, points_campaign):
     district = [by_code["S-A1"], by_code["S-A1B"]]
     assert sorted(r[10] for r in district) == ([1, 1] if totals["S-A1"] == totals["S-A1B"] else [1, 2])
     assert by_code["S-A2"][10] == 1  # alone in its district
-    cell = summary["G2"]
-    assert cell.number_format == "0.0" and summary["H2"].number_format == "0.0%"
+    cell = summary["G3"]
+    assert cell.number_format == "0.0" and summary["H3"].number_format == "0.0%"
     assert summary.column_dimensions["C"].width == 28
     detail = rows(wb["逐项明细"])
     assert detail[0][:9] == ["区县", "学校标识码", "学校", "一级指标", "编号", "指标", "分值", "自评", "评审"]
@@ -110,7 +112,7 @@ def test_district_scope_and_compliance_sheet(world, compliance_campaign):
     for code, row in summary.items():
         result = engine_result(Assessment.objects.get(campaign=compliance_campaign, school__code=code))
         assert Decimal(str(row[6])) == result.index
-    assert wb["学校汇总"]["G2"].number_format == "0.0%"
+    assert wb["学校汇总"]["G3"].number_format == "0.0%"
 
 
 def test_export_city_workbook_command(world, points_campaign, tmp_path, capsys):

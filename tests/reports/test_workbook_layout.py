@@ -1,0 +1,154 @@
+"""The city workbook of a seeded demo city, read back with openpyxl, has the layout the commission's
+staff know: sheets, headers, column widths, number formats, frozen header and columns, filters over
+every table — below a title row that says 数据截至 when — plus print setup and document properties.
+The expectations are written out here, not derived from the code under test."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from assessments.models import AssessmentStatus, Campaign, ItemResponse
+from reports.review import VERDICT_LABELS
+from reports.workbook import city_workbook_write
+
+STATUSES = len(AssessmentStatus.choices)
+S, P, I = "0.0", "0.0%", "0"  # noqa: E741 — score, percent, integer formats
+
+
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_frameworks", stdout=io.StringIO())
+    for code in ("beijing-k12", "zhejiang-k12"):
+        args = ("--schools", "12", "--campaign", code, "--fill", "--quiet")
+        call_command("seed_demo", *args, stdout=io.StringIO())
+    return {
+        c.framework.code: c
+        for c in Campaign.objects.filter(title__startswith="2026").select_related("framework", "region")
+    }
+
+
+def expected_layout(campaign: Campaign) -> dict:
+    """Sheet → (freeze cell, widths, number format of each column's data cells)."""
+    dims = campaign.framework.nodes.filter(parent=None).count()
+    if campaign.framework.scoring == "points":
+        return {
+            "学校汇总": (
+                "D3",
+                [12, 13, 28, 10, 9, 9, 11, 11, 11, 9, 9, 10, 10] + [14] * 2 * dims,
+                [None] * 6 + [S, P, S, I, I, I, I] + [S] * 2 * dims,
+            ),
+            "逐项明细": ("G3", [12, 13, 26, 18, 8, 40, 7, 9, 9, 11, 40], [None] * 6 + [S, S, S, None, None]),
+            "区县统计": ("C3", [12, 26, 8, 10, 10, 10, 10], [None, None, I, S, S, S, S]),
+            "填报进度": ("B3", [12, 8, 8] + [9] * STATUSES, [None] + [I] * (2 + STATUSES)),
+        }
+    return {
+        "学校汇总": (
+            "D3",
+            [12, 13, 28, 10, 9, 9, 11, 11, 11, 9, 9, 10, 10] + [14] * 2 * dims,
+            [None] * 6 + [P, None, P, I, I, I, I] + [P] * 2 * dims,
+        ),
+        "逐项明细": ("G3", [12, 13, 26, 18, 8, 40, 7, 9, 9, 11, 40], [None] * 11),
+        "区县统计": ("C3", [12, 26, 8, 10, 10, 10, 10], [None, None, I, P, P, P, P]),
+        "填报进度": ("B3", [12, 8, 8] + [9] * STATUSES, [None] + [I] * (2 + STATUSES)),
+        "必选项达标情况": (
+            "D3",
+            [12, 13, 28, 8, 8, 9, 8, 8, 9, 10] + [14] * dims,
+            [None] * 3 + [I] * 5 + [None, I] + [I] * dims,
+        ),
+    }
+
+
+def widths(ws) -> list[float]:
+    found = {}
+    for dim in ws.column_dimensions.values():
+        for col in range(dim.min or 0, (dim.max or -1) + 1):
+            found[col] = dim.width
+    return [found.get(col) for col in range(1, ws.max_column + 1)]
+
+
+@pytest.mark.parametrize("code", ["beijing-k12", "zhejiang-k12"])
+def test_seeded_city_workbook_layout(seeded, code):
+    campaign = seeded[code]
+    out = io.BytesIO()
+    schools = city_workbook_write(campaign=campaign, region=campaign.region, out=out)
+    out.seek(0)
+    wb = load_workbook(out)
+    layout = expected_layout(campaign)
+    assert schools == 12 and wb.sheetnames == list(layout)
+    assert wb.properties.title == f"{campaign.title}（{campaign.region.name}）"
+    assert wb.properties.creator == campaign.region.name
+
+    for name, (freeze, column_widths, formats) in layout.items():
+        ws = wb[name]
+        last = get_column_letter(len(formats))
+        title = ws["A1"].value
+        assert title.startswith(f"{campaign.title}（{campaign.region.name}） · {name}")
+        assert re.search(r"（数据截至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}）$", title), title
+        assert f"A1:{last}1" in {str(r) for r in ws.merged_cells.ranges} and ws["A1"].font.b
+        header = ws[2]
+        assert len(header) == len(formats) and all(c.value for c in header)
+        for cell in header:
+            assert cell.font.b and cell.font.color.rgb.endswith("FFFFFF"), cell.coordinate
+            assert cell.fill.fill_type == "solid" and cell.fill.fgColor.rgb.endswith("1F4E79")
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "center"
+        assert widths(ws) == column_widths, name
+        assert ws.freeze_panes == freeze
+        assert ws.auto_filter.ref == f"A2:{last}{ws.max_row}"
+        data = list(ws.iter_rows(min_row=3))
+        assert data, name
+        for row in data:
+            for cell, number_format in zip(row, formats, strict=True):
+                if cell.value is not None:
+                    assert cell.number_format == (number_format or "General"), (name, cell.coordinate)
+                    assert cell.data_type in ("n", "s"), (name, cell.coordinate)
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight in (0, "0")
+        assert ws.page_setup.fitToWidth in (None, 1, "1") and ws.print_title_rows == "$1:$2"
+
+
+def test_seeded_detail_rows_are_the_responses(seeded):
+    campaign = seeded["beijing-k12"]
+    out = io.BytesIO()
+    city_workbook_write(campaign=campaign, region=campaign.region, out=out)
+    out.seek(0)
+    rows = list(load_workbook(out)["逐项明细"].iter_rows(min_row=3, values_only=True))
+    responses = (
+        ItemResponse.objects.filter(assessment__campaign=campaign)
+        .select_related("assessment__school__region", "node")
+        .order_by("assessment__school__region__path", "assessment__school__code", "node__position")
+    )
+    expected = [
+        (
+            r.assessment.school.region.name,
+            r.assessment.school.code,
+            r.assessment.school.name,
+            r.node.code,
+            r.self_score,
+            r.review_score,
+            VERDICT_LABELS.get(r.review_verdict or ""),
+            r.review_comment or None,
+        )
+        for r in responses
+    ]
+    got = [
+        (
+            row[0],
+            row[1],
+            row[2],
+            row[4],
+            None if row[7] is None else Decimal(str(row[7])),
+            None if row[8] is None else Decimal(str(row[8])),
+            row[9],
+            row[10],
+        )
+        for row in rows
+    ]
+    assert got == expected and len(got) == 12 * 46  # Beijing K-12 is answered on 46 items
