@@ -2,8 +2,8 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .imports import MembershipResource, RegionResource, SchoolResource
 from .models import Assessment, Campaign, DeadlineExtension, ItemResponse, Membership, Region, School
+from .resources import MembershipResource, RegionResource, SchoolResource
 
 
 class ScopedImportMixin:

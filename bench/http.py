@@ -105,8 +105,8 @@ def query_counts(*, page_list: list[dict]) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
 
     from assessments.freshness import campaign_data_changed
-    from assessments.items import clear_node_cache
     from assessments.models import Campaign
+    from indicators.selectors import clear_node_cache
 
     counts = {}
     User = get_user_model()

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
 from assessments.models import Assessment, ItemResponse
 from evidence.models import EvidenceLink, ResponseEvidence
 from indicators.scoring import STATUS_LABELS, Status, score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from . import charts
 from .review import VERDICT_LABELS, has_review_fields, review_value

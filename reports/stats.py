@@ -33,8 +33,8 @@ from django.db.models import (
     When,
 )
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
 from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from .review import review_value_field
 

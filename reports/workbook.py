@@ -21,9 +21,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
 from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse, Region, SchoolType
 from indicators.scoring import STATUS_LABELS, Status, score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from .review import VERDICT_LABELS, review_columns
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -142,6 +144,11 @@ def exception_handler(exc, context):
 def error_response(*, status_code: int, code: str, message: str, fields=None, **extra) -> Response:
     """For the rare view that answers an error without raising (same body as the handler)."""
     return Response(error_body(code=code, message=message, fields=fields, **extra), status=status_code)
+
+
+def query_parameter(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
+    """A documented query parameter of a list endpoint (`?campaign=`, `?q=`…)."""
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
 
 
 # --- OpenAPI: the error body, documented once for every operation --------------------------------

@@ -7,20 +7,19 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assessments import views as assessment_views
-
+from . import views
 from .tokens import api_token_view
 
 admin.site.site_header = _("智慧校园自评平台 · 管理后台")
 admin.site.site_title = _("智慧校园自评平台")
 
 urlpatterns = [
-    path("", assessment_views.home, name="home"),
+    path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/api-token/", api_token_view, name="api-token"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", assessment_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
     path("evidence/", include("evidence.urls")),
     path("reports/", include("reports.urls")),

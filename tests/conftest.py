@@ -37,7 +37,7 @@ def _empty_cache():
     """Every test starts with an empty cache: cached figures belong to the test that computed them."""
     from django.core.cache import cache
 
-    from assessments.items import clear_node_cache
+    from indicators.selectors import clear_node_cache
 
     cache.clear()
     clear_node_cache()

@@ -1,15 +1,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from .views import (
-    AssessmentViewSet,
-    CampaignViewSet,
-    ItemResponseViewSet,
-    RegionViewSet,
-    ReviewItemViewSet,
-    ReviewViewSet,
-    SchoolViewSet,
-)
+from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .organisations import RegionViewSet, SchoolViewSet
+from .reviews import ReviewItemViewSet, ReviewViewSet
 
 router = DefaultRouter()
 router.register("schools", SchoolViewSet, basename="api-school")

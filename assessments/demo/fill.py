@@ -38,9 +38,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from indicators.models import Node
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..freshness import campaign_data_changed
-from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
 
 UPDATE_CHUNK = 2000

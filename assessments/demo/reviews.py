@@ -10,9 +10,10 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from indicators.selectors import framework_nodes, scoring_tree
+
 from .. import services
 from ..freshness import campaign_data_changed
-from ..items import framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Membership, ReviewAssignment, Role
 from .fill import STATEMENTS, _half_points
 

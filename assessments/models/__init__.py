@@ -7,8 +7,9 @@ from .campaigns import (
     ItemResponse,
     ReviewVerdict,
 )
+from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
-from .reviews import ItemReview, Notification, ReviewAssignment
+from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
     "Assessment",

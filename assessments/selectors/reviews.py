@@ -19,12 +19,12 @@ from ..models import (
     Assessment,
     AssessmentStatus,
     ItemReview,
-    Notification,
     ReviewVerdict,
     Role,
 )
 from ..scoping import get_scope
-from . import Item, Workspace, assessment_workspace, response_count
+from .campaigns import response_count
+from .workspace import Item, Workspace, assessment_workspace
 
 RESPONSE_PENDING_Q = Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
 
@@ -269,14 +269,3 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         total_gap=total_gap(ws.result, review_result, is_points=ws.is_points),
         by_code={i.item.node.code: i for i in items},
     )
-
-
-def notification_list(*, user) -> QuerySet[Notification]:
-    """The user's own notifications, newest first."""
-    if not getattr(user, "is_authenticated", False):
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user)
-
-
-def notification_unread_count(*, user) -> int:
-    return notification_list(user=user).filter(read_at__isnull=True).count()

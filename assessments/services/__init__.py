@@ -2,8 +2,31 @@
 (`assessments.services.response_assert_editable` and `AssessmentLocked` are the evidence app's
 contract)."""
 
-from .notifications import assessment_reviewer_ids, notifications_mark_read, notify, school_cio_ids
-from .reminders import deadline_reminders_send
+from .campaigns import (
+    ASSESSMENT_CHUNK,
+    UNSET,
+    AssessmentIncomplete,
+    AssessmentLocked,
+    ResponseConflict,
+    _assessments_create,
+    _responses_create,
+    assessment_missing,
+    assessment_submit,
+    campaign_add_schools,
+    campaign_create,
+    deadline_extend,
+    end_of_day,
+    response_assert_editable,
+    response_update,
+)
+from .notifications import (
+    assessment_reviewer_ids,
+    deadline_reminders_send,
+    notifications_mark_read,
+    notify,
+    school_cio_ids,
+)
+from .organisations import ImportFileError, ImportOutcome, ImportPreview, import_commit, import_preview
 from .reviews import (
     CONFLICT_OF_INTEREST,
     ReviewConflict,
@@ -22,25 +45,13 @@ from .reviews import (
     second_review_done,
     verdict_save,
 )
-from .workflow import (
-    ASSESSMENT_CHUNK,
-    UNSET,
-    AssessmentIncomplete,
-    AssessmentLocked,
-    ResponseConflict,
-    _assessments_create,
-    _responses_create,
-    assessment_missing,
-    assessment_submit,
-    campaign_add_schools,
-    campaign_create,
-    deadline_extend,
-    end_of_day,
-    response_assert_editable,
-    response_update,
-)
 
 __all__ = [
+    "ImportFileError",
+    "ImportOutcome",
+    "ImportPreview",
+    "import_commit",
+    "import_preview",
     "ASSESSMENT_CHUNK",
     "CONFLICT_OF_INTEREST",
     "UNSET",

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
+from indicators.selectors import framework_nodes, scoring_tree
 
 from ..freshness import campaign_data_changed
-from ..items import framework_nodes, scoring_tree
 from ..models import (
     Assessment,
     AssessmentStatus,
@@ -34,8 +34,8 @@ from ..models import (
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import get_scope
+from .campaigns import _require_commission
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
-from .workflow import _require_commission
 
 HALF = Decimal("0.5")
 STATUS_RANK = {"not_met": 0, "partial": 1, "met": 2, "na": 2}  # "the lower status" for averages

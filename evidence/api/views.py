@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from assessments.services import AssessmentLocked
+from smartcampus.api import query_parameter
 
 from .. import selectors, services
 from ..uploads import RequestTooLarge, install_upload_limit, too_large_message
@@ -39,20 +40,16 @@ def _service_call(func, **kwargs):
         raise ValidationError({"detail": exc.messages}) from None
 
 
-def _query(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
-    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
-
-
 def _response_filter() -> OpenApiParameter:
-    return _query("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
+    return query_parameter("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
 
 
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            _query("school", "学校 id", OpenApiTypes.INT),
-            _query("q", "文件名包含"),
-            _query("kind", "文件类型（pdf、png、docx…）"),
+            query_parameter("school", "学校 id", OpenApiTypes.INT),
+            query_parameter("q", "文件名包含"),
+            query_parameter("kind", "文件类型（pdf、png、docx…）"),
         ]
     ),
     create=extend_schema(

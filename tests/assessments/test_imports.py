@@ -36,7 +36,7 @@ def test_template_download_has_the_columns(world, client_for, kind):
     response = client_for("commission").get(reverse("import-template", args=[kind]))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     header = [c.value for c in load_workbook(io.BytesIO(response.content)).active[1]]
-    from assessments.imports import KINDS
+    from assessments.resources import KINDS
 
     assert header == list(KINDS[kind].columns)
 

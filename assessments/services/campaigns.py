@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 from indicators.services import framework_lock
 
 from ..freshness import campaign_data_changed
-from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import (
     Assessment,
     AssessmentStatus,

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import history, selectors, services
-from .models import AssessmentStatus, Campaign, Region
-from .scoping import get_scope
+from .. import selectors, services
+from ..models import AssessmentStatus, Campaign, Region
+from ..scoping import get_scope
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -286,35 +286,7 @@ def review_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.review_assessment_get(user=request.user, pk=pk)
-    changes = history.assessment_changes(assessment=assessment)
+    changes = selectors.assessment_changes(assessment=assessment)
     return render(
         request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
     )
-
-
-# --- notifications ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notification_list_view(request: HttpRequest) -> HttpResponse:
-    """The user's notifications; showing the page marks them read (POST marks all read explicitly)."""
-    notifications = selectors.notification_list(user=request.user)
-    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    unread_ids = [n.pk for n in page if n.read_at is None]
-    response = render(
-        request, "assessments/notification_list.html", {"page": page, "unread_ids": set(unread_ids)}
-    )
-    if request.method == "POST":
-        services.notifications_mark_read(user=request.user)
-        return redirect("notification-list")
-    if unread_ids:
-        services.notifications_mark_read(user=request.user, ids=unread_ids)
-    return response
-
-
-@login_required
-def notification_unread_view(request: HttpRequest) -> HttpResponse:
-    """The unread count badge of the navbar bell, loaded by htmx so pages do not pay for it."""
-    n = selectors.notification_unread_count(user=request.user)
-    return render(request, "assessments/_unread_badge.html", {"n": n})

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.selectors import framework_list
 
-from . import history, selectors, services
-from .forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
-from .models import AssessmentStatus, Region
-from .scoping import get_scope
+from .. import selectors, services
+from ..forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
+from ..models import AssessmentStatus, Region
+from ..scoping import get_scope
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -341,7 +341,7 @@ def assessment_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    changes = history.assessment_changes(assessment=assessment)
+    changes = selectors.assessment_changes(assessment=assessment)
     return render(
         request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
     )
@@ -353,7 +353,7 @@ def item_history_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     response = get_object_or_404(
         selectors.response_list(user=request.user).filter(assessment=assessment), node__code=code
     )
-    changes = history.assessment_changes(assessment=assessment, response=response)
+    changes = selectors.assessment_changes(assessment=assessment, response=response)
     return render(
         request,
         "assessments/history.html",

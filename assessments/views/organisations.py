@@ -1,52 +1,18 @@
-"""HTML views of the organisation part: home, schools, regions, bulk import. Querysets come from selectors."""
+"""HTML views of the organisation part: schools, regions, bulk import. Querysets come from selectors."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import imports, selectors
-from .forms import ImportUploadForm, SchoolFilterForm
-from .models import Role
-from .scoping import get_scope
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and docker-compose: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    scope = get_scope(request.user)
-    schools = selectors.school_list(user=request.user)
-    context = {
-        "school_count": schools.count(),
-        "my_schools": list(schools.filter(id__in=scope.cio_school_ids)) if scope.cio_school_ids else [],
-        "regions": list(
-            selectors.region_overview(user=request.user).filter(level__in=["city", "district"])[:40]
-        )
-        if scope.region_paths or scope.is_superuser
-        else [],
-        "Role": Role,
-        "my_assessments": list(
-            selectors.assessment_list(user=request.user)
-            .filter(school_id__in=scope.cio_school_ids)
-            .order_by("-campaign__year", "campaign__title")[:20]
-        )
-        if scope.cio_school_ids
-        else [],
-    }
-    return render(request, "home.html", context)
+from .. import resources, selectors, services
+from ..forms import ImportUploadForm, SchoolFilterForm
+from ..scoping import get_scope
 
 
 @login_required
@@ -77,9 +43,9 @@ def _require_commission(request: HttpRequest) -> None:
         raise Http404
 
 
-def _import_kind(kind: str) -> imports.ImportKind:
+def _import_kind(kind: str) -> resources.ImportKind:
     try:
-        return imports.KINDS[kind]
+        return resources.KINDS[kind]
     except KeyError:
         raise Http404 from None
 
@@ -87,7 +53,7 @@ def _import_kind(kind: str) -> imports.ImportKind:
 @login_required
 def import_index_view(request: HttpRequest) -> HttpResponse:
     _require_commission(request)
-    return render(request, "assessments/import_index.html", {"kinds": imports.KINDS.values()})
+    return render(request, "assessments/import_index.html", {"kinds": resources.KINDS.values()})
 
 
 @login_required
@@ -95,7 +61,7 @@ def import_template_view(request: HttpRequest, kind: str) -> HttpResponse:
     _require_commission(request)
     import_kind = _import_kind(kind)
     response = HttpResponse(
-        imports.template_xlsx(import_kind),
+        resources.template_xlsx(import_kind),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{import_kind.slug}-template.xlsx"
@@ -112,10 +78,10 @@ def import_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
     preview = None
     if request.method == "POST" and form.is_valid():
         try:
-            preview = imports.import_preview(
+            preview = services.import_preview(
                 kind=import_kind, uploaded=form.cleaned_data["file"], acting_user=request.user
             )
-        except imports.ImportFileError as exc:
+        except services.ImportFileError as exc:
             form.add_error("file", str(exc))
     return render(
         request, "assessments/import_upload.html", {"kind": import_kind, "form": form, "preview": preview}
@@ -129,10 +95,10 @@ def import_confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     _require_commission(request)
     import_kind = _import_kind(kind)
     try:
-        result = imports.import_commit(
+        result = services.import_commit(
             kind=import_kind, token=request.POST.get("token", ""), acting_user=request.user
         )
-    except imports.ImportFileError as exc:
+    except services.ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("import-upload", kind=kind)
     messages.success(
