@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -17,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .models import Membership, Region, Role, School, SchoolType
-from .scoping import get_scope
+from .scoping import Action, UserScope, get_scope
 
 
 class LabelChoiceWidget(widgets.Widget):
@@ -76,20 +77,32 @@ class CodeWidget(widgets.CharWidget):
 
 
 class ScopedResource(resources.ModelResource):
-    """A resource that refuses rows outside the acting commission user's region subtrees."""
+    """A resource that refuses rows outside the acting commission user's region subtrees. Existing
+    rows are looked up only among those the user manages (`scope_q`), and a refusal names nothing."""
 
     def __init__(self, acting_user=None, **kwargs):
         super().__init__(**kwargs)
         self.acting_user = acting_user
 
+    def scope_q(self, scope: UserScope) -> Q:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        scope = get_scope(self.acting_user)
+        return (
+            self._meta.model.objects.filter(self.scope_q(scope))
+            if self.acting_user
+            else super().get_queryset()
+        )
+
     def _check_region_in_scope(self, region: Region | None) -> None:
         scope = get_scope(self.acting_user)
         if region is None:
-            if not scope.is_superuser:
+            if not scope.can_manage_top_level:
                 raise ValueError(_("只有系统管理员可以创建顶级地区。"))
             return
-        if not scope.covers_region_path(region.path, commission_only=True):
-            raise ValueError(_("地区“%(name)s”不在您的管理范围内。") % {"name": region.name})
+        if not scope.can(Action.MANAGE, region):
+            raise ValueError(_("找不到该地区，或它不在您的管理范围内。"))
 
 
 class RegionResource(ScopedResource):
@@ -111,6 +124,9 @@ class RegionResource(ScopedResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def scope_q(self, scope: UserScope) -> Q:
+        return scope.regions_q(Action.MANAGE)
 
     def before_save_instance(self, instance, row, **kwargs):
         self._check_region_in_scope(instance.parent)
@@ -137,6 +153,9 @@ class SchoolResource(ScopedResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def scope_q(self, scope: UserScope) -> Q:
+        return scope.schools_q(Action.MANAGE)
 
     def before_save_instance(self, instance, row, **kwargs):
         self._check_region_in_scope(instance.region)
@@ -169,6 +188,9 @@ class MembershipResource(ScopedResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def scope_q(self, scope: UserScope) -> Q:
+        return scope.schools_q(Action.MANAGE, "school__") | scope.regions_q(Action.MANAGE, "region__")
 
     def before_import_row(self, row, **kwargs):
         User = get_user_model()

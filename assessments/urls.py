@@ -4,6 +4,8 @@ from .views import campaigns as wf
 from .views import notifications, organisations
 from .views import reviews as rv
 
+app_name = "assessments"
+
 urlpatterns = [
     path("schools/", organisations.school_list_view, name="school-list"),
     path("schools/<int:pk>/", organisations.school_detail_view, name="school-detail"),

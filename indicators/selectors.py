@@ -97,13 +97,14 @@ def clear_node_cache() -> None:
     _LOCKED_NODES.clear()
 
 
-def scoring_tree(*, framework: Framework, nodes: Sequence[Node]) -> ScoringTree:
+def scoring_tree(*, framework: Framework, nodes: Sequence[Node] | None = None) -> ScoringTree:
+    """The scoring engine's tree of `framework` (from `nodes` when the caller has them already)."""
+    if nodes is None:
+        nodes = framework_nodes(framework=framework)
     return scoring_tree_from_nodes(nodes, scoring=framework.scoring, total_points=framework.total_points)
 
 
 def answerable_nodes(*, tree: ScoringTree, nodes: Sequence[Node]) -> list[Node]:
-    """The nodes that get an `ItemResponse`, in tree order."""
-    if tree.scoring == "points":
-        return [n for n in nodes if n.code in tree.score_max]
-    parents = {n.parent_id for n in nodes}
-    return [n for n in nodes if n.pk not in parents]
+    """The nodes that get an `ItemResponse` (the tree's `items`), in tree order."""
+    items = set(tree.items)
+    return [n for n in nodes if n.code in items]

@@ -132,6 +132,18 @@ class ReportJob(models.Model):
         return self.status in TERMINAL
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == JobStatus.FAILED
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == JobStatus.DONE
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == JobStatus.RUNNING
+
+    @property
     def is_batch(self) -> bool:
         return self.kind in BATCH_KINDS
 

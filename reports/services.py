@@ -17,7 +17,6 @@ import zipfile
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
+from smartcampus.errors import Conflict
 
 from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
 from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
@@ -64,7 +64,7 @@ def report_job_request(
     *,
     kind: str,
     campaign: Campaign,
-    requested_by,
+    acting_user,
     assessment: Assessment | None = None,
     region: Region | None = None,
     options: dict | None = None,
@@ -82,7 +82,7 @@ def report_job_request(
         params["region"] = region.pk
     params.update(options or {})
     with transaction.atomic():
-        existing = _active_duplicate(user=requested_by, key=key)
+        existing = _active_duplicate(user=acting_user, key=key)
         if existing is not None:
             return existing, False
         job = ReportJob(
@@ -92,7 +92,7 @@ def report_job_request(
             campaign=campaign,
             assessment=assessment,
             region=region,
-            requested_by=requested_by,
+            requested_by=acting_user,
             progress_total=1 if kind == JobKind.SCHOOL_PDF else 0,
         )
         job.full_clean(exclude=["result"])
@@ -100,7 +100,7 @@ def report_job_request(
             with transaction.atomic():  # savepoint: a concurrent identical request wins the constraint
                 job.save()
         except IntegrityError:
-            existing = _active_duplicate(user=requested_by, key=key)
+            existing = _active_duplicate(user=acting_user, key=key)
             if existing is None:
                 raise
             return existing, False
@@ -431,7 +431,7 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
     Returns the job to follow (the caller's identical active job if one was requested meanwhile)."""
     row = ReportJob.objects.select_for_update().get(pk=job.pk)
     if row.status != JobStatus.FAILED:
-        raise ValidationError(_("只有失败的任务可以重试。"))
+        raise Conflict(_("只有失败的任务可以重试。"), code="not_failed")
     if row.is_batch and row.progress_total:
         row.status, row.error, row.finished_at = JobStatus.RUNNING, "", None
         row.heartbeat_at = timezone.now()

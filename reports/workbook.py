@@ -21,11 +21,18 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse, Region, SchoolType
-from indicators.scoring import STATUS_LABELS, Status, score
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    ItemResponse,
+    Region,
+    ReviewVerdict,
+    SchoolType,
+)
+from indicators.choices import ComplianceStatus
+from indicators.scoring import score
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
-
-from .review import VERDICT_LABELS, review_columns
 
 CHUNK_SIZE = 2000
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -248,7 +255,7 @@ def city_workbook_write(
             "D2",
         )
 
-    rcols = review_columns()
+    rcols = ("review_verdict", "review_score", "review_status", "review_comment")
     responses = (
         ItemResponse.objects.filter(
             assessment__campaign_id=campaign.pk, assessment__school__region__path__startswith=region.path
@@ -279,7 +286,7 @@ def city_workbook_write(
             review_v = review_score if is_points else review_status
             self_answers[node.code] = self_v
             review_answers[node.code] = review_v
-            if not is_points and not node.optional and self_status == Status.NOT_MET:
+            if not is_points and not node.optional and self_status == ComplianceStatus.NOT_MET:
                 dim_not_met[root_index[dim_of[node_id].pk]] += 1
             detail.append(
                 [
@@ -290,9 +297,9 @@ def city_workbook_write(
                     node.code,
                     node.title[:200],
                     tree.score_max.get(node.code) if is_points else None,
-                    self_v if is_points else (STATUS_LABELS[Status(self_v)] if self_v else None),
-                    review_v if is_points else (STATUS_LABELS[Status(review_v)] if review_v else None),
-                    VERDICT_LABELS.get(verdict or "", None),
+                    self_v if is_points else (str(ComplianceStatus(self_v).label) if self_v else None),
+                    review_v if is_points else (str(ComplianceStatus(review_v).label) if review_v else None),
+                    str(ReviewVerdict(verdict).label) if verdict else None,
                     comment or None,
                 ]
             )

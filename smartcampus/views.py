@@ -9,8 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from assessments import selectors
-from assessments.models import Role
-from assessments.scoping import get_scope
+from assessments.scoping import Action
 
 
 @require_GET
@@ -23,23 +22,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    scope = get_scope(request.user)
-    schools = selectors.school_list(user=request.user)
-    context = {
-        "school_count": schools.count(),
-        "my_schools": list(schools.filter(id__in=scope.cio_school_ids)) if scope.cio_school_ids else [],
-        "regions": list(
+    """Each user's workbench: their schools and assessments (CIO), their regions (reviewers and
+    commission staff)."""
+    regions = []
+    if selectors.user_can(user=request.user, action=Action.REPORT):
+        regions = list(
             selectors.region_overview(user=request.user).filter(level__in=["city", "district"])[:40]
         )
-        if scope.region_paths or scope.is_superuser
-        else [],
-        "Role": Role,
-        "my_assessments": list(
-            selectors.assessment_list(user=request.user)
-            .filter(school_id__in=scope.cio_school_ids)
-            .order_by("-campaign__year", "campaign__title")[:20]
-        )
-        if scope.cio_school_ids
-        else [],
+    own = selectors.assessment_list(user=request.user, action=Action.EDIT)
+    context = {
+        "school_count": selectors.school_list(user=request.user).count(),
+        "my_schools": list(selectors.school_list(user=request.user, action=Action.EDIT)),
+        "regions": regions,
+        "my_assessments": list(own.order_by("-campaign__year", "campaign__title")[:20]),
     }
     return render(request, "home.html", context)

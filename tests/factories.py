@@ -186,5 +186,5 @@ def fill_and_submit(assessment, cio, *, score="1", status="met") -> Assessment:
     points = assessment.campaign.framework.scoring == "points"
     for r in assessment.responses.select_related("node", "assessment"):
         value = {"self_score": score} if points else {"self_status": status}
-        services.response_update(response=r, user=cio, version=r.version, statement="已建设", **value)
+        services.response_update(response=r, acting_user=cio, version=r.version, statement="已建设", **value)
     return services.assessment_submit(assessment=assessment, acting_user=cio)

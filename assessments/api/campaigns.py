@@ -1,21 +1,20 @@
 """API of campaigns, assessments and the school's item responses."""
 
-from typing import NoReturn
-
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from smartcampus.api import ApiError, query_parameter
+from indicators.selectors import framework_list
+from smartcampus.api import query_parameter
+from smartcampus.fields import ScopedPrimaryKeyField
 
 from .. import selectors, services
-from ..models import Assessment, Campaign, ItemResponse, School
-from ..scoping import get_scope
+from ..models import Assessment, Campaign, ItemResponse
+from ..scoping import Action
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -39,10 +38,17 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ("created_at",)
 
 
-class CampaignCreateSerializer(CampaignSerializer):
-    """Input of a new campaign: the schools by id (they must lie in the owning region)."""
+def _any_framework_version(*, user):
+    return framework_list(user=user, all_versions=True)
 
-    schools = serializers.PrimaryKeyRelatedField(many=True, queryset=School.objects.select_related("region"))
+
+class CampaignCreateSerializer(CampaignSerializer):
+    """Input of a new campaign: every id is looked up in the caller's scope (an id outside it gets
+    the error of an id that does not exist); the schools must lie in the owning region."""
+
+    framework = ScopedPrimaryKeyField(_any_framework_version)
+    region = ScopedPrimaryKeyField(selectors.campaign_owner_region_list)
+    schools = ScopedPrimaryKeyField(selectors.school_list, action=Action.MANAGE, many=True)
 
     class Meta(CampaignSerializer.Meta):
         fields = (*CampaignSerializer.Meta.fields, "schools")
@@ -111,10 +117,6 @@ class ItemResponseUpdateSerializer(serializers.Serializer):
     statement = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
-def _validation_response(exc: ValidationError, http_status: int) -> NoReturn:
-    raise ApiError.from_django(exc, status_code=http_status)
-
-
 @extend_schema_view(create=extend_schema(responses={201: CampaignSerializer}))
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns the caller takes part in; commission staff create them (one assessment per school)."""
@@ -126,24 +128,21 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.campaign_list(user=self.request.user).order_by("-year", "-created_at")
 
     def create(self, request, *args, **kwargs):
-        if not get_scope(request.user).is_commission:
-            raise PermissionDenied(_("只有教委工作人员可以创建自评活动。"))
+        if not selectors.user_can(user=request.user, action=Action.MANAGE):
+            raise NotFound
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            campaign = services.campaign_create(
-                framework=data["framework"],
-                year=data["year"],
-                title=data["title"],
-                region=data["region"],
-                self_deadline=data["self_deadline"],
-                review_deadline=data["review_deadline"],
-                schools=data["schools"],
-                acting_user=request.user,
-            )
-        except ValidationError as exc:
-            return _validation_response(exc, status.HTTP_400_BAD_REQUEST)
+        campaign = services.campaign_create(
+            framework=data["framework"],
+            year=data["year"],
+            title=data["title"],
+            region=data["region"],
+            self_deadline=data["self_deadline"],
+            review_deadline=data["review_deadline"],
+            schools=data["schools"],
+            acting_user=request.user,
+        )
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
@@ -164,24 +163,14 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         params = self.request.query_params
         return selectors.assessment_list(
             user=self.request.user,
+            action=Action.SUBMIT if self.action == "submit" else Action.VIEW,
             filters={"campaign": params.get("campaign"), "status": params.get("status")},
         ).order_by("pk")
 
-    @extend_schema(request=None, responses={200: AssessmentSerializer})
+    @extend_schema(request=None, responses={200: AssessmentSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
-        assessment = self.get_object()
-        try:
-            assessment = services.assessment_submit(assessment=assessment, acting_user=request.user)
-        except services.AssessmentIncomplete as exc:
-            raise ApiError(
-                exc.messages[0],
-                status_code=status.HTTP_400_BAD_REQUEST,
-                code="incomplete",
-                extra={"missing": [r.node.code for r in exc.missing]},
-            ) from None
-        except services.AssessmentLocked as exc:
-            return _validation_response(exc, status.HTTP_403_FORBIDDEN)
+        assessment = services.assessment_submit(assessment=self.get_object(), acting_user=request.user)
         return Response(AssessmentSerializer(assessment).data)
 
 
@@ -198,7 +187,10 @@ class ItemResponseViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = selectors.response_list(user=self.request.user).order_by("assessment_id", "node__position")
+        action = Action.EDIT if self.action == "partial_update" else Action.VIEW
+        qs = selectors.response_list(user=self.request.user, action=action).order_by(
+            "assessment_id", "node__position"
+        )
         if (assessment := self.request.query_params.get("assessment", "")).isdigit():
             qs = qs.filter(assessment_id=assessment)
         return qs
@@ -209,19 +201,7 @@ class ItemResponseViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         version = values.pop("version")
-        try:
-            response = services.response_update(
-                response=response, user=request.user, version=version, **values
-            )
-        except services.ResponseConflict as exc:
-            raise ApiError(
-                exc.messages[0],
-                status_code=status.HTTP_409_CONFLICT,
-                code="conflict",
-                extra={"current": ItemResponseSerializer(exc.current).data},
-            ) from None
-        except services.AssessmentLocked as exc:
-            return _validation_response(exc, status.HTTP_403_FORBIDDEN)
-        except ValidationError as exc:
-            return _validation_response(exc, status.HTTP_400_BAD_REQUEST)
+        response = services.response_update(
+            response=response, acting_user=request.user, version=version, **values
+        )
         return Response(ItemResponseSerializer(response).data)

@@ -1,19 +1,18 @@
 """API of the district review: the queue, the workflow actions and per-item verdicts."""
 
-from typing import NoReturn
-
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from smartcampus.api import ApiError, query_parameter
+from smartcampus.api import query_parameter
+from smartcampus.errors import Invalid
 
 from .. import selectors, services
 from ..models import ItemResponse
+from ..scoping import Action
 from .campaigns import AssessmentSerializer
 
 
@@ -95,29 +94,13 @@ class ReopenSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-def _validation_response(exc: ValidationError, http_status: int) -> NoReturn:
-    raise ApiError.from_django(exc, status_code=http_status)
-
-
-def _review_error(exc: ValidationError):
-    """Map a review service refusal to the API's error body: 409 stale, 403 refused, 400 invalid."""
-    if isinstance(exc, services.ReviewConflict):
-        raise ApiError(
-            exc.messages[0],
-            status_code=status.HTTP_409_CONFLICT,
-            code="conflict",
-            extra={"current": ReviewItemSerializer(exc.current).data},
-        ) from None
-    if isinstance(exc, services.ReviewIncomplete):
-        raise ApiError(
-            exc.messages[0],
-            status_code=status.HTTP_400_BAD_REQUEST,
-            code="incomplete",
-            extra={"pending": [r.node.code for r in exc.pending]},
-        ) from None
-    if isinstance(exc, services.ReviewRefused):
-        return _validation_response(exc, status.HTTP_403_FORBIDDEN)
-    return _validation_response(exc, status.HTTP_400_BAD_REQUEST)
+#: the scope action each of ReviewViewSet's actions asks its queryset with
+REVIEW_ACTIONS = {
+    "start": Action.REVIEW,
+    "return_": Action.REVIEW,
+    "finalise": Action.REVIEW,
+    "reopen": Action.REOPEN,
+}
 
 
 @extend_schema_view(
@@ -143,23 +126,21 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
                 user=self.request.user,
                 filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
             )
-        return selectors.review_assessment_list(user=self.request.user).order_by("pk")
+        action = REVIEW_ACTIONS.get(self.action, Action.READ_REVIEW)
+        return selectors.assessment_list(user=self.request.user, action=action).order_by("pk")
 
-    def _act(self, call):
-        try:
-            assessment = call()
-        except ValidationError as exc:
-            return _review_error(exc)
-        assessment = selectors.review_assessment_list(user=self.request.user).get(pk=assessment.pk)
+    def _done(self, assessment) -> Response:
+        assessment = selectors.assessment_get(
+            user=self.request.user, pk=assessment.pk, action=Action.READ_REVIEW
+        )
         return Response(ReviewQueueSerializer(assessment).data)
 
-    @extend_schema(request=None, responses={200: ReviewQueueSerializer})
+    @extend_schema(request=None, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
-    def start(self, request, pk=None, format=None):  # noqa: A002
-        assessment = self.get_object()
-        return self._act(lambda: services.review_start(assessment=assessment, acting_user=request.user))
+    def start(self, request, pk=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
+        return self._done(services.review_start(assessment=self.get_object(), acting_user=request.user))
 
-    @extend_schema(request=ReturnSerializer, responses={200: ReviewQueueSerializer})
+    @extend_schema(request=ReturnSerializer, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None, format=None):  # noqa: A002
         assessment = self.get_object()
@@ -168,31 +149,26 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         reasons = {}
         for key, value in serializer.validated_data["reasons"].items():
             if not str(key).isdigit():
-                raise ApiError(_("reasons 的键须为条目 id。"), status_code=status.HTTP_400_BAD_REQUEST)
+                message = _("reasons 的键须为条目 id。")
+                raise Invalid(message, fields={"reasons": [message]})
             reasons[int(key)] = value
+        services.review_return(assessment=assessment, acting_user=request.user, reasons=reasons)
+        return self._done(assessment)
 
-        def call():
-            services.review_return(assessment=assessment, acting_user=request.user, reasons=reasons)
-            return assessment
-
-        return self._act(call)
-
-    @extend_schema(request=None, responses={200: ReviewQueueSerializer})
+    @extend_schema(request=None, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def finalise(self, request, pk=None, format=None):  # noqa: A002
-        assessment = self.get_object()
-        return self._act(lambda: services.review_finalise(assessment=assessment, acting_user=request.user))
+        return self._done(services.review_finalise(assessment=self.get_object(), acting_user=request.user))
 
-    @extend_schema(request=ReopenSerializer, responses={200: ReviewQueueSerializer})
+    @extend_schema(request=ReopenSerializer, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None, format=None):  # noqa: A002
         assessment = self.get_object()
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._act(
-            lambda: services.review_reopen(
-                assessment=assessment, acting_user=request.user, reason=serializer.validated_data["reason"]
-            )
+        reason = serializer.validated_data["reason"]
+        return self._done(
+            services.review_reopen(assessment=assessment, acting_user=request.user, reason=reason)
         )
 
 
@@ -208,11 +184,9 @@ class ReviewItemViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        assessments = selectors.review_assessment_list(user=self.request.user)
-        qs = (
-            selectors.response_list(user=self.request.user)
-            .filter(assessment__in=assessments.values("pk"))
-            .order_by("assessment_id", "node__position")
+        action = Action.REVIEW if self.action == "partial_update" else Action.READ_REVIEW
+        qs = selectors.response_list(user=self.request.user, action=action).order_by(
+            "assessment_id", "node__position"
         )
         if (assessment := self.request.query_params.get("assessment", "")).isdigit():
             qs = qs.filter(assessment_id=assessment)
@@ -224,9 +198,6 @@ class ReviewItemViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         version = values.pop("version")
-        try:
-            services.verdict_save(response=response, acting_user=request.user, version=version, **values)
-        except ValidationError as exc:
-            return _review_error(exc)
+        services.verdict_save(response=response, acting_user=request.user, version=version, **values)
         response.refresh_from_db()
         return Response(ReviewItemSerializer(response).data)

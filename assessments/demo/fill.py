@@ -131,7 +131,7 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     framework = campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    is_points = tree.scoring == "points"
+    is_points = tree.is_points
     by_id = {n.pk: n for n in nodes}
     items = answerable_nodes(tree=tree, nodes=nodes)
     dim_of = {n.pk: _root_of(n, by_id) for n in items}

@@ -1,8 +1,11 @@
 from .campaigns import (
+    ANSWERED,
+    AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
     Campaign,
     ComplianceStatus,
+    Consolidation,
     DeadlineExtension,
     ItemResponse,
     ReviewVerdict,
@@ -12,10 +15,13 @@ from .organisations import Membership, Region, Role, School, SchoolType
 from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
+    "ANSWERED",
+    "AWAITING_REVIEW",
     "Assessment",
     "AssessmentStatus",
     "Campaign",
     "ComplianceStatus",
+    "Consolidation",
     "DeadlineExtension",
     "ItemResponse",
     "ItemReview",

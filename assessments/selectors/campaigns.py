@@ -10,32 +10,41 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Assessment, AssessmentStatus, Campaign, ComplianceStatus, ItemResponse, ReviewVerdict
-from ..scoping import get_scope
+from ..models import (
+    ANSWERED,
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    ComplianceStatus,
+    ItemResponse,
+    ReviewVerdict,
+)
+from ..scoping import Action, get_scope
 
 
-def campaign_list(*, user) -> QuerySet[Campaign]:
-    """Campaigns the user takes part in: owned by a commission region they cover, or with at least
-    one assessment of a school in their scope."""
+def campaign_list(*, user, action: Action = Action.VIEW) -> QuerySet[Campaign]:
+    """Campaigns in scope for `action`: to view, those owned by a commission region the user covers
+    or with an assessment the user may view; to manage, the former."""
     scope = get_scope(user)
     if scope.user_id is None:
         return Campaign.objects.none()
-    if scope.is_superuser:
-        return Campaign.objects.select_related("framework", "region")
-    q = Q(pk__in=[])
-    for path in scope.commission_paths:
-        q |= Q(region__path__startswith=path)
-    in_scope = Assessment.objects.filter(scope.schools_q("school__")).values("campaign_id")
-    return Campaign.objects.filter(q | Q(pk__in=in_scope)).select_related("framework", "region")
+    return Campaign.objects.filter(scope.campaigns_q(action)).select_related("framework", "region")
 
 
-def assessment_list(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
-    """Assessments of the schools in the user's scope."""
+def campaign_get(*, user, pk: int, action: Action = Action.VIEW) -> Campaign:
+    return get_object_or_404(campaign_list(user=user, action=action), pk=pk)
+
+
+def assessment_list(
+    *, user, action: Action = Action.VIEW, filters: dict | None = None
+) -> QuerySet[Assessment]:
+    """Assessments in the user's scope for `action` (see `scoping.Action`); `filters`: campaign
+    (id), status."""
     scope = get_scope(user)
     if scope.user_id is None:
         return Assessment.objects.none()
-    qs = Assessment.objects.filter(scope.schools_q("school__")).select_related(
-        "campaign", "campaign__framework", "school", "school__region"
+    qs = Assessment.objects.filter(scope.assessments_q(action)).select_related(
+        "campaign", "campaign__framework", "campaign__region", "school", "school__region"
     )
     filters = filters or {}
     if (campaign := filters.get("campaign")) and str(campaign).isdigit():
@@ -45,31 +54,31 @@ def assessment_list(*, user, filters: dict | None = None) -> QuerySet[Assessment
     return qs
 
 
-def response_list(*, user) -> QuerySet[ItemResponse]:
-    """Item responses of the assessments in the user's scope."""
+def assessment_get(*, user, pk: int, action: Action = Action.VIEW) -> Assessment:
+    """One assessment in scope for `action`, else 404."""
+    return get_object_or_404(assessment_list(user=user, action=action), pk=pk)
+
+
+def response_list(*, user, action: Action = Action.VIEW) -> QuerySet[ItemResponse]:
+    """Item responses of the assessments in the user's scope for `action`."""
     scope = get_scope(user)
     if scope.user_id is None:
         return ItemResponse.objects.none()
-    return ItemResponse.objects.filter(scope.schools_q("assessment__school__")).select_related(
-        "assessment", "assessment__campaign", "assessment__school", "node"
+    return ItemResponse.objects.filter(scope.assessments_q(action, "assessment__")).select_related(
+        "assessment",
+        "assessment__campaign",
+        "assessment__campaign__region",
+        "assessment__school",
+        "assessment__school__region",
+        "node",
     )
 
 
-def campaign_get(*, user, pk: int) -> Campaign:
-    return get_object_or_404(campaign_list(user=user), pk=pk)
-
-
-def campaign_managed_list(*, user) -> QuerySet[Campaign]:
-    """Campaigns the user manages as commission staff (owned by a region they cover)."""
-    scope = get_scope(user)
-    if not scope.is_commission:
-        return Campaign.objects.none()
-    if scope.is_superuser:
-        return Campaign.objects.select_related("framework", "region")
-    q = Q(pk__in=[])
-    for path in scope.commission_paths:
-        q |= Q(region__path__startswith=path)
-    return Campaign.objects.filter(q).select_related("framework", "region")
+def response_get(*, user, assessment: Assessment, code: str, action: Action = Action.VIEW) -> ItemResponse:
+    """The response to item `code` of `assessment` (obtained through a selector), in scope, else 404."""
+    return get_object_or_404(
+        response_list(user=user, action=action).filter(assessment=assessment), node__code=code
+    )
 
 
 def response_count(q: Q | None = None) -> Coalesce:
@@ -86,18 +95,48 @@ def response_count(q: Q | None = None) -> Coalesce:
 
 def campaign_assessments(*, user, campaign: Campaign) -> QuerySet[Assessment]:
     """The campaign's assessments in the user's scope, with answered/total counts (one query)."""
-    answered = Q(self_score__isnull=False) | Q(self_status__isnull=False)
     return (
         assessment_list(user=user)
         .filter(campaign=campaign)
-        .annotate(item_total=response_count(), item_done=response_count(answered))
+        .annotate(item_total=response_count(), item_done=response_count(ANSWERED))
         .order_by("school__region__path", "school__code")
     )
 
 
-def assessment_get(*, user, pk: int) -> Assessment:
-    """One assessment in scope, else 404."""
-    return get_object_or_404(assessment_list(user=user), pk=pk)
+def campaign_status_counts(*, user, campaign: Campaign) -> dict[str, int]:
+    """How many of the campaign's assessments in the user's scope are in each status (one query)."""
+    rows = assessment_list(user=user).filter(campaign=campaign).order_by().values_list("status")
+    return dict(rows.annotate(n=Count("id")).values_list("status", "n"))
+
+
+@dataclass(frozen=True)
+class AssessmentAbilities:
+    """What the user may do with one assessment now (scope and state), for the pages' buttons."""
+
+    can_edit: bool  # the school's CIO, and the state lets them change answers
+    can_submit: bool
+    can_extend: bool  # commission staff managing the campaign
+    can_read_review: bool
+
+
+def assessment_abilities(*, user, assessment: Assessment) -> AssessmentAbilities:
+    scope = get_scope(user)
+    editable = assessment.is_editable_state
+    return AssessmentAbilities(
+        can_edit=scope.can(Action.EDIT, assessment) and editable,
+        can_submit=scope.can(Action.SUBMIT, assessment) and editable,
+        can_extend=scope.can(Action.MANAGE, assessment),
+        can_read_review=scope.can(Action.READ_REVIEW, assessment),
+    )
+
+
+def campaign_abilities(*, user, campaign: Campaign | None = None) -> dict[str, bool]:
+    """`can_create` (a campaign at all) and, with a campaign, `can_manage` it."""
+    scope = get_scope(user)
+    abilities = {"can_create": scope.can_any(Action.MANAGE)}
+    if campaign is not None:
+        abilities["can_manage"] = scope.can(Action.MANAGE, campaign)
+    return abilities
 
 
 # --- change history, read from django-simple-history rows -----------------------------------------

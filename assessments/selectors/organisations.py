@@ -1,22 +1,21 @@
-"""Reads of the organisation tree that depend on who asks: schools, regions, memberships, users."""
+"""Reads of the organisation tree that depend on who asks: schools and regions."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from ..models import Membership, Region, School
-from ..scoping import get_scope
+from ..models import Region, School
+from ..scoping import Action, get_scope
 
 
-def school_list(*, user, filters: dict | None = None) -> QuerySet[School]:
-    """Schools the user may see: their own (CIO) or those in their region subtrees."""
+def school_list(*, user, action: Action = Action.VIEW, filters: dict | None = None) -> QuerySet[School]:
+    """Schools in the user's scope for `action` (view: their own as CIO, or those in their regions)."""
     scope = get_scope(user)
     if scope.user_id is None:
         return School.objects.none()
-    qs = School.objects.filter(scope.schools_q()).select_related("region", "region__parent")
+    qs = School.objects.filter(scope.schools_q(action)).select_related("region", "region__parent")
     filters = filters or {}
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
@@ -27,20 +26,22 @@ def school_list(*, user, filters: dict | None = None) -> QuerySet[School]:
     return qs
 
 
-def school_get(*, user, pk: int) -> School:
-    """One school in scope, else 404 (the same answer as for a school that does not exist)."""
-    return get_object_or_404(school_list(user=user), pk=pk)
+def school_get(*, user, pk: int, action: Action = Action.VIEW) -> School:
+    """One school in scope for `action`, else 404 (the same answer as for a school that does not exist)."""
+    return get_object_or_404(school_list(user=user, action=action), pk=pk)
 
 
-def region_list(*, user) -> QuerySet[Region]:
-    """Regions the user covers (subtrees of their region memberships) and the regions of their schools."""
+def region_list(*, user, action: Action = Action.VIEW) -> QuerySet[Region]:
+    """Regions in scope for `action` (view: the subtrees of the user's region memberships and the
+    regions of their schools)."""
     scope = get_scope(user)
     if scope.user_id is None:
         return Region.objects.none()
-    q = scope.regions_q()
-    if scope.cio_school_ids:
-        q |= Q(schools__id__in=sorted(scope.cio_school_ids))
-    return Region.objects.filter(q).distinct().select_related("parent")
+    return Region.objects.filter(scope.regions_q(action)).distinct().select_related("parent")
+
+
+def region_get(*, user, pk: int, action: Action = Action.VIEW) -> Region:
+    return get_object_or_404(region_list(user=user, action=action), pk=pk)
 
 
 def region_overview(*, user) -> QuerySet[Region]:
@@ -50,33 +51,16 @@ def region_overview(*, user) -> QuerySet[Region]:
     return region_list(user=user).annotate(school_count=Coalesce(Subquery(counts[:1]), 0))
 
 
-def commission_region_list(*, user) -> QuerySet[Region]:
-    """The regions a commission user owns (the roots of their commission memberships): campaign owners."""
+def campaign_owner_region_list(*, user) -> QuerySet[Region]:
+    """The regions that may own a campaign the user creates: their commission regions themselves."""
     scope = get_scope(user)
-    if scope.is_superuser:
-        return Region.objects.filter(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
-    return Region.objects.filter(path__in=scope.commission_paths)
+    if scope.user_id is None:
+        return Region.objects.none()
+    return Region.objects.filter(scope.campaign_owner_regions_q())
 
 
-def membership_list(*, user) -> QuerySet[Membership]:
-    """Memberships commission staff may manage: those on schools or regions inside their subtrees."""
+def user_can(*, user, action: Action, obj=None) -> bool:
+    """May `user` do `action` on `obj` (see `scoping.UserScope.can`), or, without an object, on
+    anything at all (what the navigation and the pages' buttons offer)."""
     scope = get_scope(user)
-    if not scope.is_commission:
-        return Membership.objects.none()
-    if scope.is_superuser:
-        return Membership.objects.select_related("user", "school", "region")
-    q = Q(pk__in=[])
-    for path in scope.commission_paths:
-        q |= Q(school__region__path__startswith=path) | Q(region__path__startswith=path)
-    return Membership.objects.filter(q).select_related("user", "school", "region")
-
-
-def user_list(*, user) -> QuerySet:
-    """Users holding at least one membership that the commission user may manage."""
-    User = get_user_model()
-    scope = get_scope(user)
-    if not scope.is_commission:
-        return User.objects.none()
-    if scope.is_superuser:
-        return User.objects.all()
-    return User.objects.filter(memberships__in=membership_list(user=user)).distinct()
+    return scope.can_any(action) if obj is None else scope.can(action, obj)

@@ -106,7 +106,7 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
                 starred=dimension.starred,
             )
         )
-    if tree.scoring == "points":
+    if tree.is_points:
         answers = {i.node.code: i.response.self_score for i in items}
     else:
         answers = {i.node.code: i.response.self_status for i in items}
@@ -119,7 +119,7 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
         )
     return Workspace(
         assessment=assessment,
-        is_points=tree.scoring == "points",
+        is_points=tree.is_points,
         items=items,
         dimensions=dims,
         result=result,

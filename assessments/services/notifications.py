@@ -120,9 +120,9 @@ def _send_emails(*, user_ids: list[int], title: str, body: str, url: str) -> Non
 
 
 @transaction.atomic
-def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, acting_user, ids: Iterable[int] | None = None) -> int:
     """Mark the user's unread notifications (all, or those in `ids`) as read; returns how many."""
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    qs = Notification.objects.filter(user=acting_user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
@@ -152,7 +152,7 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None, days: int |
                 title=_("自评将于 %(d)s 截止") % {"d": timezone.localtime(a.due).strftime("%Y-%m-%d")},
                 body=_("%(c)s：%(s)s的自评尚未提交，请在截止前完成并提交。")
                 % {"c": a.campaign.title, "s": a.school.name},
-                url=reverse("assessment-detail", args=[a.pk]),
+                url=reverse("assessments:assessment-detail", args=[a.pk]),
                 key=f"remind-self:{a.pk}:{today:%Y%m%d}",
             )
         )
@@ -176,7 +176,7 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None, days: int |
                 title=_("评审将于 %(d)s 截止")
                 % {"d": timezone.localtime(campaign.review_deadline).strftime("%Y-%m-%d")},
                 body=_("%(c)s：您还有 %(n)d 份自评未完成评审。") % {"c": campaign.title, "n": len(rows)},
-                url=reverse("review-queue") + f"?campaign={campaign_id}",
+                url=reverse("assessments:review-queue") + f"?campaign={campaign_id}",
                 key=f"remind-review:{campaign_id}:{today:%Y%m%d}",
             )
         )

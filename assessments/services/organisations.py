@@ -15,13 +15,17 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from smartcampus.errors import Invalid
+
 from ..resources import ImportKind
 
 TMP_DIR = "imports/pending"
 
 
-class ImportFileError(Exception):
+class ImportFileError(Invalid):
     """The file cannot be imported at all (unreadable, wrong headers, expired preview)."""
+
+    default_code = "import_file"
 
 
 def _load_dataset(raw: bytes, name: str, kind: ImportKind) -> tablib.Dataset:

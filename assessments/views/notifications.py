@@ -22,10 +22,10 @@ def notification_list_view(request: HttpRequest) -> HttpResponse:
         request, "assessments/notification_list.html", {"page": page, "unread_ids": set(unread_ids)}
     )
     if request.method == "POST":
-        services.notifications_mark_read(user=request.user)
-        return redirect("notification-list")
+        services.notifications_mark_read(acting_user=request.user)
+        return redirect("assessments:notification-list")
     if unread_ids:
-        services.notifications_mark_read(user=request.user, ids=unread_ids)
+        services.notifications_mark_read(acting_user=request.user, ids=unread_ids)
     return response
 
 

@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from smartcampus.errors import error_response
+
 from .. import resources, selectors, services
 from ..forms import ImportUploadForm, SchoolFilterForm
-from ..scoping import get_scope
+from ..scoping import Action
 
 
 @login_required
@@ -38,8 +40,9 @@ def region_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "assessments/region_list.html", {"regions": regions})
 
 
-def _require_commission(request: HttpRequest) -> None:
-    if not get_scope(request.user).is_commission:
+def _require_import(request: HttpRequest) -> None:
+    """Bulk import is for commission staff: everyone else finds no such page."""
+    if not selectors.user_can(user=request.user, action=Action.MANAGE):
         raise Http404
 
 
@@ -52,13 +55,13 @@ def _import_kind(kind: str) -> resources.ImportKind:
 
 @login_required
 def import_index_view(request: HttpRequest) -> HttpResponse:
-    _require_commission(request)
+    _require_import(request)
     return render(request, "assessments/import_index.html", {"kinds": resources.KINDS.values()})
 
 
 @login_required
 def import_template_view(request: HttpRequest, kind: str) -> HttpResponse:
-    _require_commission(request)
+    _require_import(request)
     import_kind = _import_kind(kind)
     response = HttpResponse(
         resources.template_xlsx(import_kind),
@@ -72,38 +75,37 @@ def import_template_view(request: HttpRequest, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 1: upload → dry run → preview with row-level errors. Nothing is saved here."""
-    _require_commission(request)
+    _require_import(request)
     import_kind = _import_kind(kind)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    preview = None
+    context = {"kind": import_kind, "form": form, "preview": None}
     if request.method == "POST" and form.is_valid():
         try:
-            preview = services.import_preview(
+            context["preview"] = services.import_preview(
                 kind=import_kind, uploaded=form.cleaned_data["file"], acting_user=request.user
             )
         except services.ImportFileError as exc:
-            form.add_error("file", str(exc))
-    return render(
-        request, "assessments/import_upload.html", {"kind": import_kind, "form": form, "preview": preview}
-    )
+            form.add_error("file", exc.message)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "assessments/import_upload.html", context, status=status)
 
 
 @login_required
 @require_POST
 def import_confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 2: import the previewed file for real, all rows or none."""
-    _require_commission(request)
+    _require_import(request)
     import_kind = _import_kind(kind)
     try:
         result = services.import_commit(
             kind=import_kind, token=request.POST.get("token", ""), acting_user=request.user
         )
     except services.ImportFileError as exc:
-        messages.error(request, str(exc))
-        return redirect("import-upload", kind=kind)
+        context = {"kind": import_kind, "form": ImportUploadForm(), "preview": None}
+        return error_response(request, exc, template="assessments/import_upload.html", context=context)
     messages.success(
         request,
         _("导入完成：新增 %(new)d 行，更新 %(updated)d 行，未变 %(skipped)d 行。")
         % {"new": result.new, "updated": result.updated, "skipped": result.skipped},
     )
-    return redirect("import-index")
+    return redirect("assessments:import-index")

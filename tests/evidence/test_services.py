@@ -9,6 +9,7 @@ from assessments.services import AssessmentLocked
 from evidence import services
 from evidence.models import EvidenceFile, EvidenceLink, ResponseEvidence
 from evidence.selectors import response_evidence_history
+from smartcampus.errors import Refused
 
 from .conftest import image_bytes, pdf_bytes, stored_files, upload
 
@@ -16,7 +17,7 @@ from .conftest import image_bytes, pdf_bytes, stored_files, upload
 def test_upload_stores_under_school_uuid_path_with_detected_extension(world, media_root):
     cio = world.users["cio"]
     outcome = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("校园网络.pdf", image_bytes("PNG")), user=cio
+        school=world.school_a1, uploaded_file=upload("校园网络.pdf", image_bytes("PNG")), acting_user=cio
     )
     f = outcome.evidence_file
     assert outcome.created
@@ -32,10 +33,10 @@ def test_upload_stores_under_school_uuid_path_with_detected_extension(world, med
 def test_same_bytes_twice_reuse_the_library_file(world, media_root):
     cio = world.users["cio"]
     first = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     )
     second = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("b.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("b.pdf", pdf_bytes()), acting_user=cio
     )
     assert not second.created and second.evidence_file == first.evidence_file
     assert EvidenceFile.objects.count() == 1 and len(stored_files(media_root)) == 1
@@ -43,10 +44,12 @@ def test_same_bytes_twice_reuse_the_library_file(world, media_root):
 
 def test_same_bytes_in_another_school_is_a_separate_file(world):
     services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["cio"]
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=world.users["cio"]
     )
     other = services.evidence_upload(
-        school=world.school_a2, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["other_cio"]
+        school=world.school_a2,
+        uploaded_file=upload("a.pdf", pdf_bytes()),
+        acting_user=world.users["other_cio"],
     )
     assert other.created and EvidenceFile.objects.count() == 2
 
@@ -63,7 +66,7 @@ def test_same_bytes_in_another_school_is_a_separate_file(world):
 def test_refused_uploads_store_nothing(world, media_root, name, content, message):
     with pytest.raises(services.EvidenceRejected) as exc:
         services.evidence_upload(
-            school=world.school_a1, uploaded_file=upload(name, content), user=world.users["cio"]
+            school=world.school_a1, uploaded_file=upload(name, content), acting_user=world.users["cio"]
         )
     assert message in " ".join(exc.value.messages)
     assert not EvidenceFile.objects.exists() and stored_files(media_root) == []
@@ -74,16 +77,18 @@ def test_oversized_upload_is_refused(world, media_root, settings):
     big = pdf_bytes() + b"0" * (1024 * 1024)
     with pytest.raises(services.EvidenceRejected, match="1 MB"):
         services.evidence_upload(
-            school=world.school_a1, uploaded_file=upload("big.pdf", big), user=world.users["cio"]
+            school=world.school_a1, uploaded_file=upload("big.pdf", big), acting_user=world.users["cio"]
         )
     assert stored_files(media_root) == []
 
 
 def test_only_the_schools_cio_adds_to_its_library(world, media_root):
     for role in ("reviewer", "commission", "other_cio"):
-        with pytest.raises(services.EvidenceForbidden):
+        with pytest.raises(services.EvidenceRefused):
             services.evidence_upload(
-                school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users[role]
+                school=world.school_a1,
+                uploaded_file=upload("a.pdf", pdf_bytes()),
+                acting_user=world.users[role],
             )
     assert stored_files(media_root) == []
 
@@ -96,7 +101,7 @@ def test_database_failure_after_storing_deletes_the_bytes(world, media_root, mon
     monkeypatch.setattr(EvidenceFile, "save", fail)
     with pytest.raises(IntegrityError):
         services.evidence_upload(
-            school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["cio"]
+            school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=world.users["cio"]
         )
     assert stored_files(media_root) == []
     assert not EvidenceFile.objects.exists()
@@ -109,7 +114,7 @@ def test_unexpected_error_after_storing_deletes_the_bytes(world, media_root, mon
     monkeypatch.setattr(EvidenceFile, "save", boom)
     with pytest.raises(RuntimeError):
         services.evidence_upload(
-            school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["cio"]
+            school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=world.users["cio"]
         )
     assert stored_files(media_root) == []
 
@@ -117,11 +122,11 @@ def test_unexpected_error_after_storing_deletes_the_bytes(world, media_root, mon
 def test_upload_to_response_attaches_and_reports_duplicates(world, response, response2):
     cio = world.users["cio"]
     first = services.evidence_upload_to_response(
-        response=response, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        response=response, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     )
     assert first.created and first.notices == []
     again = services.evidence_upload_to_response(
-        response=response2, uploaded_file=upload("copy.pdf", pdf_bytes()), user=cio
+        response=response2, uploaded_file=upload("copy.pdf", pdf_bytes()), acting_user=cio
     )
     assert not again.created
     assert "该文件已在本校材料库中，已直接关联" in again.notices[0]
@@ -131,11 +136,13 @@ def test_upload_to_response_attaches_and_reports_duplicates(world, response, res
 def test_attach_and_detach_are_recorded_with_who_and_when(world, response):
     cio = world.users["cio"]
     f = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     ).evidence_file
-    assert services.evidence_attach(response=response, evidence_file=f, user=cio) is True
-    assert services.evidence_attach(response=response, evidence_file=f, user=cio) is False  # idempotent
-    services.evidence_detach(response=response, evidence_file=f, user=cio)
+    assert services.evidence_attach(response=response, evidence_file=f, acting_user=cio) is True
+    assert (
+        services.evidence_attach(response=response, evidence_file=f, acting_user=cio) is False
+    )  # idempotent
+    services.evidence_detach(response=response, evidence_file=f, acting_user=cio)
     rows = list(ResponseEvidence.history.filter(response_id=response.pk).order_by("history_date"))
     assert [r.history_type for r in rows] == ["+", "-"]
     assert all(r.history_user == cio for r in rows)
@@ -147,37 +154,39 @@ def test_attach_and_detach_are_recorded_with_who_and_when(world, response):
 
 def test_cannot_attach_another_schools_file(world, response):
     f = services.evidence_upload(
-        school=world.school_a2, uploaded_file=upload("a.pdf", pdf_bytes()), user=world.users["other_cio"]
+        school=world.school_a2,
+        uploaded_file=upload("a.pdf", pdf_bytes()),
+        acting_user=world.users["other_cio"],
     ).evidence_file
-    with pytest.raises(ValidationError):
-        services.evidence_attach(response=response, evidence_file=f, user=world.users["cio"])
+    with pytest.raises(services.EvidenceRejected):
+        services.evidence_attach(response=response, evidence_file=f, acting_user=world.users["cio"])
 
 
 def test_submitted_assessment_is_locked_for_evidence(world, response, assessment, media_root):
     cio = world.users["cio"]
     f = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     ).evidence_file
-    services.evidence_attach(response=response, evidence_file=f, user=cio)
+    services.evidence_attach(response=response, evidence_file=f, acting_user=cio)
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.save()
     with pytest.raises(AssessmentLocked):
-        services.evidence_detach(response=response, evidence_file=f, user=cio)
+        services.evidence_detach(response=response, evidence_file=f, acting_user=cio)
     with pytest.raises(AssessmentLocked):
         services.evidence_upload_to_response(
-            response=response, uploaded_file=upload("b.pdf", pdf_bytes("b")), user=cio
+            response=response, uploaded_file=upload("b.pdf", pdf_bytes("b")), acting_user=cio
         )
     with pytest.raises(AssessmentLocked):
-        services.evidence_link_add(response=response, url="https://example.com", title="t", user=cio)
-    with pytest.raises(services.EvidenceRejected, match="不能删除"):
-        services.evidence_file_delete(evidence_file=f, user=cio)
+        services.evidence_link_add(response=response, url="https://example.com", title="t", acting_user=cio)
+    with pytest.raises(services.EvidenceInUse, match="不能删除"):
+        services.evidence_file_delete(evidence_file=f, acting_user=cio)
     assert len(stored_files(media_root)) == 1 and ResponseEvidence.objects.count() == 1
 
 
 def test_reviewer_cannot_change_evidence(world, response):
-    with pytest.raises(AssessmentLocked):
+    with pytest.raises(Refused):
         services.evidence_link_add(
-            response=response, url="https://example.com", title="t", user=world.users["reviewer"]
+            response=response, url="https://example.com", title="t", acting_user=world.users["reviewer"]
         )
 
 
@@ -185,10 +194,10 @@ def test_reviewer_cannot_change_evidence(world, response):
 def test_delete_detaches_then_removes_bytes_after_commit(world, response, media_root):
     cio = world.users["cio"]
     f = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     ).evidence_file
-    services.evidence_attach(response=response, evidence_file=f, user=cio)
-    services.evidence_file_delete(evidence_file=f, user=cio)
+    services.evidence_attach(response=response, evidence_file=f, acting_user=cio)
+    services.evidence_file_delete(evidence_file=f, acting_user=cio)
     assert not EvidenceFile.objects.exists() and stored_files(media_root) == []
     assert [r.history_type for r in ResponseEvidence.history.order_by("history_date")] == ["+", "-"]
 
@@ -198,14 +207,14 @@ def test_delete_detaches_then_removes_bytes_after_commit(world, response, media_
 )
 def test_links_must_be_http_or_https(world, response, url):
     with pytest.raises(ValidationError):
-        services.evidence_link_add(response=response, url=url, title="t", user=world.users["cio"])
+        services.evidence_link_add(response=response, url=url, title="t", acting_user=world.users["cio"])
     assert not EvidenceLink.objects.exists()
 
 
 def test_link_add_and_remove_are_in_history(world, response):
     cio = world.users["cio"]
     link = services.evidence_link_add(
-        response=response, url="https://edu.example.cn/report", title="平台截图", user=cio
+        response=response, url="https://edu.example.cn/report", title="平台截图", acting_user=cio
     )
-    services.evidence_link_remove(link=link, user=cio)
+    services.evidence_link_remove(link=link, acting_user=cio)
     assert [e.action for e in response_evidence_history(response=response)] == ["link_remove", "link_add"]

@@ -46,7 +46,7 @@ def test_workbook_job_is_rendered_by_a_real_worker_and_sums_match_the_engine(
     real_celery, transactional_db, world, points_campaign
 ):
     job, created = services.report_job_request(
-        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, requested_by=world.users["commission"]
+        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, acting_user=world.users["commission"]
     )
     assert created
     job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED})
@@ -84,7 +84,7 @@ def test_killing_the_worker_process_mid_job_never_leaves_it_running(
     job, _ = services.report_job_request(
         kind=JobKind.CITY_WORKBOOK,
         campaign=points_campaign,
-        requested_by=world.users["commission"],
+        acting_user=world.users["commission"],
         options={"test_delay_per_school": 1.5},  # test-only hook: ~6 s of work
     )
     wait_for(job.pk, {JobStatus.RUNNING}, timeout=30)

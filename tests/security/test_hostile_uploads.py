@@ -175,7 +175,7 @@ def test_hostile_upload_is_refused_or_neutralised(world, client_for, storage, ca
         assert stored.original_name == case.stored_name
         assert stored.content_type == FILE_TYPES[case.kind].content_type
         for query in ("", "?inline=1"):
-            served = client.get(reverse("evidence-file-download", args=[stored.pk]) + query)
+            served = client.get(reverse("evidence:file-download", args=[stored.pk]) + query)
             assert served.status_code == 200
             assert served["Content-Type"] in SERVED_TYPES
             assert "html" not in served["Content-Type"] and "svg" not in served["Content-Type"]
@@ -229,7 +229,7 @@ def test_html_upload_view_reports_each_refusal_in_chinese(world, client_for, sto
         SimpleUploadedFile("../../好文件.pdf", PDF),
     ]
     r = client_for("cio").post(
-        reverse("evidence-library-upload", args=[world.school_a1.pk]),
+        reverse("evidence:library-upload", args=[world.school_a1.pk]),
         {"files": files},
         HTTP_HX_REQUEST="true",
     )

@@ -153,13 +153,15 @@ def objects(world, settings, tmp_path):
         assessment = campaign.assessments.get(school=school)
         response = assessment.responses.select_related("node").get(node__code="1.1")
         attached = evidence_upload(
-            school=school, uploaded_file=png(salt=side.encode()), user=cio
+            school=school, uploaded_file=png(salt=side.encode()), acting_user=cio
         ).evidence_file
         spare = evidence_upload(
-            school=school, uploaded_file=png("备用.png", salt=side.encode() * 2), user=cio
+            school=school, uploaded_file=png("备用.png", salt=side.encode() * 2), acting_user=cio
         ).evidence_file
-        evidence_attach(response=response, evidence_file=attached, user=cio)
-        link = evidence_link_add(response=response, url="https://example.edu.cn/a", title="链接", user=cio)
+        evidence_attach(response=response, evidence_file=attached, acting_user=cio)
+        link = evidence_link_add(
+            response=response, url="https://example.edu.cn/a", title="链接", acting_user=cio
+        )
         objs[side] = {
             "school": school,
             "district": school.region,
@@ -199,27 +201,31 @@ MATRIX: dict[str, Entry] = {
     "api-token": page(
         {"GET": ALL_200, "POST": statuses(302)}, data={"POST": lambda objs, side: {"action": "revoke"}}
     ),
-    "framework-list": page(),
-    "school-list": page(),
-    "region-list": page(),
-    "campaign-list": page(),
-    "assessment-list": page(),
-    "framework-detail": page(kwargs=lambda objs, side: {"code": objs["framework"].code}),
-    "campaign-create": page({"GET": commission_only(), "POST": commission_only(200)}),
-    "import-index": page({"GET": commission_only()}),
-    "import-template": page({"GET": commission_only()}, kwargs=lambda objs, side: {"kind": "schools"}),
-    "import-upload": page(
+    "indicators:framework-list": page(),
+    "assessments:school-list": page(),
+    "assessments:region-list": page(),
+    "assessments:campaign-list": page(),
+    "assessments:assessment-list": page(),
+    "indicators:framework-detail": page(kwargs=lambda objs, side: {"code": objs["framework"].code}),
+    "assessments:campaign-create": page({"GET": commission_only(), "POST": commission_only(200)}),
+    "assessments:import-index": page({"GET": commission_only()}),
+    "assessments:import-template": page(
+        {"GET": commission_only()}, kwargs=lambda objs, side: {"kind": "schools"}
+    ),
+    "assessments:import-upload": page(
         {"GET": commission_only(), "POST": commission_only(200)},
         kwargs=lambda objs, side: {"kind": "schools"},
     ),
-    "import-confirm": page(
+    "assessments:import-confirm": page(
         {"GET": NOT_ALLOWED, "POST": commission_only(302)}, kwargs=lambda objs, side: {"kind": "schools"}
     ),
     # organisation pages with an object
-    "school-detail": page({"GET": scoped()}, kwargs=lambda objs, side: {"pk": objs[side]["school"].pk}),
+    "assessments:school-detail": page(
+        {"GET": scoped()}, kwargs=lambda objs, side: {"pk": objs[side]["school"].pk}
+    ),
     # campaigns
-    "campaign-detail": page({"GET": scoped()}, kwargs=_o("campaign")),
-    "campaign-add-schools": page(
+    "assessments:campaign-detail": page({"GET": scoped()}, kwargs=_o("campaign")),
+    "assessments:campaign-add-schools": page(
         {
             "GET": NOT_ALLOWED,
             "POST": scoped(200, cio=404, reviewer=404),
@@ -227,79 +233,84 @@ MATRIX: dict[str, Entry] = {
         kwargs=_o("campaign"),
     ),
     # the school's assessment
-    "assessment-detail": page({"GET": scoped()}, kwargs=_o("assessment")),
-    "assessment-history": page({"GET": scoped()}, kwargs=_o("assessment")),
-    "assessment-item-jump": page({"GET": scoped(302)}, kwargs=_o("assessment")),
-    "assessment-item": page({"GET": scoped()}, kwargs=_item_kwargs),
-    "assessment-item-history": page({"GET": scoped()}, kwargs=_item_kwargs),
-    "assessment-item-save": page(
+    "assessments:assessment-detail": page({"GET": scoped()}, kwargs=_o("assessment")),
+    "assessments:assessment-history": page({"GET": scoped()}, kwargs=_o("assessment")),
+    "assessments:assessment-item-jump": page({"GET": scoped(302)}, kwargs=_o("assessment")),
+    "assessments:assessment-item": page({"GET": scoped()}, kwargs=_item_kwargs),
+    "assessments:assessment-item-history": page({"GET": scoped()}, kwargs=_item_kwargs),
+    "assessments:assessment-item-save": page(
         # htmx autosave: refusals are swapped in as 200 with X-Save-Status (see item_save_view)
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=_item_kwargs,
         data={"POST": lambda objs, side: {"version": "1", "self_score": "1"}},
     ),
-    "assessment-extend": page(
+    "assessments:assessment-extend": page(
         {"GET": cio_only(404, 404) | {"commission": 200}, "POST": cio_only(404, 404) | {"commission": 200}},
         kwargs=_o("assessment"),
     ),
-    "assessment-submit": page(
+    "assessments:assessment-submit": page(
         # GET: completeness check; POST: refused as incomplete (400) — only the school's CIO gets there
         {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
         kwargs=_o("assessment"),
     ),
     # district review (issue 5): the matrix's assessments are drafts, which are not part of the review
     # (404 for everyone); tests/assessments/test_review_*.py cover submitted ones role by role
-    "review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
-    "review-summary": page({"GET": statuses(404)}, kwargs=_o("assessment")),
-    "review-history": page({"GET": statuses(404)}, kwargs=_o("assessment")),
-    "review-reopen": page({"GET": statuses(404), "POST": statuses(404)}, kwargs=_o("assessment")),
+    "assessments:review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
+    "assessments:review-summary": page({"GET": statuses(404)}, kwargs=_o("assessment")),
+    "assessments:review-history": page({"GET": statuses(404)}, kwargs=_o("assessment")),
+    "assessments:review-reopen": page({"GET": statuses(404), "POST": statuses(404)}, kwargs=_o("assessment")),
     **{
         name: page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_o("assessment"))
-        for name in ("review-start", "review-return", "review-finalise", "review-assign")
+        for name in (
+            "assessments:review-start",
+            "assessments:review-return",
+            "assessments:review-finalise",
+            "assessments:review-assign",
+        )
     },
-    "review-item": page({"GET": statuses(404)}, kwargs=_item_kwargs),
-    "review-item-save": page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_item_kwargs),
-    "notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
-    "notification-unread": page(),
+    "assessments:review-item": page({"GET": statuses(404)}, kwargs=_item_kwargs),
+    "assessments:review-item-save": page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_item_kwargs),
+    "assessments:notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
+    "assessments:notification-unread": page(),
     # evidence
-    "evidence-library": page(
+    "evidence:library": page(
         {"GET": scoped()}, kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk}
     ),
-    "evidence-library-upload": page(
+    "evidence:library-upload": page(
         {"GET": NOT_ALLOWED, "POST": cio_only(302, 403)},
         kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk},
         data={"POST": lambda objs, side: {"files": png("新文件.png", salt=b"new")}},
     ),
-    "evidence-file-download": page({"GET": scoped()}, kwargs=_o("file")),
-    "evidence-file-preview": page({"GET": scoped()}, kwargs=_o("file")),
-    "evidence-file-delete": page({"GET": scoped(), "POST": cio_only(302, 403)}, kwargs=_o("file")),
+    "evidence:file-download": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence:file-preview": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence:file-delete": page({"GET": scoped(), "POST": cio_only(302, 403)}, kwargs=_o("file")),
     # the panel answers 200 with the refusal inside (htmx swaps 2xx only); out of scope is still 404
-    "evidence-response-panel": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-picker": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-history": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-upload": page(
+    "evidence:response-panel": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-picker": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-history": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-upload": page(
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"files": png("条目文件.png", salt=b"item")}},
     ),
-    "evidence-response-attach": page(
+    "evidence:response-attach": page(
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"file": objs[side]["spare_file"].pk}},
     ),
-    "evidence-response-detach": page(
+    "evidence:response-detach": page(
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=lambda objs, side: {
             "response_id": objs[side]["response"].pk,
             "file_id": objs[side]["file"].pk,
         },
     ),
-    "evidence-response-link-add": page(
+    "evidence:response-link-add": page(
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"url": "https://example.edu.cn/b", "title": "另一个链接"}},
     ),
-    "evidence-response-link-remove": page(
+    "evidence:response-link-remove": page(
         {"GET": NOT_ALLOWED, "POST": scoped(200)},
         kwargs=lambda objs, side: {
             "response_id": objs[side]["response"].pk,
@@ -386,18 +397,20 @@ MATRIX: dict[str, Entry] = {
     ),
     "api-evidence-link-detail": api({"DELETE": cio_only(204, 403)}, kwargs=_o("link")),
     # --- reports (issue 6): a job is visible to its requester only (the school's CIO here) ---
-    "report-dashboard": page(),
-    "report-job-list": page(),
-    "report-job-request": page(
+    "reports:dashboard": page(),
+    "reports:job-list": page(),
+    "reports:job-request": page(
         {"GET": NOT_ALLOWED, "POST": scoped(302)},
         data={"POST": lambda objs, side: {"kind": "school_pdf", "assessment": objs[side]["assessment"].pk}},
     ),
-    "report-job-detail": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
-    "report-job-row": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
-    "report-job-retry": page(
+    "reports:job-detail": page(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    ),
+    "reports:job-row": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
+    "reports:job-retry": page(
         {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
     ),
-    "report-job-download": page(
+    "reports:job-download": page(
         {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
     ),
     "api-report-job-list": api(
@@ -605,7 +618,7 @@ def test_permission_matrix(objects, world):
                             body = response.json()
                             if "error" not in body:
                                 failures.append(f"{method} {url} as {role}: error body without 'error'")
-                    if route.name in ("evidence-file-download",) and response.status_code == 200:
+                    if route.name in ("evidence:file-download",) and response.status_code == 200:
                         assert response["X-Content-Type-Options"] == "nosniff"
 
     report = (
