@@ -29,6 +29,11 @@ def _days_left(deadline) -> int:
     return (timezone.localdate(deadline) - timezone.localdate()).days
 
 
+def _posted(request: HttpRequest):
+    """The form data of a POST (even an empty one, which is then invalid input), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _form_status(request: HttpRequest, form) -> int:
     """Invalid input answers 400, also when a form is shown again with its errors."""
     return 400 if request.method == "POST" and form.errors else 200
@@ -79,7 +84,7 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
     if not selectors.campaign_abilities(user=request.user)["can_create"]:
         raise Http404
     form = CampaignForm(
-        request.POST or None,
+        _posted(request),
         frameworks=framework_list(user=request.user),
         owner_regions=selectors.campaign_owner_region_list(user=request.user),
         regions=_manageable_regions(request.user).filter(level__in=["city", "district", "province"]),
@@ -175,7 +180,7 @@ def campaign_add_schools_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.MANAGE)
-    form = DeadlineExtensionForm(request.POST or None)
+    form = DeadlineExtensionForm(_posted(request))
     context = {
         "assessment": assessment,
         "form": form,

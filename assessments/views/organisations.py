@@ -77,7 +77,8 @@ def import_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 1: upload → dry run → preview with row-level errors. Nothing is saved here."""
     _require_import(request)
     import_kind = _import_kind(kind)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
     context = {"kind": import_kind, "form": form, "preview": None}
     if request.method == "POST" and form.is_valid():
         try:
