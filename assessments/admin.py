@@ -45,7 +45,7 @@ class MembershipAdmin(ScopedImportMixin, ImportExportModelAdmin, SimpleHistoryAd
     list_select_related = ("user", "school", "region")
 
 
-# --- campaigns (issue 4): read-mostly views for support staff; writes go through the web UI's services
+# --- campaigns: read-mostly views for support staff; writes go through the web UI's services
 
 
 class DeadlineExtensionInline(admin.TabularInline):

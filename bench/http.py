@@ -157,7 +157,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     )
     for _ in range(200):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310 — loopback
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return proc
         except OSError:
             time.sleep(0.1)

@@ -1,4 +1,4 @@
-"""The scoring engine (BRIEF §2 "Scoring rules"): pure functions over plain dataclasses.
+"""The scoring engine: pure functions over plain dataclasses.
 
 Nothing here touches the database. Build a `ScoringTree` once with `scoring_tree_from_nodes`
 (from model instances, `NodeSpec`s or fixture dicts), then call `score_points` /

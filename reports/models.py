@@ -41,7 +41,7 @@ def result_upload_to(job: ReportJob, filename: str) -> str:
 
 
 def default_expiry() -> datetime.datetime:
-    return timezone.now() + datetime.timedelta(days=getattr(settings, "REPORTS_KEEP_DAYS", 7))
+    return timezone.now() + datetime.timedelta(days=settings.REPORTS_KEEP_DAYS)
 
 
 class ReportJob(models.Model):

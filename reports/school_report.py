@@ -200,7 +200,7 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "items": items,
         "files": list(files.values()),
         "links": links,
-        "font_family": getattr(settings, "REPORTS_CJK_FONT", "Noto Sans CJK SC"),
+        "font_family": settings.REPORTS_CJK_FONT,
     }
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 
@@ -67,12 +66,10 @@ def report_job_request(
     acting_user,
     assessment: Assessment | None = None,
     region: Region | None = None,
-    options: dict | None = None,
 ) -> tuple[ReportJob, bool]:
     """Create a job and enqueue it, or return the caller's identical queued/running job.
 
     The caller has checked scope (reports.selectors.report_target). Returns (job, created).
-    `options` may carry the test-only `test_delay_per_school` (see `test_delay`).
     """
     key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
     params = {"campaign": campaign.pk}
@@ -80,7 +77,6 @@ def report_job_request(
         params["assessment"] = assessment.pk
     if region is not None:
         params["region"] = region.pk
-    params.update(options or {})
     with transaction.atomic():
         existing = _active_duplicate(user=acting_user, key=key)
         if existing is not None:
@@ -164,7 +160,7 @@ def _claim(job_id: int) -> ReportJob | None:
             return None
         if job.is_batch and job.progress_total:
             return None  # already fanned out: a duplicate message; the children carry the work
-        max_attempts = getattr(settings, "REPORTS_MAX_ATTEMPTS", 3)
+        max_attempts = settings.REPORTS_MAX_ATTEMPTS
         now = timezone.now()
         if job.attempts >= max_attempts:
             job.status, job.finished_at = JobStatus.FAILED, now
@@ -218,23 +214,12 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
         _fail(job_id, attempt, message)
 
 
-def test_delay(job: ReportJob) -> None:
-    """Test-only hook: sleep `params["test_delay_per_school"]` seconds per school, so a test can kill
-    a worker in the middle of a job. Honoured only when settings.REPORTS_TEST_HOOKS is true
-    (smartcampus/settings/test.py); production ignores the parameter."""
-    if getattr(settings, "REPORTS_TEST_HOOKS", False):
-        seconds = float(job.params.get("test_delay_per_school") or 0)
-        if 0 < seconds <= 30:
-            time.sleep(seconds)
-
-
 def _run_school_pdf(job: ReportJob, attempt: int) -> None:
     from .school_report import school_report_filename, school_report_pdf
 
     assessment = Assessment.objects.select_related(
         "campaign__framework", "school__region__parent", "campaign__region"
     ).get(pk=job.assessment_id)
-    test_delay(job)
     pdf = school_report_pdf(assessment=assessment)
     name = school_report_filename(assessment)
     _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
@@ -248,7 +233,6 @@ def _run_workbook(job: ReportJob, attempt: int) -> None:
 
     def on_progress(done: int, total: int) -> None:
         _progress(job.pk, attempt, done, total)
-        test_delay(job)
 
     with tempfile.TemporaryFile() as out:
         total = city_workbook_write(campaign=campaign, region=region, out=out, on_progress=on_progress)
@@ -317,7 +301,7 @@ def _fan_out(job: ReportJob) -> None:
         [
             ReportJob(
                 kind=JobKind.SCHOOL_PDF,
-                params={"campaign": job.campaign_id, "assessment": pk, **_test_params(job)},
+                params={"campaign": job.campaign_id, "assessment": pk},
                 dedupe_key=f"child:{job.pk}:{pk}",
                 campaign_id=job.campaign_id,
                 assessment_id=pk,
@@ -336,10 +320,6 @@ def _fan_out(job: ReportJob) -> None:
 
     for pk in child_ids:
         _enqueue_run(pk, JobKind.SCHOOL_PDF)
-
-
-def _test_params(job: ReportJob) -> dict:
-    return {k: v for k, v in job.params.items() if k.startswith("test_")}
 
 
 def _parent_check_after_commit(child: ReportJob) -> None:

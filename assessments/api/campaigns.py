@@ -169,7 +169,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: AssessmentSerializer, 409: None})
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
+    def submit(self, request, pk=None, format=None):
         assessment = services.assessment_submit(assessment=self.get_object(), acting_user=request.user)
         return Response(AssessmentSerializer(assessment).data)
 

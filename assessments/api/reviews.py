@@ -137,12 +137,12 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
-    def start(self, request, pk=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
+    def start(self, request, pk=None, format=None):
         return self._done(services.review_start(assessment=self.get_object(), acting_user=request.user))
 
     @extend_schema(request=ReturnSerializer, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_(self, request, pk=None, format=None):  # noqa: A002
+    def return_(self, request, pk=None, format=None):
         assessment = self.get_object()
         serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -157,12 +157,12 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
-    def finalise(self, request, pk=None, format=None):  # noqa: A002
+    def finalise(self, request, pk=None, format=None):
         return self._done(services.review_finalise(assessment=self.get_object(), acting_user=request.user))
 
     @extend_schema(request=ReopenSerializer, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])
-    def reopen(self, request, pk=None, format=None):  # noqa: A002
+    def reopen(self, request, pk=None, format=None):
         assessment = self.get_object()
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

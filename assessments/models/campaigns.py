@@ -238,18 +238,18 @@ class ItemResponse(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    self_status = models.CharField(  # noqa: DJ001 — NULL means "not answered yet"
+    self_status = models.CharField(
         _("自评达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     statement = models.TextField(_("自评说明"), max_length=STATEMENT_MAX_LENGTH, blank=True)
     reopened = models.BooleanField(_("退回后可修改"), default=False)
-    review_verdict = models.CharField(  # noqa: DJ001 — NULL means "not reviewed yet"
+    review_verdict = models.CharField(
         _("评审结论"), max_length=16, choices=ReviewVerdict.choices, null=True, blank=True
     )
     review_score = models.DecimalField(
         _("评审分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    review_status = models.CharField(  # noqa: DJ001 — NULL means "no reviewer status"
+    review_status = models.CharField(
         _("评审达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     review_comment = models.TextField(_("评审意见"), max_length=STATEMENT_MAX_LENGTH, blank=True)

@@ -77,7 +77,7 @@ class ItemReview(models.Model):
     score = models.DecimalField(
         _("评审分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    status = models.CharField(  # noqa: DJ001 — NULL: points mode or no status given
+    status = models.CharField(
         _("评审达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     comment = models.TextField(_("评审意见"), max_length=STATEMENT_MAX_LENGTH, blank=True)

@@ -78,6 +78,7 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
     tree = scoring_tree(framework=framework, nodes=nodes)
     responses = {r.node_id: r for r in ItemResponse.objects.filter(assessment_id=assessment.pk)}
     by_id = {n.pk: n for n in nodes}
+    by_code = {n.code: n for n in nodes}
     children: dict[int, list[Node]] = {}
     for n in nodes:
         if n.parent_id:
@@ -90,10 +91,10 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
         response.node = node
         response.assessment = assessment
         path, parent = [], by_id.get(node.parent_id)
-        while parent is not None:
+        while parent is not None:  # the ancestors shown above the item ("1 … › 1.2 …")
             path.insert(0, parent)
             parent = by_id.get(parent.parent_id)
-        dimension = path[0] if path else node
+        dimension = by_code[tree.dimension_of[node.code]]
         items.append(
             Item(
                 node=node,
@@ -106,10 +107,7 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
                 starred=dimension.starred,
             )
         )
-    if tree.is_points:
-        answers = {i.node.code: i.response.self_score for i in items}
-    else:
-        answers = {i.node.code: i.response.self_status for i in items}
+    answers = {i.node.code: i.response.self_value(is_points=tree.is_points) for i in items}
     result = score(tree, answers)
     dims = []
     for root in (n for n in nodes if n.parent_id is None):

@@ -37,7 +37,7 @@ def _load_dataset(raw: bytes, name: str, kind: ImportKind) -> tablib.Dataset:
             dataset = tablib.Dataset().load(io.BytesIO(raw), format="xlsx")
     except UnicodeDecodeError:
         raise ImportFileError(_("CSV 文件须为 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8”。")) from None
-    except Exception:  # noqa: BLE001 — any parser failure means "not a readable spreadsheet"
+    except Exception:
         raise ImportFileError(_("无法读取文件：请上传 .xlsx 或 UTF-8 编码的 .csv 文件。")) from None
     headers = [str(h or "").strip() for h in (dataset.headers or [])]
     missing = [c for c in kind.columns if c not in headers and c not in ("初始密码", "姓名", "邮箱")]

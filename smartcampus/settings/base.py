@@ -226,6 +226,20 @@ IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# --- Workflow: notifications and reminders -------------------------------------------------------
+# The site's address, put in front of the links of notification e-mails ("" = links relative).
+SITE_URL = env("SITE_URL", default="")
+# Deadline reminders go out this many days before a self-assessment or review deadline.
+REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", default=3)
+
+# --- Reports (docs/reports.md) -------------------------------------------------------------------
+REPORTS_KEEP_DAYS = env.int("REPORTS_KEEP_DAYS", default=7)  # a finished report's file is kept this long
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)  # claims of one job (worker deaths)
+REPORTS_QUEUED_TIMEOUT_HOURS = env.int("REPORTS_QUEUED_TIMEOUT_HOURS", default=6)
+# {"school_pdf": [soft, hard], …} overrides entries of reports.limits.DEFAULT_LIMITS (seconds).
+REPORTS_TIME_LIMITS = env.json("REPORTS_TIME_LIMITS", default={})
+REPORTS_CJK_FONT = env("REPORTS_CJK_FONT", default="Noto Sans CJK SC")
+
 # --- Uploads ------------------------------------------------------------------------------------
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)

@@ -1,4 +1,4 @@
-"""The scoring rules of BRIEF §2, on small hand-made trees and on the real fixtures."""
+"""The scoring rules (indicators/scoring.py), on small hand-made trees and on the real fixtures."""
 
 from decimal import Decimal
 

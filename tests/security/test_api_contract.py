@@ -90,7 +90,7 @@ def test_token_page_needs_login(world, client):
 
 
 def test_management_command_creates_a_token(world):
-    call_command("drf_create_token", "reviewer", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("drf_create_token", "reviewer", stdout=open("/dev/null", "w"))
     assert Token.objects.filter(user__username="reviewer").exists()
 
 

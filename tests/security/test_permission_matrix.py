@@ -463,7 +463,7 @@ MATRIX: dict[str, Entry] = {
         body_out={"POST": 400},
     ),
     "api-evidence-link-detail": api({"DELETE": cio_only(204, 404)}, kwargs=_o("link")),
-    # --- reports (issue 6): a job is visible to its requester only (the school's CIO here) ---
+    # --- reports: a job is visible to its requester only (the school's CIO here) ---
     "reports:dashboard": page(),
     "reports:job-list": page(),
     "reports:job-request": page(
