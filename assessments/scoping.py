@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, CharField, IntegerField, Q, Value
@@ -340,6 +342,51 @@ def get_scope(user) -> UserScope:
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope
+
+
+# --- the other way round: who is in scope for an object (the recipients of notifications) ---------
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "/110000/110108/" → ["/110000/", "/110000/110108/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def reviewer_ids_by_assessment(*, assessments: Iterable[Assessment]) -> dict[int, list[int]]:
+    """For each assessment (with `school__region` loaded): the reviewers of the school's region (any
+    ancestor) and those assigned to it, without CIOs of the school (conflict of interest).
+    Three queries, whatever the number of assessments."""
+    assessments = list(assessments)
+    paths = {p for a in assessments for p in _ancestor_paths(a.school.region.path)}
+    regional: dict[str, set[int]] = defaultdict(set)
+    for user_id, path in Membership.objects.filter(role=Role.REVIEWER, region__path__in=paths).values_list(
+        "user_id", "region__path"
+    ):
+        regional[path].add(user_id)
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, user_id in ReviewAssignment.objects.filter(
+        assessment_id__in=[a.pk for a in assessments]
+    ).values_list("assessment_id", "reviewer_id"):
+        assigned[assessment_id].add(user_id)
+    cios = cio_ids_by_school(school_ids={a.school_id for a in assessments})
+    result = {}
+    for a in assessments:
+        reviewers = set(assigned[a.pk]).union(*(regional[p] for p in _ancestor_paths(a.school.region.path)))
+        result[a.pk] = sorted(reviewers - set(cios[a.school_id]))
+    return result
+
+
+def cio_ids_by_school(*, school_ids: Iterable[int]) -> dict[int, list[int]]:
+    """School id → its CIOs' user ids (one query)."""
+    result: dict[int, list[int]] = defaultdict(list)
+    for school_id, user_id in (
+        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id__in=set(school_ids))
+        .order_by("user_id")
+        .values_list("school_id", "user_id")
+    ):
+        result[school_id].append(user_id)
+    return result
 
 
 def clear_scope_cache(user) -> None:
