@@ -8,6 +8,7 @@ from .campaigns import (
     assessment_changes,
     assessment_get,
     assessment_list,
+    assessment_missing,
     campaign_abilities,
     campaign_assessments,
     campaign_get,
@@ -33,14 +34,21 @@ from .reviews import (
     ReviewItem,
     ReviewWorkspace,
     review_abilities,
+    review_pair,
+    review_pending,
     review_queue,
     review_queue_counts,
     review_queue_filters,
     review_workbench,
+    second_review_done,
 )
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "assessment_missing",
+    "review_pair",
+    "review_pending",
+    "second_review_done",
     "AssessmentAbilities",
     "ReviewAbilities",
     "Change",

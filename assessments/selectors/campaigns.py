@@ -139,6 +139,11 @@ def campaign_abilities(*, user, campaign: Campaign | None = None) -> dict[str, b
     return abilities
 
 
+def assessment_missing(*, assessment: Assessment) -> list[ItemResponse]:
+    """Responses still unanswered, in tree order (what the CIO must fill in before submitting)."""
+    return list(assessment.responses.unanswered().select_related("node").order_by("node__position"))
+
+
 # --- change history, read from django-simple-history rows -----------------------------------------
 # Each change is who / when / field / old value / new value. Consecutive history rows of the same
 # object are compared in Python, so the page costs two queries however long the history is.

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from ..models import (
     AssessmentStatus,
     Campaign,
     Consolidation,
+    ItemResponse,
     ItemReview,
     Region,
     ReviewVerdict,
@@ -123,6 +124,46 @@ def review_abilities(*, user, assessment: Assessment) -> ReviewAbilities:
         can_reopen=scope.can(Action.REOPEN, assessment) and status == AssessmentStatus.FINALISED,
         can_assign=scope.can(Action.ASSIGN, assessment),
     )
+
+
+def review_pending(*, assessment: Assessment) -> list[ItemResponse]:
+    """Responses without a final verdict (none yet, or more evidence requested), in tree order."""
+    return list(assessment.responses.review_pending().select_related("node").order_by("node__position"))
+
+
+def review_pair(*, assessment: Assessment) -> list[int]:
+    """The reviewers (user ids, in the order they started) who gave verdicts in the current round."""
+    rows = (
+        ItemReview.objects.filter(response__assessment=assessment, round=assessment.review_round)
+        .order_by("created_at", "id")
+        .values_list("reviewer_id", flat=True)
+    )
+    seen: list[int] = []
+    for reviewer_id in rows.iterator():
+        if reviewer_id not in seen:
+            seen.append(reviewer_id)
+            if len(seen) == 2:
+                break
+    return seen
+
+
+def second_review_done(*, assessment: Assessment) -> bool:
+    """Both reviewers of the current round have a verdict on every item of the round: the items
+    still open (no consolidated verdict, or more evidence requested) and those already reviewed in
+    this round. Two aggregate queries."""
+    pair = review_pair(assessment=assessment)
+    if len(pair) < 2:
+        return False
+    rnd = assessment.review_round
+    open_q = AWAITING_REVIEW | Q(reviews__round=rnd)
+    needed = ItemResponse.objects.filter(assessment=assessment).filter(open_q).distinct().count()
+    counts = dict(
+        ItemReview.objects.filter(response__assessment=assessment, round=rnd, reviewer_id__in=pair)
+        .values_list("reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("reviewer_id", "n")
+    )
+    return all(counts.get(r, 0) >= needed for r in pair)
 
 
 # --- the workbench ---------------------------------------------------------------------------------

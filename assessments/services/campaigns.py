@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
+from ..selectors.campaigns import assessment_missing
 from .notifications import assessment_reviewer_ids, notify
 
 ASSESSMENT_CHUNK = 300  # keeps every INSERT … SELECT under SQLite's parameter limit
@@ -319,15 +320,6 @@ def response_update(
 
 
 # --- submission -----------------------------------------------------------------------------------
-
-
-def assessment_missing(*, assessment: Assessment) -> list[ItemResponse]:
-    """Responses still unanswered, in tree order (what the CIO must fill in before submitting)."""
-    return list(
-        assessment.responses.filter(self_score__isnull=True, self_status__isnull=True)
-        .select_related("node")
-        .order_by("node__position")
-    )
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
-from ..selectors.reviews import CONFLICT_OF_INTEREST
+from ..selectors.reviews import CONFLICT_OF_INTEREST, review_pair, review_pending, second_review_done
 from .campaigns import _require_commission
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
 
@@ -202,43 +202,6 @@ def _consolidate(response: ItemResponse, *, verdict, score, status, comment, use
             "version",
         ]
     )
-
-
-def review_pair(*, assessment: Assessment) -> list[int]:
-    """The reviewers (user ids, in the order they started) who gave verdicts in the current round."""
-    rows = (
-        ItemReview.objects.filter(response__assessment=assessment, round=assessment.review_round)
-        .order_by("created_at", "id")
-        .values_list("reviewer_id", flat=True)
-    )
-    seen: list[int] = []
-    for reviewer_id in rows.iterator():
-        if reviewer_id not in seen:
-            seen.append(reviewer_id)
-            if len(seen) == 2:
-                break
-    return seen
-
-
-def second_review_done(*, assessment: Assessment) -> bool:
-    """Both reviewers of the current round have a verdict on every item of the round: the items
-    still open (no consolidated verdict, or more evidence requested) and those already reviewed in
-    this round. Two aggregate queries."""
-    pair = review_pair(assessment=assessment)
-    if len(pair) < 2:
-        return False
-    rnd = assessment.review_round
-    open_q = (
-        Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE) | Q(reviews__round=rnd)
-    )
-    needed = ItemResponse.objects.filter(assessment=assessment).filter(open_q).distinct().count()
-    counts = dict(
-        ItemReview.objects.filter(response__assessment=assessment, round=rnd, reviewer_id__in=pair)
-        .values_list("reviewer_id")
-        .annotate(n=Count("id"))
-        .values_list("reviewer_id", "n")
-    )
-    return all(counts.get(r, 0) >= needed for r in pair)
 
 
 @transaction.atomic
@@ -507,17 +470,6 @@ def review_return(
         url=_url("assessments:assessment-detail", assessment.pk),
     )
     return responses
-
-
-def review_pending(*, assessment: Assessment) -> list[ItemResponse]:
-    """Responses without a final verdict (none yet, or more evidence requested), in tree order."""
-    return list(
-        assessment.responses.filter(
-            Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
-        )
-        .select_related("node")
-        .order_by("node__position")
-    )
 
 
 @transaction.atomic
