@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+TEMPLATES := templates indicators/templates
 
 .PHONY: run test install lint format services-test clean
 
@@ -29,13 +30,17 @@ run: install
 test: install
 	scripts/test.sh $(ARGS)
 
+## lint: ruff (Python) and djLint (templates: one element per line, checked and linted)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint $(TEMPLATES) --check
+	$(BIN)/djlint $(TEMPLATES) --lint
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/djlint $(TEMPLATES) --reformat
 
 clean:
 	rm -rf $(VENV) var test-artifacts

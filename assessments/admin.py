@@ -2,8 +2,8 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .imports import MembershipResource, RegionResource, SchoolResource
 from .models import Assessment, Campaign, DeadlineExtension, ItemResponse, Membership, Region, School
+from .resources import MembershipResource, RegionResource, SchoolResource
 
 
 class ScopedImportMixin:
@@ -45,7 +45,7 @@ class MembershipAdmin(ScopedImportMixin, ImportExportModelAdmin, SimpleHistoryAd
     list_select_related = ("user", "school", "region")
 
 
-# --- campaigns (issue 4): read-mostly views for support staff; writes go through the web UI's services
+# --- campaigns: read-mostly views for support staff; writes go through the web UI's services
 
 
 class DeadlineExtensionInline(admin.TabularInline):

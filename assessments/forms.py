@@ -43,7 +43,7 @@ class ImportUploadForm(forms.Form):
         return f
 
 
-# --- campaigns and assessments (issue 4) ---------------------------------------------------------
+# --- campaigns and assessments ---------------------------------------------------------------------
 
 
 class DateInput(forms.DateInput):

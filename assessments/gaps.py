@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from indicators.scoring import STATUS_VALUE, Status
+from indicators.choices import ComplianceStatus
 
 
 def _status_value(status) -> Decimal | None:
     if not status:
         return None
     try:
-        return STATUS_VALUE.get(Status(status))
+        return ComplianceStatus(status).weight
     except ValueError:
         return None
 

@@ -1,31 +1,96 @@
-"""The one mechanism that decides what a user may see.
+"""The one mechanism that decides who may do what: "may this user <action> this object?".
 
-A user's memberships and review assignments are read once per request into a `UserScope`; every
-selector turns it into a `Q` over the school a row belongs to. Views never filter by role
-themselves: they ask a selector.
+A user's memberships and review assignments are read once per request into a `UserScope`. For each
+`Action` the scope answers with a `Q` over a model (`schools_q`, `regions_q`, `campaigns_q`,
+`assessments_q`) that selectors apply, and for one loaded object with `can(action, obj)`. Views,
+API views, services and templates never test roles: they ask a selector for the object *with the
+action* (outside the action's scope the object does not exist: 404), or read a `can_…` boolean
+a selector computed here.
 
-Review assignments (commission staff naming an expert for one school's assessment, anywhere) make
-that school part of the expert's scope (`review_school_ids`) and that assessment reviewable by
-them (`review_assessment_ids`); a district reviewer may review the assessments of every school in
-their region subtrees.
+| action        | who, on what                                                                      |
+|---------------|-----------------------------------------------------------------------------------|
+| `view`        | see a school, region, campaign, assessment (and its responses and evidence):      |
+|               | the school's CIO, reviewers of its region or assigned to it, commission staff     |
+|               | covering it                                                                       |
+| `edit`        | change a school's answers and its evidence library: the school's CIO              |
+| `submit`      | submit the school's assessment: the school's CIO                                  |
+| `read_review` | read the review of an assessment: its reviewers and commission staff covering it  |
+| `review`      | judge items, start, return, finalise: reviewers of the school's region or         |
+|               | assigned to the assessment                                                        |
+| `lead`        | consolidate two reviews: the assessment's lead reviewer                           |
+| `manage`      | a campaign and its assessments (schools, deadlines), a region's schools, users    |
+|               | and imports: commission staff covering it                                         |
+| `reopen`      | reopen a finalised review: commission staff managing the campaign                 |
+| `assign`      | assign reviewers: commission staff managing the campaign                          |
+| `report`      | request the reports of a region's schools: reviewers and commission covering it   |
+
+The review of an assessment exists from its submission on: for the review actions (`read_review`,
+`review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
+of the school stays in the review scope (the queue and the workbench show the school, with the
+reason), and the review services refuse every verdict with a conflict (`has_conflict`).
+A superuser is in every scope except `edit` and `submit`, which belong to the school's own CIOs.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, CharField, IntegerField, Q, Value
 
-from .models import Membership, ReviewAssignment, Role
+from .models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    ItemResponse,
+    Membership,
+    Region,
+    ReviewAssignment,
+    Role,
+    School,
+)
 
 _CACHE_ATTR = "_smartcampus_scope"
 ASSIGNED = "assigned"  # pseudo-role of a review assignment row in get_scope's UNION
 
 
+class Action(enum.StrEnum):
+    VIEW = "view"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    READ_REVIEW = "read_review"
+    REVIEW = "review"
+    LEAD = "lead"
+    MANAGE = "manage"
+    REOPEN = "reopen"
+    ASSIGN = "assign"
+    REPORT = "report"
+
+
+#: actions on the review of an assessment, which exists once the school has submitted
+REVIEW_ACTIONS = frozenset({Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN})
+NOTHING = Q(pk__in=[])
+
+
+def _under(paths, lookup: str) -> Q:
+    """Rows whose `lookup` (a region path) lies in one of the subtrees `paths`."""
+    q = NOTHING
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+def _covered(path: str, paths) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
 @dataclass(frozen=True)
 class UserScope:
-    """What one user covers: schools as CIO, region subtrees as reviewer or commission staff."""
+    """What one user covers: schools as CIO, region subtrees as reviewer or commission staff, and
+    the assessments they were assigned to review (and lead)."""
 
     user_id: int | None
     is_superuser: bool = False
@@ -36,41 +101,177 @@ class UserScope:
     review_assessment_ids: frozenset[int] = field(default_factory=frozenset)
     lead_assessment_ids: frozenset[int] = field(default_factory=frozenset)
 
-    @property
-    def roles(self) -> frozenset[str]:
-        roles = set()
-        if self.cio_school_ids:
-            roles.add(Role.SCHOOL_CIO)
-        if self.reviewer_paths or self.review_assessment_ids:
-            roles.add(Role.REVIEWER)
-        if self.commission_paths:
-            roles.add(Role.COMMISSION)
-        return frozenset(roles)
+    # --- querysets: one Q per model and action ----------------------------------------------------
 
-    @property
-    def is_commission(self) -> bool:
-        return self.is_superuser or bool(self.commission_paths)
-
-    @property
-    def region_paths(self) -> tuple[str, ...]:
-        return self.reviewer_paths + self.commission_paths
-
-    def schools_q(self, prefix: str = "", *, roles: frozenset[str] | None = None) -> Q:
-        """A Q selecting the schools in scope; `prefix` is the path to the school ("school__")."""
+    def schools_q(self, action: Action = Action.VIEW, prefix: str = "") -> Q:
+        """Schools (`prefix` is the path to the school, e.g. "school__") in scope for `action`."""
+        if action in (Action.EDIT, Action.SUBMIT):
+            return Q(**{f"{prefix}id__in": sorted(self.cio_school_ids)}) if self.cio_school_ids else NOTHING
         if self.is_superuser:
             return Q()
-        roles = self.roles if roles is None else roles & self.roles
-        q = Q(pk__in=[])
-        if Role.SCHOOL_CIO in roles:
-            q |= Q(**{f"{prefix}id__in": sorted(self.cio_school_ids)})
-        paths = (self.reviewer_paths if Role.REVIEWER in roles else ()) + (
-            self.commission_paths if Role.COMMISSION in roles else ()
-        )
-        for path in paths:
-            q |= Q(**{f"{prefix}region__path__startswith": path})
-        if Role.REVIEWER in roles and self.review_school_ids:
-            q |= Q(**{f"{prefix}id__in": sorted(self.review_school_ids)})
+        if action == Action.MANAGE:
+            return _under(self.commission_paths, f"{prefix}region__path")
+        if action != Action.VIEW:
+            return NOTHING
+        q = _under(self.reviewer_paths + self.commission_paths, f"{prefix}region__path")
+        ids = sorted(self.cio_school_ids | self.review_school_ids)
+        return q | Q(**{f"{prefix}id__in": ids}) if ids else q
+
+    def regions_q(self, action: Action = Action.VIEW, prefix: str = "") -> Q:
+        """Regions in scope: subtrees of the user's region memberships (`view` adds the regions of
+        their own schools; `manage` only the commission ones; `report` reviewers' and commission's)."""
+        if self.is_superuser:
+            return Q()
+        path = f"{prefix}path"
+        if action == Action.MANAGE:
+            return _under(self.commission_paths, path)
+        if action == Action.REPORT:
+            return _under(self.reviewer_paths + self.commission_paths, path)
+        if action != Action.VIEW:
+            return NOTHING
+        q = _under(self.reviewer_paths + self.commission_paths, path)
+        if self.cio_school_ids:
+            q |= Q(**{f"{prefix}schools__id__in": sorted(self.cio_school_ids)})
         return q
+
+    def campaign_owner_regions_q(self) -> Q:
+        """Regions that may own a new campaign of this user: their commission regions themselves."""
+        if self.is_superuser:
+            return Q(level__in=[Region.Level.PROVINCE, Region.Level.CITY])
+        return Q(path__in=self.commission_paths) if self.commission_paths else NOTHING
+
+    def campaigns_q(self, action: Action = Action.VIEW, prefix: str = "") -> Q:
+        """Campaigns: managed ones (owned by a region the user covers as commission staff) and, to
+        view, also those with an assessment the user may view."""
+        if self.is_superuser:
+            return Q()
+        managed = _under(self.commission_paths, f"{prefix}region__path")
+        if action == Action.MANAGE:
+            return managed
+        if action != Action.VIEW:
+            return NOTHING
+        taking_part = Assessment.objects.filter(self.schools_q(Action.VIEW, "school__")).values("campaign_id")
+        return managed | Q(**{f"{prefix}pk__in": taking_part})
+
+    def assessments_q(self, action: Action = Action.VIEW, prefix: str = "") -> Q:
+        """Assessments (`prefix` is the path to the assessment, e.g. "assessment__") in scope."""
+        q = self._assessments_q(action, prefix)
+        if action in REVIEW_ACTIONS:
+            q &= Q(**{f"{prefix}status__in": AssessmentStatus.in_review()})
+        return q
+
+    def _assessments_q(self, action: Action, prefix: str) -> Q:
+        school = f"{prefix}school__"
+        if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
+            return self.schools_q(action, school)
+        if self.is_superuser:
+            return Q()
+        managed = _under(self.commission_paths, f"{prefix}campaign__region__path")
+        reviewer = _under(self.reviewer_paths, f"{school}region__path")
+        if self.review_assessment_ids:
+            reviewer |= Q(**{f"{prefix}id__in": sorted(self.review_assessment_ids)})
+        if action == Action.REVIEW:
+            return reviewer
+        if action == Action.READ_REVIEW:
+            return reviewer | _under(self.commission_paths, f"{school}region__path")
+        if action == Action.LEAD:
+            ids = sorted(self.lead_assessment_ids)
+            return Q(**{f"{prefix}id__in": ids}) if ids else NOTHING
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+            return managed
+        return NOTHING
+
+    # --- one object ---------------------------------------------------------------------------------
+
+    def can(self, action: Action, obj) -> bool:
+        """May this user do `action` on `obj` (a School, Region, Campaign, Assessment or ItemResponse,
+        with the regions and campaign it points to loaded)? No query."""
+        if isinstance(obj, ItemResponse):
+            obj = obj.assessment
+        if isinstance(obj, Assessment):
+            return self._can_assessment(action, obj)
+        if isinstance(obj, School):
+            return self._can_school(action, obj.pk, obj.region.path)
+        if isinstance(obj, Campaign):
+            if action not in (Action.VIEW, Action.MANAGE):
+                return False
+            return self.is_superuser or _covered(obj.region.path, self.commission_paths)
+        if isinstance(obj, Region):
+            if self.is_superuser:
+                return action in (Action.VIEW, Action.MANAGE, Action.REPORT)
+            paths = {
+                Action.VIEW: self.reviewer_paths + self.commission_paths,
+                Action.REPORT: self.reviewer_paths + self.commission_paths,
+                Action.MANAGE: self.commission_paths,
+            }.get(action, ())
+            return _covered(obj.path, paths)
+        raise TypeError(f"no scope rule for {type(obj).__name__}")
+
+    def _can_school(self, action: Action, school_id: int, path: str) -> bool:
+        if action in (Action.EDIT, Action.SUBMIT):
+            return school_id in self.cio_school_ids
+        if self.is_superuser:
+            return action in (Action.VIEW, Action.MANAGE)
+        if action == Action.MANAGE:
+            return _covered(path, self.commission_paths)
+        if action != Action.VIEW:
+            return False
+        return (
+            school_id in self.cio_school_ids
+            or school_id in self.review_school_ids
+            or _covered(path, self.reviewer_paths + self.commission_paths)
+        )
+
+    def _can_assessment(self, action: Action, assessment: Assessment) -> bool:
+        if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
+            return self._can_school(action, assessment.school_id, assessment.school.region.path)
+        if action in REVIEW_ACTIONS and assessment.status not in AssessmentStatus.in_review():
+            return False
+        if self.is_superuser:
+            return True
+        school_path = assessment.school.region.path
+        reviewer = assessment.pk in self.review_assessment_ids or _covered(school_path, self.reviewer_paths)
+        if action == Action.REVIEW:
+            return reviewer
+        if action == Action.READ_REVIEW:
+            return reviewer or _covered(school_path, self.commission_paths)
+        if action == Action.LEAD:
+            return assessment.pk in self.lead_assessment_ids
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+            return _covered(assessment.campaign.region.path, self.commission_paths)
+        return False
+
+    def can_any(self, action: Action) -> bool:
+        """Whether any object at all is in scope for `action` (what the navigation offers)."""
+        if action in (Action.EDIT, Action.SUBMIT):
+            return bool(self.cio_school_ids)
+        if self.is_superuser:
+            return True
+        if action in (Action.REVIEW, Action.LEAD):
+            return bool(self.reviewer_paths or self.review_assessment_ids)
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+            return bool(self.commission_paths)
+        if action == Action.REPORT:
+            return bool(self.reviewer_paths or self.commission_paths)
+        return bool(
+            self.cio_school_ids or self.reviewer_paths or self.commission_paths or self.review_school_ids
+        )
+
+    @property
+    def can_manage_top_level(self) -> bool:
+        """Only a superuser creates regions without a parent (provinces, municipalities)."""
+        return self.is_superuser
+
+    @property
+    def own_schools_only(self) -> bool:
+        """The user sees only their own schools (a CIO and nothing else): "本校" rather than "学校"."""
+        return bool(self.cio_school_ids) and not (
+            self.is_superuser or self.reviewer_paths or self.commission_paths or self.review_school_ids
+        )
+
+    def has_conflict(self, assessment) -> bool:
+        """A reviewer who is a member (CIO) of the school may not review it."""
+        return assessment.school_id in self.cio_school_ids
 
     def fingerprint(self) -> str:
         """A short digest of everything `schools_q` depends on: two users with the same fingerprint
@@ -84,52 +285,6 @@ class UserScope:
             sorted(self.review_school_ids),
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-    @property
-    def is_reviewer(self) -> bool:
-        return self.is_superuser or Role.REVIEWER in self.roles
-
-    def reviewable_q(self, prefix: str = "") -> Q:
-        """A Q over assessments (`prefix` is the path to the assessment) the user reviews: those of
-        schools in their reviewer regions and those they are assigned to. Conflicts of interest (the
-        reviewer is a CIO of the school) are *not* excluded: the queue shows them with the reason,
-        the services refuse them (`has_conflict`)."""
-        if self.is_superuser:
-            return Q()
-        q = Q(pk__in=[])
-        for path in self.reviewer_paths:
-            q |= Q(**{f"{prefix}school__region__path__startswith": path})
-        if self.review_assessment_ids:
-            q |= Q(**{f"{prefix}id__in": sorted(self.review_assessment_ids)})
-        return q
-
-    def may_review(self, assessment) -> bool:
-        """Whether the user is a reviewer of `assessment` (region or assignment), ignoring conflicts."""
-        if self.is_superuser:
-            return True
-        if assessment.pk in self.review_assessment_ids:
-            return True
-        path = assessment.school.region.path
-        return any(path.startswith(p) for p in self.reviewer_paths)
-
-    def has_conflict(self, assessment) -> bool:
-        """A reviewer who is a member (CIO) of the school may not review it."""
-        return assessment.school_id in self.cio_school_ids
-
-    def regions_q(self, prefix: str = "") -> Q:
-        """Regions inside any region scope (subtrees), for reviewer and commission users."""
-        if self.is_superuser:
-            return Q()
-        q = Q(pk__in=[])
-        for path in self.region_paths:
-            q |= Q(**{f"{prefix}path__startswith": path})
-        return q
-
-    def covers_region_path(self, path: str, *, commission_only: bool = False) -> bool:
-        if self.is_superuser:
-            return True
-        paths = self.commission_paths if commission_only else self.region_paths
-        return any(path.startswith(p) for p in paths)
 
 
 ANONYMOUS_SCOPE = UserScope(user_id=None)
@@ -187,6 +342,51 @@ def get_scope(user) -> UserScope:
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope
+
+
+# --- the other way round: who is in scope for an object (the recipients of notifications) ---------
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "/110000/110108/" → ["/110000/", "/110000/110108/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def reviewer_ids_by_assessment(*, assessments: Iterable[Assessment]) -> dict[int, list[int]]:
+    """For each assessment (with `school__region` loaded): the reviewers of the school's region (any
+    ancestor) and those assigned to it, without CIOs of the school (conflict of interest).
+    Three queries, whatever the number of assessments."""
+    assessments = list(assessments)
+    paths = {p for a in assessments for p in _ancestor_paths(a.school.region.path)}
+    regional: dict[str, set[int]] = defaultdict(set)
+    for user_id, path in Membership.objects.filter(role=Role.REVIEWER, region__path__in=paths).values_list(
+        "user_id", "region__path"
+    ):
+        regional[path].add(user_id)
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, user_id in ReviewAssignment.objects.filter(
+        assessment_id__in=[a.pk for a in assessments]
+    ).values_list("assessment_id", "reviewer_id"):
+        assigned[assessment_id].add(user_id)
+    cios = cio_ids_by_school(school_ids={a.school_id for a in assessments})
+    result = {}
+    for a in assessments:
+        reviewers = set(assigned[a.pk]).union(*(regional[p] for p in _ancestor_paths(a.school.region.path)))
+        result[a.pk] = sorted(reviewers - set(cios[a.school_id]))
+    return result
+
+
+def cio_ids_by_school(*, school_ids: Iterable[int]) -> dict[int, list[int]]:
+    """School id → its CIOs' user ids (one query)."""
+    result: dict[int, list[int]] = defaultdict(list)
+    for school_id, user_id in (
+        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id__in=set(school_ids))
+        .order_by("user_id")
+        .values_list("school_id", "user_id")
+    ):
+        result[school_id].append(user_id)
+    return result
 
 
 def clear_scope_cache(user) -> None:

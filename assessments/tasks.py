@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services.reminders import deadline_reminders_send
+from .services.notifications import deadline_reminders_send
 
 
 @shared_task(name="assessments.send_deadline_reminders", acks_late=True, time_limit=600, soft_time_limit=540)

@@ -1,17 +1,21 @@
 from django.urls import path
 
-from . import review_views as rv
-from . import views
-from . import workflow_views as wf
+from .views import campaigns as wf
+from .views import notifications, organisations
+from .views import reviews as rv
+
+app_name = "assessments"
 
 urlpatterns = [
-    path("schools/", views.school_list_view, name="school-list"),
-    path("schools/<int:pk>/", views.school_detail_view, name="school-detail"),
-    path("regions/", views.region_list_view, name="region-list"),
-    path("manage/import/", views.import_index_view, name="import-index"),
-    path("manage/import/<str:kind>/template.xlsx", views.import_template_view, name="import-template"),
-    path("manage/import/<str:kind>/", views.import_upload_view, name="import-upload"),
-    path("manage/import/<str:kind>/confirm/", views.import_confirm_view, name="import-confirm"),
+    path("schools/", organisations.school_list_view, name="school-list"),
+    path("schools/<int:pk>/", organisations.school_detail_view, name="school-detail"),
+    path("regions/", organisations.region_list_view, name="region-list"),
+    path("manage/import/", organisations.import_index_view, name="import-index"),
+    path(
+        "manage/import/<str:kind>/template.xlsx", organisations.import_template_view, name="import-template"
+    ),
+    path("manage/import/<str:kind>/", organisations.import_upload_view, name="import-upload"),
+    path("manage/import/<str:kind>/confirm/", organisations.import_confirm_view, name="import-confirm"),
     path("campaigns/", wf.campaign_list_view, name="campaign-list"),
     path("campaigns/new/", wf.campaign_create_view, name="campaign-create"),
     path("campaigns/<int:pk>/", wf.campaign_detail_view, name="campaign-detail"),
@@ -41,6 +45,6 @@ urlpatterns = [
         rv.review_item_save_view,
         name="review-item-save",
     ),
-    path("notifications/", rv.notification_list_view, name="notification-list"),
-    path("notifications/unread/", rv.notification_unread_view, name="notification-unread"),
+    path("notifications/", notifications.notification_list_view, name="notification-list"),
+    path("notifications/unread/", notifications.notification_unread_view, name="notification-unread"),
 ]

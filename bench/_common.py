@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 BENCH_ENV = {
-    "DJANGO_SETTINGS_MODULE": "smartcampus.settings.production",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
     "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "SECURE_SSL_REDIRECT": "false",

@@ -2,8 +2,8 @@
 the same gunicorn, middleware and session/authentication as the real pages (login required, so the
 session and user are loaded exactly like on a real page), and no database work beyond that.
 
-Mounted at /__bench__/bare/ by smartcampus/urls.py ONLY when SMARTCAMPUS_BENCH=1 is set in the
-environment of the process serving the site; never set it in production.
+Mounted at /__bench__/bare/ by bench/urls.py, the URLconf of bench/settings.py: only the benchmark's
+own server has it.
 """
 
 from __future__ import annotations

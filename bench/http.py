@@ -50,17 +50,17 @@ def pages(*, campaign) -> list[dict]:
         {
             "name": "CIO overview",
             "user": "hd_cio",
-            "path": reverse("assessment-detail", args=[assessment.pk]),
+            "path": reverse("assessments:assessment-detail", args=[assessment.pk]),
         },
         {
             "name": "CIO item page",
             "user": "hd_cio",
-            "path": reverse("assessment-item", args=[assessment.pk, first_item]),
+            "path": reverse("assessments:assessment-item", args=[assessment.pk, first_item]),
         },
         {
             "name": "commission dashboard",
             "user": "bj_commission",
-            "path": reverse("report-dashboard") + f"?campaign={campaign.pk}",
+            "path": reverse("reports:dashboard") + f"?campaign={campaign.pk}",
         },
         {
             "name": "API assessments (page 1)",
@@ -85,13 +85,15 @@ def pages(*, campaign) -> list[dict]:
         .order_by("school__code")
         .first()
     )
-    found.append({"name": "reviewer queue", "user": "hd_reviewer", "path": reverse("review-queue")})
+    found.append(
+        {"name": "reviewer queue", "user": "hd_reviewer", "path": reverse("assessments:review-queue")}
+    )
     if reviewing is not None:  # a tiny city may have nothing under review in Haidian
         found.append(
             {
                 "name": "reviewer workbench (item)",
                 "user": "hd_reviewer",
-                "path": reverse("review-item", args=[reviewing.pk, first_item]),
+                "path": reverse("assessments:review-item", args=[reviewing.pk, first_item]),
             }
         )
     found.append({"name": "API review queue", "user": "hd_reviewer", "path": "/api/reviews/"})
@@ -105,8 +107,8 @@ def query_counts(*, page_list: list[dict]) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
 
     from assessments.freshness import campaign_data_changed
-    from assessments.items import clear_node_cache
     from assessments.models import Campaign
+    from indicators.selectors import clear_node_cache
 
     counts = {}
     User = get_user_model()
@@ -134,7 +136,7 @@ def session_cookie(username: str) -> str:
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "SMARTCAMPUS_BENCH": "1", "DB_CONN_MAX_AGE": "60"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DB_CONN_MAX_AGE": "60"}
     proc = subprocess.Popen(
         [
             os.path.join(os.path.dirname(c.PYTHON), "gunicorn"),
@@ -155,7 +157,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     )
     for _ in range(200):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310 — loopback
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
             return proc
         except OSError:
             time.sleep(0.1)

@@ -126,7 +126,7 @@ def _run_jobs(*, campaign, user, assessment_ids: list[int], timeout: float) -> t
 
     start = time.perf_counter()
     job_ids = [
-        report_job_request(kind=JobKind.SCHOOL_PDF, campaign=campaign, assessment=a, requested_by=user)[0].pk
+        report_job_request(kind=JobKind.SCHOOL_PDF, campaign=campaign, assessment=a, acting_user=user)[0].pk
         for a in (_assessment(pk) for pk in assessment_ids)
     ]
     deadline = time.monotonic() + timeout

@@ -265,7 +265,7 @@ def detail_resource_class():
     from import_export import fields, resources
 
     from assessments.models import ItemResponse
-    from indicators.scoring import STATUS_LABELS, Status
+    from indicators.choices import ComplianceStatus
 
     class ItemResponseDetailResource(resources.ModelResource):
         district = fields.Field(attribute="assessment__school__region__name", column_name="区县")
@@ -308,13 +308,13 @@ def detail_resource_class():
         def dehydrate_self_value(self, obj):
             if obj.self_score is not None:
                 return obj.self_score
-            return STATUS_LABELS[Status(obj.self_status)] if obj.self_status else None
+            return str(ComplianceStatus(obj.self_status).label) if obj.self_status else None
 
         def dehydrate_review_value(self, obj):
             score, status = getattr(obj, "review_score", None), getattr(obj, "review_status", None)
             if score is not None:
                 return score
-            return STATUS_LABELS[Status(status)] if status else None
+            return str(ComplianceStatus(status).label) if status else None
 
         def dehydrate_verdict(self, obj):
             return getattr(obj, "review_verdict", None)

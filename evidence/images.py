@@ -24,19 +24,17 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_MAX_MEGAPIXELS = 40
-IMAGE_MAX_MEGAPIXELS = 1000
 THUMBNAIL_EDGE = 2000
 THUMBNAIL_SECONDS = 30
 THUMBNAIL_QUALITY = 82
 
 
 def preview_max_pixels() -> int:
-    return getattr(settings, "EVIDENCE_PREVIEW_MAX_MEGAPIXELS", PREVIEW_MAX_MEGAPIXELS) * 1_000_000
+    return settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS * 1_000_000
 
 
 def image_max_pixels() -> int:
-    return getattr(settings, "EVIDENCE_IMAGE_MAX_MEGAPIXELS", IMAGE_MAX_MEGAPIXELS) * 1_000_000
+    return settings.EVIDENCE_IMAGE_MAX_MEGAPIXELS * 1_000_000
 
 
 def thumbnail_name(stored_name: str) -> str:

@@ -23,10 +23,6 @@ from django.utils.translation import gettext_lazy
 
 from .filetypes import DOCX, PPTX, XLSX, FileType, UnsupportedContent, refuse_type
 
-# Defaults for the ZIP sanity limits; each can be overridden in settings.
-ZIP_MAX_ENTRIES = 10_000
-ZIP_MAX_UNCOMPRESSED_MB = 1024
-ZIP_MAX_RATIO = 200
 #: `[Content_Types].xml` and `_rels/.rels` are a few KB in any real document
 PACKAGE_XML_MAX_BYTES = 4 * 1024 * 1024
 
@@ -58,9 +54,9 @@ OFFICE_DOCUMENT_RELATIONSHIP = "/officedocument"
 
 def _zip_limits() -> tuple[int, int, int]:
     return (
-        getattr(settings, "EVIDENCE_ZIP_MAX_ENTRIES", ZIP_MAX_ENTRIES),
-        getattr(settings, "EVIDENCE_ZIP_MAX_UNCOMPRESSED_MB", ZIP_MAX_UNCOMPRESSED_MB) * 1024 * 1024,
-        getattr(settings, "EVIDENCE_ZIP_MAX_RATIO", ZIP_MAX_RATIO),
+        settings.EVIDENCE_ZIP_MAX_ENTRIES,
+        settings.EVIDENCE_ZIP_MAX_UNCOMPRESSED_MB * 1024 * 1024,
+        settings.EVIDENCE_ZIP_MAX_RATIO,
     )
 
 

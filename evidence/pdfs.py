@@ -44,8 +44,6 @@ from .filetypes import UnsupportedContent
 logger = logging.getLogger(__name__)
 
 EOF_WINDOW = 1024
-#: a 1,000-page text PDF has ~20,000 objects; each object costs ~30 µs to read and look at
-PDF_MAX_OBJECTS = 200_000
 AUTOMATIC_ALLOWED = frozenset({"/GoTo", "/Named"})
 MAX_ACTION_CHAIN = 64
 EXECUTABLE_MAGIC = (
@@ -65,7 +63,7 @@ _SUSPECT = re.compile(rb"/(?:" + _SUSPECT_NAMES + rb")" + _NAME_END)
 
 
 def _max_objects() -> int:
-    return getattr(settings, "EVIDENCE_PDF_MAX_OBJECTS", PDF_MAX_OBJECTS)
+    return settings.EVIDENCE_PDF_MAX_OBJECTS
 
 
 def _hint() -> str:

@@ -9,20 +9,23 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from assessments.models import ItemResponse
-from assessments.scoping import get_scope
+from assessments.scoping import Action, get_scope
 from assessments.selectors import response_list
 
 from .models import EvidenceFile, EvidenceLink, ResponseEvidence
 
 
 def evidence_file_list(
-    *, user, school_id: int | None = None, filters: dict | None = None
+    *, user, action: Action = Action.VIEW, school_id: int | None = None, filters: dict | None = None
 ) -> QuerySet[EvidenceFile]:
-    """Library files of the schools in the user's scope; `q` searches the name, SHA-256 prefix."""
+    """Library files of the schools in the user's scope for `action` (edit: the CIO's own library);
+    `q` searches the name and the SHA-256 prefix."""
     scope = get_scope(user)
     if scope.user_id is None:
         return EvidenceFile.objects.none()
-    qs = EvidenceFile.objects.filter(scope.schools_q("school__")).select_related("uploaded_by", "school")
+    qs = EvidenceFile.objects.filter(scope.schools_q(action, "school__")).select_related(
+        "uploaded_by", "school"
+    )
     if school_id is not None:
         qs = qs.filter(school_id=school_id)
     filters = filters or {}
@@ -36,13 +39,13 @@ def evidence_file_list(
     return qs
 
 
-def evidence_file_get(*, user, pk: int) -> EvidenceFile:
-    return get_object_or_404(evidence_file_list(user=user), pk=pk)
+def evidence_file_get(*, user, pk: int, action: Action = Action.VIEW) -> EvidenceFile:
+    return get_object_or_404(evidence_file_list(user=user, action=action), pk=pk)
 
 
-def evidence_response_get(*, user, pk: int) -> ItemResponse:
-    """One item response in the user's scope (for the evidence panel), else 404."""
-    return get_object_or_404(response_list(user=user).select_related("assessment__school"), pk=pk)
+def evidence_response_get(*, user, pk: int, action: Action = Action.VIEW) -> ItemResponse:
+    """One item response in the user's scope for `action` (for the evidence panel), else 404."""
+    return get_object_or_404(response_list(user=user, action=action), pk=pk)
 
 
 def response_attachment_list(*, response: ItemResponse) -> QuerySet[ResponseEvidence]:
@@ -54,25 +57,24 @@ def response_link_list(*, response: ItemResponse) -> QuerySet[EvidenceLink]:
     return EvidenceLink.objects.filter(response=response).select_related("added_by")
 
 
-def evidence_link_get(*, user, pk: int) -> EvidenceLink:
-    return get_object_or_404(
-        EvidenceLink.objects.filter(response__in=response_list(user=user)).select_related(
-            "response__assessment"
-        ),
-        pk=pk,
-    )
-
-
-def evidence_attachment_list(*, user, filters: dict | None = None) -> QuerySet[ResponseEvidence]:
-    """Attachments on responses in the user's scope (API); `response` filters one response."""
-    qs = ResponseEvidence.objects.filter(response__in=response_list(user=user)).select_related(
-        "file", "attached_by"
+def evidence_attachment_list(
+    *, user, action: Action = Action.VIEW, filters: dict | None = None
+) -> QuerySet[ResponseEvidence]:
+    """Attachments on responses in the user's scope for `action` (API); `response` filters one."""
+    responses = response_list(user=user, action=action)
+    qs = ResponseEvidence.objects.filter(response__in=responses).select_related(
+        "file", "attached_by", "response__assessment"
     )
     return _filter_response(qs, (filters or {}).get("response"))
 
 
-def evidence_link_list(*, user, filters: dict | None = None) -> QuerySet[EvidenceLink]:
-    qs = EvidenceLink.objects.filter(response__in=response_list(user=user)).select_related("added_by")
+def evidence_link_list(
+    *, user, action: Action = Action.VIEW, filters: dict | None = None
+) -> QuerySet[EvidenceLink]:
+    responses = response_list(user=user, action=action)
+    qs = EvidenceLink.objects.filter(response__in=responses).select_related(
+        "added_by", "response__assessment"
+    )
     return _filter_response(qs, (filters or {}).get("response"))
 
 

@@ -17,15 +17,15 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assessments.models import ItemResponse, School
-from assessments.scoping import get_scope
+from assessments.scoping import Action, get_scope
 from assessments.services import response_assert_editable
+from smartcampus.errors import Conflict, DomainError, Invalid, Refused
 
 from .filenames import CleanName, clean_filename
 from .filetypes import FileType, UnsupportedContent
@@ -35,12 +35,16 @@ from .sniffing import detect_type
 from .uploads import max_upload_bytes, too_large_message
 
 
-class EvidenceRejected(ValidationError):  # noqa: N818 — "the evidence was rejected"
-    """An upload, attachment or deletion refused for a reason the user can fix; the message says which."""
+class EvidenceRejected(Invalid):
+    """An upload or attachment refused for a reason the user can fix; the message says which."""
 
 
-class EvidenceForbidden(PermissionDenied):
-    """The user sees this school's library but may not change it (reviewers, commission staff)."""
+class EvidenceInUse(Conflict):
+    """A library file supports items that may no longer change (submitted…): it cannot be deleted."""
+
+
+class EvidenceRefused(Refused):
+    """Only the school's own CIO changes its library (reviewers and commission staff only read it)."""
 
 
 @dataclass
@@ -56,10 +60,10 @@ def evidence_storage():
     return EvidenceFile._meta.get_field("file").storage
 
 
-def evidence_library_assert_writable(*, school: School, user) -> None:
+def evidence_library_assert_writable(*, school: School, acting_user) -> None:
     """Only the school's own CIO adds to or deletes from its library."""
-    if school.pk not in get_scope(user).cio_school_ids:
-        raise EvidenceForbidden(_("只有本校的信息化负责人可以管理本校的材料库。"))
+    if not get_scope(acting_user).can(Action.EDIT, school):
+        raise EvidenceRefused(_("只有本校的信息化负责人可以管理本校的材料库。"), code="not_cio")
 
 
 def _sha256(uploaded_file: UploadedFile) -> str:
@@ -110,7 +114,7 @@ def _check_upload(uploaded_file: UploadedFile) -> _Checked:
 
 
 @transaction.atomic
-def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> UploadOutcome:
+def evidence_upload(*, school: School, uploaded_file: UploadedFile, acting_user) -> UploadOutcome:
     """Add one uploaded file to `school`'s library, or find the identical file already there.
 
     The type is detected from the bytes; the stored name is `evidence/<school>/<uuid>.<ext>`.
@@ -118,7 +122,7 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> Upl
     before anything is stored. An image above the preview budget gets its thumbnail made and stored
     here, so that no reviewer's browser is ever given the full image to decode.
     """
-    evidence_library_assert_writable(school=school, user=user)
+    evidence_library_assert_writable(school=school, acting_user=acting_user)
     checked = _check_upload(uploaded_file)
     file_type, clean, size = checked.file_type, checked.name, checked.size
     notices = []
@@ -149,9 +153,9 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, user) -> Upl
         sha256=digest,
         width=size[0] if size else None,
         height=size[1] if size else None,
-        uploaded_by=user,
+        uploaded_by=acting_user,
     )
-    evidence_file._history_user = user
+    evidence_file._history_user = acting_user
     try:
         if thumbnail is not None:
             written.append(_save_exactly(storage, thumbnail_name(stored_name), thumbnail))
@@ -211,36 +215,38 @@ def evidence_thumbnail_ensure(*, evidence_file: EvidenceFile) -> str:
         return name if storage.exists(name) else ""
 
 
-def _attach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> bool:
+def _attach(*, response: ItemResponse, evidence_file: EvidenceFile, acting_user) -> bool:
     if evidence_file.school_id != response.assessment.school_id:
         raise EvidenceRejected(_("只能关联本校材料库中的文件。"), code="other_school")
     if ResponseEvidence.objects.filter(response=response, file=evidence_file).exists():
         return False
-    link = ResponseEvidence(response=response, file=evidence_file, attached_by=user)
+    link = ResponseEvidence(response=response, file=evidence_file, attached_by=acting_user)
     link.full_clean(validate_constraints=False)
-    link._history_user = user
+    link._history_user = acting_user
     link.save()
     return True
 
 
 @transaction.atomic
-def evidence_attach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> bool:
+def evidence_attach(*, response: ItemResponse, evidence_file: EvidenceFile, acting_user) -> bool:
     """Attach a library file to `response`; False when it was already attached (nothing changes)."""
-    response_assert_editable(response=response, user=user)
-    return _attach(response=response, evidence_file=evidence_file, user=user)
+    response_assert_editable(response=response, acting_user=acting_user)
+    return _attach(response=response, evidence_file=evidence_file, acting_user=acting_user)
 
 
 @transaction.atomic
 def evidence_upload_to_response(
-    *, response: ItemResponse, uploaded_file: UploadedFile, user
+    *, response: ItemResponse, uploaded_file: UploadedFile, acting_user
 ) -> UploadOutcome:
     """Upload one file into the school's library and attach it to `response` (the item page's upload).
 
     A file already in the library is attached instead of stored twice, and the user is told so.
     """
-    response_assert_editable(response=response, user=user)
-    outcome = evidence_upload(school=response.assessment.school, uploaded_file=uploaded_file, user=user)
-    newly_attached = _attach(response=response, evidence_file=outcome.evidence_file, user=user)
+    response_assert_editable(response=response, acting_user=acting_user)
+    outcome = evidence_upload(
+        school=response.assessment.school, uploaded_file=uploaded_file, acting_user=acting_user
+    )
+    newly_attached = _attach(response=response, evidence_file=outcome.evidence_file, acting_user=acting_user)
     if not outcome.created:
         outcome.notices.append(
             _("该文件已在本校材料库中，已直接关联。")
@@ -251,45 +257,45 @@ def evidence_upload_to_response(
 
 
 @transaction.atomic
-def evidence_detach(*, response: ItemResponse, evidence_file: EvidenceFile, user) -> None:
+def evidence_detach(*, response: ItemResponse, evidence_file: EvidenceFile, acting_user) -> None:
     """Remove a file from `response`; the file stays in the library. Recorded in the history."""
-    response_assert_editable(response=response, user=user)
+    response_assert_editable(response=response, acting_user=acting_user)
     link = ResponseEvidence.objects.filter(response=response, file=evidence_file).first()
     if link is None:
         raise EvidenceRejected(_("该文件没有关联到本条目。"), code="not_attached")
-    link._history_user = user
+    link._history_user = acting_user
     link.delete()
 
 
 @transaction.atomic
-def evidence_link_add(*, response: ItemResponse, url: str, title: str, user) -> EvidenceLink:
+def evidence_link_add(*, response: ItemResponse, url: str, title: str, acting_user) -> EvidenceLink:
     """Add a web link (http/https only) as evidence for `response`."""
-    response_assert_editable(response=response, user=user)
+    response_assert_editable(response=response, acting_user=acting_user)
     link = EvidenceLink(
-        response=response, url=(url or "").strip(), title=(title or "").strip(), added_by=user
+        response=response, url=(url or "").strip(), title=(title or "").strip(), added_by=acting_user
     )
     link.full_clean()
-    link._history_user = user
+    link._history_user = acting_user
     link.save()
     return link
 
 
 @transaction.atomic
-def evidence_link_remove(*, link: EvidenceLink, user) -> None:
-    response_assert_editable(response=link.response, user=user)
-    link._history_user = user
+def evidence_link_remove(*, link: EvidenceLink, acting_user) -> None:
+    response_assert_editable(response=link.response, acting_user=acting_user)
+    link._history_user = acting_user
     link.delete()
 
 
 @transaction.atomic
-def evidence_file_delete(*, evidence_file: EvidenceFile, user) -> None:
+def evidence_file_delete(*, evidence_file: EvidenceFile, acting_user) -> None:
     """Delete a library file, detaching it (with history) from the items it supports.
 
-    Refused when any of those items may no longer be changed by `user` (submitted, past the
+    Refused when any of those items may no longer be changed by `acting_user` (submitted, past the
     deadline…): evidence a reviewer may be looking at never disappears. The stored bytes are
     removed only after the deletion has committed.
     """
-    evidence_library_assert_writable(school=evidence_file.school, user=user)
+    evidence_library_assert_writable(school=evidence_file.school, acting_user=acting_user)
     attachments = list(
         ResponseEvidence.objects.select_for_update()
         .filter(file=evidence_file)
@@ -297,20 +303,20 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, user) -> None:
     )
     for attachment in attachments:
         try:
-            response_assert_editable(response=attachment.response, user=user)
-        except ValidationError:
-            raise EvidenceRejected(
+            response_assert_editable(response=attachment.response, acting_user=acting_user)
+        except DomainError:
+            raise EvidenceInUse(
                 _("该文件已关联到不可修改的条目「%(item)s」（如已提交），不能删除。")
                 % {"item": attachment.response.node.code},
                 code="attached_locked",
             ) from None
     for attachment in attachments:
-        attachment._history_user = user
+        attachment._history_user = acting_user
         attachment.delete()
     names = [evidence_file.file.name]
     if evidence_file.is_image:
         names.append(evidence_file.thumbnail_name)
     storage = evidence_storage()
-    evidence_file._history_user = user
+    evidence_file._history_user = acting_user
     evidence_file.delete()
     transaction.on_commit(lambda: _delete_all(storage, names))

@@ -29,7 +29,6 @@ from .services import evidence_storage
 logger = logging.getLogger(__name__)
 
 ROOT = "evidence"
-ORPHAN_GRACE_HOURS = 24
 GUARD_MIN_ORPHANS = 20
 GUARD_FRACTION = 0.5
 
@@ -47,7 +46,7 @@ class SweepReport:
 
 
 def orphan_grace() -> datetime.timedelta:
-    return datetime.timedelta(hours=getattr(settings, "EVIDENCE_ORPHAN_GRACE_HOURS", ORPHAN_GRACE_HOURS))
+    return datetime.timedelta(hours=settings.EVIDENCE_ORPHAN_GRACE_HOURS)
 
 
 def _walk(storage, folder: str) -> Iterator[str]:

@@ -17,8 +17,6 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-#: files one request may carry; with the per-file limit this bounds the whole request body
-MAX_FILES_PER_REQUEST = 20
 _FORM_OVERHEAD = 1024 * 1024
 
 
@@ -27,7 +25,7 @@ def max_upload_bytes() -> int:
 
 
 def max_files_per_request() -> int:
-    return getattr(settings, "EVIDENCE_MAX_FILES_PER_REQUEST", MAX_FILES_PER_REQUEST)
+    return settings.EVIDENCE_MAX_FILES_PER_REQUEST
 
 
 def too_large_message(name: str = "") -> str:

@@ -1,8 +1,10 @@
 """HTML views of the evidence app: the school's library, the permission-checked download, and the
 evidence panel embedded in the item page (an htmx fragment that swaps itself after every action).
 
-Querysets come from `selectors`, writes go through `services`. Panel actions answer 200 with the
-re-rendered panel, errors included, because htmx does not swap 4xx answers by default.
+Querysets come from `selectors`, asked with the action the view performs (outside its scope: 404);
+writes go through `services`. Panel actions answer with the re-rendered panel; a refusal too, as 200
+with the real status in `X-Save-Status` (`smartcampus.errors.error_response`, swap=True), because
+htmx does not swap 4xx answers by default.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.models import ItemResponse
-from assessments.scoping import get_scope
-from assessments.selectors import school_get
+from assessments.scoping import Action
+from assessments.selectors import school_get, user_can
 from assessments.services import response_assert_editable
 from smartcampus.downloads import content_disposition
+from smartcampus.errors import DomainError, Invalid, as_domain_error, error_response
 
 from . import selectors, services
 from .filetypes import ACCEPTED_EXTENSIONS, FILE_TYPES
@@ -46,9 +49,15 @@ class FileResult:
     level: str  # Bootstrap alert colour: success, info, warning, danger
     message: str
 
+    @property
+    def icon(self) -> str:
+        return {"danger": "x-circle", "success": "check-circle", "warning": "exclamation-triangle"}.get(
+            self.level, "info-circle"
+        )
 
-def _messages(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+
+def _messages(exc: DomainError | ValidationError) -> str:
+    return " ".join(as_domain_error(exc).messages)
 
 
 def upload_view(view):
@@ -87,7 +96,7 @@ def _upload_each(request: HttpRequest, upload) -> list[FileResult]:
     for uploaded in files:
         try:
             outcome = upload(uploaded)
-        except ValidationError as exc:
+        except (DomainError, ValidationError) as exc:
             results.append(FileResult(uploaded.name, "danger", _messages(exc)))
             continue
         for notice in outcome.notices:
@@ -136,15 +145,11 @@ def _library_context(request: HttpRequest, school) -> dict:
         "form": form,
         "page": page,
         "totals": totals,
-        "writable": school.pk in _cio_school_ids(request.user),
+        "can_edit": user_can(user=request.user, action=Action.EDIT, obj=school),
         "accept": ACCEPT_ATTR,
         "max_mb": _max_mb(),
         "max_files": max_files_per_request(),
     }
-
-
-def _cio_school_ids(user) -> frozenset[int]:
-    return get_scope(user).cio_school_ids
 
 
 def _max_mb() -> int:
@@ -164,14 +169,10 @@ def library_view(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @upload_view
 def library_upload_view(request: HttpRequest, school_id: int) -> HttpResponse:
-    school = school_get(user=request.user, pk=school_id)
-    try:
-        services.evidence_library_assert_writable(school=school, user=request.user)
-    except services.EvidenceForbidden as exc:
-        return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+    school = school_get(user=request.user, pk=school_id, action=Action.EDIT)
     results = _upload_each(
         request,
-        lambda f: services.evidence_upload(school=school, uploaded_file=f, user=request.user),
+        lambda f: services.evidence_upload(school=school, uploaded_file=f, acting_user=request.user),
     )
     if request.htmx:
         context = _library_context(request, school)
@@ -181,40 +182,30 @@ def library_upload_view(request: HttpRequest, school_id: int) -> HttpResponse:
         messages.add_message(
             request, messages.ERROR if result.level == "danger" else messages.INFO, result.message
         )
-    return redirect("evidence-library", school_id=school.pk)
+    return redirect("evidence:library", school_id=school.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def file_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirmation page (GET) and deletion (POST) of a library file."""
-    evidence_file = selectors.evidence_file_get(user=request.user, pk=pk)
+    evidence_file = selectors.evidence_file_get(user=request.user, pk=pk, action=Action.EDIT)
     school = evidence_file.school
+    attachments = evidence_file.attachments.select_related("response__node", "response__assessment__campaign")
+    context = {"file": evidence_file, "school": school, "attachments": attachments, "blocked": None}
     if request.method == "POST":
         try:
-            services.evidence_file_delete(evidence_file=evidence_file, user=request.user)
-        except services.EvidenceForbidden as exc:
-            return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
-        except ValidationError as exc:
-            messages.error(request, _messages(exc))
-        else:
-            messages.success(request, _("已删除「%(name)s」。") % {"name": evidence_file.original_name})
-        return redirect("evidence-library", school_id=school.pk)
-    attachments = evidence_file.attachments.select_related("response__node", "response__assessment__campaign")
-    blocked = None
+            services.evidence_file_delete(evidence_file=evidence_file, acting_user=request.user)
+        except (DomainError, ValidationError) as exc:
+            return error_response(request, exc, template="evidence/file_confirm_delete.html", context=context)
+        messages.success(request, _("已删除「%(name)s」。") % {"name": evidence_file.original_name})
+        return redirect("evidence:library", school_id=school.pk)
     try:
-        services.evidence_library_assert_writable(school=school, user=request.user)
         for attachment in attachments:
-            response_assert_editable(response=attachment.response, user=request.user)
-    except services.EvidenceForbidden as exc:
-        blocked = str(exc)
-    except ValidationError:
-        blocked = _("该文件已关联到已提交或不可修改的条目，不能删除。")
-    return render(
-        request,
-        "evidence/file_confirm_delete.html",
-        {"file": evidence_file, "school": school, "attachments": attachments, "blocked": blocked},
-    )
+            response_assert_editable(response=attachment.response, acting_user=request.user)
+    except DomainError:
+        context["blocked"] = _("该文件已关联到已提交或不可修改的条目，不能删除。")
+    return render(request, "evidence/file_confirm_delete.html", context)
 
 
 # --- Serving -------------------------------------------------------------------------------------
@@ -295,18 +286,18 @@ def file_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The panel on the item page -----------------------------------------------------------------
 
 
-def _panel(
+def _panel_context(
     request: HttpRequest,
     response: ItemResponse,
     *,
     results: list[FileResult] | None = None,
     link_form: EvidenceLinkForm | None = None,
-) -> HttpResponse:
+) -> dict:
     try:
-        response_assert_editable(response=response, user=request.user)
+        response_assert_editable(response=response, acting_user=request.user)
         editable, locked_reason = True, ""
-    except ValidationError as exc:
-        editable, locked_reason = False, _messages(exc)
+    except DomainError as exc:
+        editable, locked_reason = False, exc.message
     attachments = list(selectors.response_attachment_list(response=response))
     links = list(selectors.response_link_list(response=response))
     context = {
@@ -323,14 +314,24 @@ def _panel(
         "max_mb": _max_mb(),
         "max_files": max_files_per_request(),
     }
-    return render(request, "evidence/_panel.html", context)
+    return context
+
+
+def _panel(request: HttpRequest, response: ItemResponse, **kwargs) -> HttpResponse:
+    return render(request, "evidence/_panel.html", _panel_context(request, response, **kwargs))
+
+
+def _panel_refused(request: HttpRequest, response: ItemResponse, exc, **kwargs) -> HttpResponse:
+    """The panel again with the refusal in it (200 for htmx, the real status in X-Save-Status)."""
+    context = _panel_context(request, response, **kwargs)
+    return error_response(request, exc, template="evidence/_panel.html", context=context, swap=True)
 
 
 def _panel_action(request: HttpRequest, response: ItemResponse, action) -> HttpResponse:
     try:
         action()
-    except ValidationError as exc:
-        return _panel(request, response, results=[FileResult("", "danger", _messages(exc))])
+    except (DomainError, ValidationError) as exc:
+        return _panel_refused(request, response, exc)
     return _panel(request, response)
 
 
@@ -343,14 +344,16 @@ def response_panel_view(request: HttpRequest, response_id: int) -> HttpResponse:
 
 @upload_view
 def response_upload_view(request: HttpRequest, response_id: int) -> HttpResponse:
-    response = selectors.evidence_response_get(user=request.user, pk=response_id)
+    response = selectors.evidence_response_get(user=request.user, pk=response_id, action=Action.EDIT)
     try:
-        response_assert_editable(response=response, user=request.user)
-    except ValidationError as exc:
-        return _panel(request, response, results=[FileResult("", "danger", _messages(exc))])
+        response_assert_editable(response=response, acting_user=request.user)
+    except DomainError as exc:
+        return _panel_refused(request, response, exc)
     results = _upload_each(
         request,
-        lambda f: services.evidence_upload_to_response(response=response, uploaded_file=f, user=request.user),
+        lambda f: services.evidence_upload_to_response(
+            response=response, uploaded_file=f, acting_user=request.user
+        ),
     )
     return _panel(request, response, results=results)
 
@@ -359,16 +362,18 @@ def response_upload_view(request: HttpRequest, response_id: int) -> HttpResponse
 @require_POST
 def response_attach_view(request: HttpRequest, response_id: int) -> HttpResponse:
     """Attach files picked from the school's library (`file` may repeat)."""
-    response = selectors.evidence_response_get(user=request.user, pk=response_id)
+    response = selectors.evidence_response_get(user=request.user, pk=response_id, action=Action.EDIT)
     ids = [int(v) for v in request.POST.getlist("file") if v.isdigit()]
-    library = selectors.evidence_file_list(user=request.user, school_id=response.assessment.school_id)
+    library = selectors.evidence_file_list(
+        user=request.user, action=Action.EDIT, school_id=response.assessment.school_id
+    )
     chosen = list(library.filter(pk__in=ids))
     if not chosen:
         return _panel(request, response, results=[FileResult("", "warning", _("请先选择要关联的文件。"))])
 
     def attach():
         for evidence_file in chosen:
-            services.evidence_attach(response=response, evidence_file=evidence_file, user=request.user)
+            services.evidence_attach(response=response, evidence_file=evidence_file, acting_user=request.user)
 
     return _panel_action(request, response, attach)
 
@@ -376,43 +381,45 @@ def response_attach_view(request: HttpRequest, response_id: int) -> HttpResponse
 @login_required
 @require_POST
 def response_detach_view(request: HttpRequest, response_id: int, file_id: int) -> HttpResponse:
-    response = selectors.evidence_response_get(user=request.user, pk=response_id)
+    response = selectors.evidence_response_get(user=request.user, pk=response_id, action=Action.EDIT)
     evidence_file = get_object_or_404(
         selectors.response_attachment_list(response=response), file_id=file_id
     ).file
     return _panel_action(
         request,
         response,
-        lambda: services.evidence_detach(response=response, evidence_file=evidence_file, user=request.user),
+        lambda: services.evidence_detach(
+            response=response, evidence_file=evidence_file, acting_user=request.user
+        ),
     )
 
 
 @login_required
 @require_POST
 def response_link_add_view(request: HttpRequest, response_id: int) -> HttpResponse:
-    response = selectors.evidence_response_get(user=request.user, pk=response_id)
+    response = selectors.evidence_response_get(user=request.user, pk=response_id, action=Action.EDIT)
     form = EvidenceLinkForm(request.POST)
-    if not form.is_valid():
-        return _panel(request, response, link_form=form)
     try:
+        if not form.is_valid():
+            raise Invalid(" ".join(m for msgs in form.errors.values() for m in msgs), fields=form.errors)
         services.evidence_link_add(
             response=response,
             url=form.cleaned_data["url"],
             title=form.cleaned_data["title"],
-            user=request.user,
+            acting_user=request.user,
         )
-    except ValidationError as exc:
-        return _panel(request, response, link_form=form, results=[FileResult("", "danger", _messages(exc))])
+    except (DomainError, ValidationError) as exc:
+        return _panel_refused(request, response, exc, link_form=form)
     return _panel(request, response)
 
 
 @login_required
 @require_POST
 def response_link_remove_view(request: HttpRequest, response_id: int, link_id: int) -> HttpResponse:
-    response = selectors.evidence_response_get(user=request.user, pk=response_id)
+    response = selectors.evidence_response_get(user=request.user, pk=response_id, action=Action.EDIT)
     link = get_object_or_404(selectors.response_link_list(response=response), pk=link_id)
     return _panel_action(
-        request, response, lambda: services.evidence_link_remove(link=link, user=request.user)
+        request, response, lambda: services.evidence_link_remove(link=link, acting_user=request.user)
     )
 
 

@@ -15,17 +15,11 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choices import ComplianceStatus, SchoolLevel, Scoring
+
+__all__ = ["ComplianceStatus", "Framework", "FrameworkQuerySet", "Node", "SchoolLevel", "Scoring"]
+
 MAX_DEPTH = 3
-
-
-class Scoring(models.TextChoices):
-    POINTS = "points", _("计分制")
-    COMPLIANCE = "compliance", _("达标制")
-
-
-class SchoolLevel(models.TextChoices):
-    K12 = "k12", _("中小学")
-    HIGHER = "higher", _("高等学校")
 
 
 class FrameworkQuerySet(models.QuerySet):

@@ -238,7 +238,7 @@ def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
     Structural checks of the tree (parents, cycles, levels, codes) are left to the service."""
     try:
         book = tablib.Databook().load(io.BytesIO(raw), format="xlsx")
-    except Exception:  # noqa: BLE001 — any parser failure means "not a readable workbook"
+    except Exception:
         raise WorkbookError([Problem(_("文件"), _("无法读取：请上传从本平台导出的 .xlsx 文件"))]) from None
     problems: list[Problem] = []
     meta_sheet, node_sheet = _sheet(book, META_SHEET), _sheet(book, NODE_SHEET)

@@ -1,4 +1,4 @@
-"""The scoring engine (BRIEF §2 "Scoring rules"): pure functions over plain dataclasses.
+"""The scoring engine: pure functions over plain dataclasses.
 
 Nothing here touches the database. Build a `ScoringTree` once with `scoring_tree_from_nodes`
 (from model instances, `NodeSpec`s or fixture dicts), then call `score_points` /
@@ -19,12 +19,13 @@ Compliance mode
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+
+from .choices import COMPLIANCE_WEIGHTS, ComplianceStatus, Scoring
 
 ZERO = Decimal(0)
 HALF = Decimal("0.5")
@@ -34,26 +35,6 @@ CENT = Decimal("0.01")
 
 class ScoreError(ValueError):
     """An answer that the rules do not allow; the message is shown to the user as is."""
-
-
-class Status(enum.StrEnum):
-    MET = "met"
-    PARTIAL = "partial"
-    NOT_MET = "not_met"
-    NA = "na"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {
-    Status.MET: "达标",
-    Status.PARTIAL: "部分达标",
-    Status.NOT_MET: "未达标",
-    Status.NA: "不适用",
-}
-STATUS_VALUE = {Status.MET: Decimal(1), Status.PARTIAL: HALF, Status.NOT_MET: ZERO}
 
 
 # --- the tree -------------------------------------------------------------------------------------
@@ -81,14 +62,32 @@ class ScoringNode:
 
 @dataclass(frozen=True)
 class ScoringTree:
-    """A framework reduced to what scoring needs. `scoring` is "points" or "compliance"."""
+    """A framework reduced to what scoring needs. `scoring` is a `Scoring` value.
+
+    `items` are the codes of the answerable nodes in tree order (the scoring nodes in points mode,
+    the leaves in compliance mode); `dimension_of` maps every code to its first-level node's code."""
 
     roots: tuple[ScoringNode, ...]
-    scoring: str = "points"
+    scoring: str = Scoring.POINTS
     total_points: Decimal | None = None
     nodes: dict[str, ScoringNode] = field(default_factory=dict, compare=False)
     # points mode: code of each scoring node → the max a score may reach (starred: dimension max)
     score_max: dict[str, Decimal] = field(default_factory=dict, compare=False)
+    dimension_of: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_points(self) -> bool:
+        return self.scoring == Scoring.POINTS
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        if self.is_points:
+            return tuple(code for code in self.nodes if code in self.score_max)
+        return tuple(n.code for n in self.nodes.values() if n.is_leaf)
+
+    def dimension(self, code: str) -> ScoringNode:
+        """The first-level node (dimension) above `code`, or the node itself on the first level."""
+        return self.nodes[self.dimension_of[code]]
 
     @property
     def declared_total(self) -> Decimal:
@@ -150,13 +149,14 @@ def scoring_tree_from_nodes(nodes: Iterable, *, scoring: str | None = None, tota
 
     roots = tuple(build(c) for c in children.get(None, []))
     index = {n.code: n for root in roots for n in root.walk()}
+    dimension_of = {n.code: root.code for root in roots for n in root.walk()}
     if scoring is None:
-        scoring = "points" if any(n.points is not None for n in index.values()) else "compliance"
+        scoring = Scoring.POINTS if any(n.points is not None for n in index.values()) else Scoring.COMPLIANCE
     score_max: dict[str, Decimal] = {}
-    if scoring == "points":
+    if scoring == Scoring.POINTS:
         for root in roots:
             _collect_scoring_nodes(root, root.points if root.starred else None, score_max)
-    return ScoringTree(roots, scoring, _decimal(total_points), index, score_max)
+    return ScoringTree(roots, Scoring(scoring), _decimal(total_points), index, score_max, dimension_of)
 
 
 def _carries_points_below(node: ScoringNode) -> bool:
@@ -184,7 +184,7 @@ def _node(tree: ScoringTree, code: str) -> ScoringNode:
 def validate_points_score(tree: ScoringTree, code: str, score) -> Decimal:
     """The score as a Decimal, or ScoreError: wrong mode, non-scoring node, not a number, out of
     range, not a multiple of 0.5."""
-    if tree.scoring != "points":
+    if not tree.is_points:
         raise ScoreError(_("达标制指标体系不能打分，请选择达标情况"))
     node = _node(tree, code)
     if code not in tree.score_max:
@@ -214,20 +214,21 @@ def validate_points_score(tree: ScoringTree, code: str, score) -> Decimal:
     return value
 
 
-def validate_compliance_status(tree: ScoringTree, code: str, status) -> Status:
-    """The status as a `Status`, or ScoreError: wrong mode, not a leaf, unknown value, na when required."""
-    if tree.scoring != "compliance":
+def validate_compliance_status(tree: ScoringTree, code: str, status) -> ComplianceStatus:
+    """The status as a `ComplianceStatus`, or ScoreError: wrong mode, not a leaf, unknown value, na
+    when required."""
+    if tree.is_points:
         raise ScoreError(_("计分制指标体系须填写分数，不能选择达标情况"))
     node = _node(tree, code)
     if node.children:
         raise ScoreError(_("指标 %(code)s 不是末级条目，请在其下级条目上选择达标情况") % {"code": code})
     try:
-        value = Status(status)
+        value = ComplianceStatus(status)
     except ValueError:
         raise ScoreError(
             _("达标情况“%(v)s”无效，可选：达标、部分达标、未达标、不适用") % {"v": status}
         ) from None
-    if value == Status.NA and not node.optional:
+    if value == ComplianceStatus.NA and not node.optional:
         raise ScoreError(_("指标 %(code)s 是必选条目，不能选择“不适用”") % {"code": code})
     return value
 
@@ -339,7 +340,7 @@ def score_points(tree: ScoringTree, scores: Mapping[str, object]) -> PointsResul
 @dataclass(frozen=True)
 class ComplianceNodeResult:
     code: str
-    status: Status | None  # leaves only; None = unanswered
+    status: ComplianceStatus | None  # leaves only; None = unanswered
     met: int  # required leaves met
     partial: int
     not_met: int
@@ -385,7 +386,7 @@ class ComplianceResult:
 
 def score_compliance(tree: ScoringTree, statuses: Mapping[str, object]) -> ComplianceResult:
     """Evaluate a compliance-mode framework; `statuses` maps leaf codes to met/partial/not_met/na."""
-    values: dict[str, Status] = {}
+    values: dict[str, ComplianceStatus] = {}
     for code, status in statuses.items():
         if status is None or status == "":
             continue
@@ -401,18 +402,18 @@ def score_compliance(tree: ScoringTree, statuses: Mapping[str, object]) -> Compl
                 missing.append(node.code)
             req = not node.optional
             counts = {
-                "met": int(req and status == Status.MET),
-                "partial": int(req and status == Status.PARTIAL),
-                "not_met": int(req and status == Status.NOT_MET),
+                "met": int(req and status == ComplianceStatus.MET),
+                "partial": int(req and status == ComplianceStatus.PARTIAL),
+                "not_met": int(req and status == ComplianceStatus.NOT_MET),
                 "missing": int(req and status is None),
                 "required": int(req),
                 "optional": int(not req),
-                "optional_met": int(not req and status == Status.MET),
-                "optional_na": int(not req and status == Status.NA),
+                "optional_met": int(not req and status == ComplianceStatus.MET),
+                "optional_na": int(not req and status == ComplianceStatus.NA),
                 "answered": int(status is not None),
                 "total": 1,
             }
-            index_sums[node.code] = STATUS_VALUE.get(status, ZERO) if req else ZERO
+            index_sums[node.code] = COMPLIANCE_WEIGHTS.get(status, ZERO) if req else ZERO
         else:
             kids = [visit(child) for child in node.children]
             counts = {key: sum(getattr(k, key) for k in kids) for key in _COUNT_KEYS}
@@ -467,4 +468,4 @@ _COUNT_KEYS = (
 
 def score(tree: ScoringTree, answers: Mapping[str, object]) -> PointsResult | ComplianceResult:
     """Dispatch on the framework's scoring mode."""
-    return score_points(tree, answers) if tree.scoring == "points" else score_compliance(tree, answers)
+    return score_points(tree, answers) if tree.is_points else score_compliance(tree, answers)

@@ -19,14 +19,14 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "assemble": (1200, 1260),
 }
 SWEEP_GRACE = datetime.timedelta(seconds=60)
-QUEUED_TIMEOUT = datetime.timedelta(hours=getattr(settings, "REPORTS_QUEUED_TIMEOUT_HOURS", 6))
+QUEUED_TIMEOUT = datetime.timedelta(hours=settings.REPORTS_QUEUED_TIMEOUT_HOURS)
 
 
 def limits(kind: str) -> tuple[int, int]:
-    overrides = getattr(settings, "REPORTS_TIME_LIMITS", {}) or {}
+    overrides = settings.REPORTS_TIME_LIMITS
     if kind in ("district_pdf_zip", "city_pdf_zip"):
         kind = "fan_out"
-    return overrides.get(kind, DEFAULT_LIMITS[kind])
+    return tuple(overrides.get(kind, DEFAULT_LIMITS[kind]))
 
 
 def soft_limit(kind: str) -> int:

@@ -41,7 +41,7 @@ def result_upload_to(job: ReportJob, filename: str) -> str:
 
 
 def default_expiry() -> datetime.datetime:
-    return timezone.now() + datetime.timedelta(days=getattr(settings, "REPORTS_KEEP_DAYS", 7))
+    return timezone.now() + datetime.timedelta(days=settings.REPORTS_KEEP_DAYS)
 
 
 class ReportJob(models.Model):
@@ -130,6 +130,18 @@ class ReportJob(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == JobStatus.FAILED
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == JobStatus.DONE
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == JobStatus.RUNNING
 
     @property
     def is_batch(self) -> bool:

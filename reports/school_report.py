@@ -11,13 +11,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
-from assessments.models import Assessment, ItemResponse
+from assessments.models import Assessment, ItemResponse, ReviewVerdict
 from evidence.models import EvidenceLink, ResponseEvidence
-from indicators.scoring import STATUS_LABELS, Status, score
+from indicators.choices import ComplianceStatus
+from indicators.scoring import score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from . import charts
-from .review import VERDICT_LABELS, has_review_fields, review_value
 
 # WeasyPrint logs every layout step at INFO; a worker rendering thousands of schools does not need that.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -31,7 +31,7 @@ def fmt_decimal(value) -> str:
 
 
 def status_label(value) -> str:
-    return STATUS_LABELS[Status(value)] if value else "—"
+    return str(ComplianceStatus(value).label) if value else "—"
 
 
 def fmt_size(size: int) -> str:
@@ -83,11 +83,11 @@ def school_report_context(*, assessment: Assessment) -> dict:
     framework = campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    is_points = tree.scoring == "points"
-    responses_qs = ItemResponse.objects.filter(assessment_id=assessment.pk)
-    if has_review_fields():
-        responses_qs = responses_qs.select_related("reviewed_by")
-    responses = {r.node_id: r for r in responses_qs}
+    is_points = tree.is_points
+    responses = {
+        r.node_id: r
+        for r in ItemResponse.objects.filter(assessment_id=assessment.pk).select_related("reviewed_by")
+    }
     attachments = (
         ResponseEvidence.objects.filter(response__assessment_id=assessment.pk)
         .select_related("file")
@@ -101,7 +101,7 @@ def school_report_context(*, assessment: Assessment) -> dict:
         .order_by("added_at", "id")
         .values_list("response__node__code", "title", "url")
     )
-    by_id = {n.pk: n for n in nodes}
+    roots = {n.code: n for n in nodes if n.parent_id is None}
     code_by_node = {n.pk: n.code for n in nodes}
     files: dict[int, dict] = {}
     evidence_by_node: dict[int, list[str]] = {}
@@ -117,13 +117,11 @@ def school_report_context(*, assessment: Assessment) -> dict:
     items: list[ReportItem] = []
     for node in answerable:
         r = responses.get(node.pk)
-        self_v = (r.self_score if is_points else r.self_status) if r else None
-        review_v = review_value(r, is_points=is_points) if r else None
+        self_v = r.self_value(is_points=is_points) if r else None
+        review_v = r.review_value(is_points=is_points) if r else None
         self_answers[node.code] = self_v
         review_answers[node.code] = review_v
-        root = node
-        while root.parent_id:
-            root = by_id[root.parent_id]
+        root = roots[tree.dimension_of[node.code]]
         statement = (r.statement if r else "") or ""
         items.append(
             ReportItem(
@@ -132,9 +130,9 @@ def school_report_context(*, assessment: Assessment) -> dict:
                 dimension=root.name,
                 self_value=fmt_decimal(self_v) if is_points else status_label(self_v),
                 review_value=fmt_decimal(review_v) if is_points else status_label(review_v),
-                verdict=VERDICT_LABELS.get(getattr(r, "review_verdict", None) or "", ""),
+                verdict=str(ReviewVerdict(r.review_verdict).label) if r and r.review_verdict else "",
                 statement=statement if len(statement) <= 240 else statement[:238] + "……",
-                comment=getattr(r, "review_comment", "") or "",
+                comment=(r.review_comment if r else "") or "",
                 max_points=fmt_decimal(tree.score_max.get(node.code)) if is_points else "",
                 evidence=evidence_by_node.get(node.pk, []),
             )
@@ -202,7 +200,7 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "items": items,
         "files": list(files.values()),
         "links": links,
-        "font_family": getattr(settings, "REPORTS_CJK_FONT", "Noto Sans CJK SC"),
+        "font_family": settings.REPORTS_CJK_FONT,
     }
 
 

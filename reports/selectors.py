@@ -17,27 +17,20 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, Campaign, Region
-from assessments.scoping import UserScope, get_scope
-from assessments.selectors import assessment_get, campaign_get
+from assessments.scoping import Action, UserScope, get_scope
+from assessments.selectors import assessment_get, campaign_get, region_get, region_list, user_can
 
 from .models import JobKind, ReportJob
 
 CITY_KINDS = (JobKind.CITY_PDF_ZIP, JobKind.CITY_WORKBOOK)
 
 
-def _paths_q(paths: tuple[str, ...], prefix: str) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{prefix}path__startswith": path})
-    return q
-
-
 def _jobs_scope_q(scope: UserScope) -> Q:
-    if scope.is_superuser:
-        return Q()
-    school = Q(kind=JobKind.SCHOOL_PDF) & scope.schools_q("assessment__school__")
-    district = Q(kind=JobKind.DISTRICT_PDF_ZIP) & _paths_q(scope.region_paths, "region__")
-    city = Q(kind__in=CITY_KINDS) & _paths_q(scope.commission_paths, "region__")
+    """A job stays visible while what it covers is in scope: a school's PDF while the school may be
+    viewed, a district's zip while the district's reports may be requested, a city's while managed."""
+    school = Q(kind=JobKind.SCHOOL_PDF) & scope.schools_q(Action.VIEW, "assessment__school__")
+    district = Q(kind=JobKind.DISTRICT_PDF_ZIP) & scope.regions_q(Action.REPORT, "region__")
+    city = Q(kind__in=CITY_KINDS) & scope.regions_q(Action.MANAGE, "region__")
     return school | district | city
 
 
@@ -82,36 +75,28 @@ def _int(value) -> int:
 
 def report_target(*, user, kind: str, campaign=None, assessment=None, region=None) -> ReportTarget:
     """Check that `user` may request this report and return its objects; 404 otherwise."""
-    scope = get_scope(user)
-    if scope.user_id is None or kind not in JobKind.values:
+    if kind not in JobKind.values:
         raise Http404
     if kind == JobKind.SCHOOL_PDF:
         found = assessment_get(user=user, pk=_int(assessment))
         return ReportTarget(kind, found.campaign, assessment=found)
     found_campaign = campaign_get(user=user, pk=_int(campaign))
     if kind == JobKind.DISTRICT_PDF_ZIP:
-        found_region = get_object_or_404(Region, pk=_int(region))
-        if not scope.covers_region_path(found_region.path):
+        found_region = region_get(user=user, pk=_int(region), action=Action.REPORT)
+    elif region in (None, ""):
+        found_region = found_campaign.region
+        if not user_can(user=user, action=Action.MANAGE, obj=found_region):
             raise Http404
     else:
-        found_region = (
-            found_campaign.region if region in (None, "") else get_object_or_404(Region, pk=_int(region))
-        )
-        if not scope.covers_region_path(found_region.path, commission_only=True):
-            raise Http404
+        found_region = region_get(user=user, pk=_int(region), action=Action.MANAGE)
     return ReportTarget(kind, found_campaign, region=found_region)
 
 
 def report_districts(*, user, campaign: Campaign) -> QuerySet[Region]:
     """Districts of the campaign's schools for which the user may request a zip of school reports."""
-    scope = get_scope(user)
-    if not scope.region_paths and not scope.is_superuser:
-        return Region.objects.none()
     in_campaign = Assessment.objects.filter(campaign=campaign).values("school__region_id")
-    return Region.objects.filter(_paths_q(scope.region_paths, "") if not scope.is_superuser else Q()).filter(
-        pk__in=in_campaign
-    )
+    return region_list(user=user, action=Action.REPORT).filter(pk__in=in_campaign)
 
 
 def report_may_request_city(*, user, campaign: Campaign) -> bool:
-    return get_scope(user).covers_region_path(campaign.region.path, commission_only=True)
+    return user_can(user=user, action=Action.MANAGE, obj=campaign.region)

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
+from smartcampus.errors import Conflict
 
 from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
 from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
@@ -64,15 +63,13 @@ def report_job_request(
     *,
     kind: str,
     campaign: Campaign,
-    requested_by,
+    acting_user,
     assessment: Assessment | None = None,
     region: Region | None = None,
-    options: dict | None = None,
 ) -> tuple[ReportJob, bool]:
     """Create a job and enqueue it, or return the caller's identical queued/running job.
 
     The caller has checked scope (reports.selectors.report_target). Returns (job, created).
-    `options` may carry the test-only `test_delay_per_school` (see `test_delay`).
     """
     key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
     params = {"campaign": campaign.pk}
@@ -80,9 +77,8 @@ def report_job_request(
         params["assessment"] = assessment.pk
     if region is not None:
         params["region"] = region.pk
-    params.update(options or {})
     with transaction.atomic():
-        existing = _active_duplicate(user=requested_by, key=key)
+        existing = _active_duplicate(user=acting_user, key=key)
         if existing is not None:
             return existing, False
         job = ReportJob(
@@ -92,7 +88,7 @@ def report_job_request(
             campaign=campaign,
             assessment=assessment,
             region=region,
-            requested_by=requested_by,
+            requested_by=acting_user,
             progress_total=1 if kind == JobKind.SCHOOL_PDF else 0,
         )
         job.full_clean(exclude=["result"])
@@ -100,7 +96,7 @@ def report_job_request(
             with transaction.atomic():  # savepoint: a concurrent identical request wins the constraint
                 job.save()
         except IntegrityError:
-            existing = _active_duplicate(user=requested_by, key=key)
+            existing = _active_duplicate(user=acting_user, key=key)
             if existing is None:
                 raise
             return existing, False
@@ -164,7 +160,7 @@ def _claim(job_id: int) -> ReportJob | None:
             return None
         if job.is_batch and job.progress_total:
             return None  # already fanned out: a duplicate message; the children carry the work
-        max_attempts = getattr(settings, "REPORTS_MAX_ATTEMPTS", 3)
+        max_attempts = settings.REPORTS_MAX_ATTEMPTS
         now = timezone.now()
         if job.attempts >= max_attempts:
             job.status, job.finished_at = JobStatus.FAILED, now
@@ -218,23 +214,12 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
         _fail(job_id, attempt, message)
 
 
-def test_delay(job: ReportJob) -> None:
-    """Test-only hook: sleep `params["test_delay_per_school"]` seconds per school, so a test can kill
-    a worker in the middle of a job. Honoured only when settings.REPORTS_TEST_HOOKS is true
-    (smartcampus/settings/test.py); production ignores the parameter."""
-    if getattr(settings, "REPORTS_TEST_HOOKS", False):
-        seconds = float(job.params.get("test_delay_per_school") or 0)
-        if 0 < seconds <= 30:
-            time.sleep(seconds)
-
-
 def _run_school_pdf(job: ReportJob, attempt: int) -> None:
     from .school_report import school_report_filename, school_report_pdf
 
     assessment = Assessment.objects.select_related(
         "campaign__framework", "school__region__parent", "campaign__region"
     ).get(pk=job.assessment_id)
-    test_delay(job)
     pdf = school_report_pdf(assessment=assessment)
     name = school_report_filename(assessment)
     _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
@@ -248,7 +233,6 @@ def _run_workbook(job: ReportJob, attempt: int) -> None:
 
     def on_progress(done: int, total: int) -> None:
         _progress(job.pk, attempt, done, total)
-        test_delay(job)
 
     with tempfile.TemporaryFile() as out:
         total = city_workbook_write(campaign=campaign, region=region, out=out, on_progress=on_progress)
@@ -317,7 +301,7 @@ def _fan_out(job: ReportJob) -> None:
         [
             ReportJob(
                 kind=JobKind.SCHOOL_PDF,
-                params={"campaign": job.campaign_id, "assessment": pk, **_test_params(job)},
+                params={"campaign": job.campaign_id, "assessment": pk},
                 dedupe_key=f"child:{job.pk}:{pk}",
                 campaign_id=job.campaign_id,
                 assessment_id=pk,
@@ -336,10 +320,6 @@ def _fan_out(job: ReportJob) -> None:
 
     for pk in child_ids:
         _enqueue_run(pk, JobKind.SCHOOL_PDF)
-
-
-def _test_params(job: ReportJob) -> dict:
-    return {k: v for k, v in job.params.items() if k.startswith("test_")}
 
 
 def _parent_check_after_commit(child: ReportJob) -> None:
@@ -431,7 +411,7 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
     Returns the job to follow (the caller's identical active job if one was requested meanwhile)."""
     row = ReportJob.objects.select_for_update().get(pk=job.pk)
     if row.status != JobStatus.FAILED:
-        raise ValidationError(_("只有失败的任务可以重试。"))
+        raise Conflict(_("只有失败的任务可以重试。"), code="not_failed")
     if row.is_batch and row.progress_total:
         row.status, row.error, row.finished_at = JobStatus.RUNNING, "", None
         row.heartbeat_at = timezone.now()

@@ -33,10 +33,9 @@ from django.db.models import (
     When,
 )
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
-from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse
-
-from .review import review_value_field
+from assessments.models import ANSWERED, Assessment, AssessmentStatus, Campaign, ItemResponse
+from indicators.choices import COMPLIANCE_WEIGHTS
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 NOT_STARTED = "not_started"
 PROGRESS_BUCKETS = [
@@ -88,7 +87,21 @@ class Dashboard:
     started_count: int = 0  # schools with at least one self-assessment value
 
 
+def compliance_weight(field: str, *, default: float | None) -> Case:
+    """SQL for a status's weight in the compliance index, generated from `COMPLIANCE_WEIGHTS`
+    (met 1, partial 0.5, not met 0); other values (na, unanswered) give `default`."""
+    return Case(
+        *[
+            When(**{field: status}, then=Value(float(weight)))
+            for status, weight in COMPLIANCE_WEIGHTS.items()
+        ],
+        default=Value(default),
+        output_field=FloatField(),
+    )
+
+
 def _dimension_expr():
+    """SQL for the first-level node above a response's node (trees have at most three levels)."""
     return Case(
         When(node__level=1, then=F("node_id")),
         When(node__level=2, then=F("node__parent_id")),
@@ -136,12 +149,7 @@ def _points_dimension_rows(responses: QuerySet, value_field: str) -> list[tuple]
 
 def _compliance_dimension_rows(responses: QuerySet, value_field: str) -> list[tuple]:
     """(assessment id, district id, dimension id, value sum, required count, answered) from the database."""
-    value = Case(
-        When(**{value_field: "met"}, then=Value(1.0)),
-        When(**{value_field: "partial"}, then=Value(0.5)),
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
+    value = compliance_weight(value_field, default=0.0)
     answered = Q(**{f"{value_field}__isnull": False})
     return list(
         responses.annotate(district=F("assessment__school__region_id"), dim=_dimension_expr())
@@ -213,14 +221,13 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
     framework = campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    is_points = tree.scoring == "points"
+    is_points = tree.is_points
     roots = {n.pk: n for n in nodes if n.parent_id is None}
     ids = assessments.filter(campaign=campaign).order_by().values("pk")
     responses = ItemResponse.objects.filter(assessment_id__in=ids)
 
     # Progress per district: status, and whether a draft has any answer yet.
-    answered_q = Q(self_score__isnull=False) | Q(self_status__isnull=False)
-    has_answer = Exists(ItemResponse.objects.filter(answered_q, assessment_id=OuterRef("pk")))
+    has_answer = Exists(ItemResponse.objects.filter(ANSWERED, assessment_id=OuterRef("pk")))
     progress = (
         Assessment.objects.filter(pk__in=ids)
         .annotate(started=has_answer)
@@ -238,17 +245,15 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
         bucket = NOT_STARTED if status == AssessmentStatus.DRAFT and not started else status
         row.progress[bucket] += n
 
-    self_field = "self_score" if is_points else "self_status"
-    review_field = review_value_field(is_points=is_points)
+    self_field = ItemResponse.value_field(is_points=is_points)
+    review_field = ItemResponse.value_field(is_points=is_points, review=True)
     fetch = _points_dimension_rows if is_points else _compliance_dimension_rows
     self_totals, self_dims, district_of = _school_results(
         fetch(responses, self_field), is_points=is_points, roots=roots
     )
-    review_totals, review_dims = {}, {}
-    if review_field:
-        review_totals, review_dims, _d = _school_results(
-            fetch(responses, review_field), is_points=is_points, roots=roots
-        )
+    review_totals, review_dims, _d = _school_results(
+        fetch(responses, review_field), is_points=is_points, roots=roots
+    )
 
     declared = tree.declared_total if is_points else None
     per_district_self: dict[int, list[Decimal]] = defaultdict(list)
@@ -313,13 +318,7 @@ def _weakest_items(responses: QuerySet, *, tree, nodes, is_points: bool, limit: 
             .values_list("node_id", "mean", "n")
         )
     else:
-        value = Case(
-            When(self_status="met", then=Value(1.0)),
-            When(self_status="partial", then=Value(0.5)),
-            When(self_status="not_met", then=Value(0.0)),
-            default=Value(None),
-            output_field=FloatField(),
-        )
+        value = compliance_weight("self_status", default=None)
         rows = (
             responses.filter(node__optional=False)
             .order_by()

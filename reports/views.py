@@ -10,7 +10,6 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors as assessment_selectors
-from assessments.scoping import get_scope
+from assessments.scoping import Action, get_scope
 from smartcampus.downloads import content_disposition
+from smartcampus.errors import DomainError, error_response
 
 from . import selectors, services
 from .dashboard import dashboard_parts
@@ -48,13 +48,13 @@ def job_request_view(request: HttpRequest) -> HttpResponse:
         campaign=target.campaign,
         assessment=target.assessment,
         region=target.region,
-        requested_by=request.user,
+        acting_user=request.user,
     )
     if created:
         messages.success(request, _("已提交报告任务 #%(id)s，生成后可在此下载。") % {"id": job.pk})
     else:
         messages.info(request, _("相同的报告正在生成（任务 #%(id)s），无需重复提交。") % {"id": job.pk})
-    return redirect("report-job-list")
+    return redirect("reports:job-list")
 
 
 @login_required
@@ -89,14 +89,14 @@ def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.report_job_get(user=request.user, pk=pk)
     try:
         job = services.report_job_retry(job=job, acting_user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("任务 #%(id)s 已重新排队。") % {"id": job.pk})
+    except DomainError as exc:
+        page = Paginator(selectors.report_job_list(user=request.user), 30).get_page(1)
+        return error_response(request, exc, template="reports/job_list.html", context={"page": page})
+    messages.success(request, _("任务 #%(id)s 已重新排队。") % {"id": job.pk})
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
-    return redirect("report-job-list")
+    return redirect("reports:job-list")
 
 
 @login_required
@@ -144,7 +144,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/dashboard.html", context)
     scope = get_scope(request.user)
     assessments = assessment_selectors.assessment_list(user=request.user).filter(campaign=campaign)
-    if not scope.region_paths and not scope.is_superuser:
+    if not assessment_selectors.user_can(user=request.user, action=Action.REPORT):
         return render(
             request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
         )

@@ -24,11 +24,19 @@ from typing import BinaryIO
 
 from django.utils import timezone
 
-from assessments.items import answerable_nodes, framework_nodes, scoring_tree
-from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse, Region, SchoolType
-from indicators.scoring import STATUS_LABELS, ScoringTree, Status, score
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    ItemResponse,
+    Region,
+    ReviewVerdict,
+    SchoolType,
+)
+from indicators.choices import ComplianceStatus
+from indicators.scoring import ScoringTree, score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
-from .review import VERDICT_LABELS, review_columns
 from .xlsx import Book, Column, Sheet
 
 CHUNK_SIZE = 2000
@@ -113,10 +121,10 @@ def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZ
     by_id = {n.pk: n for n in nodes}
     items = answerable_nodes(tree=tree, nodes=nodes)
 
+    by_code = {n.code: n for n in nodes}
+
     def root_of(node):
-        while node.parent_id:
-            node = by_id[node.parent_id]
-        return node
+        return by_code[tree.dimension_of[node.code]]
 
     meta: dict[int, _Meta] = {}
     assessments = (
@@ -140,7 +148,7 @@ def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZ
         campaign=campaign,
         region=region,
         tree=tree,
-        is_points=tree.scoring == "points",
+        is_points=tree.is_points,
         by_id=by_id,
         roots=[n for n in nodes if n.parent_id is None],
         items=items,
@@ -283,7 +291,7 @@ def write_detail(
     )
     item_ids = {n.pk for n in city.items}
     root_index = {r.pk: i for i, r in enumerate(roots)}
-    rcols = review_columns()
+    rcols = ("review_verdict", "review_score", "review_status", "review_comment")
     responses = (
         ItemResponse.objects.filter(
             assessment__campaign_id=city.campaign.pk,
@@ -316,7 +324,7 @@ def write_detail(
             self_answers[node.code] = self_v
             review_answers[node.code] = review_v
             reviewed_any = reviewed_any or review_v not in (None, "")
-            if not is_points and not node.optional and self_status == Status.NOT_MET:
+            if not is_points and not node.optional and self_status == ComplianceStatus.NOT_MET:
                 dim_not_met[root_index[dim_of[node_id].pk]] += 1
             sheet.append(
                 [
@@ -327,9 +335,9 @@ def write_detail(
                     node.code,
                     node.title[:200],
                     tree.score_max.get(node.code) if is_points else None,
-                    self_v if is_points else (STATUS_LABELS[Status(self_v)] if self_v else None),
-                    review_v if is_points else (STATUS_LABELS[Status(review_v)] if review_v else None),
-                    VERDICT_LABELS.get(verdict or "", None),
+                    self_v if is_points else (str(ComplianceStatus(self_v).label) if self_v else None),
+                    review_v if is_points else (str(ComplianceStatus(review_v).label) if review_v else None),
+                    str(ReviewVerdict(verdict).label) if verdict else None,
                     comment or None,
                 ]
             )

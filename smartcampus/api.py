@@ -2,49 +2,23 @@
 
 `exception_handler` is DRF's EXCEPTION_HANDLER. `message` is always a sentence for people, in the
 active language (Chinese by default); `code` is stable for programs; `fields` maps input fields to
-their messages (only for invalid input). Views with extra data for an error (the missing items of
-an incomplete submission, the current row of a version conflict) raise `ApiError` with `extra`.
+their messages (only for invalid input). Services' refusals (`smartcampus.errors`) are mapped here,
+once: refused → 404 naming nothing, conflict → 409, invalid → 400, with the error's `extra` keys
+(the missing items of an incomplete submission) and, for a version conflict, `current`: the newer
+row shaped by the view's own serializer.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class ApiError(exceptions.APIException):
-    """An error with a chosen status, code and message, plus optional `fields` and `extra` keys."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        code: str,
-        fields: dict | None = None,
-        extra: dict | None = None,
-    ):
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.error_code = code
-        self.fields = fields or {}
-        self.extra = extra or {}
-
-    @classmethod
-    def from_django(cls, exc: DjangoValidationError, *, status_code: int, code: str | None = None):
-        """A Django `ValidationError` (field dict or plain messages) as an API error."""
-        fields = {}
-        if hasattr(exc, "error_dict"):
-            fields = {name: [str(m) for m in errors] for name, errors in exc.message_dict.items()}
-            messages = fields.pop("__all__", [])
-        else:
-            messages = [str(m) for m in exc.messages]
-        code = code or getattr(exc, "code", None) or _default_code(status_code)
-        message = " ".join(messages) or _first_field_message(fields) or _default_message(status_code)
-        return cls(message, status_code=status_code, code=code, fields=fields)
+from .errors import DomainError, ErrorKind, Invalid
 
 
 def _default_code(status_code: int) -> str:
@@ -107,17 +81,19 @@ def error_body(*, code: str, message: str, fields: dict | None = None, **extra) 
 def exception_handler(exc, context):
     """DRF's handler (headers such as WWW-Authenticate and Retry-After kept), our body."""
     if isinstance(exc, DjangoValidationError):
-        exc = ApiError.from_django(exc, status_code=status.HTTP_400_BAD_REQUEST)
+        exc = Invalid.from_validation_error(exc)
+    if isinstance(exc, DomainError):
+        if exc.kind is ErrorKind.REFUSED:
+            exc = exceptions.NotFound()  # the refusal's own message may name the object: never sent
+        else:
+            return _domain_error_response(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django's 500 handling (and logging) takes over
     code = _default_code(response.status_code)
     message = _default_message(response.status_code)
     fields: dict = {}
-    extra: dict = {}
-    if isinstance(exc, ApiError):
-        code, message, fields, extra = exc.error_code, str(exc.detail), exc.fields, exc.extra
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         general = detail.pop("non_field_errors", None) or detail.pop("detail", None)
         fields = _fields(detail)
@@ -132,16 +108,26 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail) != str(
         exceptions.PermissionDenied.default_detail
     ):
-        message = str(exc.detail)  # the service's own explanation (locked, not your school…)
-    elif isinstance(exc, exceptions.APIException) and response.status_code in (413, 409):
+        message = str(exc.detail)  # CSRF failures explain themselves
+    elif isinstance(exc, exceptions.APIException) and response.status_code == 413:
         message = str(exc.detail)
-    response.data = error_body(code=code, message=message, fields=fields, **extra)
+    response.data = error_body(code=code, message=message, fields=fields)
     return response
 
 
-def error_response(*, status_code: int, code: str, message: str, fields=None, **extra) -> Response:
-    """For the rare view that answers an error without raising (same body as the handler)."""
-    return Response(error_body(code=code, message=message, fields=fields, **extra), status=status_code)
+def _domain_error_response(exc: DomainError, context) -> Response:
+    extra = dict(exc.extra)
+    view = context.get("view")
+    if exc.current is not None and hasattr(view, "get_serializer"):
+        extra["current"] = view.get_serializer(exc.current).data
+    message = exc.message or _first_field_message(exc.fields) or _default_message(exc.status_code)
+    body = error_body(code=exc.code, message=message, fields=exc.fields, **extra)
+    return Response(body, status=exc.status_code)
+
+
+def query_parameter(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
+    """A documented query parameter of a list endpoint (`?campaign=`, `?q=`…)."""
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
 
 
 # --- OpenAPI: the error body, documented once for every operation --------------------------------

@@ -9,7 +9,7 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """Simplified Chinese unless the user explicitly chose another language (the language cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, so a school CIO on an
-    English-language browser would silently get a half-translated UI; the brief says zh-hans first.
+    English-language browser would silently get a half-translated UI; the product is zh-hans first.
     """
 
     def process_request(self, request):

@@ -37,7 +37,7 @@ def _empty_cache():
     """Every test starts with an empty cache: cached figures belong to the test that computed them."""
     from django.core.cache import cache
 
-    from assessments.items import clear_node_cache
+    from indicators.selectors import clear_node_cache
 
     cache.clear()
     clear_node_cache()
@@ -128,7 +128,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log = open(Path("test-artifacts") / "celery-worker.log", "w")  # noqa: SIM115 — closed at teardown
+    log = open(Path("test-artifacts") / "celery-worker.log", "w")
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("celery")),
@@ -142,6 +142,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-gossip",
             "--without-mingle",
             "--prefetch-multiplier=1",
+            # test-only behaviour of this worker process (monkeypatching, not production hooks)
+            "--include=tests.reports.worker_patches",
         ],
         env=env,
         stdout=log,

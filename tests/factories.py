@@ -19,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -56,7 +56,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     region = None
 
 
-# --- campaigns and assessments (issue 4) ---------------------------------------------------------
+# --- campaigns and assessments ---------------------------------------------------------------------
 
 import datetime  # noqa: E402
 from decimal import Decimal  # noqa: E402
@@ -176,7 +176,7 @@ class ItemResponseFactory(factory.django.DjangoModelFactory):
     node = factory.SubFactory(NodeFactory)
 
 
-# --- district review (issue 5) -------------------------------------------------------------------
+# --- district review -----------------------------------------------------------------------------
 
 
 def fill_and_submit(assessment, cio, *, score="1", status="met") -> Assessment:
@@ -186,5 +186,5 @@ def fill_and_submit(assessment, cio, *, score="1", status="met") -> Assessment:
     points = assessment.campaign.framework.scoring == "points"
     for r in assessment.responses.select_related("node", "assessment"):
         value = {"self_score": score} if points else {"self_status": status}
-        services.response_update(response=r, user=cio, version=r.version, statement="已建设", **value)
+        services.response_update(response=r, acting_user=cio, version=r.version, statement="已建设", **value)
     return services.assessment_submit(assessment=assessment, acting_user=cio)

@@ -1,23 +1,15 @@
-from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+"""The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
-from .views import (
-    AssessmentViewSet,
-    CampaignViewSet,
-    ItemResponseViewSet,
-    RegionViewSet,
-    ReviewItemViewSet,
-    ReviewViewSet,
-    SchoolViewSet,
-)
+from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .organisations import RegionViewSet, SchoolViewSet
+from .reviews import ReviewItemViewSet, ReviewViewSet
 
-router = DefaultRouter()
-router.register("schools", SchoolViewSet, basename="api-school")
-router.register("regions", RegionViewSet, basename="api-region")
-router.register("campaigns", CampaignViewSet, basename="api-campaign")
-router.register("assessments", AssessmentViewSet, basename="api-assessment")
-router.register("responses", ItemResponseViewSet, basename="api-response")
-router.register("reviews", ReviewViewSet, basename="api-review")
-router.register("review-items", ReviewItemViewSet, basename="api-review-item")
-
-urlpatterns = [path("", include(router.urls))]
+ROUTES = [
+    ("schools", SchoolViewSet, "api-school"),
+    ("regions", RegionViewSet, "api-region"),
+    ("campaigns", CampaignViewSet, "api-campaign"),
+    ("assessments", AssessmentViewSet, "api-assessment"),
+    ("responses", ItemResponseViewSet, "api-response"),
+    ("reviews", ReviewViewSet, "api-review"),
+    ("review-items", ReviewItemViewSet, "api-review-item"),
+]

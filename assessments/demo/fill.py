@@ -37,10 +37,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from indicators.models import Node
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..freshness import campaign_data_changed
-from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
 
 UPDATE_CHUNK = 2000
@@ -75,7 +74,6 @@ MORE_EVIDENCE_COMMENTS = [
     "请补充近一学期的运行记录或使用统计。",
     "佐证材料无法打开或与条目无关，请重新上传。",
 ]
-REVIEW_FIELDS = {"review_verdict", "review_score", "review_status", "review_comment", "reviewed_at"}
 HALF = Decimal("0.5")
 
 
@@ -88,7 +86,6 @@ class FillStats:
     reviewed: int = 0
     item_reviews: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
-    review_filled: bool = False
 
 
 def _rng(seed: int, *parts: object) -> random.Random:
@@ -104,17 +101,6 @@ def _half_points(value: float) -> Decimal:
     return (Decimal(str(value)) / HALF).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HALF
 
 
-def has_review_fields() -> bool:
-    names = {f.name for f in ItemResponse._meta.get_fields()}
-    return REVIEW_FIELDS <= names
-
-
-def _root_of(node: Node, by_id: dict[int, Node]) -> Node:
-    while node.parent_id:
-        node = by_id[node.parent_id]
-    return node
-
-
 def _first_user_ids(role: str, key: str) -> dict[int, int]:
     """school id or region id → the first user with that role there (by username)."""
     found: dict[int, int] = {}
@@ -126,18 +112,17 @@ def _first_user_ids(role: str, key: str) -> dict[int, int]:
 
 
 def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetime | None = None) -> FillStats:
-    """Answer every assessment of `campaign` (and review it when the review fields exist)."""
+    """Answer every assessment of `campaign` and review the submitted ones."""
     now = now or timezone.now()
     framework = campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    is_points = tree.scoring == "points"
-    by_id = {n.pk: n for n in nodes}
+    is_points = tree.is_points
+    by_code = {n.code: n for n in nodes}
     items = answerable_nodes(tree=tree, nodes=nodes)
-    dim_of = {n.pk: _root_of(n, by_id) for n in items}
+    dim_of = {n.pk: by_code[tree.dimension_of[n.code]] for n in items}
     difficulty = {n.pk: _rng(seed, "item", n.code).gauss(0, 0.10) for n in items}
-    review = has_review_fields()
-    stats = FillStats(campaign=campaign, review_filled=review)
+    stats = FillStats(campaign=campaign)
 
     assessments = list(
         Assessment.objects.filter(campaign=campaign).select_related("school__region").order_by("school__code")
@@ -214,46 +199,41 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
                 updated_at if answered else None,
             ]
             reopened = False
-            if review:
-                verdict = review_score = review_status = reviewed_by = r_at = None
-                comment = ""
-                if answered and rng.random() < reviewed_share:
-                    roll = rng.random()
-                    if status == AssessmentStatus.RETURNED and roll < 0.08:
-                        verdict, comment, reopened = "more_evidence", rng.choice(MORE_EVIDENCE_COMMENTS), True
-                    elif roll < 0.8 or (not is_points and self_status in ("na", "not_met")):
-                        verdict, review_score, review_status = "accept", self_score, self_status
+            verdict = review_score = review_status = reviewed_by = r_at = None
+            comment = ""
+            if answered and rng.random() < reviewed_share:
+                roll = rng.random()
+                if status == AssessmentStatus.RETURNED and roll < 0.08:
+                    verdict, comment, reopened = "more_evidence", rng.choice(MORE_EVIDENCE_COMMENTS), True
+                elif roll < 0.8 or (not is_points and self_status in ("na", "not_met")):
+                    verdict, review_score, review_status = "accept", self_score, self_status
+                else:
+                    verdict, comment = "adjust", rng.choice(ADJUST_COMMENTS)
+                    if is_points:
+                        review_score = max(Decimal(0), self_score - HALF * rng.randint(1, 4))
                     else:
-                        verdict, comment = "adjust", rng.choice(ADJUST_COMMENTS)
-                        if is_points:
-                            review_score = max(Decimal(0), self_score - HALF * rng.randint(1, 4))
-                        else:
-                            review_status = "partial" if self_status == "met" else "not_met"
-                    reviewed_by, r_at = reviewer, reviewed_at
-                    if (
-                        reviewer is not None
-                    ):  # the reviewer's own verdict in round 1, as the workbench saves it
-                        review_rows.append(
-                            ItemReview(
-                                response_id=pk,
-                                reviewer_id=reviewer,
-                                round=1,
-                                verdict=verdict,
-                                score=review_score,
-                                status=review_status,
-                                comment=comment,
-                                version=1,
-                            )
+                        review_status = "partial" if self_status == "met" else "not_met"
+                reviewed_by, r_at = reviewer, reviewed_at
+                if reviewer is not None:  # the reviewer's own verdict in round 1, as the workbench saves it
+                    review_rows.append(
+                        ItemReview(
+                            response_id=pk,
+                            reviewer_id=reviewer,
+                            round=1,
+                            verdict=verdict,
+                            score=review_score,
+                            status=review_status,
+                            comment=comment,
+                            version=1,
                         )
-                row += [verdict, review_score, review_status, comment, reviewed_by, r_at]
-            elif status == AssessmentStatus.RETURNED and rng.random() < 0.05:
-                reopened = True
+                    )
+            row += [verdict, review_score, review_status, comment, reviewed_by, r_at]
             any_reopened |= reopened
             row.append(reopened)
             rows.append(tuple(row))
             stats.responses += 1
             stats.answered += answered
-            stats.reviewed += bool(review and row[7])
+            stats.reviewed += bool(row[7])
         if status == AssessmentStatus.RETURNED and not any_reopened and rows:
             last = list(rows[-1])
             last[-1] = True  # a returned assessment always has at least one item to answer again
@@ -267,21 +247,19 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     stats.assessments = len(assessments)
 
     columns = ["self_score", "self_status", "statement", "version", "updated_by_id", "updated_at"]
-    if review:
-        columns += [
-            "review_verdict",
-            "review_score",
-            "review_status",
-            "review_comment",
-            "reviewed_by_id",
-            "reviewed_at",
-        ]
+    columns += [
+        "review_verdict",
+        "review_score",
+        "review_status",
+        "review_comment",
+        "reviewed_by_id",
+        "reviewed_at",
+    ]
     columns.append("reopened")
     with transaction.atomic():
         _bulk_update_rows(ItemResponse, columns, rows)
-        if review:
-            _item_reviews_replace(campaign, review_rows)
-            stats.item_reviews = len(review_rows)
+        _item_reviews_replace(campaign, review_rows)
+        stats.item_reviews = len(review_rows)
         bulk_update_with_history(
             assessments,
             Assessment,
@@ -360,11 +338,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
         log(
             f"已填充“{campaign.title}”：{stats.assessments} 所学校，"
             f"{stats.answered}/{stats.responses} 个条目已填写"
-            + (
-                f"，{stats.reviewed} 个已评审（专家评审记录 {stats.item_reviews} 条）"
-                if stats.review_filled
-                else "（评审字段尚未上线，只填自评）"
-            )
+            + f"，{stats.reviewed} 个已评审（专家评审记录 {stats.item_reviews} 条）"
             + f"；{statuses}。"
         )
         if evidence_fill is not None:

@@ -10,9 +10,10 @@ import random
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from indicators.selectors import framework_nodes, scoring_tree
+
 from .. import services
 from ..freshness import campaign_data_changed
-from ..items import framework_nodes, scoring_tree
 from ..models import Assessment, AssessmentStatus, Membership, ReviewAssignment, Role
 from .fill import STATEMENTS, _half_points
 
@@ -33,7 +34,7 @@ def _fill(assessment: Assessment, *, seed: int) -> None:
     now = timezone.now()
     for r in assessment.responses.select_related("node").order_by("node__position"):
         share = max(0.0, min(1.0, ability + rng.gauss(0, 0.15)))
-        if tree.scoring == "points":
+        if tree.is_points:
             r.self_score = min(
                 _half_points(float(tree.score_max[r.node.code]) * share), tree.score_max[r.node.code]
             )

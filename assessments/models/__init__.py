@@ -1,20 +1,27 @@
 from .campaigns import (
+    ANSWERED,
+    AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
     Campaign,
     ComplianceStatus,
+    Consolidation,
     DeadlineExtension,
     ItemResponse,
     ReviewVerdict,
 )
+from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
-from .reviews import ItemReview, Notification, ReviewAssignment
+from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
+    "ANSWERED",
+    "AWAITING_REVIEW",
     "Assessment",
     "AssessmentStatus",
     "Campaign",
     "ComplianceStatus",
+    "Consolidation",
     "DeadlineExtension",
     "ItemResponse",
     "ItemReview",

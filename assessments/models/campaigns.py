@@ -14,13 +14,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators.choices import ComplianceStatus
+
 from .organisations import Region, School
 
 STATEMENT_MAX_LENGTH = 2000
+
+
+class Consolidation(models.TextChoices):
+    """How the two independent reviews of a campaign with second review become one result."""
+
+    LEAD = "lead", _("由主评专家确定")
+    AVERAGE = "average", _("取两位专家的平均")
 
 
 class Campaign(models.Model):
@@ -56,8 +66,8 @@ class Campaign(models.Model):
     consolidation = models.CharField(
         _("合议方式"),
         max_length=8,
-        choices=[("lead", _("由主评专家确定")), ("average", _("取两位专家的平均"))],
-        default="lead",
+        choices=Consolidation.choices,
+        default=Consolidation.LEAD,
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -82,6 +92,26 @@ class AssessmentStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("评审中")
     RETURNED = "returned", _("退回修改")
     FINALISED = "finalised", _("已完成")
+
+    @classmethod
+    def editable(cls) -> tuple[AssessmentStatus, ...]:
+        """The school may change its answers (a returned assessment: the items sent back only)."""
+        return (cls.DRAFT, cls.RETURNED)
+
+    @classmethod
+    def in_review(cls) -> tuple[AssessmentStatus, ...]:
+        """Part of the district review: from the submission on (drafts are not)."""
+        return (cls.SUBMITTED, cls.IN_REVIEW, cls.RETURNED, cls.FINALISED)
+
+    @classmethod
+    def reviewable(cls) -> tuple[AssessmentStatus, ...]:
+        """A reviewer may give verdicts (a submitted assessment moves to in review on the first)."""
+        return (cls.SUBMITTED, cls.IN_REVIEW)
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def in_review(self) -> AssessmentQuerySet:
+        return self.filter(status__in=AssessmentStatus.in_review())
 
 
 class Assessment(models.Model):
@@ -112,6 +142,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("学校自评")
@@ -135,20 +166,48 @@ class Assessment(models.Model):
 
     @property
     def is_editable_state(self) -> bool:
-        return self.status in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+        return self.status in AssessmentStatus.editable()
 
+    @property
+    def is_reviewable_state(self) -> bool:
+        return self.status in AssessmentStatus.reviewable()
 
-class ComplianceStatus(models.TextChoices):
-    MET = "met", _("达标")
-    PARTIAL = "partial", _("部分达标")
-    NOT_MET = "not_met", _("未达标")
-    NA = "na", _("不适用")
+    def state_flags(self) -> dict[str, bool]:
+        """`is_draft`, `is_submitted`, `is_returned`, `is_finalised`: what pages show differently."""
+        return {
+            "is_draft": self.status == AssessmentStatus.DRAFT,
+            "is_submitted": self.status == AssessmentStatus.SUBMITTED,
+            "is_returned": self.status == AssessmentStatus.RETURNED,
+            "is_finalised": self.status == AssessmentStatus.FINALISED,
+        }
 
 
 class ReviewVerdict(models.TextChoices):
     ACCEPT = "accept", _("认可")
     ADJUST = "adjust", _("调整")
     MORE_EVIDENCE = "more_evidence", _("需补充材料")
+
+    @classmethod
+    def awaits_review(cls, verdict: str | None) -> bool:
+        """An item awaits review while it has no verdict, or more evidence was requested."""
+        return verdict in (None, "", cls.MORE_EVIDENCE)
+
+
+#: the same two rules as queryset filters (see ItemResponseQuerySet)
+ANSWERED = Q(self_score__isnull=False) | Q(self_status__isnull=False)
+AWAITING_REVIEW = Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
+
+
+class ItemResponseQuerySet(models.QuerySet):
+    def answered(self) -> ItemResponseQuerySet:
+        return self.filter(ANSWERED)
+
+    def unanswered(self) -> ItemResponseQuerySet:
+        return self.exclude(ANSWERED)
+
+    def review_pending(self) -> ItemResponseQuerySet:
+        """Items awaiting review: no verdict yet, or more evidence requested."""
+        return self.filter(AWAITING_REVIEW)
 
 
 class ItemResponse(models.Model):
@@ -179,18 +238,18 @@ class ItemResponse(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    self_status = models.CharField(  # noqa: DJ001 — NULL means "not answered yet"
+    self_status = models.CharField(
         _("自评达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     statement = models.TextField(_("自评说明"), max_length=STATEMENT_MAX_LENGTH, blank=True)
     reopened = models.BooleanField(_("退回后可修改"), default=False)
-    review_verdict = models.CharField(  # noqa: DJ001 — NULL means "not reviewed yet"
+    review_verdict = models.CharField(
         _("评审结论"), max_length=16, choices=ReviewVerdict.choices, null=True, blank=True
     )
     review_score = models.DecimalField(
         _("评审分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    review_status = models.CharField(  # noqa: DJ001 — NULL means "no reviewer status"
+    review_status = models.CharField(
         _("评审达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     review_comment = models.TextField(_("评审意见"), max_length=STATEMENT_MAX_LENGTH, blank=True)
@@ -215,6 +274,7 @@ class ItemResponse(models.Model):
     updated_at = models.DateTimeField(_("最后修改时间"), null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = ItemResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("条目自评")
@@ -230,6 +290,25 @@ class ItemResponse(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.self_score is not None or bool(self.self_status)
+
+    @property
+    def awaits_review(self) -> bool:
+        return ReviewVerdict.awaits_review(self.review_verdict)
+
+    @property
+    def awaits_more_evidence(self) -> bool:
+        return self.review_verdict == ReviewVerdict.MORE_EVIDENCE
+
+    @staticmethod
+    def value_field(*, is_points: bool, review: bool = False) -> str:
+        """The field holding the answer's value: the score in points mode, else the status."""
+        return f"{'review' if review else 'self'}_{'score' if is_points else 'status'}"
+
+    def self_value(self, *, is_points: bool):
+        return getattr(self, self.value_field(is_points=is_points))
+
+    def review_value(self, *, is_points: bool):
+        return getattr(self, self.value_field(is_points=is_points, review=True))
 
 
 class DeadlineExtension(models.Model):

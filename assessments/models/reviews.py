@@ -77,7 +77,7 @@ class ItemReview(models.Model):
     score = models.DecimalField(
         _("评审分"), max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    status = models.CharField(  # noqa: DJ001 — NULL: points mode or no status given
+    status = models.CharField(
         _("评审达标情况"), max_length=10, choices=ComplianceStatus.choices, null=True, blank=True
     )
     comment = models.TextField(_("评审意见"), max_length=STATEMENT_MAX_LENGTH, blank=True)
@@ -102,47 +102,3 @@ class ItemReview(models.Model):
     def clean(self) -> None:
         if self.verdict in (ReviewVerdict.ADJUST, ReviewVerdict.MORE_EVIDENCE) and not self.comment.strip():
             raise ValidationError({"comment": _("“调整”和“需补充材料”必须填写评审意见。")})
-
-
-class Notification(models.Model):
-    """An in-app message to one user (the e-mail copy goes out through Django's e-mail backend).
-
-    `key` makes reminders idempotent: a reminder carries a key naming what and which day it is
-    about, and a second reminder with the same key for the same user is not created.
-    """
-
-    class Kind(models.TextChoices):
-        SUBMITTED = "submitted", _("自评已提交")
-        RETURNED = "returned", _("自评被退回")
-        FINALISED = "finalised", _("评审已完成")
-        REOPENED = "reopened", _("评审结果已重新打开")
-        ASSIGNED = "assigned", _("评审指派")
-        REMINDER = "reminder", _("截止提醒")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("用户"),
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    url = models.CharField(_("链接"), max_length=300, blank=True)
-    key = models.CharField(_("去重键"), max_length=120, blank=True)
-    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("站内通知")
-        verbose_name_plural = _("站内通知")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "key"], condition=~models.Q(key=""), name="notification_unique_key"
-            )
-        ]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
-
-    def __str__(self) -> str:
-        return self.title

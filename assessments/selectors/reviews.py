@@ -1,6 +1,6 @@
-"""Reads of the district review: the queue, the workbench (items with the school's answers, the
-reviewer's verdicts, the reviewer's result and the gaps), notifications. Scoped through the one
-mechanism (`get_scope`): outside the user's scope an assessment does not exist."""
+"""Reads of the district review: the queue, what the user may do (`review_abilities`), the workbench
+(items with the school's answers, the reviewer's verdicts, the reviewer's result and the gaps).
+Scoped through the one mechanism (`scoping`): outside the user's scope an assessment does not exist."""
 
 from __future__ import annotations
 
@@ -9,61 +9,36 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from indicators.scoring import score
 
 from ..gaps import DimensionGap, dimension_gaps, item_gap, total_gap
 from ..models import (
+    AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
+    Campaign,
+    Consolidation,
+    ItemResponse,
     ItemReview,
-    Notification,
+    Region,
     ReviewVerdict,
-    Role,
 )
-from ..scoping import get_scope
-from . import Item, Workspace, assessment_workspace, response_count
+from ..scoping import Action, get_scope
+from .campaigns import assessment_list, response_count
+from .workspace import Item, Workspace, assessment_workspace
 
-RESPONSE_PENDING_Q = Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
-
-
-REVIEW_STATUSES = (
-    AssessmentStatus.SUBMITTED,
-    AssessmentStatus.IN_REVIEW,
-    AssessmentStatus.RETURNED,
-    AssessmentStatus.FINALISED,
-)
-
-
-def review_assessment_list(*, user) -> QuerySet[Assessment]:
-    """Assessments the user reviews (region or assignment) or oversees as commission staff;
-    drafts are not part of the review."""
-    scope = get_scope(user)
-    if scope.user_id is None:
-        return Assessment.objects.none()
-    q = scope.reviewable_q() | scope.schools_q("school__", roles=frozenset({Role.COMMISSION}))
-    return (
-        Assessment.objects.filter(q)
-        .filter(status__in=REVIEW_STATUSES)
-        .select_related("campaign", "campaign__framework", "campaign__region", "school", "school__region")
-    )
-
-
-def review_assessment_get(*, user, pk: int) -> Assessment:
-    return get_object_or_404(review_assessment_list(user=user), pk=pk)
+CONFLICT_OF_INTEREST = _("您是该校的信息化负责人，存在利益冲突，不能评审本校的自评。")
 
 
 def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
-    """The reviewer's queue: assessments they review, with how many items each still needs
-    (no final verdict, or more evidence requested) and the total, aggregated in the database.
+    """The reviewer's queue: assessments they review (region or assignment), with how many items each
+    still awaits review and the total, aggregated in the database.
     Filters: campaign (id), district (region code, with its subtree), status, deadline
     ("overdue": review deadline passed, "week": due within 7 days)."""
-    scope = get_scope(user)
-    if scope.user_id is None:
-        return Assessment.objects.none()
-    qs = Assessment.objects.filter(scope.reviewable_q()).filter(status__in=REVIEW_STATUSES)
+    qs = assessment_list(user=user, action=Action.REVIEW)
     filters = filters or {}
     if (campaign := str(filters.get("campaign") or "")).isdigit():
         qs = qs.filter(campaign_id=campaign)
@@ -78,24 +53,117 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
         qs = qs.filter(
             campaign__review_deadline__gte=now, campaign__review_deadline__lt=now + datetime.timedelta(days=7)
         )
-    return (
-        qs.select_related("campaign", "campaign__framework", "school", "school__region")
-        .annotate(item_total=response_count(), item_pending=response_count(RESPONSE_PENDING_Q))
-        .order_by("campaign__review_deadline", "submitted_at", "school__code")
+    return qs.annotate(item_total=response_count(), item_pending=response_count(AWAITING_REVIEW)).order_by(
+        "campaign__review_deadline", "submitted_at", "school__code"
     )
 
 
 def review_queue_counts(*, user) -> dict[str, int]:
     """How many assessments of the queue are in each status (one query)."""
+    rows = assessment_list(user=user, action=Action.REVIEW).order_by().values_list("status")
+    return dict(rows.annotate(n=Count("id")))
+
+
+def review_queue_filters(*, user) -> dict:
+    """The campaigns and districts the queue's filters offer (those of the reviewer's queue)."""
+    queue = assessment_list(user=user, action=Action.REVIEW)
+    return {
+        "campaigns": Campaign.objects.filter(pk__in=queue.values("campaign_id")).order_by("-year", "title"),
+        "districts": Region.objects.filter(
+            level=Region.Level.DISTRICT, pk__in=queue.values("school__region_id")
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class ReviewAbilities:
+    """What the user may do in the review of one assessment now (scope and state): the buttons."""
+
+    refusal: str | None  # why the user may not review (not their school, conflict of interest)
+    locked_reason: str  # why the verdict form is disabled (the refusal, or the state)
+    can_review: bool  # give verdicts now
+    can_start: bool
+    can_finalise: bool
+    can_return: bool
+    can_lead: bool
+    can_reopen: bool
+    can_assign: bool
+
+
+def review_abilities(*, user, assessment: Assessment) -> ReviewAbilities:
     scope = get_scope(user)
-    rows = (
-        Assessment.objects.filter(scope.reviewable_q())
-        .filter(status__in=REVIEW_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
+    if scope.has_conflict(assessment):
+        refusal = str(CONFLICT_OF_INTEREST)
+    elif not scope.can(Action.REVIEW, assessment):
+        refusal = str(_("您不是该校的评审专家。"))
+    else:
+        refusal = None
+    reviewer = refusal is None
+    status = assessment.status
+    campaign = assessment.campaign
+    if refusal:
+        locked_reason = refusal
+    elif status == AssessmentStatus.FINALISED:
+        locked_reason = str(_("评审已完成，结果只读。"))
+    elif status == AssessmentStatus.RETURNED:
+        locked_reason = str(_("已退回学校修改，学校重新提交后才能继续评审。"))
+    else:
+        locked_reason = str(_("当前不能评审。"))
+    return ReviewAbilities(
+        refusal=refusal,
+        locked_reason=locked_reason,
+        can_review=reviewer and assessment.is_reviewable_state,
+        can_start=reviewer and status == AssessmentStatus.SUBMITTED,
+        can_finalise=reviewer and status == AssessmentStatus.IN_REVIEW,
+        can_return=reviewer and status == AssessmentStatus.IN_REVIEW,
+        can_lead=scope.can(Action.LEAD, assessment)
+        and not scope.has_conflict(assessment)
+        and campaign.second_review
+        and campaign.consolidation == Consolidation.LEAD
+        and status == AssessmentStatus.IN_REVIEW,
+        can_reopen=scope.can(Action.REOPEN, assessment) and status == AssessmentStatus.FINALISED,
+        can_assign=scope.can(Action.ASSIGN, assessment),
     )
-    return dict(rows)
+
+
+def review_pending(*, assessment: Assessment) -> list[ItemResponse]:
+    """Responses without a final verdict (none yet, or more evidence requested), in tree order."""
+    return list(assessment.responses.review_pending().select_related("node").order_by("node__position"))
+
+
+def review_pair(*, assessment: Assessment) -> list[int]:
+    """The reviewers (user ids, in the order they started) who gave verdicts in the current round."""
+    rows = (
+        ItemReview.objects.filter(response__assessment=assessment, round=assessment.review_round)
+        .order_by("created_at", "id")
+        .values_list("reviewer_id", flat=True)
+    )
+    seen: list[int] = []
+    for reviewer_id in rows.iterator():
+        if reviewer_id not in seen:
+            seen.append(reviewer_id)
+            if len(seen) == 2:
+                break
+    return seen
+
+
+def second_review_done(*, assessment: Assessment) -> bool:
+    """Both reviewers of the current round have a verdict on every item of the round: the items
+    still open (no consolidated verdict, or more evidence requested) and those already reviewed in
+    this round. Two aggregate queries."""
+    pair = review_pair(assessment=assessment)
+    if len(pair) < 2:
+        return False
+    rnd = assessment.review_round
+    open_q = AWAITING_REVIEW | Q(reviews__round=rnd)
+    needed = ItemResponse.objects.filter(assessment=assessment).filter(open_q).distinct().count()
+    counts = dict(
+        ItemReview.objects.filter(response__assessment=assessment, round=rnd, reviewer_id__in=pair)
+        .values_list("reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("reviewer_id", "n")
+    )
+    return all(counts.get(r, 0) >= needed for r in pair)
 
 
 # --- the workbench ---------------------------------------------------------------------------------
@@ -127,7 +195,7 @@ class ReviewItem:
 
     @property
     def pending(self) -> bool:
-        return self.item.response.review_verdict in (None, ReviewVerdict.MORE_EVIDENCE)
+        return self.item.response.awaits_review
 
     @property
     def reviewed_by_me(self) -> bool:
@@ -202,8 +270,7 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         needed = [
             i
             for i in ws.items
-            if i.response.review_verdict in (None, ReviewVerdict.MORE_EVIDENCE)
-            or any(r.round == rnd for r in reviews.get(i.response.pk, []))
+            if i.response.awaits_review or any(r.round == rnd for r in reviews.get(i.response.pk, []))
         ]
         both_done = all(
             any(r.round == rnd and r.reviewer_id == p for r in reviews.get(i.response.pk, []))
@@ -235,8 +302,8 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 response.review_status,
                 response.review_comment,
             )
-        review_value = response.review_score if ws.is_points else response.review_status
-        self_value = response.self_score if ws.is_points else response.self_status
+        review_value = response.review_value(is_points=ws.is_points)
+        self_value = response.self_value(is_points=ws.is_points)
         items.append(
             ReviewItem(
                 item=item,
@@ -252,10 +319,7 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 form_version_is_own=second,
             )
         )
-    answers = {
-        i.item.node.code: (i.response.review_score if ws.is_points else i.response.review_status)
-        for i in items
-    }
+    answers = {i.item.node.code: i.response.review_value(is_points=ws.is_points) for i in items}
     review_result = score(ws.tree, answers)
     roots = [d.node for d in ws.dimensions]
     return ReviewWorkspace(
@@ -269,14 +333,3 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         total_gap=total_gap(ws.result, review_result, is_points=ws.is_points),
         by_code={i.item.node.code: i for i in items},
     )
-
-
-def notification_list(*, user) -> QuerySet[Notification]:
-    """The user's own notifications, newest first."""
-    if not getattr(user, "is_authenticated", False):
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user)
-
-
-def notification_unread_count(*, user) -> int:
-    return notification_list(user=user).filter(read_at__isnull=True).count()

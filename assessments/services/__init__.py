@@ -2,27 +2,7 @@
 (`assessments.services.response_assert_editable` and `AssessmentLocked` are the evidence app's
 contract)."""
 
-from .notifications import assessment_reviewer_ids, notifications_mark_read, notify, school_cio_ids
-from .reminders import deadline_reminders_send
-from .reviews import (
-    CONFLICT_OF_INTEREST,
-    ReviewConflict,
-    ReviewIncomplete,
-    ReviewRefused,
-    average_review,
-    review_assign,
-    review_consolidate,
-    review_finalise,
-    review_pair,
-    review_pending,
-    review_refusal,
-    review_reopen,
-    review_return,
-    review_start,
-    second_review_done,
-    verdict_save,
-)
-from .workflow import (
+from .campaigns import (
     ASSESSMENT_CHUNK,
     UNSET,
     AssessmentIncomplete,
@@ -30,7 +10,6 @@ from .workflow import (
     ResponseConflict,
     _assessments_create,
     _responses_create,
-    assessment_missing,
     assessment_submit,
     campaign_add_schools,
     campaign_create,
@@ -39,20 +18,46 @@ from .workflow import (
     response_assert_editable,
     response_update,
 )
+from .notifications import (
+    assessment_reviewer_ids,
+    deadline_reminders_send,
+    notifications_mark_read,
+    notify,
+    school_cio_ids,
+)
+from .organisations import ImportFileError, ImportOutcome, ImportPreview, import_commit, import_preview
+from .reviews import (
+    ReviewConflict,
+    ReviewIncomplete,
+    ReviewLocked,
+    ReviewRefused,
+    average_review,
+    review_assign,
+    review_consolidate,
+    review_finalise,
+    review_reopen,
+    review_return,
+    review_start,
+    verdict_save,
+)
 
 __all__ = [
+    "ImportFileError",
+    "ImportOutcome",
+    "ImportPreview",
+    "import_commit",
+    "import_preview",
     "ASSESSMENT_CHUNK",
-    "CONFLICT_OF_INTEREST",
     "UNSET",
     "AssessmentIncomplete",
     "AssessmentLocked",
     "ResponseConflict",
     "ReviewConflict",
     "ReviewIncomplete",
+    "ReviewLocked",
     "ReviewRefused",
     "_assessments_create",
     "_responses_create",
-    "assessment_missing",
     "assessment_reviewer_ids",
     "assessment_submit",
     "average_review",
@@ -68,13 +73,9 @@ __all__ = [
     "review_assign",
     "review_consolidate",
     "review_finalise",
-    "review_pair",
-    "review_pending",
-    "review_refusal",
     "review_reopen",
     "review_return",
     "review_start",
     "school_cio_ids",
-    "second_review_done",
     "verdict_save",
 ]

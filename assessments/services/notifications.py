@@ -3,10 +3,17 @@ caller's transaction, and an e-mail copy sent through Django's e-mail backend on
 
 E-mails go out after commit (a rolled-back action notifies nobody) and never fail the action: a
 mail server that is away costs the e-mail, not the submission or the verdict.
+
+Deadline reminders (run daily by Celery beat, `assessments.send_deadline_reminders`): N days before
+each deadline (settings.REVIEW_REMINDER_DAYS) the CIOs of schools whose assessment is still a draft
+or returned are reminded of the self-assessment deadline; reviewers with unfinished work (submitted
+or in review) of the review deadline. Each reminder carries a key naming the assessment or campaign
+and the day, so running the task twice a day sends nothing new.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,57 +22,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import Assessment, Membership, Notification, ReviewAssignment, Role
+from ..models import Assessment, AssessmentStatus, Notification
+from ..scoping import cio_ids_by_school, reviewer_ids_by_assessment
 
 logger = logging.getLogger(__name__)
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """ "/110000/110108/" → ["/110000/", "/110000/110108/"]."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
-def reviewer_ids_by_assessment(*, assessments: Iterable[Assessment]) -> dict[int, list[int]]:
-    """For each assessment (with `school__region` loaded): the reviewers of the school's region (any
-    ancestor) and those assigned to it, without CIOs of the school (conflict of interest).
-    Three queries, whatever the number of assessments."""
-    assessments = list(assessments)
-    paths = {p for a in assessments for p in _ancestor_paths(a.school.region.path)}
-    regional: dict[str, set[int]] = defaultdict(set)
-    for user_id, path in Membership.objects.filter(role=Role.REVIEWER, region__path__in=paths).values_list(
-        "user_id", "region__path"
-    ):
-        regional[path].add(user_id)
-    assigned: dict[int, set[int]] = defaultdict(set)
-    for assessment_id, user_id in ReviewAssignment.objects.filter(
-        assessment_id__in=[a.pk for a in assessments]
-    ).values_list("assessment_id", "reviewer_id"):
-        assigned[assessment_id].add(user_id)
-    cios = cio_ids_by_school(school_ids={a.school_id for a in assessments})
-    result = {}
-    for a in assessments:
-        reviewers = set(assigned[a.pk]).union(*(regional[p] for p in _ancestor_paths(a.school.region.path)))
-        result[a.pk] = sorted(reviewers - set(cios[a.school_id]))
-    return result
-
-
 def assessment_reviewer_ids(*, assessment: Assessment) -> list[int]:
     return reviewer_ids_by_assessment(assessments=[assessment])[assessment.pk]
-
-
-def cio_ids_by_school(*, school_ids: Iterable[int]) -> dict[int, list[int]]:
-    """School id → its CIOs' user ids (one query)."""
-    result: dict[int, list[int]] = defaultdict(list)
-    for school_id, user_id in (
-        Membership.objects.filter(role=Role.SCHOOL_CIO, school_id__in=set(school_ids))
-        .order_by("user_id")
-        .values_list("school_id", "user_id")
-    ):
-        result[school_id].append(user_id)
-    return result
 
 
 def school_cio_ids(*, school_id: int) -> list[int]:
@@ -99,19 +69,74 @@ def _send_emails(*, user_ids: list[int], title: str, body: str, url: str) -> Non
     recipients = list(
         get_user_model().objects.filter(pk__in=user_ids).exclude(email="").values_list("email", flat=True)
     )
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = settings.SITE_URL.rstrip("/")
     message = body + (f"\n\n{base}{url}" if url else "")
     for address in recipients:
         try:
             send_mail(f"[智慧校园自评平台] {title}", message, None, [address])
-        except Exception:  # noqa: BLE001 — an unreachable mail server must not break the workflow
+        except Exception:
             logger.exception("notification e-mail to %s failed", address)
 
 
 @transaction.atomic
-def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, acting_user, ids: Iterable[int] | None = None) -> int:
     """Mark the user's unread notifications (all, or those in `ids`) as read; returns how many."""
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    qs = Notification.objects.filter(user=acting_user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def deadline_reminders_send(*, now: datetime.datetime | None = None, days: int | None = None) -> int:
+    """Send today's reminders; returns how many notifications were created."""
+    now = now or timezone.now()
+    days = settings.REVIEW_REMINDER_DAYS if days is None else days
+    today = timezone.localdate(now)
+    horizon = now + datetime.timedelta(days=days)
+    created = 0
+    drafts = (
+        Assessment.objects.filter(status__in=[AssessmentStatus.DRAFT, AssessmentStatus.RETURNED])
+        .annotate(due=Coalesce(F("deadline_override"), F("campaign__self_deadline")))
+        .filter(due__gte=now, due__lte=horizon)
+        .select_related("campaign", "school")
+    )
+    drafts = list(drafts)
+    cios = cio_ids_by_school(school_ids={a.school_id for a in drafts})
+    for a in drafts:
+        created += len(
+            notify(
+                user_ids=cios[a.school_id],
+                kind=Notification.Kind.REMINDER,
+                title=_("自评将于 %(d)s 截止") % {"d": timezone.localtime(a.due).strftime("%Y-%m-%d")},
+                body=_("%(c)s：%(s)s的自评尚未提交，请在截止前完成并提交。")
+                % {"c": a.campaign.title, "s": a.school.name},
+                url=reverse("assessments:assessment-detail", args=[a.pk]),
+                key=f"remind-self:{a.pk}:{today:%Y%m%d}",
+            )
+        )
+    unfinished = (
+        Assessment.objects.filter(status__in=[AssessmentStatus.SUBMITTED, AssessmentStatus.IN_REVIEW])
+        .filter(campaign__review_deadline__gte=now, campaign__review_deadline__lte=horizon)
+        .select_related("campaign", "school__region")
+    )
+    per_reviewer: dict[tuple[int, int], list[Assessment]] = defaultdict(list)
+    unfinished = list(unfinished)
+    reviewers = reviewer_ids_by_assessment(assessments=unfinished)
+    for a in unfinished:
+        for user_id in reviewers[a.pk]:
+            per_reviewer[(user_id, a.campaign_id)].append(a)
+    for (user_id, campaign_id), rows in sorted(per_reviewer.items()):
+        campaign = rows[0].campaign
+        created += len(
+            notify(
+                user_ids=[user_id],
+                kind=Notification.Kind.REMINDER,
+                title=_("评审将于 %(d)s 截止")
+                % {"d": timezone.localtime(campaign.review_deadline).strftime("%Y-%m-%d")},
+                body=_("%(c)s：您还有 %(n)d 份自评未完成评审。") % {"c": campaign.title, "n": len(rows)},
+                url=reverse("assessments:review-queue") + f"?campaign={campaign_id}",
+                key=f"remind-review:{campaign_id}:{today:%Y%m%d}",
+            )
+        )
+    return created

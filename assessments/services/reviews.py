@@ -12,20 +12,22 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
+from indicators.selectors import framework_nodes, scoring_tree
+from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
-from ..items import framework_nodes, scoring_tree
 from ..models import (
     Assessment,
     AssessmentStatus,
+    ComplianceStatus,
+    Consolidation,
     ItemResponse,
     ItemReview,
     Notification,
@@ -33,55 +35,51 @@ from ..models import (
     ReviewVerdict,
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
-from ..scoping import get_scope
+from ..scoping import Action, get_scope
+from ..selectors.reviews import CONFLICT_OF_INTEREST, review_pair, review_pending, second_review_done
+from .campaigns import _require_commission
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
-from .workflow import _require_commission
 
 HALF = Decimal("0.5")
-STATUS_RANK = {"not_met": 0, "partial": 1, "met": 2, "na": 2}  # "the lower status" for averages
 
 
-class ReviewRefused(ValidationError):  # noqa: N818
-    """The user may not do this review action (not a reviewer of the school, conflict of interest,
-    or the assessment is not in a state that allows it). The message says why, in Chinese."""
+class ReviewRefused(Refused):
+    """The user is not a reviewer of the school (nor, for consolidation, its lead reviewer)."""
 
 
-class ReviewConflict(ValidationError):  # noqa: N818
+class ReviewLocked(Conflict):
+    """The review action is not possible now: the assessment's state forbids it (draft, returned,
+    finalised, not started), the pair of reviewers is complete, or the reviewer is a CIO of the
+    school (conflict of interest: the queue and the workbench show the school, with this reason)."""
+
+
+class ReviewConflict(Conflict):
     """The verdict was based on an older version; `current` is the response as it is now and
     `review` the reviewer's own current verdict (if any). Nothing was written."""
 
     def __init__(self, message, *, current: ItemResponse, review: ItemReview | None = None):
-        super().__init__(message, code="conflict")
-        self.current = current
+        super().__init__(message, code="conflict", current=current)
         self.review = review
 
 
-class ReviewIncomplete(ValidationError):  # noqa: N818
+class ReviewIncomplete(Invalid):
     """Finalising refused: `pending` lists the responses without a final verdict, in tree order."""
 
     def __init__(self, message, *, pending: list[ItemResponse]):
-        super().__init__(message, code="incomplete")
+        super().__init__(message, code="incomplete", extra={"pending": [r.node.code for r in pending]})
         self.pending = pending
 
 
-CONFLICT_OF_INTEREST = _("您是该校的信息化负责人，存在利益冲突，不能评审本校的自评。")
-
-
-def review_refusal(*, assessment: Assessment, user) -> str | None:
-    """Why `user` may not review `assessment`, or None if they may (used by pages to explain)."""
-    scope = get_scope(user)
-    if scope.has_conflict(assessment):
-        return str(CONFLICT_OF_INTEREST)
-    if not scope.may_review(assessment):
-        return _("您不是该校的评审专家。")
-    return None
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(message, fields={field: [message]})
 
 
 def _assert_reviewer(*, assessment: Assessment, user) -> None:
-    reason = review_refusal(assessment=assessment, user=user)
-    if reason:
-        code = "conflict_of_interest" if get_scope(user).has_conflict(assessment) else "not_reviewer"
-        raise ReviewRefused(reason, code=code)
+    scope = get_scope(user)
+    if not scope.can(Action.REVIEW, assessment):
+        raise ReviewRefused(_("您不是该校的评审专家。"), code="not_reviewer")
+    if scope.has_conflict(assessment):
+        raise ReviewLocked(CONFLICT_OF_INTEREST, code="conflict_of_interest")
 
 
 def _lock(pk: int) -> Assessment:
@@ -92,14 +90,14 @@ def _lock(pk: int) -> Assessment:
     )
 
 
-def _state_refusal(assessment: Assessment) -> ReviewRefused:
+def _state_refusal(assessment: Assessment) -> ReviewLocked:
     if assessment.status == AssessmentStatus.FINALISED:
-        return ReviewRefused(
+        return ReviewLocked(
             _("评审已完成，自评结果只读，不能再修改。如需修改，请联系教委重新打开。"), code="finalised"
         )
     if assessment.status == AssessmentStatus.RETURNED:
-        return ReviewRefused(_("自评已退回学校修改，学校重新提交后才能继续评审。"), code="returned")
-    return ReviewRefused(_("学校尚未提交自评，不能评审。"), code="draft")
+        return ReviewLocked(_("自评已退回学校修改，学校重新提交后才能继续评审。"), code="returned")
+    return ReviewLocked(_("学校尚未提交自评，不能评审。"), code="draft")
 
 
 def _save_assessment(assessment: Assessment, *, user, reason: str, fields: list[str]) -> None:
@@ -139,12 +137,11 @@ def _start(assessment: Assessment, *, user) -> None:
 def _clean_comment(comment: str) -> str:
     comment = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(comment) > STATEMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "comment": _("评审意见最多 %(max)d 字，当前 %(n)d 字。")
-                % {"max": STATEMENT_MAX_LENGTH, "n": len(comment)}
-            }
-        )
+        message = _("评审意见最多 %(max)d 字，当前 %(n)d 字。") % {
+            "max": STATEMENT_MAX_LENGTH,
+            "n": len(comment),
+        }
+        raise Invalid(message, fields={"comment": [message]})
     return comment
 
 
@@ -153,7 +150,7 @@ def _clean_verdict(*, tree, response: ItemResponse, verdict, score, status, comm
     more_evidence; an adjusted score/status goes through the scoring engine's validators; accept
     copies the school's own value."""
     if verdict not in ReviewVerdict.values:
-        raise ValidationError({"verdict": _("请选择评审结论：认可、调整或需补充材料。")})
+        raise _invalid("verdict", _("请选择评审结论：认可、调整或需补充材料。"))
     comment = _clean_comment(comment)
     code = response.node.code
     if verdict == ReviewVerdict.ACCEPT:
@@ -164,19 +161,19 @@ def _clean_verdict(*, tree, response: ItemResponse, verdict, score, status, comm
             if verdict == ReviewVerdict.ADJUST
             else _("要求补充材料须填写评审意见（说明需要补充什么）。")
         )
-        raise ValidationError({"comment": message})
+        raise _invalid("comment", message)
     if verdict == ReviewVerdict.MORE_EVIDENCE:
         return verdict, None, None, comment
     try:
-        if tree.scoring == "points":
+        if tree.is_points:
             if score in (None, ""):
-                raise ValidationError({"score": _("请填写调整后的评审分。")})
+                raise _invalid("score", _("请填写调整后的评审分。"))
             return verdict, validate_points_score(tree, code, score), None, comment
         if status in (None, ""):
-            raise ValidationError({"status": _("请选择调整后的达标情况。")})
+            raise _invalid("status", _("请选择调整后的达标情况。"))
         return verdict, None, str(validate_compliance_status(tree, code, status)), comment
     except ScoreError as exc:
-        raise ValidationError({"score" if tree.scoring == "points" else "status": str(exc)}) from None
+        raise _invalid("score" if tree.is_points else "status", str(exc)) from None
 
 
 def _tree(assessment: Assessment):
@@ -205,43 +202,6 @@ def _consolidate(response: ItemResponse, *, verdict, score, status, comment, use
             "version",
         ]
     )
-
-
-def review_pair(*, assessment: Assessment) -> list[int]:
-    """The reviewers (user ids, in the order they started) who gave verdicts in the current round."""
-    rows = (
-        ItemReview.objects.filter(response__assessment=assessment, round=assessment.review_round)
-        .order_by("created_at", "id")
-        .values_list("reviewer_id", flat=True)
-    )
-    seen: list[int] = []
-    for reviewer_id in rows.iterator():
-        if reviewer_id not in seen:
-            seen.append(reviewer_id)
-            if len(seen) == 2:
-                break
-    return seen
-
-
-def second_review_done(*, assessment: Assessment) -> bool:
-    """Both reviewers of the current round have a verdict on every item of the round: the items
-    still open (no consolidated verdict, or more evidence requested) and those already reviewed in
-    this round. Two aggregate queries."""
-    pair = review_pair(assessment=assessment)
-    if len(pair) < 2:
-        return False
-    rnd = assessment.review_round
-    open_q = (
-        Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE) | Q(reviews__round=rnd)
-    )
-    needed = ItemResponse.objects.filter(assessment=assessment).filter(open_q).distinct().count()
-    counts = dict(
-        ItemReview.objects.filter(response__assessment=assessment, round=rnd, reviewer_id__in=pair)
-        .values_list("reviewer_id")
-        .annotate(n=Count("id"))
-        .values_list("reviewer_id", "n")
-    )
-    return all(counts.get(r, 0) >= needed for r in pair)
 
 
 @transaction.atomic
@@ -288,7 +248,7 @@ def verdict_save(
     if second and mine is None:
         pair = review_pair(assessment=assessment)
         if len(pair) >= 2 and acting_user.pk not in pair:
-            raise ReviewRefused(_("本校本轮已有两位专家独立评审，您不能再评审。"), code="pair_full")
+            raise ReviewLocked(_("本校本轮已有两位专家独立评审，您不能再评审。"), code="pair_full")
     tree = _tree(assessment)
     verdict, score, status, comment = _clean_verdict(
         tree=tree, response=current, verdict=verdict, score=score, status=status, comment=comment
@@ -324,7 +284,7 @@ def average_review(a: ItemReview, b: ItemReview, *, is_points: bool) -> tuple:
         mean = (a.score + b.score) / 2
         score = (mean / HALF).quantize(Decimal(1), rounding=ROUND_HALF_UP) * HALF
         return ReviewVerdict.ADJUST, score, None, comments
-    status = min((a.status, b.status), key=lambda s: STATUS_RANK.get(s, 0))
+    status = min((a.status, b.status), key=lambda s: ComplianceStatus(s).rank)
     return ReviewVerdict.ADJUST, None, status, comments
 
 
@@ -341,8 +301,8 @@ def _auto_consolidate(assessment: Assessment, *, user, now) -> int:
         response__assessment=assessment, round=assessment.review_round, reviewer_id__in=pair
     ):
         rows.setdefault(r.response_id, {})[r.reviewer_id] = r
-    average = assessment.campaign.consolidation == "average"
-    is_points = assessment.campaign.framework.scoring == "points"
+    average = assessment.campaign.consolidation == Consolidation.AVERAGE
+    is_points = assessment.campaign.framework.is_points
     changed = 0
     responses = ItemResponse.objects.select_for_update(of=("self",)).filter(pk__in=list(rows))
     for response in responses:
@@ -385,17 +345,17 @@ def review_consolidate(
     are done (campaigns with second review and consolidation "lead")."""
     assessment = _lock(response.assessment_id)
     scope = get_scope(acting_user)
-    if scope.has_conflict(assessment):
-        raise ReviewRefused(CONFLICT_OF_INTEREST, code="conflict_of_interest")
-    if not (scope.is_superuser or assessment.pk in scope.lead_assessment_ids):
+    if not scope.can(Action.LEAD, assessment):
         raise ReviewRefused(_("只有主评专家可以合议确定评审结果。"), code="not_lead")
+    if scope.has_conflict(assessment):
+        raise ReviewLocked(CONFLICT_OF_INTEREST, code="conflict_of_interest")
     if assessment.status != AssessmentStatus.IN_REVIEW:
         raise _state_refusal(assessment)
     campaign = assessment.campaign
-    if not campaign.second_review or campaign.consolidation != "lead":
-        raise ReviewRefused(_("本活动不需要主评专家合议。"), code="no_consolidation")
+    if not campaign.second_review or campaign.consolidation != Consolidation.LEAD:
+        raise ReviewLocked(_("本活动不需要主评专家合议。"), code="no_consolidation")
     if not second_review_done(assessment=assessment):
-        raise ReviewRefused(_("两位专家都完成本轮评审后才能合议。"), code="not_done")
+        raise ReviewLocked(_("两位专家都完成本轮评审后才能合议。"), code="not_done")
     current = ItemResponse.objects.select_for_update(of=("self",)).select_related("node").get(pk=response.pk)
     current.assessment = assessment
     if int(version) != current.version:
@@ -436,7 +396,7 @@ def review_return(
         raise (
             _state_refusal(assessment)
             if assessment.status != AssessmentStatus.SUBMITTED
-            else ReviewRefused(_("请先开始评审，再退回。"), code="not_started")
+            else ReviewLocked(_("请先开始评审，再退回。"), code="not_started")
         )
     reasons = {int(k): (v or "").strip() for k, v in (reasons or {}).items()}
     responses = list(
@@ -448,19 +408,16 @@ def review_return(
     )
     unknown = set(reasons) - {r.pk for r in responses}
     if unknown:
-        raise ValidationError({"items": _("所选条目不属于本校的自评。")})
+        raise _invalid("items", _("所选条目不属于本校的自评。"))
     missing = [
         r.node.code for r in responses if r.pk in reasons and not reasons[r.pk] and not r.review_comment
     ]
     if missing:
-        raise ValidationError({"items": _("请为勾选的条目填写退回原因：%(c)s") % {"c": "、".join(missing)}})
+        raise _invalid("items", _("请为勾选的条目填写退回原因：%(c)s") % {"c": "、".join(missing)})
     if not responses:
-        raise ValidationError(
-            {
-                "items": _(
-                    "没有需要学校修改的条目：请把需补充材料的条目评为“需补充材料”，或勾选条目并填写原因。"
-                )
-            }
+        raise _invalid(
+            "items",
+            _("没有需要学校修改的条目：请把需补充材料的条目评为“需补充材料”，或勾选条目并填写原因。"),
         )
     now = timezone.now()
     rnd = assessment.review_round
@@ -510,20 +467,9 @@ def review_return(
         title=_("%(c)s：自评被退回修改") % {"c": assessment.campaign.title},
         body=_("评审专家退回了 %(n)d 个条目，请查看退回原因并修改后重新提交：%(c)s")
         % {"n": len(responses), "c": "、".join(r.node.code for r in responses)},
-        url=_url("assessment-detail", assessment.pk),
+        url=_url("assessments:assessment-detail", assessment.pk),
     )
     return responses
-
-
-def review_pending(*, assessment: Assessment) -> list[ItemResponse]:
-    """Responses without a final verdict (none yet, or more evidence requested), in tree order."""
-    return list(
-        assessment.responses.filter(
-            Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
-        )
-        .select_related("node")
-        .order_by("node__position")
-    )
 
 
 @transaction.atomic
@@ -535,7 +481,7 @@ def review_finalise(*, assessment: Assessment, acting_user) -> Assessment:
         raise (
             _state_refusal(assessment)
             if assessment.status != AssessmentStatus.SUBMITTED
-            else ReviewRefused(_("尚未评审任何条目，不能完成评审。"), code="not_started")
+            else ReviewLocked(_("尚未评审任何条目，不能完成评审。"), code="not_started")
         )
     pending = review_pending(assessment=assessment)
     if pending:
@@ -551,7 +497,7 @@ def review_finalise(*, assessment: Assessment, acting_user) -> Assessment:
         kind=Notification.Kind.FINALISED,
         title=_("%(c)s：评审已完成") % {"c": assessment.campaign.title},
         body=_("%(s)s的自评已完成评审，可查看评审结果。") % {"s": assessment.school.name},
-        url=_url("assessment-detail", assessment.pk),
+        url=_url("assessments:assessment-detail", assessment.pk),
     )
     return assessment
 
@@ -563,9 +509,9 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
     _require_commission(user=acting_user, region=assessment.campaign.region)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请填写重新打开的原因。")})
+        raise _invalid("reason", _("请填写重新打开的原因。"))
     if assessment.status != AssessmentStatus.FINALISED:
-        raise ReviewRefused(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
+        raise ReviewLocked(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
     assessment.status = AssessmentStatus.IN_REVIEW
     _save_assessment(
         assessment, user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}, fields=["status"]
@@ -578,7 +524,7 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
         kind=Notification.Kind.REOPENED,
         title=_("%(s)s的评审结果已重新打开") % {"s": assessment.school.name},
         body=_("原因：%(r)s") % {"r": reason},
-        url=_url("review-summary", assessment.pk),
+        url=_url("assessments:review-summary", assessment.pk),
     )
     return assessment
 
@@ -590,7 +536,7 @@ def review_assign(*, assessment: Assessment, reviewer, acting_user, lead: bool =
     assessment = _lock(assessment.pk)
     _require_commission(user=acting_user, region=assessment.campaign.region)
     if get_scope(reviewer).has_conflict(assessment):
-        raise ReviewRefused(
+        raise Invalid(
             _("%(u)s是该校的信息化负责人，存在利益冲突，不能指派为本校的评审专家。")
             % {"u": reviewer.first_name or reviewer.username},
             code="conflict_of_interest",
@@ -614,7 +560,7 @@ def review_assign(*, assessment: Assessment, reviewer, acting_user, lead: bool =
         kind=Notification.Kind.ASSIGNED,
         title=_("您被指派评审%(s)s") % {"s": assessment.school.name},
         body=_("%(c)s：%(s)s") % {"c": assessment.campaign.title, "s": assessment.school.name},
-        url=_url("review-summary", assessment.pk),
+        url=_url("assessments:review-summary", assessment.pk),
         key=f"assigned:{assessment.pk}",
     )
     return assignment

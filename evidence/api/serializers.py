@@ -1,26 +1,14 @@
 """Serializers validate and shape; the views call one service each."""
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.scoping import Action
 from assessments.selectors import response_list, school_list
+from smartcampus.fields import ScopedPrimaryKeyField
 
 from .. import selectors
 from ..models import EvidenceFile, EvidenceLink, ResponseEvidence
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A primary key looked up only among the rows a selector gives the requesting user."""
-
-    def __init__(self, selector, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(user=self.context["request"].user)
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
@@ -52,22 +40,22 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_download_url(self, obj: EvidenceFile) -> str:
-        return reverse("evidence-file-download", args=[obj.pk])
+        return reverse("evidence:file-download", args=[obj.pk])
 
     def get_thumbnail_url(self, obj: EvidenceFile) -> str | None:
-        return reverse("evidence-file-thumbnail", args=[obj.pk]) if obj.is_image else None
+        return reverse("evidence:file-thumbnail", args=[obj.pk]) if obj.is_image else None
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    """Multipart input: `school` (id, in the caller's scope) and `file`."""
+    """Multipart input: `school` (id of the caller's own school) and `file`."""
 
-    school = ScopedPrimaryKeyField(school_list)
+    school = ScopedPrimaryKeyField(school_list, action=Action.EDIT)
     file = serializers.FileField(allow_empty_file=True)
 
 
 class ResponseEvidenceSerializer(serializers.ModelSerializer):
-    file = ScopedPrimaryKeyField(selectors.evidence_file_list)
-    response = ScopedPrimaryKeyField(response_list)
+    file = ScopedPrimaryKeyField(selectors.evidence_file_list, action=Action.EDIT)
+    response = ScopedPrimaryKeyField(response_list, action=Action.EDIT)
     attached_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     file_detail = EvidenceFileSerializer(source="file", read_only=True)
 
@@ -79,7 +67,7 @@ class ResponseEvidenceSerializer(serializers.ModelSerializer):
 
 
 class EvidenceLinkSerializer(serializers.ModelSerializer):
-    response = ScopedPrimaryKeyField(response_list)
+    response = ScopedPrimaryKeyField(response_list, action=Action.EDIT)
     added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

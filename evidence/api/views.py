@@ -1,16 +1,17 @@
-"""REST endpoints of the evidence app. Querysets from selectors, writes through services."""
+"""REST endpoints of the evidence app. Querysets from selectors (asked with the action: outside its
+scope, 404), writes through services (their refusals are mapped by `smartcampus.api`)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from assessments.services import AssessmentLocked
+from assessments.scoping import Action
+from smartcampus.api import query_parameter
 
 from .. import selectors, services
 from ..uploads import RequestTooLarge, install_upload_limit, too_large_message
@@ -27,32 +28,16 @@ class PayloadTooLarge(APIException):
     default_code = "too_large"
 
 
-def _service_call(func, **kwargs):
-    """Map the services' exceptions to API answers: locked → 403, refused input → 400."""
-    try:
-        return func(**kwargs)
-    except AssessmentLocked as exc:
-        raise PermissionDenied(" ".join(exc.messages)) from None
-    except services.EvidenceForbidden as exc:
-        raise PermissionDenied(str(exc)) from None
-    except DjangoValidationError as exc:
-        raise ValidationError({"detail": exc.messages}) from None
-
-
-def _query(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
-    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description)
-
-
 def _response_filter() -> OpenApiParameter:
-    return _query("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
+    return query_parameter("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
 
 
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            _query("school", "学校 id", OpenApiTypes.INT),
-            _query("q", "文件名包含"),
-            _query("kind", "文件类型（pdf、png、docx…）"),
+            query_parameter("school", "学校 id", OpenApiTypes.INT),
+            query_parameter("q", "文件名包含"),
+            query_parameter("kind", "文件类型（pdf、png、docx…）"),
         ]
     ),
     create=extend_schema(
@@ -96,11 +81,10 @@ class EvidenceFileViewSet(
             raise PayloadTooLarge(too_large_message(self.size_limit.oversized[0]))
         serializer = EvidenceUploadSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        outcome = _service_call(
-            services.evidence_upload,
+        outcome = services.evidence_upload(
             school=serializer.validated_data["school"],
             uploaded_file=serializer.validated_data["file"],
-            user=request.user,
+            acting_user=request.user,
         )
         data = {**EvidenceFileSerializer(outcome.evidence_file).data, "created": outcome.created}
         data["notices"] = outcome.notices
@@ -118,15 +102,17 @@ class ResponseEvidenceViewSet(
 
     def get_queryset(self):
         return selectors.evidence_attachment_list(
-            user=self.request.user, filters={"response": self.request.query_params.get("response")}
+            user=self.request.user,
+            action=Action.EDIT if self.action == "destroy" else Action.VIEW,
+            filters={"response": self.request.query_params.get("response")},
         )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response, evidence_file = serializer.validated_data["response"], serializer.validated_data["file"]
-        created = _service_call(
-            services.evidence_attach, response=response, evidence_file=evidence_file, user=request.user
+        created = services.evidence_attach(
+            response=response, evidence_file=evidence_file, acting_user=request.user
         )
         attachment = self.get_queryset().get(response=response, file=evidence_file)
         return Response(
@@ -135,11 +121,8 @@ class ResponseEvidenceViewSet(
         )
 
     def perform_destroy(self, instance):
-        _service_call(
-            services.evidence_detach,
-            response=instance.response,
-            evidence_file=instance.file,
-            user=self.request.user,
+        services.evidence_detach(
+            response=instance.response, evidence_file=instance.file, acting_user=self.request.user
         )
 
 
@@ -154,20 +137,21 @@ class EvidenceLinkViewSet(
 
     def get_queryset(self):
         return selectors.evidence_link_list(
-            user=self.request.user, filters={"response": self.request.query_params.get("response")}
+            user=self.request.user,
+            action=Action.EDIT if self.action == "destroy" else Action.VIEW,
+            filters={"response": self.request.query_params.get("response")},
         )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        link = _service_call(
-            services.evidence_link_add,
+        link = services.evidence_link_add(
             response=serializer.validated_data["response"],
             url=serializer.validated_data["url"],
             title=serializer.validated_data["title"],
-            user=request.user,
+            acting_user=request.user,
         )
         return Response(self.get_serializer(link).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        _service_call(services.evidence_link_remove, link=instance, user=self.request.user)
+        services.evidence_link_remove(link=instance, acting_user=self.request.user)

@@ -1,9 +1,5 @@
-from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+"""The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
 from .views import FrameworkViewSet
 
-router = DefaultRouter()
-router.register("frameworks", FrameworkViewSet, basename="api-framework")
-
-urlpatterns = [path("", include(router.urls))]
+ROUTES = [("frameworks", FrameworkViewSet, "api-framework")]

@@ -51,7 +51,7 @@ class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
         return framework
 
     @action(detail=True, serializer_class=NodeSerializer)
-    def nodes(self, request, code=None, format=None):  # noqa: A002 — DRF's format-suffix kwarg
+    def nodes(self, request, code=None, format=None):
         framework = self.get_object()
         page = self.paginate_queryset(selectors.node_list(framework=framework).select_related("parent"))
         return self.get_paginated_response(NodeSerializer(page, many=True).data)

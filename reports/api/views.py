@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-
-from smartcampus.api import ApiError
 
 from .. import selectors, services, views
 from .serializers import ReportJobRequestSerializer, ReportJobSerializer
@@ -39,7 +36,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             campaign=target.campaign,
             assessment=target.assessment,
             region=target.region,
-            requested_by=request.user,
+            acting_user=request.user,
         )
         job = selectors.report_job_get(user=request.user, pk=job.pk)
         return Response(
@@ -49,11 +46,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=None, responses={200: ReportJobSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None, format=None):  # `format`: DRF passes it for .json suffixes
-        job = self.get_object()
-        try:
-            job = services.report_job_retry(job=job, acting_user=request.user)
-        except DjangoValidationError as exc:
-            raise ApiError.from_django(exc, status_code=409, code="not_failed") from None
+        job = services.report_job_retry(job=self.get_object(), acting_user=request.user)
         return Response(ReportJobSerializer(selectors.report_job_get(user=request.user, pk=job.pk)).data)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})

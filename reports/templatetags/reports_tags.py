@@ -3,8 +3,6 @@ page can include without its view knowing about reports. Only buttons the user m
 
 from django import template
 
-from assessments.scoping import get_scope
-
 from .. import selectors
 
 register = template.Library()
@@ -18,8 +16,7 @@ def report_buttons(context, assessment=None, campaign=None):
         return {"show": False}
     if assessment is not None:
         return {"show": True, "assessment": assessment, "csrf_token": context.get("csrf_token")}
-    scope = get_scope(user)
-    districts = list(selectors.report_districts(user=user, campaign=campaign)) if scope.region_paths else []
+    districts = list(selectors.report_districts(user=user, campaign=campaign))
     return {
         "show": True,
         "campaign": campaign,

@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "assessments.context_processors.user_scope",
+                "smartcampus.navigation.navigation",
             ],
         },
     },
@@ -230,16 +230,37 @@ EXPORT_FORMATS = [spreadsheets.XLSX]
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# --- Workflow: notifications and reminders -------------------------------------------------------
+# The site's address, put in front of the links of notification e-mails ("" = links relative).
+SITE_URL = env("SITE_URL", default="")
+# Deadline reminders go out this many days before a self-assessment or review deadline.
+REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", default=3)
+
+# --- Reports (docs/reports.md) -------------------------------------------------------------------
+REPORTS_KEEP_DAYS = env.int("REPORTS_KEEP_DAYS", default=7)  # a finished report's file is kept this long
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=3)  # claims of one job (worker deaths)
+REPORTS_QUEUED_TIMEOUT_HOURS = env.int("REPORTS_QUEUED_TIMEOUT_HOURS", default=6)
+# {"school_pdf": [soft, hard], …} overrides entries of reports.limits.DEFAULT_LIMITS (seconds).
+REPORTS_TIME_LIMITS = env.json("REPORTS_TIME_LIMITS", default={})
+REPORTS_CJK_FONT = env("REPORTS_CJK_FONT", default="Noto Sans CJK SC")
+
 # --- Uploads ------------------------------------------------------------------------------------
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)
 # Images above this are previewed as a server-made thumbnail only (the browser never decodes them).
 EVIDENCE_PREVIEW_MAX_MEGAPIXELS = env.int("EVIDENCE_PREVIEW_MAX_MEGAPIXELS", default=40)
 # Images above this are refused at upload (no one can view them; decoding time grows with pixels).
 EVIDENCE_IMAGE_MAX_MEGAPIXELS = env.int("EVIDENCE_IMAGE_MAX_MEGAPIXELS", default=1000)
-# PDFs with more objects are refused (each object is read to look for scripts).
+# PDFs with more objects are refused (each object is read to look for scripts, ~30 µs each; a
+# 1,000-page text PDF has ~20,000 objects).
 EVIDENCE_PDF_MAX_OBJECTS = env.int("EVIDENCE_PDF_MAX_OBJECTS", default=200_000)
 # Stored evidence bytes without a row are deleted by the daily sweeper once older than this.
 EVIDENCE_ORPHAN_GRACE_HOURS = env.int("EVIDENCE_ORPHAN_GRACE_HOURS", default=24)
+# One request may upload this many files at once (with the per-file limit this bounds the body).
+EVIDENCE_MAX_FILES_PER_REQUEST = env.int("EVIDENCE_MAX_FILES_PER_REQUEST", default=20)
+# Office packages (zip) are refused above these: entries, unpacked size, compression ratio (zip bombs).
+EVIDENCE_ZIP_MAX_ENTRIES = env.int("EVIDENCE_ZIP_MAX_ENTRIES", default=10_000)
+EVIDENCE_ZIP_MAX_UNCOMPRESSED_MB = env.int("EVIDENCE_ZIP_MAX_UNCOMPRESSED_MB", default=1024)
+EVIDENCE_ZIP_MAX_RATIO = env.int("EVIDENCE_ZIP_MAX_RATIO", default=200)
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=10)
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -24,6 +24,3 @@ AUTHENTICATION_BACKENDS = [
     "tests.security.backends.AxesTestClientBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# reports: honour the test-only job parameter "test_delay_per_school" (reports.services.test_delay),
-# so tests/reports can kill a worker in the middle of a job. Never set outside tests.
-REPORTS_TEST_HOOKS = True

@@ -34,12 +34,42 @@ def test_campaign_list_and_create_for_commission(world, client_for):
     assert [c["title"] for c in client.get("/api/campaigns/").json()["results"]] == ["接口创建的活动"]
     assert client_for("other_commission").get("/api/campaigns/").json()["results"] == []
     assert client_for("cio").get("/api/campaigns/").json()["count"] == 1  # a1 takes part
+    # another city's staff: the region and the schools are ids outside their scope, answered like
+    # ids that do not exist, and the answer names nothing of city A
     r = client_for("other_commission").post("/api/campaigns/", payload, content_type="application/json")
-    assert r.status_code == 400 and "不是甲市的教委工作人员" in r.content.decode()
-    r = client.post(
+    assert r.status_code == 400 and set(r.json()["error"]["fields"]) == {"region", "schools"}
+    assert "甲市" not in r.content.decode() and world.school_a1.name not in r.content.decode()
+
+
+def test_campaign_schools_outside_scope_are_answered_like_missing_ones(world, client_for):
+    """Another city's school id gets the very error of an id that does not exist; its name never appears."""
+    framework = small_points_framework()
+    client = client_for("commission")
+    payload = {
+        "framework": framework.pk,
+        "year": 2026,
+        "title": "越权的学校",
+        "region": world.city_a.pk,
+        "self_deadline": "2026-12-31T23:59:59+08:00",
+        "review_deadline": "2027-01-31T23:59:59+08:00",
+    }
+    missing_id = (
+        max(s.pk for s in (world.school_a1, world.school_b1, world.school_a2, world.school_a1b)) + 100
+    )
+    other_city = client.post(
         "/api/campaigns/", {**payload, "schools": [world.school_b1.pk]}, content_type="application/json"
     )
-    assert r.status_code == 400 and "不在甲市范围内" in r.content.decode()
+    missing = client.post(
+        "/api/campaigns/", {**payload, "schools": [missing_id]}, content_type="application/json"
+    )
+    assert other_city.status_code == missing.status_code == 400
+    assert other_city.json()["error"]["code"] == missing.json()["error"]["code"] == "invalid"
+    assert other_city.json()["error"]["fields"]["schools"] == [
+        m.replace(str(missing_id), str(world.school_b1.pk))
+        for m in missing.json()["error"]["fields"]["schools"]
+    ]
+    body = other_city.content.decode()
+    assert world.school_b1.name not in body and "乙" not in body
 
 
 @pytest.mark.parametrize(
@@ -94,7 +124,7 @@ def test_patch_na_on_required_item_is_400(world, client_for, compliance_assessme
     )
 
 
-@pytest.mark.parametrize(("role", "expected"), [("other_cio", 404), ("reviewer", 403), ("commission", 403)])
+@pytest.mark.parametrize(("role", "expected"), [("other_cio", 404), ("reviewer", 404), ("commission", 404)])
 def test_patch_by_others_is_refused(world, client_for, points_assessment, role, expected):
     assert (
         patch(client_for(role), resp_id(points_assessment, "1.1"), version=1, self_score="1").status_code
@@ -112,16 +142,20 @@ def test_submit_action_and_edits_after_submit_or_deadline(world, client_for, poi
     assert client.post(url).json()["status"] == "submitted"
     assert client.post(url).status_code == 200  # idempotent
     r = patch(client, resp_id(points_assessment, "1.1"), version=2, self_score="2")
-    assert r.status_code == 403 and "已提交" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "已提交" in r.json()["error"]["message"]
 
 
-def test_edit_after_deadline_is_403(world, client_for, points_assessment):
+def test_edit_after_deadline_is_409(world, client_for, points_assessment):
     campaign = points_assessment.campaign
     campaign.self_deadline = timezone.now() - datetime.timedelta(hours=1)
     campaign.save()
     r = patch(client_for("cio"), resp_id(points_assessment, "1.1"), version=1, self_score="2")
-    assert r.status_code == 403 and "已过" in r.json()["error"]["message"]
-    assert client_for("cio").post(f"/api/assessments/{points_assessment.pk}/submit/").status_code == 403
+    assert (
+        r.status_code == 409
+        and r.json()["error"]["code"] == "deadline"
+        and "已过" in r.json()["error"]["message"]
+    )
+    assert client_for("cio").post(f"/api/assessments/{points_assessment.pk}/submit/").status_code == 409
 
 
 def test_response_list_per_assessment(world, client_for, points_assessment):
@@ -140,7 +174,7 @@ def test_submit_with_format_suffix_is_not_a_server_error(world, client_for, poin
 
 
 @pytest.mark.parametrize("role", ["cio", "reviewer"])
-def test_only_commission_staff_create_campaigns_403(world, client_for, role):
-    """Regression (permission matrix): a CIO or reviewer creating a campaign got a 400, not a 403."""
+def test_only_commission_staff_create_campaigns(world, client_for, role):
+    """Creating campaigns is outside a CIO's or reviewer's scope: 404, like the page."""
     r = client_for(role).post("/api/campaigns/", {}, content_type="application/json")
-    assert r.status_code == 403 and "只有教委工作人员" in r.json()["error"]["message"]
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Assessment, ItemResponse, School
+from smartcampus.errors import Invalid, Refused
 
 from ..factories import SchoolFactory, small_points_framework
 from .conftest import make_campaign
@@ -36,13 +37,13 @@ def test_compliance_campaign_answers_leaves(world, compliance_campaign):
 
 
 def test_campaign_refuses_schools_outside_its_region(world):
-    with pytest.raises(ValidationError, match="不在甲市范围内"):
+    with pytest.raises(Invalid, match="不在甲市范围内"):
         make_campaign(world, small_points_framework(), schools=[world.school_b1])
 
 
 def test_only_commission_of_the_region_creates_campaigns(world):
     for role in ("cio", "reviewer", "other_commission"):
-        with pytest.raises(ValidationError, match="不是甲市的教委工作人员"):
+        with pytest.raises(Refused, match="不是甲市的教委工作人员"):
             services.campaign_create(
                 framework=small_points_framework(),
                 year=2026,
@@ -106,7 +107,7 @@ def test_deadline_extension_is_recorded_with_reason(world, points_assessment):
     ("reason", "days", "message"), [("", 7, "请填写延期原因"), ("理由", -1, "须晚于活动的自评截止时间")]
 )
 def test_deadline_extension_needs_reason_and_later_date(world, points_assessment, reason, days, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(Invalid, match=message):
         services.deadline_extend(
             assessment=points_assessment,
             new_deadline=points_assessment.campaign.self_deadline + datetime.timedelta(days=days),
@@ -116,7 +117,7 @@ def test_deadline_extension_needs_reason_and_later_date(world, points_assessment
 
 
 def test_deadline_extension_by_other_commission_is_refused(world, points_assessment):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused):
         services.deadline_extend(
             assessment=points_assessment,
             new_deadline=points_assessment.campaign.self_deadline + datetime.timedelta(days=7),

@@ -5,10 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from assessments.items import framework_nodes, scoring_tree
 from assessments.models import Assessment, AssessmentStatus, ItemResponse, ItemReview
 from evidence.models import EvidenceFile, ResponseEvidence
 from indicators.scoring import validate_compliance_status, validate_points_score
+from indicators.selectors import framework_nodes, scoring_tree
 
 
 def run(*args) -> str:

@@ -23,20 +23,20 @@ def xlsx(rows) -> SimpleUploadedFile:
 
 
 def preview(client, kind, upload):
-    return client.post(reverse("import-upload", args=[kind]), {"file": upload})
+    return client.post(reverse("assessments:import-upload", args=[kind]), {"file": upload})
 
 
 def confirm(client, kind, response):
     token = response.context["preview"].token
-    return client.post(reverse("import-confirm", args=[kind]), {"token": token}, follow=True)
+    return client.post(reverse("assessments:import-confirm", args=[kind]), {"token": token}, follow=True)
 
 
 @pytest.mark.parametrize("kind", ["regions", "schools", "users"])
 def test_template_download_has_the_columns(world, client_for, kind):
-    response = client_for("commission").get(reverse("import-template", args=[kind]))
+    response = client_for("commission").get(reverse("assessments:import-template", args=[kind]))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     header = [c.value for c in load_workbook(io.BytesIO(response.content)).active[1]]
-    from assessments.imports import KINDS
+    from assessments.resources import KINDS
 
     assert header == list(KINDS[kind].columns)
 
@@ -167,9 +167,11 @@ def test_confirm_token_belongs_to_its_user(world, client_for):
     response = preview(client_for("commission"), "schools", xlsx(rows))
     token = response.context["preview"].token
     other = client_for("other_commission")
-    other.post(reverse("import-confirm", args=["schools"]), {"token": token})
+    other.post(reverse("assessments:import-confirm", args=["schools"]), {"token": token})
     assert not School.objects.filter(code="T-1").exists()
     assert (
-        other.post(reverse("import-confirm", args=["schools"]), {"token": "../../etc/passwd"}).status_code
-        == 302
+        other.post(
+            reverse("assessments:import-confirm", args=["schools"]), {"token": "../../etc/passwd"}
+        ).status_code
+        == 400
     )

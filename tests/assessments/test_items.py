@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.items import framework_nodes
 from indicators.models import Node
+from indicators.selectors import framework_nodes
 from indicators.services import framework_lock
 from tests.factories import small_points_framework
 

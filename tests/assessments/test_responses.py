@@ -2,18 +2,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assessments import services
 from assessments.models import AssessmentStatus
+from smartcampus.errors import Conflict, Invalid, Refused
 
 from .conftest import response
 
 
 def save(assessment, code, user, **values):
     r = response(assessment, code)
-    return services.response_update(response=r, user=user, version=values.pop("version", r.version), **values)
+    return services.response_update(
+        response=r, acting_user=user, version=values.pop("version", r.version), **values
+    )
 
 
 def test_cio_saves_score_and_statement_with_history(world, points_assessment):
@@ -39,7 +41,7 @@ def test_cio_saves_score_and_statement_with_history(world, points_assessment):
 )
 def test_invalid_scores_are_refused_and_nothing_is_written(world, points_assessment, code, value, message):
     save(points_assessment, code, world.users["cio"], self_score="1", statement="原说明")
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(Invalid, match=message):
         save(points_assessment, code, world.users["cio"], self_score=value, statement="新说明")
     r = response(points_assessment, code)
     assert r.self_score == Decimal(1) and r.statement == "原说明" and r.version == 2
@@ -50,18 +52,18 @@ def test_starred_dimension_allows_more_than_nominal_points(world, points_assessm
 
 
 def test_statement_is_length_limited(world, points_assessment):
-    with pytest.raises(ValidationError, match="最多 2000 字"):
+    with pytest.raises(Invalid, match="最多 2000 字"):
         save(points_assessment, "1.1", world.users["cio"], statement="字" * 2001)
 
 
 def test_compliance_status_and_na_only_on_optional(world, compliance_assessment):
     cio = world.users["cio"]
     assert save(compliance_assessment, "1.2", cio, self_status="na").self_status == "na"
-    with pytest.raises(ValidationError, match="必选条目，不能选择“不适用”"):
+    with pytest.raises(Invalid, match="必选条目，不能选择“不适用”"):
         save(compliance_assessment, "1.1", cio, self_status="na")
-    with pytest.raises(ValidationError, match="无效"):
+    with pytest.raises(Invalid, match="无效"):
         save(compliance_assessment, "1.1", cio, self_status="great")
-    with pytest.raises(ValidationError, match="达标制指标体系不能打分"):
+    with pytest.raises(Invalid, match="达标制指标体系不能打分"):
         save(compliance_assessment, "1.1", cio, self_score="1")
 
 
@@ -70,14 +72,14 @@ def test_stale_version_is_refused_with_the_newer_value(world, points_assessment)
     stale = response(points_assessment, "1.2")
     save(points_assessment, "1.2", cio, self_score="5")  # another tab saves first
     with pytest.raises(services.ResponseConflict, match="该条目已在其他窗口或由他人修改") as exc:
-        services.response_update(response=stale, user=cio, version=stale.version, self_score="2")
+        services.response_update(response=stale, acting_user=cio, version=stale.version, self_score="2")
     assert exc.value.current.self_score == Decimal(5)
     assert response(points_assessment, "1.2").self_score == Decimal(5)
 
 
 @pytest.mark.parametrize("role", ["other_cio", "reviewer", "commission"])
 def test_only_the_schools_cio_edits(world, points_assessment, role):
-    with pytest.raises(services.AssessmentLocked, match="只有本校的信息化负责人"):
+    with pytest.raises(Refused, match="只有本校的信息化负责人"):
         save(points_assessment, "1.1", world.users[role], self_score="1")
 
 
@@ -113,10 +115,13 @@ def test_returned_assessment_allows_only_reopened_items(world, points_assessment
 
 def test_response_assert_editable_is_the_contract_for_evidence(world, points_assessment):
     r = response(points_assessment, "1.1")
-    services.response_assert_editable(response=r, user=world.users["cio"])  # editable: no exception
-    with pytest.raises(ValidationError) as exc:  # AssessmentLocked is a ValidationError
-        services.response_assert_editable(response=r, user=world.users["other_cio"])
-    assert isinstance(exc.value, services.AssessmentLocked)
+    services.response_assert_editable(response=r, acting_user=world.users["cio"])  # editable: no exception
+    with pytest.raises(Refused):  # not their school: answered as "does not exist"
+        services.response_assert_editable(response=r, acting_user=world.users["other_cio"])
+    r.assessment.status = AssessmentStatus.SUBMITTED
+    with pytest.raises(Conflict) as exc:  # their school, but the state forbids it: 409
+        services.response_assert_editable(response=r, acting_user=world.users["cio"])
+    assert isinstance(exc.value, services.AssessmentLocked) and exc.value.code == "submitted"
 
 
 def test_history_names_the_actor_without_a_request(world, points_assessment):

@@ -31,17 +31,17 @@ from .conftest import make_campaign, response
 )
 def test_review_pages_are_404_outside_scope(client_for, submitted, role, expected):
     client = client_for(role)
-    assert client.get(reverse("review-summary", args=[submitted.pk])).status_code == expected
-    assert client.get(reverse("review-item", args=[submitted.pk, "1.1"])).status_code == expected
+    assert client.get(reverse("assessments:review-summary", args=[submitted.pk])).status_code == expected
+    assert client.get(reverse("assessments:review-item", args=[submitted.pk, "1.1"])).status_code == expected
     api = client.get(f"/api/reviews/{submitted.pk}/")
     assert api.status_code == expected
 
 
 def test_queue_page_lists_only_the_district_with_counts(client_for, submitted, world):
-    html = client_for("reviewer").get(reverse("review-queue")).content.decode()
+    html = client_for("reviewer").get(reverse("assessments:review-queue")).content.decode()
     assert world.school_a1.name in html and world.school_a2.name not in html
     assert 'data-testid="pending">4<' in html
-    assert client_for("cio").get(reverse("review-queue")).status_code == 404
+    assert client_for("cio").get(reverse("assessments:review-queue")).status_code == 404
     api = client_for("other_reviewer").get("/api/reviews/").json()
     assert api["count"] == 0
 
@@ -51,24 +51,26 @@ def test_conflict_of_interest_is_explained_on_the_queue_and_workbench(client_for
     MembershipFactory(user=reviewer, role=Role.SCHOOL_CIO, school=world.school_a1)
     clear_scope_cache(reviewer)
     client = client_for("reviewer")
-    assert "利益冲突，不能评审" in client.get(reverse("review-queue")).content.decode()
-    page = client.get(reverse("review-item", args=[submitted.pk, "1.1"])).content.decode()
+    assert "利益冲突，不能评审" in client.get(reverse("assessments:review-queue")).content.decode()
+    page = client.get(reverse("assessments:review-item", args=[submitted.pk, "1.1"])).content.decode()
     assert "存在利益冲突" in page
     r = client.post(
-        reverse("review-item-save", args=[submitted.pk, "1.1"]), {"version": 2, "verdict": "accept"}
+        reverse("assessments:review-item-save", args=[submitted.pk, "1.1"]),
+        {"version": 2, "verdict": "accept"},
     )
-    assert r["X-Save-Status"] == "403" and "利益冲突" in r.content.decode()
+    assert r["X-Save-Status"] == "409" and "利益冲突" in r.content.decode()
     api = client.patch(
         f"/api/review-items/{response(submitted, '1.1').pk}/",
         {"version": 2, "verdict": "accept"},
         content_type="application/json",
     )
-    assert api.status_code == 403 and "利益冲突" in api.json()["error"]["message"]
+    assert api.status_code == 409 and api.json()["error"]["code"] == "conflict_of_interest"
+    assert "利益冲突" in api.json()["error"]["message"]
 
 
 def test_autosave_saves_then_a_stale_version_gets_a_conflict_and_keeps_the_first(client_for, submitted):
     client = client_for("reviewer")
-    url = reverse("review-item-save", args=[submitted.pk, "1.1"])
+    url = reverse("assessments:review-item-save", args=[submitted.pk, "1.1"])
     version = response(submitted, "1.1").version
     ok = client.post(url, {"version": version, "verdict": "adjust", "score": "2", "comment": "偏高"})
     assert ok["X-Save-Status"] == "200" and "已保存" in ok.content.decode()
@@ -124,7 +126,7 @@ def test_finalise_and_reopen_through_the_api(client_for, submitted, world):
     )
     assert (
         client_for("reviewer").post(f"/api/reviews/{submitted.pk}/reopen/", {"reason": "x"}).status_code
-        == 400
+        == 404
     )
     r = client_for("commission").post(f"/api/reviews/{submitted.pk}/reopen/", {"reason": "分数有误"})
     assert r.status_code == 200 and r.json()["status"] == "in_review"
@@ -142,10 +144,12 @@ def test_notifications_in_app_and_by_email(
     ]
     assert len(mail.outbox) == 1 and "提交了自评" in mail.outbox[0].subject
     client = client_for("reviewer")
-    assert ">1<" in client.get(reverse("notification-unread")).content.decode()
-    assert "提交了自评" in client.get(reverse("notification-list")).content.decode()
+    assert ">1<" in client.get(reverse("assessments:notification-unread")).content.decode()
+    assert "提交了自评" in client.get(reverse("assessments:notification-list")).content.decode()
     assert Notification.objects.get(kind="submitted").read_at is not None  # showing the list marks read
-    assert 'data-testid="unread-none"' in client.get(reverse("notification-unread")).content.decode()
+    assert (
+        'data-testid="unread-none"' in client.get(reverse("assessments:notification-unread")).content.decode()
+    )
 
 
 def test_deadline_reminders_are_sent_once_per_day(world):
@@ -185,9 +189,9 @@ def test_queue_and_workbench_query_counts_do_not_grow(world, client_for, django_
         client = client_for("reviewer")
         code = a.responses.select_related("node").order_by("node__position").first().node.code
         for name, args in (
-            ("review-queue", []),
-            ("review-summary", [a.pk]),
-            ("review-item", [a.pk, code]),
+            ("assessments:review-queue", []),
+            ("assessments:review-summary", [a.pk]),
+            ("assessments:review-item", [a.pk, code]),
         ):
             with django_assert_max_num_queries(14) as ctx:
                 assert client.get(reverse(name, args=args)).status_code == 200
@@ -196,5 +200,5 @@ def test_queue_and_workbench_query_counts_do_not_grow(world, client_for, django_
             assert client.get("/api/reviews/").status_code == 200
         counts[(label, "api")] = len(ctx)
     print("review query counts:", counts)  # noqa: T201
-    for name in ("review-queue", "review-summary", "review-item", "api"):
+    for name in ("assessments:review-queue", "assessments:review-summary", "assessments:review-item", "api"):
         assert counts[("small", name)] == counts[("large", name)], counts

@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from assessments import services
 from assessments.models import Assessment, ItemReview, Notification, ReviewVerdict, Role
 from assessments.scoping import clear_scope_cache, get_scope
-from assessments.selectors import review_queue, review_workbench
+from assessments.selectors import review_abilities, review_queue, review_workbench
+from smartcampus.errors import Invalid, Refused
 
 from ..factories import MembershipFactory, UserFactory
 from .conftest import response
@@ -62,9 +62,9 @@ def test_first_verdict_starts_the_review_and_accept_copies_the_self_score(world,
 )
 def test_bad_verdicts_are_refused_in_chinese_and_nothing_is_written(world, submitted, kw, field, message):
     r = response(submitted, "1.1")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.verdict_save(response=r, acting_user=world.users["reviewer"], version=r.version, **kw)
-    assert message in " ".join(exc.value.message_dict[field])
+    assert message in " ".join(exc.value.fields[field])
     r.refresh_from_db()
     assert r.review_verdict is None and not ItemReview.objects.exists()
     submitted.refresh_from_db()
@@ -74,7 +74,7 @@ def test_bad_verdicts_are_refused_in_chinese_and_nothing_is_written(world, submi
 def test_starred_dimension_allows_the_dimension_maximum(world, submitted):
     verdict(response(submitted, "2.1"), world.users["reviewer"], "adjust", score="8", comment="深入")
     assert response(submitted, "2.1").review_score == Decimal("8")
-    with pytest.raises(ValidationError, match="最高 10 分"):
+    with pytest.raises(Invalid, match="最高 10 分"):
         verdict(response(submitted, "2.1"), world.users["reviewer"], "adjust", score="10.5", comment="x")
 
 
@@ -101,9 +101,10 @@ def test_conflict_of_interest_is_refused_with_the_reason(world, submitted):
     MembershipFactory(user=reviewer, role=Role.SCHOOL_CIO, school=world.school_a1)
     clear_scope_cache(reviewer)
     assert get_scope(reviewer).has_conflict(submitted)
-    with pytest.raises(services.ReviewRefused, match="利益冲突"):
+    with pytest.raises(services.ReviewLocked, match="利益冲突"):
         verdict(response(submitted, "1.1"), reviewer)
-    assert services.review_refusal(assessment=submitted, user=reviewer).startswith("您是该校的信息化负责人")
+    abilities = review_abilities(user=reviewer, assessment=submitted)
+    assert abilities.refusal.startswith("您是该校的信息化负责人") and not abilities.can_review
 
 
 def test_assignment_brings_a_school_anywhere_into_the_experts_scope(world, submitted):
@@ -121,11 +122,11 @@ def test_assignment_brings_a_school_anywhere_into_the_experts_scope(world, submi
 
 
 def test_assigning_the_schools_own_cio_is_refused(world, submitted):
-    with pytest.raises(services.ReviewRefused, match="利益冲突"):
+    with pytest.raises(Invalid, match="利益冲突"):
         services.review_assign(
             assessment=submitted, reviewer=world.users["cio"], acting_user=world.users["commission"]
         )
-    with pytest.raises(ValidationError, match="不是"):
+    with pytest.raises(Refused, match="不是"):
         services.review_assign(
             assessment=submitted, reviewer=UserFactory(), acting_user=world.users["other_commission"]
         )
@@ -140,7 +141,7 @@ def _review_all(assessment, user, **special):
 def test_return_reopens_exactly_the_items_concerned_and_the_cycle_repeats(world, submitted):
     reviewer, cio = world.users["reviewer"], world.users["cio"]
     _review_all(submitted, reviewer, **{"1.2": {"verdict": "more_evidence", "comment": "请补充运行记录"}})
-    with pytest.raises(ValidationError, match="请为勾选的条目填写退回原因"):
+    with pytest.raises(Invalid, match="请为勾选的条目填写退回原因"):
         services.review_return(
             assessment=submitted, acting_user=reviewer, reasons={response(submitted, "2.1").pk: ""}
         )
@@ -155,9 +156,9 @@ def test_return_reopens_exactly_the_items_concerned_and_the_cycle_repeats(world,
     # only the reopened items are editable; the others stay locked
     with pytest.raises(services.AssessmentLocked, match="未被退回"):
         r = response(submitted, "1.1")
-        services.response_update(response=r, user=cio, version=r.version, self_score="2")
+        services.response_update(response=r, acting_user=cio, version=r.version, self_score="2")
     r = response(submitted, "1.2")
-    services.response_update(response=r, user=cio, version=r.version, statement="已补充运行记录")
+    services.response_update(response=r, acting_user=cio, version=r.version, statement="已补充运行记录")
     assert Notification.objects.filter(user=cio, kind="returned").exists()
     services.assessment_submit(assessment=submitted, acting_user=cio)
     submitted.refresh_from_db()
@@ -198,14 +199,16 @@ def test_finalised_is_read_only_until_commission_reopens_with_a_reason(world, su
         lambda: services.review_return(assessment=submitted, acting_user=reviewer),
         lambda: services.review_finalise(assessment=submitted, acting_user=reviewer),
     ):
-        with pytest.raises(services.ReviewRefused, match="评审已完成"):
+        with pytest.raises(services.ReviewLocked, match="评审已完成"):
             action()
     with pytest.raises(services.AssessmentLocked):
         r = response(submitted, "1.1")
-        services.response_update(response=r, user=world.users["cio"], version=r.version, self_score="2")
-    with pytest.raises(ValidationError, match="不是"):
+        services.response_update(
+            response=r, acting_user=world.users["cio"], version=r.version, self_score="2"
+        )
+    with pytest.raises(Refused, match="不是"):
         services.review_reopen(assessment=submitted, acting_user=reviewer, reason="x")
-    with pytest.raises(ValidationError, match="请填写重新打开的原因"):
+    with pytest.raises(Invalid, match="请填写重新打开的原因"):
         services.review_reopen(assessment=submitted, acting_user=world.users["commission"], reason=" ")
     services.review_reopen(
         assessment=submitted, acting_user=world.users["commission"], reason="复核发现分数录入错误"
@@ -268,7 +271,7 @@ def test_second_review_average_is_independent_then_consolidated(world, points_ca
     third = MembershipFactory(
         user=UserFactory(username="reviewer3"), role=Role.REVIEWER, region=world.district_a1
     ).user
-    with pytest.raises(services.ReviewRefused, match="两位专家"):
+    with pytest.raises(services.ReviewLocked, match="两位专家"):
         _own(submitted, third, "1.1")
     services.review_finalise(assessment=submitted, acting_user=first)
 

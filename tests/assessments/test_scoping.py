@@ -19,7 +19,7 @@ ALL_SCHOOLS = ("school_a1", "school_a1b", "school_a2", "school_b1")
 @pytest.mark.parametrize("school_attr", ALL_SCHOOLS)
 def test_school_detail_is_404_outside_scope(world, client_for, role, school_attr):
     school = getattr(world, school_attr)
-    response = client_for(role).get(reverse("school-detail", args=[school.pk]))
+    response = client_for(role).get(reverse("assessments:school-detail", args=[school.pk]))
     expected = 200 if school_attr in VISIBLE[role] else 404
     assert response.status_code == expected
     if expected == 200:
@@ -28,7 +28,7 @@ def test_school_detail_is_404_outside_scope(world, client_for, role, school_attr
 
 @pytest.mark.parametrize("role", sorted(VISIBLE))
 def test_school_list_shows_only_scope(world, client_for, role):
-    html = client_for(role).get(reverse("school-list")).content.decode()
+    html = client_for(role).get(reverse("assessments:school-list")).content.decode()
     for attr in ALL_SCHOOLS:
         assert (getattr(world, attr).name in html) == (attr in VISIBLE[role]), attr
 
@@ -45,7 +45,7 @@ def test_school_api_is_scoped(world, client_for, role):
 
 def test_anonymous_is_sent_to_login(world, client_for):
     client = client_for("anonymous")
-    response = client.get(reverse("school-detail", args=[world.school_a1.pk]))
+    response = client.get(reverse("assessments:school-detail", args=[world.school_a1.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert client.get("/api/schools/").status_code == 401
@@ -61,9 +61,9 @@ def test_user_with_two_memberships_sees_the_union(world, client_for):
 
 
 def test_region_pages_and_import_are_commission_only(world, client_for):
-    assert client_for("commission").get(reverse("import-index")).status_code == 200
+    assert client_for("commission").get(reverse("assessments:import-index")).status_code == 200
     for role in ("cio", "reviewer"):
-        assert client_for(role).get(reverse("import-index")).status_code == 404
+        assert client_for(role).get(reverse("assessments:import-index")).status_code == 404
 
 
 def test_school_search_and_pagination(world, client_for):
@@ -72,9 +72,9 @@ def test_school_search_and_pagination(world, client_for):
     for i in range(30):
         SchoolFactory(code=f"EXTRA{i:03d}", name=f"甲一区附加学校{i:02d}", region=world.district_a1)
     client = client_for("commission")
-    page1 = client.get(reverse("school-list"), {"q": "附加"}).content.decode()
+    page1 = client.get(reverse("assessments:school-list"), {"q": "附加"}).content.decode()
     assert "共 30 所学校" in page1 and "第 1 / 2 页" in page1
-    only_one = client.get(reverse("school-list"), {"q": "EXTRA007"}).content.decode()
+    only_one = client.get(reverse("assessments:school-list"), {"q": "EXTRA007"}).content.decode()
     assert "甲一区附加学校07" in only_one and "共 1 所学校" in only_one
 
 
@@ -85,9 +85,13 @@ def test_school_list_query_count_is_constant(world, client_for, django_assert_ma
     for i in range(40):
         SchoolFactory(code=f"QC{i:03d}", region=world.district_a2)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("school-list")).status_code == 200
+        assert client.get(reverse("assessments:school-list")).status_code == 200
 
 
 def test_school_page_links_to_its_evidence_library(world, client_for):
-    html = client_for("cio").get(reverse("school-detail", args=[world.school_a1.pk])).content.decode()
-    assert reverse("evidence-library", args=[world.school_a1.pk]) in html
+    html = (
+        client_for("cio")
+        .get(reverse("assessments:school-detail", args=[world.school_a1.pk]))
+        .content.decode()
+    )
+    assert reverse("evidence:library", args=[world.school_a1.pk]) in html

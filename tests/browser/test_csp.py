@@ -71,9 +71,10 @@ def test_pages_work_under_the_csp_without_violations(demo, live_server, page, vi
     # the language switcher (was an inline onchange)
     page.goto(f"{live_server.url}/")
     page.select_option("#lang", "en")
-    page.wait_for_load_state("networkidle")
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.select_option("#lang", "zh-hans")
+    # the switch is a form submission: wait for its page before the cookies go (else it races the login)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.wait_for_load_state("networkidle")
 
     # the CIO's item page: htmx autosave and the evidence upload with its progress handler

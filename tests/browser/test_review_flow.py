@@ -33,7 +33,7 @@ def demo(transactional_db):
         for r in assessment.responses.select_related("node", "assessment").order_by("node__position"):
             if r.self_score is None:
                 services.response_update(
-                    response=r, user=cio, version=r.version, self_score="1", statement="已按要求建设"
+                    response=r, acting_user=cio, version=r.version, self_score="1", statement="已按要求建设"
                 )
         services.assessment_submit(assessment=assessment, acting_user=cio)
     return assessment

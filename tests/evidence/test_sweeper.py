@@ -37,10 +37,10 @@ def library(world, media_root, settings):
     settings.EVIDENCE_PREVIEW_MAX_MEGAPIXELS = 0
     cio = world.users["cio"]
     pdf = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), user=cio
+        school=world.school_a1, uploaded_file=upload("a.pdf", pdf_bytes()), acting_user=cio
     )
     png = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("b.png", image_bytes("PNG")), user=cio
+        school=world.school_a1, uploaded_file=upload("b.png", image_bytes("PNG")), acting_user=cio
     )
     kept = [pdf.evidence_file.file.name, png.evidence_file.file.name, png.evidence_file.thumbnail_name]
     old = time.time() - 2 * DAY
@@ -127,7 +127,9 @@ def test_works_through_the_storage_api_alone(world, settings):
     storage = services.evidence_storage()
     assert isinstance(storage, InMemoryStorage)  # no filesystem behind it
     kept = services.evidence_upload(
-        school=world.school_a1, uploaded_file=upload("b.png", image_bytes("PNG")), user=world.users["cio"]
+        school=world.school_a1,
+        uploaded_file=upload("b.png", image_bytes("PNG")),
+        acting_user=world.users["cio"],
     ).evidence_file
     orphan = storage.save(f"evidence/{world.school_a1.pk}/thumbnails/{'8' * 32}.jpg", ContentFile(b"x"))
     assert evidence_orphans_sweep().removed == []  # everything is young

@@ -16,7 +16,7 @@ def fixture_data(code: str) -> dict:
 @pytest.fixture
 def frameworks(db):
     """All four frameworks loaded from the fixtures."""
-    call_command("load_frameworks", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_frameworks", stdout=open("/dev/null", "w"))
     from indicators.models import Framework
 
     return {fw.code: fw for fw in Framework.objects.all()}

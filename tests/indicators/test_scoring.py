@@ -1,12 +1,12 @@
-"""The scoring rules of BRIEF §2, on small hand-made trees and on the real fixtures."""
+"""The scoring rules (indicators/scoring.py), on small hand-made trees and on the real fixtures."""
 
 from decimal import Decimal
 
 import pytest
 
+from indicators.choices import ComplianceStatus
 from indicators.scoring import (
     ScoreError,
-    Status,
     score,
     score_compliance,
     score_points,
@@ -262,7 +262,7 @@ def test_optional_items_met_are_reported_separately_and_do_not_change_the_index(
     assert with_optional.optional == 2
     assert with_optional.optional_met == 1
     assert without.optional_met == 0
-    na = score_compliance(tree, {**base, "1.1.3": "na", "2.1.2": Status.NA})
+    na = score_compliance(tree, {**base, "1.1.3": "na", "2.1.2": ComplianceStatus.NA})
     assert na.optional_na == 2 and na.complete
 
 
@@ -305,7 +305,7 @@ def test_zhejiang_all_required_met_meets_standard(zj):
 def test_beijing_higher_optional_items_may_be_na(bjh):
     optional = [leaf.code for leaf in bjh.leaves if leaf.optional]
     assert optional
-    assert validate_compliance_status(bjh, optional[0], "na") == Status.NA
+    assert validate_compliance_status(bjh, optional[0], "na") == ComplianceStatus.NA
     required = next(leaf.code for leaf in bjh.leaves if not leaf.optional)
     with pytest.raises(ScoreError, match="不适用"):
         validate_compliance_status(bjh, required, "na")

@@ -13,9 +13,9 @@ from decimal import Decimal
 import pytest
 
 from assessments.freshness import campaign_data_changed
-from assessments.items import framework_nodes, scoring_tree
 from assessments.models import Assessment, ItemResponse
 from indicators.scoring import score
+from indicators.selectors import framework_nodes, scoring_tree
 
 from ..assessments.conftest import make_campaign
 from ..factories import small_compliance_framework, small_points_framework

@@ -104,7 +104,7 @@ def test_dashboard_queries_do_not_grow_with_schools(world, client_for, django_as
     )
     fill_answers(campaign, seed=4)
     client = client_for("commission")
-    url = reverse("report-dashboard") + f"?campaign={campaign.pk}"
+    url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -122,7 +122,7 @@ def test_dashboard_queries_do_not_grow_with_schools(world, client_for, django_as
 
 @pytest.mark.parametrize("role", ["commission", "reviewer", "cio", "other_commission"])
 def test_dashboard_page_per_role(world, client_for, points_campaign, role):
-    response = client_for(role).get(reverse("report-dashboard") + f"?campaign={points_campaign.pk}")
+    response = client_for(role).get(reverse("reports:dashboard") + f"?campaign={points_campaign.pk}")
     if role == "other_commission":
         assert response.status_code == 404
         return

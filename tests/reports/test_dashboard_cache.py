@@ -36,7 +36,7 @@ def campaign(world):
 
 def visit(client, campaign):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("report-dashboard") + f"?campaign={campaign.pk}")
+        response = client.get(reverse("reports:dashboard") + f"?campaign={campaign.pk}")
     assert response.status_code == 200
     html = response.content.decode()
     return int(STARTED.search(html).group(1)), COMPUTED_AT.search(html).group(1), len(queries), html
@@ -51,7 +51,7 @@ def save_first_answer(world, campaign):
         .first()
     )
     services.response_update(
-        response=response, user=world.users["other_cio"], version=response.version, self_score="1"
+        response=response, acting_user=world.users["other_cio"], version=response.version, self_score="1"
     )
 
 
@@ -73,7 +73,9 @@ def test_a_submission_and_a_review_verdict_refresh_the_figures(world, client_for
     client = client_for("commission")
     _s, first, _q, _h = visit(client, campaign)
     for r in ItemResponse.objects.filter(assessment__campaign=campaign, assessment__school=world.school_a2):
-        services.response_update(response=r, user=world.users["other_cio"], version=r.version, self_score="1")
+        services.response_update(
+            response=r, acting_user=world.users["other_cio"], version=r.version, self_score="1"
+        )
     _s, second, _q, _h = visit(client, campaign)
     assessment = campaign.assessments.get(school=world.school_a2)
     services.assessment_submit(assessment=assessment, acting_user=world.users["other_cio"])

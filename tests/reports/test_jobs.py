@@ -20,7 +20,7 @@ def request_school(world, assessment, user="cio"):
         kind=JobKind.SCHOOL_PDF,
         campaign=assessment.campaign,
         assessment=assessment,
-        requested_by=world.users[user],
+        acting_user=world.users[user],
     )
 
 
@@ -77,10 +77,10 @@ def test_a_render_error_fails_the_job_with_a_chinese_message_and_retry_requeues_
 
 
 def test_only_failed_jobs_can_be_retried(world, points_assessment):
-    from django.core.exceptions import ValidationError
+    from smartcampus.errors import Conflict
 
     job, _ = request_school(world, points_assessment)
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):
         services.report_job_retry(job=job, acting_user=world.users["cio"])
 
 
@@ -135,7 +135,7 @@ def test_district_batch_fans_out_one_job_per_school_and_zips_their_pdfs(
             kind=JobKind.DISTRICT_PDF_ZIP,
             campaign=points_campaign,
             region=world.district_a1,
-            requested_by=world.users["reviewer"],
+            acting_user=world.users["reviewer"],
         )
     parent.refresh_from_db()
     children = list(parent.children.select_related("assessment__school"))
@@ -163,7 +163,7 @@ def test_a_failed_school_fails_the_batch_and_retrying_it_completes_the_zip(
     monkeypatch.setattr(school_report, "school_report_pdf", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         parent, _ = services.report_job_request(
-            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=world.users["commission"]
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, acting_user=world.users["commission"]
         )
     parent.refresh_from_db()
     assert parent.status == JobStatus.FAILED and "1 所学校" in parent.error
@@ -185,12 +185,12 @@ def test_retrying_a_failed_batch_after_asking_again_follows_the_new_batch(
     commission = world.users["commission"]
     with django_capture_on_commit_callbacks(execute=True):
         old, _ = services.report_job_request(
-            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, acting_user=commission
         )
     old.refresh_from_db()
     assert old.status == JobStatus.FAILED
     new, created = services.report_job_request(
-        kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+        kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, acting_user=commission
     )  # asked again (not run here: no callbacks)
     assert created
     followed = services.report_job_retry(job=old, acting_user=commission)
@@ -212,7 +212,7 @@ def test_a_packing_error_fails_the_batch_at_once_and_retry_packs_it(
     monkeypatch.setattr(FileSystemStorage, "open", unreadable)  # the children's PDFs cannot be read
     with django_capture_on_commit_callbacks(execute=True):
         parent, _ = services.report_job_request(
-            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, requested_by=commission
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, acting_user=commission
         )
     parent.refresh_from_db()
     # not left "running" until the sweeper's time limit: failed now, with the message and job number

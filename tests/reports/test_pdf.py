@@ -40,10 +40,10 @@ def with_evidence(world, points_assessment):
     upload = evidence_upload(
         school=world.school_a1,
         uploaded_file=SimpleUploadedFile("网络拓扑图.png", PNG, content_type="image/png"),
-        user=cio,
+        acting_user=cio,
     )
-    evidence_attach(response=response, evidence_file=upload.evidence_file, user=cio)
-    evidence_link_add(response=response, url="https://example.edu.cn/平台", title="统一门户", user=cio)
+    evidence_attach(response=response, evidence_file=upload.evidence_file, acting_user=cio)
+    evidence_link_add(response=response, url="https://example.edu.cn/平台", title="统一门户", acting_user=cio)
     return upload.evidence_file
 
 

@@ -33,11 +33,11 @@ def form(kind, world, campaign):
 @pytest.mark.parametrize("kind", list(ALLOWED))
 @pytest.mark.parametrize("role", ROLES)
 def test_request_matrix(world, client_for, points_campaign, role, kind):
-    response = client_for(role).post(reverse("report-job-request"), form(kind, world, points_campaign))
+    response = client_for(role).post(reverse("reports:job-request"), form(kind, world, points_campaign))
     if role == "anonymous":
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     elif role in ALLOWED[kind]:
-        assert response.status_code == 302 and response["Location"] == reverse("report-job-list")
+        assert response.status_code == 302 and response["Location"] == reverse("reports:job-list")
         assert ReportJob.objects.filter(requested_by=world.users[role], kind=kind).count() == 1
     else:
         assert response.status_code == 404
@@ -46,8 +46,8 @@ def test_request_matrix(world, client_for, points_campaign, role, kind):
 
 def test_reviewer_cannot_request_another_district(world, client_for, points_campaign):
     data = form(JobKind.DISTRICT_PDF_ZIP, world, points_campaign) | {"region": world.district_a2.pk}
-    assert client_for("reviewer").post(reverse("report-job-request"), data).status_code == 404
-    assert client_for("commission").post(reverse("report-job-request"), data).status_code == 302
+    assert client_for("reviewer").post(reverse("reports:job-request"), data).status_code == 404
+    assert client_for("commission").post(reverse("reports:job-request"), data).status_code == 302
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def done_job(world, points_campaign):
         kind=JobKind.SCHOOL_PDF,
         campaign=points_campaign,
         assessment=assessment,
-        requested_by=world.users["cio"],
+        acting_user=world.users["cio"],
     )
     services.report_job_run(job_id=job.pk)
     return job
@@ -67,8 +67,8 @@ def done_job(world, points_campaign):
 def test_download_matrix(world, client_for, done_job, role):
     """Only the requester downloads; everyone else gets 404 for the row, the file and the API."""
     client = client_for(role)
-    download = client.get(reverse("report-job-download", args=[done_job.pk]))
-    row = client.get(reverse("report-job-row", args=[done_job.pk]))
+    download = client.get(reverse("reports:job-download", args=[done_job.pk]))
+    row = client.get(reverse("reports:job-row", args=[done_job.pk]))
     api = client.get(reverse("api-report-job-download", args=[done_job.pk]))
     if role == "anonymous":
         assert download.status_code == 302 and row.status_code == 302 and api.status_code == 401
@@ -87,7 +87,7 @@ def test_download_matrix(world, client_for, done_job, role):
 def test_job_out_of_scope_after_membership_removed(world, client_for, done_job):
     client = client_for("cio")
     world.users["cio"].memberships.all().delete()
-    assert client.get(reverse("report-job-download", args=[done_job.pk])).status_code == 404
+    assert client.get(reverse("reports:job-download", args=[done_job.pk])).status_code == 404
 
 
 def test_jobs_page_lists_only_own_jobs_and_polls_while_running(world, client_for, points_campaign, done_job):
@@ -96,22 +96,22 @@ def test_jobs_page_lists_only_own_jobs_and_polls_while_running(world, client_for
         kind=JobKind.SCHOOL_PDF,
         campaign=points_campaign,
         assessment=assessment,
-        requested_by=world.users["reviewer"],
+        acting_user=world.users["reviewer"],
     )
-    page = client_for("reviewer").get(reverse("report-job-list")).content.decode()
+    page = client_for("reviewer").get(reverse("reports:job-list")).content.decode()
     assert f'id="job-{queued.pk}"' in page and 'hx-trigger="every 2s"' in page and "排队中" in page
     assert f'id="job-{done_job.pk}"' not in page
-    mine = client_for("cio").get(reverse("report-job-list")).content.decode()
+    mine = client_for("cio").get(reverse("reports:job-list")).content.decode()
     assert f'id="job-{done_job.pk}"' in mine and "下载" in mine and 'hx-trigger="every 2s"' not in mine
 
 
 def test_failed_job_shows_message_and_retry_button(world, client_for, done_job):
     ReportJob.objects.filter(pk=done_job.pk).update(status="failed", error="生成超时：测试")
-    page = client_for("cio").get(reverse("report-job-list")).content.decode()
-    assert "生成超时：测试" in page and reverse("report-job-retry", args=[done_job.pk]) in page
-    response = client_for("cio").post(reverse("report-job-retry", args=[done_job.pk]))
+    page = client_for("cio").get(reverse("reports:job-list")).content.decode()
+    assert "生成超时：测试" in page and reverse("reports:job-retry", args=[done_job.pk]) in page
+    response = client_for("cio").post(reverse("reports:job-retry", args=[done_job.pk]))
     assert response.status_code == 302
-    assert client_for("other_cio").post(reverse("report-job-retry", args=[done_job.pk])).status_code == 404
+    assert client_for("other_cio").post(reverse("reports:job-retry", args=[done_job.pk])).status_code == 404
 
 
 def test_request_buttons_on_assessment_and_campaign_pages(world, client_for, points_campaign):

@@ -1,4 +1,4 @@
-"""With the district review's consolidated values (issue 5): reviewer totals everywhere come from the
+"""With the district review's consolidated values: reviewer totals everywhere come from the
 scoring engine applied to review_score/review_status, next to the self values."""
 
 from __future__ import annotations

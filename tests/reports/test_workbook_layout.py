@@ -14,8 +14,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from assessments.models import AssessmentStatus, Campaign, ItemResponse
-from reports.review import VERDICT_LABELS
+from assessments.models import AssessmentStatus, Campaign, ItemResponse, ReviewVerdict
 from reports.workbook import city_workbook_write
 
 STATUSES = len(AssessmentStatus.choices)
@@ -133,7 +132,7 @@ def test_seeded_detail_rows_are_the_responses(seeded):
             r.node.code,
             r.self_score,
             r.review_score,
-            VERDICT_LABELS.get(r.review_verdict or ""),
+            str(ReviewVerdict(r.review_verdict).label) if r.review_verdict else None,
             r.review_comment or None,
         )
         for r in responses

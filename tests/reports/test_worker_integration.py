@@ -47,7 +47,7 @@ def test_workbook_job_is_rendered_by_a_real_worker_and_sums_match_the_engine(
     real_celery, transactional_db, world, points_campaign
 ):
     job, created = services.report_job_request(
-        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, requested_by=world.users["commission"]
+        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, acting_user=world.users["commission"]
     )
     assert created
     job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED})
@@ -82,11 +82,11 @@ def test_killing_the_worker_process_mid_job_never_leaves_it_running(
     """SIGKILL the pool process while it renders: with acks_late + reject_on_worker_lost the message
     is delivered again and the job completes on its second attempt; if it had been lost instead, the
     sweeper fails it and a retry completes it (both paths asserted)."""
+    # tests/reports/worker_patches.py slows the worker ~1.5 s per school for titles starting "慢任务"
+    points_campaign.title = "慢任务（工作进程被终止）"
+    points_campaign.save(update_fields=["title"])
     job, _ = services.report_job_request(
-        kind=JobKind.CITY_WORKBOOK,
-        campaign=points_campaign,
-        requested_by=world.users["commission"],
-        options={"test_delay_per_school": 1.5},  # test-only hook: ~6 s of work
+        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, acting_user=world.users["commission"]
     )
     wait_for(job.pk, {JobStatus.RUNNING}, timeout=30)
     pid = _running_task_pid(real_celery, job.pk)

@@ -83,7 +83,7 @@ def data(transactional_db, world, tmp_path, settings):
     for i, response in enumerate(assessment.responses.order_by("node__position")):
         response_update(
             response=response,
-            user=world.users["cio"],
+            acting_user=world.users["cio"],
             version=1,
             self_score=Decimal("1.5"),
             statement=f"说明{i}",
@@ -91,7 +91,7 @@ def data(transactional_db, world, tmp_path, settings):
         evidence_upload_to_response(
             response=response,
             uploaded_file=SimpleUploadedFile(f"证明{i}.pdf", PDF + str(i).encode()),
-            user=world.users["cio"],
+            acting_user=world.users["cio"],
         )
     assessment_submit(assessment=assessment, acting_user=world.users["cio"])
     return tmp_path

@@ -88,7 +88,7 @@ def test_the_fixture_really_cuts_the_broker(broker_down):
 def _fill_all(client: Client, assessment: Assessment) -> None:
     for response in assessment.responses.select_related("node"):
         r = client.post(
-            reverse("assessment-item-save", args=[assessment.pk, response.node.code]),
+            reverse("assessments:assessment-item-save", args=[assessment.pk, response.node.code]),
             {"version": response.version, "self_score": "1"},
             HTTP_HX_REQUEST="true",
         )
@@ -98,7 +98,7 @@ def _fill_all(client: Client, assessment: Assessment) -> None:
 def test_school_saves_and_submits_with_the_broker_down(world, client_for, assessment, broker_down):
     client = client_for("cio")
     _fill_all(client, assessment)
-    r = client.post(reverse("assessment-submit", args=[assessment.pk]))
+    r = client.post(reverse("assessments:assessment-submit", args=[assessment.pk]))
     assert r.status_code == 302, r.content.decode()[:500]
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.SUBMITTED
@@ -152,7 +152,7 @@ def test_database_error_during_submit_leaves_no_partial_state(world, client_for,
     _fail_history_writes(monkeypatch)
     failing = Client(raise_request_exception=False)
     failing.force_login(world.users["cio"])
-    assert failing.post(reverse("assessment-submit", args=[assessment.pk])).status_code == 500
+    assert failing.post(reverse("assessments:assessment-submit", args=[assessment.pk])).status_code == 500
     assert failing.post(f"/api/assessments/{assessment.pk}/submit/").status_code == 500
     assert _snapshot(assessment) == before
     assert before["status"] == AssessmentStatus.DRAFT
@@ -165,7 +165,7 @@ def test_database_error_during_a_save_leaves_no_partial_state(world, client_for,
     failing.force_login(world.users["cio"])
     response = assessment.responses.select_related("node").first()
     r = failing.post(
-        reverse("assessment-item-save", args=[assessment.pk, response.node.code]),
+        reverse("assessments:assessment-item-save", args=[assessment.pk, response.node.code]),
         {"version": 1, "self_score": "1", "statement": "不会保存"},
     )
     assert r.status_code == 500
@@ -186,14 +186,14 @@ def test_report_request_with_the_broker_down_fails_clearly_and_can_be_retried(
 
     client = client_for("cio")
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(reverse("report-job-request"), {"kind": "school_pdf", "assessment": assessment.pk})
+        r = client.post(reverse("reports:job-request"), {"kind": "school_pdf", "assessment": assessment.pk})
     assert r.status_code == 302  # not a 500
     job = ReportJob.objects.get()
     assert job.status == JobStatus.FAILED
     assert "任务队列暂时不可用" in job.error and "重试" in job.error
-    assert "任务队列暂时不可用" in client.get(reverse("report-job-list")).content.decode()
+    assert "任务队列暂时不可用" in client.get(reverse("reports:job-list")).content.decode()
 
-    r = client.post(reverse("report-job-retry", args=[job.pk]))  # later: the retry is accepted
+    r = client.post(reverse("reports:job-retry", args=[job.pk]))  # later: the retry is accepted
     assert r.status_code == 302
     job.refresh_from_db()
     assert job.status != JobStatus.FAILED and job.error == ""

@@ -230,7 +230,7 @@ def test_hostile_upload_is_refused_or_neutralised(world, client_for, storage, ca
         assert stored.original_name == case.stored_name
         assert stored.content_type == FILE_TYPES[case.kind].content_type
         for query in ("", "?inline=1"):
-            served = client.get(reverse("evidence-file-download", args=[stored.pk]) + query)
+            served = client.get(reverse("evidence:file-download", args=[stored.pk]) + query)
             assert served.status_code == 200
             assert served["Content-Type"] in SERVED_TYPES
             assert "html" not in served["Content-Type"] and "svg" not in served["Content-Type"]
@@ -251,11 +251,11 @@ def test_images_never_inlined_are_previewed_by_thumbnail(world, client_for, stor
     for case in (c for c in CORPUS if c.id in ("png-900-megapixels", "png-unreadable")):
         assert _upload_api(client, world.school_a1, case).status_code == 201
     for stored in EvidenceFile.objects.all():
-        html = client.get(reverse("evidence-file-preview", args=[stored.pk])).content.decode()
-        assert reverse("evidence-file-thumbnail", args=[stored.pk]) in html
-        assert reverse("evidence-file-download", args=[stored.pk]) + "?inline=1" not in html
+        html = client.get(reverse("evidence:file-preview", args=[stored.pk])).content.decode()
+        assert reverse("evidence:file-thumbnail", args=[stored.pk]) in html
+        assert reverse("evidence:file-download", args=[stored.pk]) + "?inline=1" not in html
     huge = EvidenceFile.objects.get(original_name="全景.png")
-    assert client.get(reverse("evidence-file-thumbnail", args=[huge.pk]))["Content-Type"] == "image/jpeg"
+    assert client.get(reverse("evidence:file-thumbnail", args=[huge.pk]))["Content-Type"] == "image/jpeg"
     _assert_stored_inside(storage, world.school_a1.pk)
 
 
@@ -298,7 +298,7 @@ def test_html_upload_view_reports_each_refusal_in_chinese(world, client_for, sto
         SimpleUploadedFile("../../好文件.pdf", PDF),
     ]
     r = client_for("cio").post(
-        reverse("evidence-library-upload", args=[world.school_a1.pk]),
+        reverse("evidence:library-upload", args=[world.school_a1.pk]),
         {"files": files},
         HTTP_HX_REQUEST="true",
     )

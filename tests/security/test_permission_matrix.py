@@ -10,7 +10,12 @@ role gets for each method. Two objects per entry:
 - "b" belongs to school b1 (city B): derived from "a" by symmetry — other_commission gets what
   commission gets for "a", every other logged-in role 404, anonymous the same as for "a".
 
-Out-of-scope objects must answer 404 (never 403, never 200). Anonymous: 302 to the login page for
+The one rule: outside the scope of the URL's action the answer is 404 (never 403, never 200), the
+same as for an object that does not exist, and its body names nothing of the other scope; in scope
+but the state forbids the action: 409; invalid input: 400. An id outside the scope sent in a body
+(not in the URL) is answered like a missing id: 400 on the field. The review URLs run on a submitted
+assessment (school a1b / b2), the others on the draft of school a1 / b1; for drafts every review URL
+answers 404 (`test_review_urls_of_a_draft_do_not_exist`). Anonymous: 302 to the login page for
 pages, 401 for the API. Every request runs in a savepoint that is rolled back, so the cases are
 independent and the order does not matter.
 
@@ -37,7 +42,13 @@ from assessments.services import campaign_create, end_of_day
 from evidence.models import ResponseEvidence
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
 from tests.conftest import ROLES
-from tests.factories import MembershipFactory, UserFactory, small_points_framework
+from tests.factories import (
+    MembershipFactory,
+    SchoolFactory,
+    UserFactory,
+    fill_and_submit,
+    small_points_framework,
+)
 from tests.samples import image_bytes
 
 # --- what is not in the matrix, and why --------------------------------------------------------------
@@ -127,6 +138,15 @@ def objects(world, settings, tmp_path):
     b_cio = MembershipFactory(
         user=UserFactory(username="b_cio"), role=Role.SCHOOL_CIO, school=world.school_b1
     ).user
+    school_b2 = SchoolFactory(code="S-B2", name="乙一区第二小学", region=world.district_b1)
+    submitters = {
+        "a": MembershipFactory(
+            user=UserFactory(username="a1b_cio"), role=Role.SCHOOL_CIO, school=world.school_a1b
+        ).user,
+        "b": MembershipFactory(
+            user=UserFactory(username="b2_cio"), role=Role.SCHOOL_CIO, school=school_b2
+        ).user,
+    }
     framework = small_points_framework()
     today = timezone.localdate()
     objs = {"framework": framework, "world": world}
@@ -138,7 +158,7 @@ def objects(world, settings, tmp_path):
             world.users["commission"],
             world.users["cio"],
         ),
-        ("b", world.city_b, [world.school_b1], world.users["other_commission"], b_cio),
+        ("b", world.city_b, [world.school_b1, school_b2], world.users["other_commission"], b_cio),
     ):
         campaign = campaign_create(
             framework=framework,
@@ -154,14 +174,19 @@ def objects(world, settings, tmp_path):
         assessment = campaign.assessments.get(school=school)
         response = assessment.responses.select_related("node").get(node__code="1.1")
         attached = evidence_upload(
-            school=school, uploaded_file=png(salt=side.encode()), user=cio
+            school=school, uploaded_file=png(salt=side.encode()), acting_user=cio
         ).evidence_file
         spare = evidence_upload(
-            school=school, uploaded_file=png("备用.png", salt=side.encode() * 2), user=cio
+            school=school, uploaded_file=png("备用.png", salt=side.encode() * 2), acting_user=cio
         ).evidence_file
-        evidence_attach(response=response, evidence_file=attached, user=cio)
-        link = evidence_link_add(response=response, url="https://example.edu.cn/a", title="链接", user=cio)
+        evidence_attach(response=response, evidence_file=attached, acting_user=cio)
+        link = evidence_link_add(
+            response=response, url="https://example.edu.cn/a", title="链接", acting_user=cio
+        )
+        submitted = fill_and_submit(campaign.assessments.get(school=schools[1]), submitters[side])
         objs[side] = {
+            "submitted": submitted,
+            "submitted_response": submitted.responses.select_related("node").get(node__code="1.1"),
             "school": school,
             "district": school.region,
             "region": region,
@@ -188,6 +213,31 @@ def _item_kwargs(objs, side):
     return {"pk": objs[side]["assessment"].pk, "code": objs[side]["response"].node.code}
 
 
+def _submitted(objs, side):
+    return {"pk": objs[side]["submitted"].pk}
+
+
+def _submitted_item_kwargs(objs, side):
+    return {"pk": objs[side]["submitted"].pk, "code": objs[side]["submitted_response"].node.code}
+
+
+def _verdict(objs, side) -> dict:
+    return {"version": objs[side]["submitted_response"].version, "verdict": "accept"}
+
+
+def reviewer_only(ok: int) -> dict[str, int]:
+    """The school's district reviewer (commission staff read a review but do not review)."""
+    return statuses(404, reviewer=ok)
+
+
+def review_readers(ok: int = 200) -> dict[str, int]:
+    return statuses(404, reviewer=ok, commission=ok)
+
+
+def campaign_manager(ok: int) -> dict[str, int]:
+    return statuses(404, commission=ok)
+
+
 # --- the table -----------------------------------------------------------------------------------------
 
 MATRIX: dict[str, Entry] = {
@@ -200,27 +250,32 @@ MATRIX: dict[str, Entry] = {
     "api-token": page(
         {"GET": ALL_200, "POST": statuses(302)}, data={"POST": lambda objs, side: {"action": "revoke"}}
     ),
-    "framework-list": page(),
-    "school-list": page(),
-    "region-list": page(),
-    "campaign-list": page(),
-    "assessment-list": page(),
-    "framework-detail": page(kwargs=lambda objs, side: {"code": objs["framework"].code}),
-    "campaign-create": page({"GET": commission_only(), "POST": commission_only(200)}),
-    "import-index": page({"GET": commission_only()}),
-    "import-template": page({"GET": commission_only()}, kwargs=lambda objs, side: {"kind": "schools"}),
-    "import-upload": page(
-        {"GET": commission_only(), "POST": commission_only(200)},
+    "indicators:framework-list": page(),
+    "assessments:school-list": page(),
+    "assessments:region-list": page(),
+    "assessments:campaign-list": page(),
+    "assessments:assessment-list": page(),
+    "indicators:framework-detail": page(kwargs=lambda objs, side: {"code": objs["framework"].code}),
+    # an empty form is invalid input: 400
+    "assessments:campaign-create": page({"GET": commission_only(), "POST": commission_only(400)}),
+    "assessments:import-index": page({"GET": commission_only()}),
+    "assessments:import-template": page(
+        {"GET": commission_only()}, kwargs=lambda objs, side: {"kind": "schools"}
+    ),
+    "assessments:import-upload": page(
+        {"GET": commission_only(), "POST": commission_only(400)},
         kwargs=lambda objs, side: {"kind": "schools"},
     ),
-    "import-confirm": page(
-        {"GET": NOT_ALLOWED, "POST": commission_only(302)}, kwargs=lambda objs, side: {"kind": "schools"}
+    "assessments:import-confirm": page(
+        {"GET": NOT_ALLOWED, "POST": commission_only(400)}, kwargs=lambda objs, side: {"kind": "schools"}
     ),
     # organisation pages with an object
-    "school-detail": page({"GET": scoped()}, kwargs=lambda objs, side: {"pk": objs[side]["school"].pk}),
+    "assessments:school-detail": page(
+        {"GET": scoped()}, kwargs=lambda objs, side: {"pk": objs[side]["school"].pk}
+    ),
     # campaigns
-    "campaign-detail": page({"GET": scoped()}, kwargs=_o("campaign")),
-    "campaign-add-schools": page(
+    "assessments:campaign-detail": page({"GET": scoped()}, kwargs=_o("campaign")),
+    "assessments:campaign-add-schools": page(
         {
             "GET": NOT_ALLOWED,
             "POST": scoped(200, cio=404, reviewer=404),
@@ -228,81 +283,96 @@ MATRIX: dict[str, Entry] = {
         kwargs=_o("campaign"),
     ),
     # the school's assessment
-    "assessment-detail": page({"GET": scoped()}, kwargs=_o("assessment")),
-    "assessment-history": page({"GET": scoped()}, kwargs=_o("assessment")),
-    "assessment-item-jump": page({"GET": scoped(302)}, kwargs=_o("assessment")),
-    "assessment-item": page({"GET": scoped()}, kwargs=_item_kwargs),
-    "assessment-item-history": page({"GET": scoped()}, kwargs=_item_kwargs),
-    "assessment-item-save": page(
-        # htmx autosave: refusals are swapped in as 200 with X-Save-Status (see item_save_view)
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "assessments:assessment-detail": page({"GET": scoped()}, kwargs=_o("assessment")),
+    "assessments:assessment-history": page({"GET": scoped()}, kwargs=_o("assessment")),
+    "assessments:assessment-item-jump": page({"GET": scoped(302)}, kwargs=_o("assessment")),
+    "assessments:assessment-item": page({"GET": scoped()}, kwargs=_item_kwargs),
+    "assessments:assessment-item-history": page({"GET": scoped()}, kwargs=_item_kwargs),
+    "assessments:assessment-item-save": page(
+        # htmx autosave: a refusal in scope is swapped in as 200 with X-Save-Status (item_save_view)
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=_item_kwargs,
         data={"POST": lambda objs, side: {"version": "1", "self_score": "1"}},
     ),
-    "assessment-extend": page(
-        {"GET": cio_only(404, 404) | {"commission": 200}, "POST": cio_only(404, 404) | {"commission": 200}},
-        kwargs=_o("assessment"),
+    # an empty extension form is invalid input
+    "assessments:assessment-extend": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(400)}, kwargs=_o("assessment")
     ),
-    "assessment-submit": page(
+    "assessments:assessment-submit": page(
         # GET: completeness check; POST: refused as incomplete (400) — only the school's CIO gets there
         {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
         kwargs=_o("assessment"),
     ),
-    # district review (issue 5): the matrix's assessments are drafts, which are not part of the review
-    # (404 for everyone); tests/assessments/test_review_*.py cover submitted ones role by role
-    "review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
-    "review-summary": page({"GET": statuses(404)}, kwargs=_o("assessment")),
-    "review-history": page({"GET": statuses(404)}, kwargs=_o("assessment")),
-    "review-reopen": page({"GET": statuses(404), "POST": statuses(404)}, kwargs=_o("assessment")),
-    **{
-        name: page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_o("assessment"))
-        for name in ("review-start", "review-return", "review-finalise", "review-assign")
-    },
-    "review-item": page({"GET": statuses(404)}, kwargs=_item_kwargs),
-    "review-item-save": page({"GET": NOT_ALLOWED, "POST": statuses(404)}, kwargs=_item_kwargs),
-    "notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
-    "notification-unread": page(),
+    # the district review, on a submitted assessment (school a1b / b2): its district's reviewer reviews,
+    # commission staff read it, reopen (a finalised one) and assign reviewers
+    "assessments:review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
+    "assessments:review-summary": page({"GET": review_readers()}, kwargs=_submitted),
+    "assessments:review-history": page({"GET": review_readers()}, kwargs=_submitted),
+    "assessments:review-item": page({"GET": review_readers()}, kwargs=_submitted_item_kwargs),
+    # starting redirects to the first item; returning and finalising a review not started: 409
+    "assessments:review-start": page({"GET": NOT_ALLOWED, "POST": reviewer_only(302)}, kwargs=_submitted),
+    "assessments:review-return": page({"GET": NOT_ALLOWED, "POST": reviewer_only(409)}, kwargs=_submitted),
+    "assessments:review-finalise": page({"GET": NOT_ALLOWED, "POST": reviewer_only(409)}, kwargs=_submitted),
+    # only a finalised review is reopened: 409
+    "assessments:review-reopen": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(409)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    "assessments:review-assign": page(
+        {"GET": NOT_ALLOWED, "POST": campaign_manager(302)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"username": "other_reviewer"}},
+    ),
+    "assessments:review-item-save": page(
+        {"GET": NOT_ALLOWED, "POST": reviewer_only(200)},
+        kwargs=_submitted_item_kwargs,
+        data={"POST": _verdict},
+    ),
+    "assessments:notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
+    "assessments:notification-unread": page(),
     # evidence
-    "evidence-library": page(
+    "evidence:library": page(
         {"GET": scoped()}, kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk}
     ),
-    "evidence-library-upload": page(
-        {"GET": NOT_ALLOWED, "POST": cio_only(302, 403)},
+    "evidence:library-upload": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)},
         kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk},
         data={"POST": lambda objs, side: {"files": png("新文件.png", salt=b"new")}},
     ),
-    "evidence-file-download": page({"GET": scoped()}, kwargs=_o("file")),
-    "evidence-file-preview": page({"GET": scoped()}, kwargs=_o("file")),
-    "evidence-file-thumbnail": page({"GET": scoped()}, kwargs=_o("file")),
-    "evidence-file-delete": page({"GET": scoped(), "POST": cio_only(302, 403)}, kwargs=_o("file")),
-    # the panel answers 200 with the refusal inside (htmx swaps 2xx only); out of scope is still 404
-    "evidence-response-panel": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-picker": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-history": page({"GET": scoped()}, kwargs=_response_kwargs),
-    "evidence-response-upload": page(
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "evidence:file-download": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence:file-preview": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence:file-thumbnail": page({"GET": scoped()}, kwargs=_o("file")),
+    "evidence:file-delete": page({"GET": cio_only(200, 404), "POST": cio_only(302, 404)}, kwargs=_o("file")),
+    # changing evidence is the CIO's (404 for everyone else); a refusal in scope is swapped into the
+    # panel as 200 with X-Save-Status (htmx swaps 2xx only)
+    "evidence:response-panel": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-picker": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-history": page({"GET": scoped()}, kwargs=_response_kwargs),
+    "evidence:response-upload": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"files": png("条目文件.png", salt=b"item")}},
     ),
-    "evidence-response-attach": page(
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "evidence:response-attach": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"file": objs[side]["spare_file"].pk}},
     ),
-    "evidence-response-detach": page(
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "evidence:response-detach": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=lambda objs, side: {
             "response_id": objs[side]["response"].pk,
             "file_id": objs[side]["file"].pk,
         },
     ),
-    "evidence-response-link-add": page(
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "evidence:response-link-add": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=_response_kwargs,
         data={"POST": lambda objs, side: {"url": "https://example.edu.cn/b", "title": "另一个链接"}},
     ),
-    "evidence-response-link-remove": page(
-        {"GET": NOT_ALLOWED, "POST": scoped(200)},
+    "evidence:response-link-remove": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=lambda objs, side: {
             "response_id": objs[side]["response"].pk,
             "link_id": objs[side]["link"].pk,
@@ -319,7 +389,9 @@ MATRIX: dict[str, Entry] = {
     "api-region-detail": api({"GET": scoped()}, kwargs=lambda objs, side: {"pk": objs[side]["district"].pk}),
     "api-campaign-list": api(
         # only commission staff create campaigns; another city's staff cannot own this city's one
-        {"GET": ALL_200, "POST": statuses(403, commission=201, other_commission=400)},
+        # creating is commission staff's (404 for others); another city's staff send ids outside their
+        # scope: 400 on the fields, like ids that do not exist
+        {"GET": ALL_200, "POST": statuses(404, commission=201, other_commission=400)},
         data={
             "POST": lambda objs, side: {
                 "framework": objs["framework"].pk,
@@ -335,21 +407,27 @@ MATRIX: dict[str, Entry] = {
     "api-campaign-detail": api({"GET": scoped()}, kwargs=_o("campaign")),
     "api-assessment-list": api({"GET": ALL_200}),
     "api-assessment-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
-    "api-assessment-submit": api({"POST": cio_only(400, 403)}, kwargs=_o("assessment")),
-    # review API (issue 5): draft assessments are not part of the review → 404 (see test_review_pages.py)
+    "api-assessment-submit": api({"POST": cio_only(400, 404)}, kwargs=_o("assessment")),
+    # the review API, on the submitted assessment
     "api-review-list": api({"GET": ALL_200}),
-    "api-review-detail": api({"GET": statuses(404)}, kwargs=_o("assessment")),
-    **{
-        f"api-review-{name}": api({"POST": statuses(404)}, kwargs=_o("assessment"))
-        for name in ("start", "return", "finalise", "reopen")
-    },
+    "api-review-detail": api({"GET": review_readers()}, kwargs=_submitted),
+    "api-review-start": api({"POST": reviewer_only(200)}, kwargs=_submitted),
+    "api-review-return": api({"POST": reviewer_only(409)}, kwargs=_submitted),
+    "api-review-finalise": api({"POST": reviewer_only(409)}, kwargs=_submitted),
+    "api-review-reopen": api(
+        {"POST": campaign_manager(409)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
     "api-review-item-list": api({"GET": ALL_200}),
     "api-review-item-detail": api(
-        {"GET": statuses(404), "PATCH": statuses(404), "PUT": NOT_ALLOWED}, kwargs=_o("response")
+        {"GET": review_readers(), "PATCH": reviewer_only(200), "PUT": NOT_ALLOWED},
+        kwargs=lambda objs, side: {"pk": objs[side]["submitted_response"].pk},
+        data={"PATCH": _verdict, "PUT": _verdict},
     ),
     "api-response-list": api({"GET": ALL_200}),
     "api-response-detail": api(
-        {"GET": scoped(), "PATCH": cio_only(200, 403), "PUT": NOT_ALLOWED},
+        {"GET": scoped(), "PATCH": cio_only(200, 404), "PUT": NOT_ALLOWED},
         kwargs=_o("response"),
         data={
             "PATCH": lambda objs, side: {"version": 1, "self_score": "1"},
@@ -357,7 +435,7 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     "api-evidence-file-list": api(
-        {"GET": ALL_200, "POST": cio_only(201, 403, out=400)},
+        {"GET": ALL_200, "POST": cio_only(201, 400, out=400)},
         data={
             "POST": lambda objs, side: {"school": objs[side]["school"].pk, "file": png("接口.png", b"api")}
         },
@@ -365,7 +443,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "api-evidence-file-detail": api({"GET": scoped()}, kwargs=_o("file")),
     "api-evidence-attachment-list": api(
-        {"GET": ALL_200, "POST": cio_only(201, 403, out=400)},
+        {"GET": ALL_200, "POST": cio_only(201, 400, out=400)},
         data={
             "POST": lambda objs, side: {
                 "response": objs[side]["response"].pk,
@@ -374,9 +452,9 @@ MATRIX: dict[str, Entry] = {
         },
         body_out={"POST": 400},
     ),
-    "api-evidence-attachment-detail": api({"DELETE": cio_only(204, 403)}, kwargs=_o("attachment")),
+    "api-evidence-attachment-detail": api({"DELETE": cio_only(204, 404)}, kwargs=_o("attachment")),
     "api-evidence-link-list": api(
-        {"GET": ALL_200, "POST": cio_only(201, 403, out=400)},
+        {"GET": ALL_200, "POST": cio_only(201, 400, out=400)},
         data={
             "POST": lambda objs, side: {
                 "response": objs[side]["response"].pk,
@@ -386,20 +464,24 @@ MATRIX: dict[str, Entry] = {
         },
         body_out={"POST": 400},
     ),
-    "api-evidence-link-detail": api({"DELETE": cio_only(204, 403)}, kwargs=_o("link")),
-    # --- reports (issue 6): a job is visible to its requester only (the school's CIO here) ---
-    "report-dashboard": page(),
-    "report-job-list": page(),
-    "report-job-request": page(
+    "api-evidence-link-detail": api({"DELETE": cio_only(204, 404)}, kwargs=_o("link")),
+    # --- reports: a job is visible to its requester only (the school's CIO here) ---
+    "reports:dashboard": page(),
+    "reports:job-list": page(),
+    "reports:job-request": page(
         {"GET": NOT_ALLOWED, "POST": scoped(302)},
         data={"POST": lambda objs, side: {"kind": "school_pdf", "assessment": objs[side]["assessment"].pk}},
     ),
-    "report-job-detail": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
-    "report-job-row": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
-    "report-job-retry": page(
-        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
+    "reports:job-detail": page(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
     ),
-    "report-job-download": page(
+    "reports:job-row": page({"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)),
+    "reports:job-retry": page(
+        # retrying a finished job is refused (409) for its requester; anyone else does not see it
+        {"GET": NOT_ALLOWED, "POST": cio_only(409, 404)},
+        kwargs=lambda objs, side: _report_job(objs, side),
+    ),
+    "reports:job-download": page(
         {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
     ),
     "api-report-job-list": api(
@@ -475,7 +557,7 @@ def walk_urlconf(patterns=None, prefix: str = "", namespace: str | None = None, 
             yield (
                 namespace,
                 Route(
-                    name=entry.name or "",
+                    name=f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or "",
                     route=prefix + str(entry.pattern),
                     params=frozenset(params | _params(entry.pattern)),
                     methods=tuple(m.upper() for m in actions if m not in ("head", "options"))
@@ -607,8 +689,12 @@ def test_permission_matrix(objects, world):
                             body = response.json()
                             if "error" not in body:
                                 failures.append(f"{method} {url} as {role}: error body without 'error'")
+                    if response.status_code in (400, 404) and _out_of_scope(entry, method, role, side):
+                        leaked = [n for n in _other_scope_names(objects, role, side) if n in _body(response)]
+                        if leaked:
+                            failures.append(f"{method} {url} as {role}: the answer names {leaked}")
                     if (
-                        route.name in ("evidence-file-download", "evidence-file-thumbnail")
+                        route.name in ("evidence:file-download", "evidence:file-thumbnail")
                         and response.status_code == 200
                     ):
                         assert response["X-Content-Type-Options"] == "nosniff"
@@ -623,6 +709,57 @@ def test_permission_matrix(objects, world):
     artifacts.mkdir(exist_ok=True)
     (artifacts / "permission-matrix.txt").write_text(report + "\n", encoding="utf-8")
     assert not failures, f"{len(failures)} of {cases} cases differ:\n" + "\n".join(failures)
+
+
+def _out_of_scope(entry: Entry, method: str, role: str, side: str) -> bool:
+    """Whether the object of this case lies outside the role's scope (the answer must name nothing)."""
+    if role == "anonymous" or not entry.kwargs and method not in entry.body_out:
+        return False
+    if side == "a":
+        return role in A_OUT_OF_SCOPE
+    return role != "other_commission"
+
+
+def _other_scope_names(objs, role: str, side: str) -> list[str]:
+    """Names the role must never read in an answer about the side's objects."""
+    o = objs[side]
+    names = [o["school"].name, o["submitted"].school.name, o["campaign"].title]
+    if side == "b" or role == "other_commission":
+        names += [o["region"].name, o["district"].name]
+    return names
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return ""
+    return response.content.decode(errors="replace")
+
+
+def test_review_urls_of_a_draft_do_not_exist(objects, world):
+    """A draft is not part of the review yet: every review URL answers 404, for every role."""
+    draft = objects["a"]["assessment"]
+    code = objects["a"]["response"].node.code
+    urls = [
+        ("GET", reverse(f"assessments:review-{name}", args=[draft.pk]))
+        for name in ("summary", "history", "reopen")
+    ]
+    urls += [
+        ("POST", reverse(f"assessments:review-{n}", args=[draft.pk]))
+        for n in ("start", "return", "finalise", "assign", "reopen")
+    ]
+    urls += [
+        ("GET", reverse("assessments:review-item", args=[draft.pk, code])),
+        ("POST", reverse("assessments:review-item-save", args=[draft.pk, code])),
+        ("GET", f"/api/reviews/{draft.pk}/"),
+        ("POST", f"/api/reviews/{draft.pk}/start/"),
+        ("GET", f"/api/review-items/{objects['a']['response'].pk}/"),
+    ]
+    for role in LOGGED_IN:
+        client = Client()
+        client.force_login(world.users[role])
+        for method, url in urls:
+            answer = client.get(url) if method == "GET" else client.post(url)
+            assert answer.status_code == 404, (role, method, url, answer.status_code)
 
 
 def _has_object(entry: Entry, objs) -> bool:

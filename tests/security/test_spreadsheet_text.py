@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.imports import KINDS, ImportKind, template_xlsx
 from assessments.models import School
+from assessments.resources import KINDS, ImportKind, template_xlsx
 from indicators.models import Framework, Node
 from indicators.resources import framework_workbook
 from indicators.selectors import node_list

@@ -149,7 +149,7 @@ def csrf_client(world):
 
 
 def test_form_post_without_csrf_token_is_refused(csrf_client):
-    r = csrf_client.post(reverse("campaign-create"), {"title": "x"})
+    r = csrf_client.post(reverse("assessments:campaign-create"), {"title": "x"})
     assert r.status_code == 403
 
 
@@ -157,7 +157,7 @@ def test_htmx_post_without_csrf_token_is_refused(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.users["cio"])
     r = client.post(
-        reverse("evidence-library-upload", args=[world.school_a1.pk]),
+        reverse("evidence:library-upload", args=[world.school_a1.pk]),
         {"files": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10)},
         HTTP_HX_REQUEST="true",
     )
@@ -205,9 +205,9 @@ def test_pages_refuse_framing_but_the_evidence_preview_allows_same_origin(
     outcome = evidence_upload(
         school=world.school_a1,
         uploaded_file=SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10),
-        user=world.users["cio"],
+        acting_user=world.users["cio"],
     )
-    r = cio.get(reverse("evidence-file-download", args=[outcome.evidence_file.pk]) + "?inline=1")
+    r = cio.get(reverse("evidence:file-download", args=[outcome.evidence_file.pk]) + "?inline=1")
     assert r.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from indicators.scoring import ScoreError, validate_compliance_status, validate_points_score
+from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 from indicators.services import framework_lock
+from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
-from ..items import answerable_nodes, framework_nodes, scoring_tree
 from ..models import (
     Assessment,
     AssessmentStatus,
@@ -33,30 +33,31 @@ from ..models import (
     School,
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
-from ..scoping import get_scope
+from ..scoping import Action, get_scope
+from ..selectors.campaigns import assessment_missing
 from .notifications import assessment_reviewer_ids, notify
 
 ASSESSMENT_CHUNK = 300  # keeps every INSERT … SELECT under SQLite's parameter limit
 UNSET = object()
 
 
-class AssessmentLocked(ValidationError):  # noqa: N818 — the name is the contract with the evidence app
-    """The user may not change this response now (not their school, submitted, or past the deadline)."""
+class AssessmentLocked(Conflict):
+    """The school's CIO may not change this response now: submitted, returned without this item, or
+    past the deadline (`code`: submitted, not_reopened, deadline)."""
 
 
-class ResponseConflict(ValidationError):  # noqa: N818
+class ResponseConflict(Conflict):
     """The edit was based on an older version of the response; `current` is the newer one."""
 
     def __init__(self, message, *, current: ItemResponse):
-        super().__init__(message, code="conflict")
-        self.current = current
+        super().__init__(message, code="conflict", current=current)
 
 
-class AssessmentIncomplete(ValidationError):  # noqa: N818
+class AssessmentIncomplete(Invalid):
     """Submission refused: `missing` lists the unanswered responses in tree order."""
 
     def __init__(self, message, *, missing: list[ItemResponse]):
-        super().__init__(message, code="incomplete")
+        super().__init__(message, code="incomplete", extra={"missing": [r.node.code for r in missing]})
         self.missing = missing
 
 
@@ -66,9 +67,10 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def _require_commission(*, user, region: Region) -> None:
-    if not get_scope(user).covers_region_path(region.path, commission_only=True):
-        raise ValidationError(
-            _("您不是%(region)s的教委工作人员，不能管理该地区的自评活动。") % {"region": region}
+    if not get_scope(user).can(Action.MANAGE, region):
+        raise Refused(
+            _("您不是%(region)s的教委工作人员，不能管理该地区的自评活动。") % {"region": region},
+            code="not_commission",
         )
 
 
@@ -123,9 +125,11 @@ def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
     the campaign's own history row records the creation)."""
     outside = [s for s in schools if not s.region.path.startswith(campaign.region.path)]
     if outside:
-        raise ValidationError(
+        raise Invalid(
             _("以下学校不在%(region)s范围内：%(names)s")
-            % {"region": campaign.region, "names": "、".join(s.name for s in outside[:10])}
+            % {"region": campaign.region, "names": "、".join(s.name for s in outside[:10])},
+            code="outside_region",
+            fields={"schools": [_("所选学校须在主管地区范围内。")]},
         )
     existing = set(Assessment.objects.filter(campaign=campaign).values_list("school_id", flat=True))
     new_schools = {s.pk: s for s in schools if s.pk not in existing}
@@ -178,9 +182,10 @@ def deadline_extend(
     _require_commission(user=acting_user, region=assessment.campaign.region)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请填写延期原因。")})
+        raise Invalid(_("请填写延期原因。"), fields={"reason": [_("请填写延期原因。")]})
     if new_deadline <= assessment.campaign.self_deadline:
-        raise ValidationError({"new_deadline": _("新的截止时间须晚于活动的自评截止时间。")})
+        message = _("新的截止时间须晚于活动的自评截止时间。")
+        raise Invalid(message, fields={"new_deadline": [message]})
     extension = DeadlineExtension(
         assessment=assessment, new_deadline=new_deadline, reason=reason, granted_by=acting_user
     )
@@ -197,17 +202,17 @@ def deadline_extend(
 # --- responses ------------------------------------------------------------------------------------
 
 
-def response_assert_editable(*, response: ItemResponse, user) -> None:
-    """Raise `AssessmentLocked` unless `user` may change `response` (and its evidence) right now.
+def response_assert_editable(*, response: ItemResponse, acting_user) -> None:
+    """Raise a refusal unless `acting_user` may change `response` (and its evidence) right now.
 
     Editable means: the user is a CIO of the school, and the assessment is a draft before its
     (possibly extended) deadline, or it was returned and this item was reopened by the reviewer
     (a returned assessment is answered after the self-assessment deadline by design).
     """
     assessment: Assessment = response.assessment
-    scope = get_scope(user)
-    if assessment.school_id not in scope.cio_school_ids:
-        raise AssessmentLocked(_("只有本校的信息化负责人可以修改自评。"), code="not_cio")
+    scope = get_scope(acting_user)
+    if not scope.can(Action.EDIT, assessment):
+        raise Refused(_("只有本校的信息化负责人可以修改自评。"), code="not_cio")
     if assessment.status == AssessmentStatus.RETURNED:
         if not response.reopened:
             raise AssessmentLocked(_("自评已退回修改，但本条目未被退回，不能修改。"), code="not_reopened")
@@ -228,12 +233,11 @@ def response_assert_editable(*, response: ItemResponse, user) -> None:
 def _clean_statement(statement: str) -> str:
     statement = (statement or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(statement) > STATEMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "statement": _("自评说明最多 %(max)d 字，当前 %(n)d 字。")
-                % {"max": STATEMENT_MAX_LENGTH, "n": len(statement)}
-            }
-        )
+        message = _("自评说明最多 %(max)d 字，当前 %(n)d 字。") % {
+            "max": STATEMENT_MAX_LENGTH,
+            "n": len(statement),
+        }
+        raise Invalid(message, fields={"statement": [message]})
     return statement
 
 
@@ -241,7 +245,7 @@ def _clean_statement(statement: str) -> str:
 def response_update(
     *,
     response: ItemResponse,
-    user,
+    acting_user,
     version: int,
     self_score=UNSET,
     self_status=UNSET,
@@ -263,7 +267,7 @@ def response_update(
     )
     current = ItemResponse.objects.select_for_update(of=("self",)).select_related("node").get(pk=response.pk)
     current.assessment = assessment
-    response_assert_editable(response=current, user=user)
+    response_assert_editable(response=current, acting_user=acting_user)
     if int(version) != current.version:
         raise ResponseConflict(
             _("该条目已在其他窗口或由他人修改（当前为第 %(v)d 版），您的修改未保存。请查看最新内容后再修改。")
@@ -285,7 +289,7 @@ def response_update(
                     current.self_score = value
                     changed.append("self_score")
         except ScoreError as exc:
-            raise ValidationError({"self_score": str(exc)}) from None
+            raise Invalid(str(exc), fields={"self_score": [str(exc)]}) from None
         try:
             if self_status is not UNSET:
                 status = (
@@ -297,7 +301,7 @@ def response_update(
                     current.self_status = status
                     changed.append("self_status")
         except ScoreError as exc:
-            raise ValidationError({"self_status": str(exc)}) from None
+            raise Invalid(str(exc), fields={"self_status": [str(exc)]}) from None
     if statement is not UNSET:
         text = _clean_statement(statement)
         if text != current.statement:
@@ -306,9 +310,9 @@ def response_update(
     if not changed:
         return current
     current.version += 1
-    current.updated_by = user
+    current.updated_by = acting_user
     current.updated_at = timezone.now()
-    current._history_user = user  # the audit row names the actor even outside a request (API, shell)
+    current._history_user = acting_user  # the audit row names the actor even outside a request (API, shell)
     current.full_clean(exclude=["assessment", "node", "updated_by"], validate_unique=False)
     current.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
     campaign_data_changed(assessment.campaign_id)
@@ -316,15 +320,6 @@ def response_update(
 
 
 # --- submission -----------------------------------------------------------------------------------
-
-
-def assessment_missing(*, assessment: Assessment) -> list[ItemResponse]:
-    """Responses still unanswered, in tree order (what the CIO must fill in before submitting)."""
-    return list(
-        assessment.responses.filter(self_score__isnull=True, self_status__isnull=True)
-        .select_related("node")
-        .order_by("node__position")
-    )
 
 
 @transaction.atomic
@@ -336,11 +331,11 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
         .select_related("campaign", "school__region")
         .get(pk=assessment.pk)
     )
-    if assessment.school_id not in get_scope(acting_user).cio_school_ids:
-        raise AssessmentLocked(_("只有本校的信息化负责人可以提交自评。"), code="not_cio")
+    if not get_scope(acting_user).can(Action.SUBMIT, assessment):
+        raise Refused(_("只有本校的信息化负责人可以提交自评。"), code="not_cio")
     if assessment.status == AssessmentStatus.SUBMITTED:
         return assessment
-    if assessment.status not in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED):
+    if not assessment.is_editable_state:
         raise AssessmentLocked(
             _("自评%(status)s，不能再提交。") % {"status": assessment.get_status_display()}, code="submitted"
         )
@@ -377,6 +372,6 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
             "s": assessment.school.name,
             "again": _("修改后重新") if was_returned else "",
         },
-        url=reverse("review-summary", args=[assessment.pk]),
+        url=reverse("assessments:review-summary", args=[assessment.pk]),
     )
     return assessment

@@ -1,5 +1,6 @@
-"""HTML views of campaigns and the school's self-assessment. Querysets come from selectors, writes go
-through one service each; objects outside the user's scope answer 404."""
+"""HTML views of campaigns and the school's self-assessment. Querysets come from selectors, asked
+with the action the view performs (outside its scope: 404); writes go through one service each, and
+their refusals are answered by `smartcampus.errors.error_response`."""
 
 from __future__ import annotations
 
@@ -9,25 +10,33 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from indicators.choices import ComplianceStatus
 from indicators.selectors import framework_list
+from smartcampus.errors import DomainError, error_response
 
-from . import history, selectors, services
-from .forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
-from .models import AssessmentStatus, Region
-from .scoping import get_scope
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
+from .. import selectors, services
+from ..forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
+from ..models import AssessmentStatus, Region
+from ..scoping import Action
 
 
 def _days_left(deadline) -> int:
     return (timezone.localdate(deadline) - timezone.localdate()).days
+
+
+def _posted(request: HttpRequest):
+    """The form data of a POST (even an empty one, which is then invalid input), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _form_status(request: HttpRequest, form) -> int:
+    """Invalid input answers 400, also when a form is shown again with its errors."""
+    return 400 if request.method == "POST" and form.errors else 200
 
 
 # --- campaigns (commission) ----------------------------------------------------------------------
@@ -39,13 +48,15 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/campaign_list.html",
-        {"campaigns": campaigns, "can_create": get_scope(request.user).is_commission},
+        {"campaigns": campaigns, **selectors.campaign_abilities(user=request.user)},
     )
 
 
 def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
-    """The schools the scope form selects, limited to `within` and to the user's scope."""
-    schools = selectors.school_list(user=user).filter(region__path__startswith=within.path)
+    """The schools the scope form selects, limited to `within` and to those the user manages."""
+    schools = selectors.school_list(user=user, action=Action.MANAGE).filter(
+        region__path__startswith=within.path
+    )
     codes = form.codes()
     if codes:
         found = list(schools.filter(code__in=codes))
@@ -62,26 +73,28 @@ def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
     return list(schools)
 
 
+def _manageable_regions(user):
+    return selectors.region_list(user=user, action=Action.MANAGE)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
     """Two steps: the form shows how many schools it selects; "确认创建" creates the campaign."""
-    scope = get_scope(request.user)
-    if not scope.is_commission:
+    if not selectors.campaign_abilities(user=request.user)["can_create"]:
         raise Http404
-    owner_regions = selectors.commission_region_list(user=request.user)
     form = CampaignForm(
-        request.POST or None,
+        _posted(request),
         frameworks=framework_list(user=request.user),
-        owner_regions=owner_regions,
-        regions=selectors.region_list(user=request.user).filter(level__in=["city", "district", "province"]),
+        owner_regions=selectors.campaign_owner_region_list(user=request.user),
+        regions=_manageable_regions(request.user).filter(level__in=["city", "district", "province"]),
         initial={"year": timezone.localdate().year},
     )
-    preview = None
+    context = {"form": form, "preview": None}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         schools = _scope_schools(form, user=request.user, within=data["region"])
-        if form.is_valid() and not form.errors:
+        if not form.errors:
             if not schools:
                 form.add_error(None, _("所选范围内没有学校。"))
             elif request.POST.get("confirm") == "1":
@@ -96,89 +109,83 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
                         schools=schools,
                         acting_user=request.user,
                     )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
-                    messages.success(
-                        request,
-                        _("已创建自评活动“%(t)s”，共 %(n)d 所学校；指标体系版本已锁定。")
-                        % {"t": campaign.title, "n": len(schools)},
+                except (DomainError, ValidationError) as exc:
+                    return error_response(
+                        request, exc, template="assessments/campaign_form.html", context=context
                     )
-                    return redirect("campaign-detail", pk=campaign.pk)
+                messages.success(
+                    request,
+                    _("已创建自评活动“%(t)s”，共 %(n)d 所学校；指标体系版本已锁定。")
+                    % {"t": campaign.title, "n": len(schools)},
+                )
+                return redirect("assessments:campaign-detail", pk=campaign.pk)
             else:
-                preview = {"count": len(schools), "sample": schools[:10]}
-    return render(request, "assessments/campaign_form.html", {"form": form, "preview": preview})
+                context["preview"] = {"count": len(schools), "sample": schools[:10]}
+    return render(request, "assessments/campaign_form.html", context, status=_form_status(request, form))
+
+
+def _campaign_detail_context(request: HttpRequest, campaign, *, scope_form=None) -> dict:
+    assessments = selectors.campaign_assessments(user=request.user, campaign=campaign)
+    if status := request.GET.get("status"):
+        assessments = assessments.filter(status=status)
+    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
+    counts = selectors.campaign_status_counts(user=request.user, campaign=campaign)
+    abilities = selectors.campaign_abilities(user=request.user, campaign=campaign)
+    if abilities["can_manage"] and scope_form is None:
+        scope_form = CampaignScopeForm(regions=_manageable_regions(request.user))
+    return {
+        "campaign": campaign,
+        "page": page,
+        "status_counts": [(s, label, counts.get(s, 0)) for s, label in AssessmentStatus.choices],
+        "total": sum(counts.values()),
+        "scope_form": scope_form,
+        "now": timezone.now(),
+        **abilities,
+    }
 
 
 @login_required
 def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(user=request.user, pk=pk)
-    assessments = selectors.campaign_assessments(user=request.user, campaign=campaign)
-    if status := request.GET.get("status"):
-        assessments = assessments.filter(status=status)
-    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
-    counts = dict(
-        selectors.assessment_list(user=request.user)
-        .filter(campaign=campaign)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    manages = selectors.campaign_managed_list(user=request.user).filter(pk=campaign.pk).exists()
-    scope_form = CampaignScopeForm(regions=selectors.region_list(user=request.user)) if manages else None
-    return render(
-        request,
-        "assessments/campaign_detail.html",
-        {
-            "campaign": campaign,
-            "page": page,
-            "status_counts": [(s, label, counts.get(s, 0)) for s, label in AssessmentStatus.choices],
-            "total": sum(counts.values()),
-            "manages": manages,
-            "scope_form": scope_form,
-            "now": timezone.now(),
-        },
-    )
+    return render(request, "assessments/campaign_detail.html", _campaign_detail_context(request, campaign))
 
 
 @login_required
 @require_POST
 def campaign_add_schools_view(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(selectors.campaign_managed_list(user=request.user), pk=pk)
-    form = CampaignScopeForm(request.POST, regions=selectors.region_list(user=request.user))
-    if form.is_valid():
-        schools = _scope_schools(form, user=request.user, within=campaign.region)
-        if form.errors:
-            for error in form.errors.get("school_codes", []):
-                messages.error(request, error)
-            return redirect("campaign-detail", pk=pk)
-        if request.POST.get("confirm") != "1":
-            existing = set(campaign.assessments.values_list("school_id", flat=True))
-            new = [s for s in schools if s.pk not in existing]
-            return render(
-                request,
-                "assessments/campaign_add_confirm.html",
-                {"campaign": campaign, "schools": new, "post": request.POST},
-            )
-        try:
-            added = services.campaign_add_schools(
-                campaign=campaign, schools=schools, acting_user=request.user
-            )
-        except ValidationError as exc:
-            for m in _errors(exc):
-                messages.error(request, m)
-        else:
-            messages.success(request, _("已加入 %(n)d 所学校。") % {"n": added})
-    return redirect("campaign-detail", pk=pk)
+    campaign = selectors.campaign_get(user=request.user, pk=pk, action=Action.MANAGE)
+    form = CampaignScopeForm(request.POST, regions=_manageable_regions(request.user))
+    schools = _scope_schools(form, user=request.user, within=campaign.region) if form.is_valid() else []
+    if form.errors:
+        context = _campaign_detail_context(request, campaign, scope_form=form)
+        return render(request, "assessments/campaign_detail.html", context, status=400)
+    if request.POST.get("confirm") != "1":
+        existing = set(campaign.assessments.values_list("school_id", flat=True))
+        new = [s for s in schools if s.pk not in existing]
+        return render(
+            request,
+            "assessments/campaign_add_confirm.html",
+            {"campaign": campaign, "schools": new, "post": request.POST},
+        )
+    try:
+        added = services.campaign_add_schools(campaign=campaign, schools=schools, acting_user=request.user)
+    except (DomainError, ValidationError) as exc:
+        context = _campaign_detail_context(request, campaign, scope_form=form)
+        return error_response(request, exc, template="assessments/campaign_detail.html", context=context)
+    messages.success(request, _("已加入 %(n)d 所学校。") % {"n": added})
+    return redirect("assessments:campaign-detail", pk=pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = selectors.assessment_get(user=request.user, pk=pk)
-    if not selectors.campaign_managed_list(user=request.user).filter(pk=assessment.campaign_id).exists():
-        raise Http404
-    form = DeadlineExtensionForm(request.POST or None)
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.MANAGE)
+    form = DeadlineExtensionForm(_posted(request))
+    context = {
+        "assessment": assessment,
+        "form": form,
+        "extensions": assessment.extensions.select_related("granted_by"),
+    }
     if request.method == "POST" and form.is_valid():
         try:
             services.deadline_extend(
@@ -187,20 +194,11 @@ def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 acting_user=request.user,
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("已为%(s)s延期。") % {"s": assessment.school})
-            return redirect("campaign-detail", pk=assessment.campaign_id)
-    return render(
-        request,
-        "assessments/deadline_extend.html",
-        {
-            "assessment": assessment,
-            "form": form,
-            "extensions": assessment.extensions.select_related("granted_by"),
-        },
-    )
+        except (DomainError, ValidationError) as exc:
+            return error_response(request, exc, template="assessments/deadline_extend.html", context=context)
+        messages.success(request, _("已为%(s)s延期。") % {"s": assessment.school})
+        return redirect("assessments:campaign-detail", pk=assessment.campaign_id)
+    return render(request, "assessments/deadline_extend.html", context, status=_form_status(request, form))
 
 
 # --- the school's assessment ----------------------------------------------------------------------
@@ -215,12 +213,14 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
 
 def _workspace_context(request, assessment) -> dict:
     workspace = selectors.assessment_workspace(assessment=assessment)
+    abilities = selectors.assessment_abilities(user=request.user, assessment=assessment)
     return {
         "assessment": assessment,
         "campaign": assessment.campaign,
         "ws": workspace,
         "days_left": _days_left(assessment.deadline),
-        "is_cio": assessment.school_id in get_scope(request.user).cio_school_ids,
+        "abilities": abilities,
+        **assessment.state_flags(),
     }
 
 
@@ -232,10 +232,11 @@ def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editable(response, user) -> tuple[bool, str]:
+    """Whether `user` may change `response` now, and if not the reason shown above the form."""
     try:
-        services.response_assert_editable(response=response, user=user)
-    except services.AssessmentLocked as exc:
-        return False, exc.messages[0]
+        services.response_assert_editable(response=response, acting_user=user)
+    except DomainError as exc:
+        return False, exc.message
     return True, ""
 
 
@@ -260,7 +261,7 @@ def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         unfinished=unfinished,
         editable=editable,
         locked_reason=locked_reason,
-        statuses=[s for s in ("met", "partial", "not_met", "na") if s != "na" or item.node.optional],
+        statuses=ComplianceStatus.for_item(optional=item.node.optional),
     )
     return render(request, "assessments/item.html", context)
 
@@ -273,18 +274,17 @@ def item_jump_view(request: HttpRequest, pk: int) -> HttpResponse:
     target = ws.by_code.get(code) or next((i for i in ws.items if i.node.code.startswith(f"{code}.")), None)
     if target is None:
         messages.error(request, _("没有编号为“%(c)s”的条目。") % {"c": code})
-        return redirect("assessment-detail", pk=pk)
-    return redirect("assessment-item", pk=pk, code=target.node.code)
+        return redirect("assessments:assessment-detail", pk=pk)
+    return redirect("assessments:assessment-item", pk=pk, code=target.node.code)
 
 
 @login_required
 @require_POST
 def item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Autosave (htmx): returns the save state, plus out-of-band the new version and live results."""
-    assessment = selectors.assessment_get(user=request.user, pk=pk)
-    response = get_object_or_404(
-        selectors.response_list(user=request.user).filter(assessment=assessment), node__code=code
-    )
+    """Autosave (htmx): returns the save state, plus out-of-band the new version and live results.
+    A refusal is swapped in too: 200 with the real status in `X-Save-Status` (see `error_response`)."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.EDIT)
+    response = selectors.response_get(user=request.user, assessment=assessment, code=code, action=Action.EDIT)
     values = {}
     if "self_score" in request.POST:
         values["self_score"] = request.POST["self_score"].strip()
@@ -292,25 +292,25 @@ def item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         values["self_status"] = request.POST["self_status"]
     if "statement" in request.POST:
         values["statement"] = request.POST["statement"]
-    state, status = {"ok": True}, 200
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = -1
+    error = None
     try:
-        response = services.response_update(response=response, user=request.user, version=version, **values)
-    except services.ResponseConflict as exc:
-        state, status = {"conflict": True, "message": exc.messages[0], "current": exc.current}, 409
-    except services.AssessmentLocked as exc:
-        state, status = {"locked": True, "message": exc.messages[0]}, 403
-    except ValidationError as exc:
-        state, status = {"errors": _errors(exc)}, 400
+        response = services.response_update(
+            response=response, acting_user=request.user, version=version, **values
+        )
+    except (DomainError, ValidationError) as exc:
+        error = exc
     context = _workspace_context(request, assessment)
-    context.update(state=state, response=response, item=context["ws"].by_code[code], now=timezone.now())
-    # htmx swaps 2xx only by default; the error states are swapped too, so they go out as 200 with a
-    # header telling scripts (and tests) what happened.
+    context.update(response=response, item=context["ws"].by_code[code], now=timezone.now())
+    if error is not None:
+        return error_response(
+            request, error, template="assessments/_save_state.html", context=context, swap=True
+        )
     http = render(request, "assessments/_save_state.html", context)
-    http["X-Save-Status"] = str(status)
+    http["X-Save-Status"] = "200"
     return http
 
 
@@ -318,30 +318,26 @@ def item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: completeness check (missing items with links) and confirmation; POST: submit."""
-    assessment = selectors.assessment_get(user=request.user, pk=pk)
-    if assessment.school_id not in get_scope(request.user).cio_school_ids:
-        raise Http404
-    error = None
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.SUBMIT)
     if request.method == "POST":
         try:
             services.assessment_submit(assessment=assessment, acting_user=request.user)
-        except services.AssessmentIncomplete as exc:
-            error = exc.messages[0]
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            messages.success(request, _("自评已提交。提交后不能再修改，除非评审专家退回。"))
-            return redirect("assessment-detail", pk=pk)
-        assessment.refresh_from_db()
+        except (DomainError, ValidationError) as exc:
+            assessment.refresh_from_db()
+            context = _workspace_context(request, assessment)
+            context["deadline_passed"] = assessment.deadline_passed()
+            return error_response(request, exc, template="assessments/submit.html", context=context)
+        messages.success(request, _("自评已提交。提交后不能再修改，除非评审专家退回。"))
+        return redirect("assessments:assessment-detail", pk=pk)
     context = _workspace_context(request, assessment)
-    context.update(error=error, deadline_passed=assessment.deadline_passed())
-    return render(request, "assessments/submit.html", context, status=400 if error else 200)
+    context["deadline_passed"] = assessment.deadline_passed()
+    return render(request, "assessments/submit.html", context)
 
 
 @login_required
 def assessment_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    changes = history.assessment_changes(assessment=assessment)
+    changes = selectors.assessment_changes(assessment=assessment)
     return render(
         request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
     )
@@ -350,10 +346,8 @@ def assessment_history_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_history_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    response = get_object_or_404(
-        selectors.response_list(user=request.user).filter(assessment=assessment), node__code=code
-    )
-    changes = history.assessment_changes(assessment=assessment, response=response)
+    response = selectors.response_get(user=request.user, assessment=assessment, code=code)
+    changes = selectors.assessment_changes(assessment=assessment, response=response)
     return render(
         request,
         "assessments/history.html",

@@ -1,0 +1,36 @@
+"""HTML views of the in-app notifications: the list and the navbar's unread badge."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import selectors, services
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list_view(request: HttpRequest) -> HttpResponse:
+    """The user's notifications; showing the page marks them read (POST marks all read explicitly)."""
+    notifications = selectors.notification_list(user=request.user)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page if n.read_at is None]
+    response = render(
+        request, "assessments/notification_list.html", {"page": page, "unread_ids": set(unread_ids)}
+    )
+    if request.method == "POST":
+        services.notifications_mark_read(acting_user=request.user)
+        return redirect("assessments:notification-list")
+    if unread_ids:
+        services.notifications_mark_read(acting_user=request.user, ids=unread_ids)
+    return response
+
+
+@login_required
+def notification_unread_view(request: HttpRequest) -> HttpResponse:
+    """The unread count badge of the navbar bell, loaded by htmx so pages do not pay for it."""
+    n = selectors.notification_unread_count(user=request.user)
+    return render(request, "assessments/_unread_badge.html", {"n": n})

@@ -1,0 +1,260 @@
+"""HTML views of the district review: queue, workbench (summary + per item), verdict autosave,
+return, finalise, reopen, assignments. Querysets come from selectors, asked with the action the
+view performs (outside its scope: 404); each write goes through one service, and its refusals are
+answered by `smartcampus.errors.error_response`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from indicators.choices import ComplianceStatus
+from smartcampus.errors import DomainError, Invalid, error_response
+
+from .. import selectors, services
+from ..models import AssessmentStatus
+from ..scoping import Action
+
+
+@login_required
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    """The reviewer's queue: filters, counts per status, items still to review per assessment."""
+    if not selectors.user_can(user=request.user, action=Action.REVIEW):
+        raise Http404
+    filters = {k: request.GET.get(k, "") for k in ("campaign", "district", "status", "deadline")}
+    queue = selectors.review_queue(user=request.user, filters=filters)
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    counts = selectors.review_queue_counts(user=request.user)
+    for assessment in page:
+        assessment.abilities = selectors.review_abilities(user=request.user, assessment=assessment)
+    return render(
+        request,
+        "assessments/review_queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            **selectors.review_queue_filters(user=request.user),
+            "status_counts": [
+                (s, label, counts.get(s, 0))
+                for s, label in AssessmentStatus.choices
+                if s in AssessmentStatus.in_review()
+            ],
+            "total": sum(counts.values()),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _workbench_context(request, assessment) -> dict:
+    rw = selectors.review_workbench(assessment=assessment, user=request.user)
+    return {
+        "assessment": assessment,
+        "campaign": assessment.campaign,
+        "rw": rw,
+        "ws": rw.ws,
+        "abilities": selectors.review_abilities(user=request.user, assessment=assessment),
+    }
+
+
+def _summary_context(request, assessment) -> dict:
+    context = _workbench_context(request, assessment)
+    if context["abilities"].can_assign:
+        context["assignments"] = assessment.review_assignments.select_related("reviewer", "assigned_by")
+    return context
+
+
+def _refused_on_summary(request, assessment, exc) -> HttpResponse:
+    """A refused button on the summary page: the page again, with the reason (409 or 400)."""
+    assessment.refresh_from_db()
+    return error_response(
+        request,
+        exc,
+        template="assessments/review_summary.html",
+        context=_summary_context(request, assessment),
+    )
+
+
+@login_required
+def review_summary_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """All items with self vs reviewer value, verdict and gap; dimension gaps; return/finalise."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.READ_REVIEW)
+    return render(request, "assessments/review_summary.html", _summary_context(request, assessment))
+
+
+@login_required
+@require_POST
+def review_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REVIEW)
+    try:
+        services.review_start(assessment=assessment, acting_user=request.user)
+    except (DomainError, ValidationError) as exc:
+        return _refused_on_summary(request, assessment, exc)
+    rw = selectors.review_workbench(assessment=assessment, user=request.user)
+    first = next((i for i in rw.items if not i.reviewed_by_me), rw.items[0] if rw.items else None)
+    if first is None:
+        return redirect("assessments:review-summary", pk=pk)
+    return redirect("assessments:review-item", pk=pk, code=first.node.code)
+
+
+def _neighbours(rw, current) -> dict:
+    items = rw.items
+    pos = items.index(current)
+    after = items[pos + 1 :] + items[:pos]
+    return {
+        "prev_item": items[pos - 1] if pos > 0 else None,
+        "next_item": items[pos + 1] if pos + 1 < len(items) else None,
+        "next_todo": next((i for i in after if not i.reviewed_by_me), None),
+        "position": pos + 1,
+    }
+
+
+@login_required
+def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """The workbench for one item: the school's input and evidence beside the reviewer's panel."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.READ_REVIEW)
+    context = _workbench_context(request, assessment)
+    current = context["rw"].by_code.get(code)
+    if current is None:
+        raise Http404
+    context.update(
+        ri=current,
+        item=current.item,
+        response=current.response,
+        statuses=ComplianceStatus.for_item(optional=current.node.optional),
+        **_neighbours(context["rw"], current),
+    )
+    return render(request, "assessments/review_item.html", context)
+
+
+def _verdict_values(post) -> dict:
+    return {
+        "verdict": post.get("verdict", ""),
+        "score": (post.get("score") or "").strip() or None,
+        "status": post.get("status") or None,
+        "comment": post.get("comment", ""),
+    }
+
+
+@login_required
+@require_POST
+def review_item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Autosave of the verdict (htmx): the save state, plus out-of-band the new version and counts.
+    A refusal is swapped in too: 200 with the real status in `X-Save-Status` (see `error_response`)."""
+    consolidate = request.POST.get("consolidate") == "1"
+    action = Action.LEAD if consolidate else Action.REVIEW
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=action)
+    response = selectors.response_get(user=request.user, assessment=assessment, code=code, action=action)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    save = services.review_consolidate if consolidate else services.verdict_save
+    error = None
+    try:
+        save(response=response, acting_user=request.user, version=version, **_verdict_values(request.POST))
+    except (DomainError, ValidationError) as exc:
+        error = exc
+    assessment.refresh_from_db()
+    context = _workbench_context(request, assessment)
+    current = context["rw"].by_code[code]
+    context.update(ri=current, response=current.response, consolidate=consolidate, now=timezone.now())
+    template = "assessments/_review_save_state.html"
+    if error is not None:
+        return error_response(request, error, template=template, context=context, swap=True)
+    http = render(request, template, context)
+    http["X-Save-Status"] = "200"
+    return http
+
+
+@login_required
+@require_POST
+def review_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return to the school: the items with "more evidence" plus the ticked ones with their reasons."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REVIEW)
+    reasons = {
+        int(rid): request.POST.get(f"reason-{rid}", "")
+        for rid in request.POST.getlist("items")
+        if rid.isdigit()
+    }
+    try:
+        returned = services.review_return(assessment=assessment, acting_user=request.user, reasons=reasons)
+    except (DomainError, ValidationError) as exc:
+        return _refused_on_summary(request, assessment, exc)
+    messages.success(
+        request,
+        _("已退回%(s)s修改 %(n)d 个条目：%(c)s")
+        % {"s": assessment.school.name, "n": len(returned), "c": "、".join(r.node.code for r in returned)},
+    )
+    return redirect("assessments:review-summary", pk=pk)
+
+
+@login_required
+@require_POST
+def review_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REVIEW)
+    try:
+        services.review_finalise(assessment=assessment, acting_user=request.user)
+    except (DomainError, ValidationError) as exc:
+        return _refused_on_summary(request, assessment, exc)
+    messages.success(
+        request, _("评审已完成，%(s)s的自评结果已定稿（只读）。") % {"s": assessment.school.name}
+    )
+    return redirect("assessments:review-summary", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Commission staff reopen a finalised assessment with a recorded reason."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REOPEN)
+    context = {"assessment": assessment, "reason": request.POST.get("reason", "")}
+    if request.method == "POST":
+        try:
+            services.review_reopen(
+                assessment=assessment, acting_user=request.user, reason=request.POST.get("reason", "")
+            )
+        except (DomainError, ValidationError) as exc:
+            return error_response(request, exc, template="assessments/review_reopen.html", context=context)
+        messages.success(request, _("已重新打开%(s)s的评审。") % {"s": assessment.school.name})
+        return redirect("assessments:review-summary", pk=pk)
+    return render(request, "assessments/review_reopen.html", context)
+
+
+@login_required
+@require_POST
+def review_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Commission staff assign a named reviewer (by login name) to this assessment."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.ASSIGN)
+    username = (request.POST.get("username") or "").strip()
+    reviewer = get_user_model().objects.filter(username=username, is_active=True).first()
+    try:
+        if reviewer is None:
+            message = _("找不到用户“%(u)s”。") % {"u": username}
+            raise Invalid(message, code="unknown_user", fields={"username": [message]})
+        services.review_assign(
+            assessment=assessment,
+            reviewer=reviewer,
+            acting_user=request.user,
+            lead=request.POST.get("lead") == "1",
+        )
+    except (DomainError, ValidationError) as exc:
+        return _refused_on_summary(request, assessment, exc)
+    messages.success(request, _("已指派%(u)s评审本校。") % {"u": reviewer.first_name or reviewer.username})
+    return redirect("assessments:review-summary", pk=pk)
+
+
+@login_required
+def review_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.READ_REVIEW)
+    changes = selectors.assessment_changes(assessment=assessment)
+    return render(
+        request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
+    )

@@ -1,0 +1,143 @@
+"""The one error hierarchy of the domain, and the one way an HTML view answers it.
+
+Services refuse with a `DomainError` of one of three kinds; every answer follows from the kind:
+
+- `Refused`  — the object is outside the acting user's scope for this action → **404**, and the
+  answer names nothing (the same as for an object that does not exist);
+- `Conflict` — in scope, but the object's state forbids the action (submitted, finalised, a newer
+  version…) → **409** with the service's message;
+- `Invalid`  — in scope, but the input is wrong or incomplete → **400** with the message and, per
+  input field, `fields`.
+
+`code` is stable for programs (`not_cio`, `deadline`, `incomplete`…). `extra` carries data an
+answer adds (the missing items of an incomplete submission); `current` the newer row of a version
+conflict, which each API view shapes with its own serializer. The API's exception handler
+(`smartcampus.api.exception_handler`) and `error_response` below are the only places that turn
+these into HTTP answers. A Django `ValidationError` (from `full_clean()` or a form) counts as invalid.
+
+This module is infrastructure: every app may import it, it imports no app.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+class ErrorKind(enum.StrEnum):
+    REFUSED = "refused"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+HTTP_STATUS = {ErrorKind.REFUSED: 404, ErrorKind.CONFLICT: 409, ErrorKind.INVALID: 400}
+
+
+class DomainError(Exception):
+    """A service's refusal: a message for people (Chinese by default), a stable `code` for programs."""
+
+    kind: ClassVar[ErrorKind]
+    default_code: ClassVar[str]
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+        current: Any = None,
+    ):
+        super().__init__(message)
+        self.message = str(message)
+        self.code = code or self.default_code
+        self.fields = {name: [str(m) for m in msgs] for name, msgs in (fields or {}).items()}
+        self.extra = extra or {}
+        self.current = current
+
+    @property
+    def messages(self) -> list[str]:
+        """The message, then every field's messages: what a page shows."""
+        head = [self.message] if self.message else []
+        return head + [m for msgs in self.fields.values() for m in msgs]
+
+    @property
+    def status_code(self) -> int:
+        return HTTP_STATUS[self.kind]
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.kind is ErrorKind.CONFLICT
+
+    @property
+    def is_invalid(self) -> bool:
+        return self.kind is ErrorKind.INVALID
+
+
+class Refused(DomainError):
+    """Outside the acting user's scope for this action: answered as "does not exist"."""
+
+    kind = ErrorKind.REFUSED
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    """In scope, but the object's current state forbids the action."""
+
+    kind = ErrorKind.CONFLICT
+    default_code = "conflict"
+
+
+class Invalid(DomainError):
+    """In scope, but the input is wrong; `fields` says which input, when one is to blame."""
+
+    kind = ErrorKind.INVALID
+    default_code = "invalid"
+
+    @classmethod
+    def from_validation_error(cls, exc: ValidationError, *, code: str | None = None) -> Invalid:
+        """A Django `ValidationError` (a field dict or plain messages) as an `Invalid`."""
+        if hasattr(exc, "error_dict"):
+            fields = {name: [str(m) for m in errors] for name, errors in exc.message_dict.items()}
+            general = fields.pop("__all__", [])
+        else:
+            fields, general = {}, [str(m) for m in exc.messages]
+        message = " ".join(general) or next((m for msgs in fields.values() for m in msgs), "")
+        return cls(message, code=code or getattr(exc, "code", None), fields=fields)
+
+
+def as_domain_error(exc: DomainError | ValidationError) -> DomainError:
+    return exc if isinstance(exc, DomainError) else Invalid.from_validation_error(exc)
+
+
+def error_response(
+    request: HttpRequest,
+    exc: DomainError | ValidationError,
+    *,
+    template: str,
+    context: dict | None = None,
+    swap: bool = False,
+) -> HttpResponse:
+    """The HTML answer to a refusal: `Refused` raises Http404 (Django's page, naming nothing); a
+    conflict or invalid input renders `template` with `context` plus `error` (the DomainError) and
+    `error_messages`, with status 409 or 400.
+
+    `swap=True` is for htmx fragments (autosave, the evidence panel): htmx swaps only 2xx answers,
+    so the fragment goes out as 200 and the real status travels in the `X-Save-Status` header,
+    which scripts and tests read."""
+    error = as_domain_error(exc)
+    if error.kind is ErrorKind.REFUSED:
+        raise Http404
+    response = render(
+        request,
+        template,
+        {**(context or {}), "error": error, "error_messages": error.messages},
+        status=200 if swap else error.status_code,
+    )
+    if swap:
+        response["X-Save-Status"] = str(error.status_code)
+    return response

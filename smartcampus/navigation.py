@@ -1,0 +1,68 @@
+"""The navigation bar, computed in one place: which links a user gets follows from their scope
+(`assessments.selectors.user_can`), never from role tests in templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from assessments.scoping import Action, get_scope
+from assessments.selectors import user_can
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Navigation:
+    links: list[NavLink]
+    has_scope: bool  # the user has at least one role somewhere (else: "ask for a role")
+    manages: bool  # commission staff (the home page's "管辖地区")
+
+
+def _link(name: str, label, current: str, *prefixes: str) -> NavLink:
+    return NavLink(reverse(name), str(label), any(current.startswith(p) for p in prefixes or (name,)))
+
+
+def navigation(request) -> dict:
+    """Context processor: `nav` for signed-in users, None otherwise."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": None}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    has_scope = user_can(user=user, action=Action.VIEW)
+    own_only = get_scope(user).own_schools_only
+    links = [
+        _link("home", _("工作台"), current, "home"),
+        _link("indicators:framework-list", _("指标体系"), current, "indicators:"),
+    ]
+    if has_scope:
+        links += [
+            _link(
+                "assessments:assessment-list",
+                _("我的自评") if user_can(user=user, action=Action.EDIT) else _("学校自评"),
+                current,
+                "assessments:assessment-",
+            ),
+            _link("assessments:campaign-list", _("自评活动"), current, "assessments:campaign-"),
+            _link("reports:dashboard", _("统计报表"), current, "reports:"),
+        ]
+    if user_can(user=user, action=Action.REVIEW):
+        links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))
+    links.append(
+        _link("assessments:school-list", _("本校") if own_only else _("学校"), current, "assessments:school-")
+    )
+    manages = user_can(user=user, action=Action.MANAGE)
+    if manages:
+        links += [
+            _link("assessments:region-list", _("地区"), current, "assessments:region-"),
+            _link("assessments:import-index", _("批量导入"), current, "assessments:import-"),
+        ]
+    return {"nav": Navigation(links=links, has_scope=has_scope, manages=manages)}
