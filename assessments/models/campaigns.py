@@ -139,6 +139,11 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     review_round = models.PositiveSmallIntegerField(_("评审轮次"), default=1)
+    review_conclusion = models.TextField(
+        _("总体评审意见"),
+        blank=True,
+        help_text=_("评审专家在定稿时写下的总体结论，随评审结果向学校和教委展示"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
