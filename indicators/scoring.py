@@ -660,16 +660,19 @@ def side_result_of(tree: ScoringTree, result: PointsResult | ComplianceResult) -
     for root in tree.roots:
         node = result.nodes[root.code]
         if tree.is_points:
+            # a dimension that is itself a scoring node and has no answer scores 0, like any other
+            # dimension without answers (and like the total counts it)
+            dim_score = node.score if node.score is not None else ZERO
             dimensions.append(
                 DimensionResult(
                     code=root.code,
                     name=root.name,
                     starred=root.starred,
                     max=node.max,
-                    score=node.score,
+                    score=dim_score,
                     raw=node.raw,
-                    percent=node.percentage,
-                    exact=Fraction(node.score) if node.score is not None else None,
+                    percent=percent_of(dim_score, node.max),
+                    exact=Fraction(dim_score),
                     answered=node.answered,
                     total=node.total,
                 )
