@@ -280,8 +280,6 @@ def compliance_ratio(counts: Mapping[str, int], required: int) -> Fraction | Non
     return weighted / required
 
 
-
-
 # --- points mode ----------------------------------------------------------------------------------
 
 

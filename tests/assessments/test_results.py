@@ -14,6 +14,8 @@ from assessments.selectors import assessment_results, campaign_results
 from indicators.scoring import side_result
 from indicators.selectors import framework_nodes, scoring_tree
 
+from .conftest import make_campaign
+
 D = Decimal
 CONCLUSION = "整体建设扎实，1.2 项佐证不足，已调整。"
 STALE_REQUEST = "请补充创新教室的照片"
@@ -172,3 +174,67 @@ def test_compliance_page_says_how_the_index_is_computed_and_counts_optional_item
     html = page(client_for("cio"), a)
     assert "部分达标计 0.5（算一半）" in html and "选配达标 1 / 1" in html
     assert "75.0%" in html and "0.75" not in html
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def test_api_results_are_the_same_results(world, client_for, points_assessment):
+    a = answer(points_assessment, SCORES, status=AssessmentStatus.FINALISED, review=REVIEWED)
+    body = client_for("cio").get(f"/api/results/{a.pk}/").json()
+    assert body["status"] == "finalised" and body["progress"] == "finalised" and body["review_counted"]
+    assert body["self"]["total"] == "17.5" and body["self"]["percent"] == "87.5"
+    assert body["review"]["total"] == "16.5" and body["difference"] == "-1.0"
+    assert body["conclusion"] == CONCLUSION
+    assert [
+        (d["code"], d["self"]["score"], d["review"]["score"], d["difference"]) for d in body["dimensions"]
+    ] == [
+        ("1", "9.5", "8.5", "-1.0"),
+        ("2", "8.0", "8.0", "0.0"),
+    ]
+    adjusted = [i for i in body["items"] if i["adjusted"]]
+    assert [(i["code"], i["self_value"], i["review_value"], i["comment"]) for i in adjusted] == [
+        ("1.2", "5.5", "4.5", "证据不足以支撑满分")
+    ]
+
+
+def test_api_results_hide_an_unfinished_review(world, client_for, points_assessment):
+    a = answer(points_assessment, SCORES, status=AssessmentStatus.IN_REVIEW, review=REVIEWED)
+    for role in ("cio", "commission", "reviewer"):
+        body = client_for(role).get(f"/api/results/{a.pk}/").json()
+        assert body["review"] is None and body["difference"] is None and body["conclusion"] == ""
+        assert all(i["review_value"] is None and i["verdict"] is None for i in body["items"])
+    assert client_for("other_cio").get(f"/api/results/{a.pk}/").status_code == 404
+
+
+def test_api_results_of_compliance_say_percent_and_optional_counts(world, client_for, compliance_campaign):
+    a = Assessment.objects.get(campaign=compliance_campaign, school=world.school_a1)
+    a = answer(a, {"1.1": "partial", "1.2": "met", "2.1": "met"}, status=AssessmentStatus.SUBMITTED)
+    body = client_for("cio").get(f"/api/results/{a.pk}/").json()
+    counts = body["self"]["compliance"]
+    assert body["self"]["percent"] == "75.0" and body["self"]["total"] is None
+    assert (counts["optional_met"], counts["optional"], counts["partial"]) == (1, 1, 1)
+
+
+def test_api_results_queries_do_not_grow_with_items(world, client_for, django_assert_max_num_queries):
+    from django.core.management import call_command
+
+    from indicators.models import Framework
+
+    call_command("load_frameworks", stdout=None)
+    client = client_for("cio")
+    counts = []
+    for framework in (Framework.objects.get(code="beijing-k12"), small_framework()):
+        campaign = make_campaign(world, framework, schools=[world.school_a1], title=f"查询 {framework.code}")
+        a = Assessment.objects.get(campaign=campaign)
+        client.get(f"/api/results/{a.pk}/")  # the framework's nodes, read once per process
+        with django_assert_max_num_queries(10) as ctx:
+            assert client.get(f"/api/results/{a.pk}/").status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+
+
+def small_framework():
+    from ..factories import small_points_framework
+
+    return small_points_framework()
