@@ -15,22 +15,40 @@ Compliance mode
     only if every required leaf is met. Compliance index = mean over required leaves of
     met 1, partial 0.5, not met 0; an unanswered required leaf counts 0 and is listed as missing.
     Optional leaves never change the index or the verdict; how many were met is reported apart.
+Rounding
+    Every figure shown is computed from exact values and rounded once, half away from zero, to one
+    decimal (`round_once`): a percentage of points, a compliance index as a percentage, a mean, a
+    median. A difference between two shown figures is taken from the rounded figures, so what is
+    shown always adds up (82.3 % and 81.6 % differ by 0.7, never by a figure of their own).
+Summaries
+    `side_result` condenses one side of an assessment (the school's values, or the reviewer's) into
+    what every output shows: the total, its percentage, each dimension, the compliance counts.
+    `statistics_of` and `competition_ranks` are the statistics taken over such results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .choices import COMPLIANCE_WEIGHTS, ComplianceStatus, Scoring
 
 ZERO = Decimal(0)
 HALF = Decimal("0.5")
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
+#: the one precision of every figure shown: one decimal
+FIGURE_STEP = Decimal("0.1")
+#: how the compliance index is computed, said wherever it is shown
+COMPLIANCE_INDEX_RULE = _lazy(
+    "达标指数 = 必选条目的平均达标程度：达标计 1、部分达标计 0.5（算一半）、未达标或未填写计 0，"
+    "以百分比表示；选配条目不计入，另行统计选配达标数。"
+)
 
 
 class ScoreError(ValueError):
@@ -237,10 +255,29 @@ def _fmt(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
 
 
-def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+def round_once(value: Fraction | Decimal | int, step: Decimal = FIGURE_STEP) -> Decimal:
+    """`value`, exact, rounded half away from zero to a multiple of `step` (one decimal): the only
+    rounding a shown figure goes through. Exact input (a Fraction, not a float) makes the result
+    independent of how the value was computed (in Python or from the database's sums)."""
+    units = Fraction(value) / Fraction(step)
+    whole = math.floor(abs(units) + Fraction(1, 2))
+    return Decimal(whole if units >= 0 else -whole) * step
+
+
+def percent_of(part, whole) -> Decimal | None:
+    """part / whole as a percentage, rounded once to one decimal; None without a whole."""
     if not whole:
         return None
-    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_once(Fraction(part) * 100 / Fraction(whole))
+
+
+def compliance_ratio(counts: Mapping[str, int], required: int) -> Fraction | None:
+    """The compliance index, exact: Σ weight × count over the required items / their number
+    (`counts` maps a status to how many required items have it; unanswered ones weigh 0)."""
+    if not required:
+        return None
+    weighted = sum((Fraction(w) * counts.get(str(s), 0) for s, w in COMPLIANCE_WEIGHTS.items()), Fraction(0))
+    return weighted / required
 
 
 # --- points mode ----------------------------------------------------------------------------------
@@ -301,7 +338,7 @@ def score_points(tree: ScoringTree, scores: Mapping[str, object]) -> PointsResul
                 score or ZERO,
                 int(score is not None),
                 1,
-                _percent(score, maximum) if score is not None else None,
+                percent_of(score, maximum) if score is not None else None,
             )
         else:
             kids = [visit(child) for child in node.children]
@@ -314,7 +351,7 @@ def score_points(tree: ScoringTree, scores: Mapping[str, object]) -> PointsResul
                 raw,
                 sum(k.answered for k in kids),
                 sum(k.total for k in kids),
-                _percent(score, node.points) if node.points is not None else None,
+                percent_of(score, node.points) if node.points is not None else None,
             )
         results[node.code] = result
         return result
@@ -327,7 +364,7 @@ def score_points(tree: ScoringTree, scores: Mapping[str, object]) -> PointsResul
         total=total,
         raw_total=sum(values.values(), ZERO),
         declared_total=declared,
-        percentage=_percent(total, declared),
+        percentage=percent_of(total, declared),
         answered=len(values),
         item_count=len(tree.score_max),
         missing=tuple(missing),
@@ -355,8 +392,15 @@ class ComplianceNodeResult:
     meets_standard: bool  # every required leaf met
 
     @property
+    def ratio(self) -> Fraction | None:
+        """The index, exact."""
+        return compliance_ratio({"met": self.met, "partial": self.partial}, self.required)
+
+    @property
     def percentage(self) -> Decimal | None:
-        return None if self.index is None else (self.index * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        """The index as a percentage, rounded once (from the exact ratio, not the 4-place index)."""
+        ratio = self.ratio
+        return None if ratio is None else round_once(ratio * 100)
 
 
 @dataclass(frozen=True)
@@ -380,8 +424,15 @@ class ComplianceResult:
         return not self.missing
 
     @property
+    def ratio(self) -> Fraction | None:
+        """The index, exact."""
+        return compliance_ratio({"met": self.required_met, "partial": self.partial}, self.required)
+
+    @property
     def percentage(self) -> Decimal | None:
-        return None if self.index is None else (self.index * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        """The index as a percentage, rounded once (from the exact ratio, not the 4-place index)."""
+        ratio = self.ratio
+        return None if ratio is None else round_once(ratio * 100)
 
 
 def score_compliance(tree: ScoringTree, statuses: Mapping[str, object]) -> ComplianceResult:
@@ -469,3 +520,247 @@ _COUNT_KEYS = (
 def score(tree: ScoringTree, answers: Mapping[str, object]) -> PointsResult | ComplianceResult:
     """Dispatch on the framework's scoring mode."""
     return score_points(tree, answers) if tree.is_points else score_compliance(tree, answers)
+
+
+# --- summaries: what every output shows of one side of an assessment ------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceCounts:
+    """How the items of a compliance framework (or of one dimension) were answered.
+
+    `required`, `met`, `partial`, `not_met`, `missing` count required items; `optional`,
+    `optional_met`, `optional_na` optional ones (shown as 「选配达标 optional_met / optional」)."""
+
+    required: int
+    met: int
+    partial: int
+    not_met: int
+    missing: int
+    optional: int
+    optional_met: int
+    optional_na: int
+
+    @property
+    def ratio(self) -> Fraction | None:
+        """The compliance index, exact (met 1, partial 0.5, not met and unanswered 0)."""
+        return compliance_ratio({"met": self.met, "partial": self.partial}, self.required)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """The compliance index as a percentage, rounded once."""
+        ratio = self.ratio
+        return None if ratio is None else round_once(ratio * 100)
+
+    @property
+    def meets_standard(self) -> bool:
+        """Every required item met."""
+        return self.met == self.required
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """One first-level dimension of one side.
+
+    Points mode: `score` (capped at `max`), `percent` of `max`. Compliance mode: `percent` is the
+    compliance index of the dimension's required items, `compliance` the counts. `exact` is the
+    unrounded figure statistics are taken over, in the side's unit (points, or percent)."""
+
+    code: str
+    name: str
+    starred: bool
+    max: Decimal | None
+    score: Decimal | None
+    raw: Decimal | None
+    percent: Decimal | None
+    exact: Fraction | None
+    answered: int
+    total: int
+    compliance: ComplianceCounts | None = None
+
+    @property
+    def value(self) -> Decimal | None:
+        """The figure shown, ranked and averaged: the score (points) or the percentage (compliance)."""
+        return None if self.exact is None else round_once(self.exact)
+
+    @property
+    def capped(self) -> bool:
+        return self.score is not None and self.raw is not None and self.raw > self.score
+
+
+@dataclass(frozen=True)
+class SideResult:
+    """One side of an assessment — the school's self-assessment, or the reviewer's values — reduced
+    to what the pages, the dashboard, the workbook, the PDF and the API show.
+
+    Points mode: `total` (dimensions capped) of `declared_total`, `percent` of the declared total.
+    Compliance mode: `total` is None, `percent` is the compliance index, `compliance` the counts.
+    `exact` is the unrounded figure in the side's unit (points, or percent) that statistics and ranks
+    are taken over; `value` is that figure as shown. `engine` is the full scoring-engine result
+    (every node), for rules that need more than the dimensions."""
+
+    scoring: str
+    total: Decimal | None
+    declared_total: Decimal | None
+    percent: Decimal | None
+    exact: Fraction | None
+    answered: int
+    item_count: int
+    missing: tuple[str, ...]
+    dimensions: tuple[DimensionResult, ...]
+    compliance: ComplianceCounts | None
+    engine: PointsResult | ComplianceResult = field(repr=False, compare=False)
+
+    @property
+    def is_points(self) -> bool:
+        return self.scoring == Scoring.POINTS
+
+    @property
+    def value(self) -> Decimal | None:
+        """The figure shown, ranked and averaged: the total (points) or the percentage (compliance)."""
+        return None if self.exact is None else round_once(self.exact)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def dimension(self, code: str) -> DimensionResult:
+        return next(d for d in self.dimensions if d.code == code)
+
+
+def _counts(node: ComplianceNodeResult | ComplianceResult) -> ComplianceCounts:
+    if isinstance(node, ComplianceResult):  # the whole tree: required items neither met, partial nor not met
+        met = node.required_met
+        missing = node.required - node.required_met - node.partial - node.not_met
+    else:
+        met, missing = node.met, node.missing
+    return ComplianceCounts(
+        required=node.required,
+        met=met,
+        partial=node.partial,
+        not_met=node.not_met,
+        missing=missing,
+        optional=node.optional,
+        optional_met=node.optional_met,
+        optional_na=node.optional_na,
+    )
+
+
+def side_result(tree: ScoringTree, answers: Mapping[str, object]) -> SideResult:
+    """Score `answers` (item code → score or status, None = unanswered) and summarise them.
+    Raises ScoreError like `score` for an answer the rules do not allow."""
+    return side_result_of(tree, score(tree, answers))
+
+
+def side_result_of(tree: ScoringTree, result: PointsResult | ComplianceResult) -> SideResult:
+    """The summary of a scoring-engine result of `tree`."""
+    dimensions = []
+    for root in tree.roots:
+        node = result.nodes[root.code]
+        if tree.is_points:
+            # a dimension that is itself a scoring node and has no answer scores 0, like any other
+            # dimension without answers (and like the total counts it)
+            dim_score = node.score if node.score is not None else ZERO
+            dimensions.append(
+                DimensionResult(
+                    code=root.code,
+                    name=root.name,
+                    starred=root.starred,
+                    max=node.max,
+                    score=dim_score,
+                    raw=node.raw,
+                    percent=percent_of(dim_score, node.max),
+                    exact=Fraction(dim_score),
+                    answered=node.answered,
+                    total=node.total,
+                )
+            )
+        else:
+            counts = _counts(node)
+            ratio = counts.ratio
+            dimensions.append(
+                DimensionResult(
+                    code=root.code,
+                    name=root.name,
+                    starred=root.starred,
+                    max=None,
+                    score=None,
+                    raw=None,
+                    percent=counts.percent,
+                    exact=None if ratio is None else ratio * 100,
+                    answered=node.answered,
+                    total=node.total,
+                    compliance=counts,
+                )
+            )
+    if tree.is_points:
+        return SideResult(
+            scoring=tree.scoring,
+            total=result.total,
+            declared_total=result.declared_total,
+            percent=result.percentage,
+            exact=Fraction(result.total),
+            answered=result.answered,
+            item_count=result.item_count,
+            missing=result.missing,
+            dimensions=tuple(dimensions),
+            compliance=None,
+            engine=result,
+        )
+    counts = _counts(result)
+    ratio = counts.ratio
+    return SideResult(
+        scoring=tree.scoring,
+        total=None,
+        declared_total=None,
+        percent=counts.percent,
+        exact=None if ratio is None else ratio * 100,
+        answered=result.answered,
+        item_count=result.item_count,
+        missing=result.missing,
+        dimensions=tuple(dimensions),
+        compliance=counts,
+        engine=result,
+    )
+
+
+# --- statistics over many schools -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Count, mean, median, minimum and maximum of exact figures, each rounded once."""
+
+    count: int
+    mean: Decimal | None = None
+    median: Decimal | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+def statistics_of(values: Iterable[Fraction | Decimal | int | None]) -> Statistics:
+    """The statistics of the exact figures `values` (None values are left out), computed exactly
+    and rounded once: the same figures give the same statistics in whatever order they come."""
+    exact = sorted(Fraction(v) for v in values if v is not None)
+    if not exact:
+        return Statistics(0)
+    n = len(exact)
+    middle = exact[n // 2] if n % 2 else (exact[n // 2 - 1] + exact[n // 2]) / 2
+    return Statistics(
+        count=n,
+        mean=round_once(sum(exact, Fraction(0)) / n),
+        median=round_once(middle),
+        minimum=round_once(exact[0]),
+        maximum=round_once(exact[-1]),
+    )
+
+
+def competition_ranks(values: Mapping[Hashable, Decimal | None]) -> dict:
+    """1, 2, 2, 4 … by descending value; keys whose value is None get no rank."""
+    ordered = sorted(((v, k) for k, v in values.items() if v is not None), key=lambda t: -t[0])
+    ranks, previous, rank = {}, None, 0
+    for position, (value, key) in enumerate(ordered, start=1):
+        if value != previous:
+            rank, previous = position, value
+        ranks[key] = rank
+    return ranks

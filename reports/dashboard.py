@@ -35,43 +35,58 @@ LOCK_SECONDS = 120  # longer than any computation; a crashed process's lock expi
 def _compute(*, campaign, assessments) -> dict:
     board = stats.campaign_dashboard(campaign=campaign, assessments=assessments)
     names = [d.name for d in board.districts]
+    each = board.words.each
     parts = {
         "progress_chart": charts.stacked_bars(
             names,
-            [label for _k, label in stats.PROGRESS_BUCKETS],
+            [str(label) for _k, label in stats.PROGRESS_BUCKETS],
             [[d.progress.get(k, 0) for k, _l in stats.PROGRESS_BUCKETS] for d in board.districts],
-            title=_("各区县填报进度"),
+            title=_("%(each)s填报进度") % {"each": each},
         ),
         "bands_chart": charts.stacked_bars(
             names,
             [label for _low, label in stats.BANDS],
             [d.bands for d in board.districts],
             colors=["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
-            title=_("各区县自评得分分布（得分率）") if board.is_points else _("各区县达标指数分布"),
+            title=(
+                _("%(each)s自评得分率分布（已提交的学校）")
+                if board.is_points
+                else _("%(each)s自评达标指数分布（已提交的学校）")
+            )
+            % {"each": each},
         ),
         "dimension_chart": charts.bar_chart(
-            [f"{root.code} {root.name}" for root, _s, _r in board.dimensions],
-            [("自评", [s for _n, s, _r in board.dimensions])]
-            + ([("评审", [r for _n, _s, r in board.dimensions])] if board.review_totals else []),
+            [f"{d.node.code} {d.node.name}" for d in board.dimensions],
+            [(str(_("自评")), [d.self_percent for d in board.dimensions])]
+            + (
+                [(str(_("评审")), [d.review_percent for d in board.dimensions])]
+                if board.reviewed_count
+                else []
+            ),
             title=_("各一级指标平均得分率") if board.is_points else _("各一级指标平均达标指数"),
             max_value=100,
             unit="%",
         ),
         "weakest_chart": charts.bar_chart(
             [f"{node.code} {node.title}" for node, _p, _n in board.weakest],
-            [("平均得分率" if board.is_points else "平均达标程度", [p for _n, p, _c in board.weakest])],
-            title=_("全市最薄弱的条目"),
+            [
+                (
+                    str(_("平均得分率") if board.is_points else _("平均达标程度")),
+                    [p for _n, p, _c in board.weakest],
+                )
+            ],
+            title=_("最薄弱的条目（已提交的学校）"),
             max_value=100,
             unit="%",
-            label_width=220,
         ),
     }
     # The per-school maps are for rankings and tests, not the page: keep the cached entry small.
     parts["board"] = dataclasses.replace(
         board,
-        self_totals={},
-        review_totals={},
+        self_values={},
+        review_values={},
         self_dims={},
+        review_dims={},
     )
     parts["computed_at"] = timezone.now()
     return parts

@@ -1,5 +1,7 @@
 """The school report: data gathered in a constant number of queries, HTML from a Django template,
-PDF from WeasyPrint. Every total comes from the scoring engine (self and reviewer side)."""
+PDF from WeasyPrint. Every figure comes from the one results function
+(`assessments.selectors.assessment_results`): the self side always, the review side only once the
+review is finalised; an assessment the school has not submitted carries a 「草稿／未提交」 watermark."""
 
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments.models import Assessment, ItemResponse, ReviewVerdict
+from assessments.models import Assessment, AssessmentStatus, ItemResponse
+from assessments.selectors import assessment_results, results_frame
 from evidence.models import EvidenceLink, ResponseEvidence
 from indicators.choices import ComplianceStatus
-from indicators.scoring import score
-from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
+from indicators.scoring import COMPLIANCE_INDEX_RULE
 
 from . import charts
 
@@ -47,47 +49,32 @@ class ReportItem:
     code: str
     title: str
     dimension: str
+    optional: bool
     self_value: str
     review_value: str
     verdict: str
+    adjusted: bool
     statement: str
     comment: str
     max_points: str = ""
     evidence: list[str] = field(default_factory=list)
 
 
-@dataclass
-class DimensionRow:
-    code: str
-    name: str
-    max_points: str
-    self_value: str
-    self_percent: Decimal | None
-    review_value: str
-    review_percent: Decimal | None
-    detail: str = ""
-
-
-def _result_text(result, *, is_points: bool) -> tuple[str, Decimal | None]:
-    if is_points:
-        return fmt_decimal(result.score), result.percentage
-    if result.index is None:
-        return "—", None
-    return f"{result.percentage}%", result.percentage
+def _value_text(value, *, is_points: bool) -> str:
+    return fmt_decimal(value) if is_points else status_label(value)
 
 
 def school_report_context(*, assessment: Assessment) -> dict:
-    """Everything the template needs. Queries: nodes, responses, attachments, links (4), whatever
-    the framework's size; the caller passes the assessment with campaign/framework/school loaded."""
+    """Everything the template needs; every figure comes from `assessment_results` (the review only
+    once it is finalised). Queries: nodes, responses, attachments, links (4), whatever the
+    framework's size; the caller passes the assessment with campaign/framework/school loaded."""
     campaign = assessment.campaign
     framework = campaign.framework
-    nodes = framework_nodes(framework=framework)
-    tree = scoring_tree(framework=framework, nodes=nodes)
-    is_points = tree.is_points
-    responses = {
-        r.node_id: r
-        for r in ItemResponse.objects.filter(assessment_id=assessment.pk).select_related("reviewed_by")
-    }
+    frame = results_frame(framework=framework)
+    responses = list(ItemResponse.objects.filter(assessment_id=assessment.pk))
+    results = assessment_results(assessment=assessment, responses=responses, frame=frame)
+    is_points = results.is_points
+    statements = {r.node_id: r.statement or "" for r in responses}
     attachments = (
         ResponseEvidence.objects.filter(response__assessment_id=assessment.pk)
         .select_related("file")
@@ -101,8 +88,8 @@ def school_report_context(*, assessment: Assessment) -> dict:
         .order_by("added_at", "id")
         .values_list("response__node__code", "title", "url")
     )
-    roots = {n.code: n for n in nodes if n.parent_id is None}
-    code_by_node = {n.pk: n.code for n in nodes}
+    code_by_node = {i.node_id: i.code for i in frame.items}
+    node_by_code = {i.code: i.node_id for i in frame.items}
     files: dict[int, dict] = {}
     evidence_by_node: dict[int, list[str]] = {}
     for node_id, file_id, name, kind, size, sha in attachments:
@@ -112,73 +99,37 @@ def school_report_context(*, assessment: Assessment) -> dict:
         entry["items"].append(code_by_node.get(node_id, "?"))
         evidence_by_node.setdefault(node_id, []).append(name)
 
-    answerable = answerable_nodes(tree=tree, nodes=nodes)
-    self_answers, review_answers = {}, {}
-    items: list[ReportItem] = []
-    for node in answerable:
-        r = responses.get(node.pk)
-        self_v = r.self_value(is_points=is_points) if r else None
-        review_v = r.review_value(is_points=is_points) if r else None
-        self_answers[node.code] = self_v
-        review_answers[node.code] = review_v
-        root = roots[tree.dimension_of[node.code]]
-        statement = (r.statement if r else "") or ""
+    dimension_names = {d.code: d.name for d in results.self.dimensions}
+    items = []
+    for item in results.items:
+        node_id = node_by_code[item.code]
+        statement = statements.get(node_id, "")
         items.append(
             ReportItem(
-                code=node.code,
-                title=node.title,
-                dimension=root.name,
-                self_value=fmt_decimal(self_v) if is_points else status_label(self_v),
-                review_value=fmt_decimal(review_v) if is_points else status_label(review_v),
-                verdict=str(ReviewVerdict(r.review_verdict).label) if r and r.review_verdict else "",
-                statement=statement if len(statement) <= 240 else statement[:238] + "……",
-                comment=(r.review_comment if r else "") or "",
-                max_points=fmt_decimal(tree.score_max.get(node.code)) if is_points else "",
-                evidence=evidence_by_node.get(node.pk, []),
+                code=item.code,
+                title=item.title,
+                dimension=dimension_names[item.dimension],
+                optional=item.optional,
+                self_value=_value_text(item.self_value, is_points=is_points),
+                review_value=_value_text(item.review_value, is_points=is_points),
+                verdict=item.verdict_label,
+                adjusted=item.adjusted,
+                statement=statement if len(statement) <= 400 else statement[:398] + "……",
+                comment=item.comment,
+                max_points=fmt_decimal(item.max_points) if is_points else "",
+                evidence=evidence_by_node.get(node_id, []),
             )
         )
-    self_result = score(tree, self_answers)
-    review_result = score(tree, review_answers)
-    reviewed = review_result.answered > 0
-    dims = []
-    for root in tree.roots:
-        s_text, s_pct = _result_text(self_result.nodes[root.code], is_points=is_points)
-        r_text, r_pct = _result_text(review_result.nodes[root.code], is_points=is_points)
-        s_node = self_result.nodes[root.code]
-        detail = (
-            ""
-            if is_points
-            else f"达标 {s_node.met} / 部分 {s_node.partial} / 未达标 {s_node.not_met}"
-            f" / 必选 {s_node.required}"
-        )
-        dims.append(
-            DimensionRow(
-                root.code,
-                root.name,
-                fmt_decimal(root.points),
-                s_text,
-                s_pct,
-                r_text if reviewed else "—",
-                r_pct if reviewed else None,
-                detail,
-            )
-        )
-    series = [("自评", [d.self_percent for d in dims])]
-    if reviewed:
-        series.append(("评审", [d.review_percent for d in dims]))
+    series = [("自评", [d.percent for d in results.self.dimensions])]
+    if results.review is not None:
+        series.append(("评审", [d.percent for d in results.review.dimensions]))
     chart = charts.radar_chart(
-        [f"{d.code} {d.name}" for d in dims], series, title="各一级指标得分率（%）", max_value=100
+        [f"{d.code} {d.name}" for d in results.self.dimensions],
+        series,
+        title="各一级指标得分率（%）" if is_points else "各一级指标达标指数（%）",
+        max_value=100,
     )
-    if is_points:
-        self_total = f"{fmt_decimal(self_result.total)} / {fmt_decimal(self_result.declared_total)}"
-        review_total = (
-            f"{fmt_decimal(review_result.total)} / {fmt_decimal(review_result.declared_total)}"
-            if reviewed
-            else "—"
-        )
-    else:
-        self_total = f"{self_result.percentage}%" if self_result.index is not None else "—"
-        review_total = f"{review_result.percentage}%" if reviewed and review_result.index is not None else "—"
+    unfinished = assessment.status in AssessmentStatus.editable()
     return {
         "assessment": assessment,
         "campaign": campaign,
@@ -187,17 +138,15 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "district": assessment.school.region,
         "is_points": is_points,
         "generated_at": timezone.localtime(),
-        "self_result": self_result,
-        "review_result": review_result,
-        "reviewed": reviewed,
-        "self_total": self_total,
-        "review_total": review_total,
-        "self_percent": self_result.percentage,
-        "self_total_declared": fmt_decimal(getattr(self_result, "declared_total", None)),
-        "review_percent": review_result.percentage if reviewed else None,
-        "dimensions": dims,
+        "results": results,
+        "self": results.self,
+        "review": results.review,
+        "watermark": "草稿／未提交" if unfinished else "",
+        "review_pending": results.self_counted and results.review is None,
+        "compliance_rule": COMPLIANCE_INDEX_RULE,
         "chart": chart,
         "items": items,
+        "adjusted": [i for i in items if i.adjusted],
         "files": list(files.values()),
         "links": links,
         "font_family": settings.REPORTS_CJK_FONT,

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments.scoping import Action, get_scope
+from indicators.scoring import COMPLIANCE_INDEX_RULE
 from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
-from . import selectors, services
+from . import charts, selectors, services, stats
 from .dashboard import dashboard_parts
 
 CONTENT_TYPES = {
@@ -149,16 +150,30 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
         )
     context.update(dashboard_parts(campaign=campaign, assessments=assessments, scope=scope))
+    context["progress_buckets"] = stats.PROGRESS_BUCKETS
+    context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
     return render(request, "reports/dashboard.html", context)
 
 
 def _school_dashboard(request: HttpRequest, assessments) -> dict:
-    """A CIO sees their own school's results over the campaign (self vs reviewer per dimension)."""
-    from .school_report import school_report_context
-
+    """A CIO sees their own school's results over the campaign: self, and the review beside it once
+    it is finalised (nothing of an unfinished review), from the one results function."""
     assessment = assessments.select_related("school__region", "campaign__framework").first()
     if assessment is None:
         return {}
-    report = school_report_context(assessment=assessment)
-    return {"school_assessment": assessment, "report": report}
+    results = assessment_selectors.assessment_results(assessment=assessment)
+    series = [(str(_("自评")), [d.percent for d in results.self.dimensions])]
+    if results.review is not None:
+        series.append((str(_("评审")), [d.percent for d in results.review.dimensions]))
+    chart = charts.radar_chart(
+        [f"{d.code} {d.name}" for d in results.self.dimensions],
+        series,
+        title=_("各一级指标得分率（%）") if results.is_points else _("各一级指标达标指数（%）"),
+    )
+    return {
+        "school_assessment": assessment,
+        "results": results,
+        "school_chart": chart,
+        "compliance_rule": COMPLIANCE_INDEX_RULE,
+    }

@@ -1,10 +1,17 @@
 """The city-wide workbook, streamed from the database through the reports' one writer (`reports.xlsx`).
 
-Responses are read once, as `values_list` tuples from `.iterator(chunk_size=…)`, grouped per school
-and scored with the scoring engine; the detail sheet is written row by row as they stream. What is
-kept per school is a fixed handful of numbers (totals, per-dimension results, compliance counts),
-never its responses, so memory does not grow with the size of the framework or the evidence, and
-the per-school part stays a few hundred bytes (the ranks and district medians need it).
+Every figure comes from the one results function (`assessments.selectors.campaign_results`, the same
+`Results` the pages, the dashboard, the PDF and the API show): responses are read once, as tuples in
+chunks, and each school's results are computed as soon as its rows are complete; the detail sheet is
+written row by row as they stream. What is kept per school is its `Results` without the per-item
+rows (totals, dimensions, compliance counts), so memory does not grow with the framework's size.
+
+The rules of the statistics (see `assessments.selectors.results`): self-assessment figures, ranks
+and statistics count schools that submitted (or later); review figures count finalised reviews, and
+a review that is not finalised shows nothing; drafts and schools that have not started appear in
+学校汇总 (without figures or rank) and in 填报进度, where every school is in exactly one column.
+Every figure is exact and rounded once to one decimal; percentages are written as numbers of percent
+(82.3, not 0.823) in columns that say（%）; a difference is taken from the rounded figures.
 
 One sheet = two functions: `<sheet>_columns(city)` (headers, widths, number formats) and
 `write_<sheet>(sheet, city, results)` (its rows). `city_workbook_write` adds the sheets in the
@@ -15,56 +22,31 @@ in `city_workbook_write` where it should appear.
 
 from __future__ import annotations
 
-import itertools
-import statistics
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import BinaryIO
 
 from django.utils import timezone
 
-from assessments.models import (
-    Assessment,
-    AssessmentStatus,
-    Campaign,
-    ItemResponse,
-    Region,
-    ReviewVerdict,
-    SchoolType,
-)
+from assessments.models import Assessment, AssessmentStatus, Campaign, Progress, Region, SchoolType
+from assessments.selectors import Results, ResultsFrame, campaign_results, results_frame
 from indicators.choices import ComplianceStatus
-from indicators.scoring import ScoringTree, score
-from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
+from indicators.scoring import Statistics, competition_ranks, statistics_of
 
+from .stats import PROGRESS_BUCKETS, RegionWords, figures_of, region_words
 from .xlsx import Book, Column, Sheet
 
 CHUNK_SIZE = 2000
-SCORE_FORMAT = "0.0"
-PERCENT_FORMAT = "0.0%"
+SCORE_FORMAT = "0.0"  # scores, and percentages written as numbers of percent
+COUNT_FORMAT = "0"
 STATUS_LABEL = {k: str(v) for k, v in AssessmentStatus.choices}
 TYPE_LABEL = {k: str(v) for k, v in SchoolType.choices}
 
 SUMMARY = "学校汇总"
 DETAIL = "逐项明细"
-STATISTICS = "区县统计"
 PROGRESS = "填报进度"
 COMPLIANCE = "必选项达标情况"
-
-
-@dataclass
-class SchoolResult:
-    """What the summary, ranks and statistics need of one school (no responses)."""
-
-    assessment_id: int
-    self_total: Decimal | None
-    review_total: Decimal | None
-    self_dims: list[Decimal | None]
-    review_dims: list[Decimal | None]
-    answered: int
-    compliance: tuple | None = None  # (required, met, partial, not_met, missing, meets, optional_met)
-    reviewed: int = 0
-    not_met_by_dim: list[int] | None = None  # compliance: required items not met, per dimension
 
 
 @dataclass
@@ -74,40 +56,36 @@ class _Meta:
     school_type: str
     district: str
     district_id: int
-    status: str
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
 class CityData:
-    """What every sheet writer reads: the campaign, the region, the framework's tree and the schools
-    (in district, code order). Small: no responses."""
+    """What every sheet writer reads: the campaign, the region, the framework (`frame`), the words
+    for its grouping regions and the schools (in district, code order). Small: no responses."""
 
     campaign: Campaign
     region: Region
-    tree: ScoringTree
-    is_points: bool
-    by_id: dict
-    roots: list
-    items: list
-    dim_of: dict
+    frame: ResultsFrame
+    words: RegionWords
     meta: dict[int, _Meta]
     chunk_size: int
+
+    @property
+    def is_points(self) -> bool:
+        return self.frame.is_points
+
+    @property
+    def roots(self):
+        return self.frame.tree.roots
 
     @property
     def total(self) -> int:
         return len(self.meta)
 
-
-def _competition_ranks(values: dict[int, Decimal | None]) -> dict[int, int]:
-    """1, 2, 2, 4 … by descending value; schools without a value get no rank."""
-    ordered = sorted(((v, k) for k, v in values.items() if v is not None), key=lambda t: -t[0])
-    ranks, previous, rank = {}, None, 0
-    for position, (value, key) in enumerate(ordered, start=1):
-        if value != previous:
-            rank, previous = position, value
-        ranks[key] = rank
-    return ranks
+    @property
+    def unit_suffix(self) -> str:
+        """What the figures are measured in, for headers."""
+        return "（分）" if self.is_points else "（%）"
 
 
 def city_workbook_filename(campaign: Campaign, region: Region) -> str:
@@ -115,18 +93,8 @@ def city_workbook_filename(campaign: Campaign, region: Region) -> str:
 
 
 def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZE) -> CityData:
-    framework = campaign.framework
-    nodes = framework_nodes(framework=framework)
-    tree = scoring_tree(framework=framework, nodes=nodes)
-    by_id = {n.pk: n for n in nodes}
-    items = answerable_nodes(tree=tree, nodes=nodes)
-
-    by_code = {n.code: n for n in nodes}
-
-    def root_of(node):
-        return by_code[tree.dimension_of[node.code]]
-
     meta: dict[int, _Meta] = {}
+    levels: set[str] = set()
     assessments = (
         Assessment.objects.filter(campaign_id=campaign.pk, school__region__path__startswith=region.path)
         .order_by("school__region__path", "school__code")
@@ -137,22 +105,19 @@ def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZ
             "school__school_type",
             "school__region__name",
             "school__region_id",
-            "status",
+            "school__region__level",
         )
     )
-    for pk, code, name, school_type, district, district_id, status in assessments.iterator(
+    for pk, code, name, school_type, district, district_id, level in assessments.iterator(
         chunk_size=chunk_size
     ):
-        meta[pk] = _Meta(code, name, school_type, district, district_id, status)
+        meta[pk] = _Meta(code, name, school_type, district, district_id)
+        levels.add(level)
     return CityData(
         campaign=campaign,
         region=region,
-        tree=tree,
-        is_points=tree.is_points,
-        by_id=by_id,
-        roots=[n for n in nodes if n.parent_id is None],
-        items=items,
-        dim_of={n.pk: root_of(n) for n in items},
+        frame=results_frame(framework=campaign.framework),
+        words=region_words(levels),
         meta=meta,
         chunk_size=chunk_size,
     )
@@ -176,7 +141,7 @@ def city_workbook_write(
     )
     summary = book.sheet(SUMMARY, summary_columns(city), freeze_cols=3)
     detail = book.sheet(DETAIL, detail_columns(city), freeze_cols=6)
-    stats = book.sheet(STATISTICS, statistics_columns(city), freeze_cols=2)
+    stats = book.sheet(city.words.sheet, statistics_columns(city), freeze_cols=2)
     progress = book.sheet(PROGRESS, progress_columns(city), freeze_cols=1)
     compliance = None if city.is_points else book.sheet(COMPLIANCE, compliance_columns(city), freeze_cols=3)
 
@@ -192,81 +157,163 @@ def city_workbook_write(
     return city.total
 
 
+def _counted(city: CityData, results: dict[int, Results]) -> list[int]:
+    """The schools counted for the self-assessment, in the sheet's order."""
+    return [pk for pk in city.meta if pk in results and results[pk].self_counted]
+
+
+def _ranks(city: CityData, values: dict[int, object]) -> tuple[dict, dict]:
+    """Competition ranks over the whole region and within each grouping region."""
+    by_unit: dict[int, dict] = {}
+    for pk, value in values.items():
+        by_unit.setdefault(city.meta[pk].district_id, {})[pk] = value
+    within: dict[int, int] = {}
+    for unit_values in by_unit.values():
+        within.update(competition_ranks(unit_values))
+    return competition_ranks(values), within
+
+
 # --- 学校汇总: one row per school, totals, ranks, per-dimension results ---------------------------
 
 
 def summary_columns(city: CityData) -> list[Column]:
-    is_points = city.is_points
-    value = SCORE_FORMAT if is_points else PERCENT_FORMAT
-    dim = [(f"{r.code} {r.name}", 14, value) for r in city.roots]
+    is_points, unit = city.is_points, city.words.unit
+    suffix = city.unit_suffix
+    side = (
+        [Column("自评总分", 10, SCORE_FORMAT), Column("自评得分率（%）", 10, SCORE_FORMAT)]
+        if is_points
+        else [
+            Column("自评达标指数（%）", 11, SCORE_FORMAT),
+            Column("全部必选项达标", 9),
+            Column("选配达标", 8, COUNT_FORMAT),
+            Column("选配项", 8, COUNT_FORMAT),
+        ]
+    )
+    review = (
+        [Column("评审总分", 10, SCORE_FORMAT), Column("评审得分率（%）", 10, SCORE_FORMAT)]
+        if is_points
+        else [Column("评审达标指数（%）", 11, SCORE_FORMAT)]
+    )
     return [
-        Column("区县", 12),
+        Column(unit, 12),
         Column("学校标识码", 13),
         Column("学校", 28),
         Column("学校类型", 10),
         Column("状态", 9),
-        Column("已填写条目", 9),
-        Column("自评总分" if is_points else "自评达标指数", 11, value),
-        Column("自评得分率" if is_points else "全部必选项达标", 11, PERCENT_FORMAT if is_points else None),
-        Column("评审总分" if is_points else "评审达标指数", 11, value),
-        Column("市内排名", 9, "0"),
-        Column("区内排名", 9, "0"),
-        Column("市内排名（评审）", 10, "0"),
-        Column("区内排名（评审）", 10, "0"),
-        *[Column(f"自评 {h}", w, f) for h, w, f in dim],
-        *[Column(f"评审 {h}", w, f) for h, w, f in dim],
+        Column("已填写条目", 9, COUNT_FORMAT),
+        *side,
+        Column("总排名", 8, COUNT_FORMAT),
+        Column(city.words.rank, 9, COUNT_FORMAT),
+        *review,
+        Column(f"评审−自评{suffix}", 10, SCORE_FORMAT),
+        Column("总排名（评审）", 9, COUNT_FORMAT),
+        Column(f"{city.words.rank}（评审）", 10, COUNT_FORMAT),
+        Column("总体评审意见", 40),
+        *[Column(f"自评 {r.code} {r.name}{suffix}", 14, SCORE_FORMAT) for r in city.roots],
+        *[Column(f"评审 {r.code} {r.name}{suffix}", 14, SCORE_FORMAT) for r in city.roots],
     ]
 
 
-def write_summary(sheet: Sheet, city: CityData, results: dict[int, SchoolResult]) -> None:
-    tree, is_points, meta = city.tree, city.is_points, city.meta
-    self_totals = {pk: r.self_total for pk, r in results.items()}
-    review_totals = {pk: r.review_total for pk, r in results.items()}
-    city_rank, city_rank_review = _competition_ranks(self_totals), _competition_ranks(review_totals)
-    district_rank, district_rank_review = {}, {}
-    for _district, pks in itertools.groupby(
-        sorted(results, key=lambda pk: meta[pk].district_id), key=lambda pk: meta[pk].district_id
-    ):
-        pks = list(pks)
-        district_rank.update(_competition_ranks({pk: self_totals[pk] for pk in pks}))
-        district_rank_review.update(_competition_ranks({pk: review_totals[pk] for pk in pks}))
-    empty = [None] * len(city.roots)
-    for pk, m in meta.items():
-        r = results.get(pk) or SchoolResult(pk, None, None, empty, empty, 0)
+def _side_cells(city: CityData, side) -> list:
+    if side is None:
+        return [None] * (2 if city.is_points else 4)
+    if city.is_points:
+        return [side.total, side.percent]
+    c = side.compliance
+    return [side.percent, "是" if c.meets_standard else "否", c.optional_met, c.optional]
+
+
+def write_summary(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+    counted = _counted(city, results)
+    self_values = {pk: results[pk].self.value for pk in counted}
+    review_values = {pk: results[pk].review.value for pk in counted if results[pk].review is not None}
+    rank, unit_rank = _ranks(city, self_values)
+    review_rank, review_unit_rank = _ranks(city, review_values)
+    blank_dims = [None] * len(city.roots)
+    for pk, m in city.meta.items():
+        r = results.get(pk)
+        status = STATUS_LABEL.get(r.status, r.status) if r else ""
+        answered = r.self.answered if r else 0
+        own = r.self if r and r.self_counted else None  # a draft's figures are not shown
+        review = r.review if own is not None else None
         sheet.append(
             [
                 m.district,
                 m.code,
                 m.name,
                 TYPE_LABEL.get(m.school_type, m.school_type),
-                STATUS_LABEL.get(m.status, m.status),
-                r.answered,
-                r.self_total,
-                Decimal(r.self_total) / tree.declared_total
-                if is_points and r.self_total is not None and tree.declared_total
-                else (("是" if r.compliance[5] else "否") if r.compliance else None),
-                r.review_total,
-                city_rank.get(pk),
-                district_rank.get(pk),
-                city_rank_review.get(pk),
-                district_rank_review.get(pk),
-                *r.self_dims,
-                *r.review_dims,
+                status,
+                answered,
+                *_side_cells(city, own),
+                rank.get(pk),
+                unit_rank.get(pk),
+                *(_side_cells(city, review)[: 2 if city.is_points else 1]),
+                r.difference if review is not None else None,
+                review_rank.get(pk),
+                review_unit_rank.get(pk),
+                (r.conclusion or None) if review is not None else None,
+                *([d.value for d in own.dimensions] if own else blank_dims),
+                *([d.value for d in review.dimensions] if review else blank_dims),
             ]
         )
+    _summary_totals(sheet, city, [results[pk] for pk in counted])
 
 
-# --- 逐项明细: one row per school × item, streamed; scores each school on the way ----------------
+def _summary_totals(sheet: Sheet, city: CityData, counted: list[Results]) -> None:
+    """Two rows of means: over the counted schools (self), and over the finalised ones (their self
+    beside their review, so the difference is of the same schools)."""
+    width = len(summary_columns(city))
+    reviewed = [r for r in counted if r.review is not None]
+    for label, group, with_review in (
+        (f"平均（已提交 {len(counted)} 所）", counted, False),
+        (f"平均（已定稿 {len(reviewed)} 所）", reviewed, True),
+    ):
+        row: list = [None] * width
+        row[0], row[2] = "合计", label
+        self_cells = _mean_cells(city, [r.self for r in group])
+        row[6 : 6 + len(self_cells)] = self_cells
+        dims_at = width - 2 * len(city.roots)
+        row[dims_at : dims_at + len(city.roots)] = _dimension_means(city, [r.self for r in group])
+        if with_review:
+            at = 6 + len(self_cells) + 2
+            review_cells = _mean_cells(city, [r.review for r in group])[: 2 if city.is_points else 1]
+            row[at : at + len(review_cells)] = review_cells
+            figures = figures_of(
+                (r.self.exact for r in group), ((r.self.exact, r.review.exact) for r in group)
+            )
+            row[at + len(review_cells)] = figures.difference
+            row[dims_at + len(city.roots) :] = _dimension_means(city, [r.review for r in group])
+        sheet.total(row)
+
+
+def _mean_cells(city: CityData, sides: list) -> list:
+    """Means of the side cells: total and percentage, or index; the counts' columns stay empty."""
+    if city.is_points:
+        declared = Fraction(city.frame.tree.declared_total)
+        return [
+            statistics_of(s.exact for s in sides).mean,
+            statistics_of(s.exact * 100 / declared for s in sides).mean if declared else None,
+        ]
+    return [statistics_of(s.exact for s in sides).mean, None, None, None]
+
+
+def _dimension_means(city: CityData, sides: list) -> list:
+    return [statistics_of(s.dimensions[i].exact for s in sides).mean for i in range(len(city.roots))]
+
+
+# --- 逐项明细: one row per school × item, streamed; yields each school's results ------------------
 
 
 def detail_columns(city: CityData) -> list[Column]:
     is_points = city.is_points
     return [
-        Column("区县", 12),
+        Column(city.words.unit, 12),
         Column("学校标识码", 13),
         Column("学校", 26),
+        Column("状态", 9),
         Column("一级指标", 18),
         Column("编号", 8),
+        Column("选配", 6),
         Column("指标", 40),
         Column("分值", 7, SCORE_FORMAT),
         Column("自评", 9, SCORE_FORMAT if is_points else None),
@@ -276,210 +323,209 @@ def detail_columns(city: CityData) -> list[Column]:
     ]
 
 
+def _status_label(value) -> str | None:
+    return str(ComplianceStatus(value).label) if value else None
+
+
 def write_detail(
     sheet: Sheet, city: CityData, *, on_progress: Callable[[int, int], None] | None = None
-) -> dict[int, SchoolResult]:
-    """Stream every response of the region's schools into the sheet and return each school's
-    result (assessment id → `SchoolResult`); schools with no responses have none."""
-    tree, is_points, by_id, roots, dim_of, meta = (
-        city.tree,
-        city.is_points,
-        city.by_id,
-        city.roots,
-        city.dim_of,
-        city.meta,
-    )
-    item_ids = {n.pk for n in city.items}
-    root_index = {r.pk: i for i, r in enumerate(roots)}
-    rcols = ("review_verdict", "review_score", "review_status", "review_comment")
-    responses = (
-        ItemResponse.objects.filter(
-            assessment__campaign_id=city.campaign.pk,
-            assessment__school__region__path__startswith=city.region.path,
-        )
-        .order_by("assessment__school__region__path", "assessment__school__code", "node__position")
-        .values_list("assessment_id", "node_id", "self_score", "self_status", *rcols)
-    )
-    results: dict[int, SchoolResult] = {}
+) -> dict[int, Results]:
+    """Stream every school's results into the sheet (one row per item; the review's columns are
+    filled once the review is finalised) and return them without their items (assessment id →
+    `Results`)."""
+    is_points, meta = city.is_points, city.meta
+    names = {r.code: r.name for r in city.roots}
+    results: dict[int, Results] = {}
     total = city.total
     step = max(1, total // 50)
     done = 0
-    for assessment_id, rows in itertools.groupby(
-        responses.iterator(chunk_size=city.chunk_size), key=lambda r: r[0]
+    for result in campaign_results(
+        campaign=city.campaign, region=city.region, frame=city.frame, chunk_size=city.chunk_size
     ):
-        m = meta.get(assessment_id)
-        if m is None:  # a school moved out of the region between the two reads
+        m = meta.get(result.assessment_id)
+        if m is None:  # a school moved into the region between the two reads
             continue
-        self_answers, review_answers = {}, {}
-        reviewed_any = False
-        dim_not_met = [0] * len(roots)
-        for row in rows:
-            node_id, self_score, self_status = row[1], row[2], row[3]
-            if node_id not in item_ids:
-                continue
-            verdict, review_score, review_status, comment = row[4:8] if rcols else (None, None, None, "")
-            node = by_id[node_id]
-            self_v = self_score if is_points else self_status
-            review_v = review_score if is_points else review_status
-            self_answers[node.code] = self_v
-            review_answers[node.code] = review_v
-            reviewed_any = reviewed_any or review_v not in (None, "")
-            if not is_points and not node.optional and self_status == ComplianceStatus.NOT_MET:
-                dim_not_met[root_index[dim_of[node_id].pk]] += 1
+        status = STATUS_LABEL.get(result.status, result.status)
+        for item in result.items:
             sheet.append(
                 [
                     m.district,
                     m.code,
                     m.name,
-                    dim_of[node_id].name,
-                    node.code,
-                    node.title[:200],
-                    tree.score_max.get(node.code) if is_points else None,
-                    self_v if is_points else (str(ComplianceStatus(self_v).label) if self_v else None),
-                    review_v if is_points else (str(ComplianceStatus(review_v).label) if review_v else None),
-                    str(ReviewVerdict(verdict).label) if verdict else None,
-                    comment or None,
+                    status,
+                    names[item.dimension],
+                    item.code,
+                    "选配" if item.optional else None,
+                    item.title[:200],
+                    item.max_points if is_points else None,
+                    item.self_value if is_points else _status_label(item.self_value),
+                    item.review_value if is_points else _status_label(item.review_value),
+                    item.verdict_label or None,
+                    item.comment or None,
                 ]
             )
-        result = _school_result(
-            city, assessment_id, self_answers, review_answers if reviewed_any else None, dim_not_met
-        )
-        results[assessment_id] = result
+        results[result.assessment_id] = result.without_items()
         done += 1
         if on_progress and done % step == 0:
             on_progress(done, total)
     return results
 
 
-def _school_result(
-    city: CityData,
-    assessment_id: int,
-    self_answers: dict,
-    review_answers: dict | None,
-    dim_not_met: list[int],
-) -> SchoolResult:
-    """`review_answers` is None when the school has no review value at all (nothing to score)."""
-    tree, roots = city.tree, city.roots
-    self_result = score(tree, self_answers)
-    review_result = score(tree, review_answers) if review_answers is not None else None
-    reviewed = review_result.answered if review_result is not None else 0
-    if city.is_points:
-        self_total, review_total = self_result.total, review_result.total if reviewed else None
-        self_dims = [self_result.nodes[r.code].score for r in roots]
-        review_dims = [review_result.nodes[r.code].score if reviewed else None for r in roots]
-    else:
-        self_total = self_result.index
-        review_total = review_result.index if reviewed else None
-        self_dims = [self_result.nodes[r.code].index for r in roots]
-        review_dims = [review_result.nodes[r.code].index if reviewed else None for r in roots]
-    answered = self_result.answered
-    result = SchoolResult(assessment_id, self_total, review_total, self_dims, review_dims, answered)
-    result.reviewed = reviewed
-    if not city.is_points:
-        result.compliance = (
-            self_result.required,
-            self_result.required_met,
-            self_result.partial,
-            self_result.not_met,
-            sum(self_result.nodes[r.code].missing for r in roots),
-            self_result.meets_standard,
-            self_result.optional_met,
-        )
-        result.not_met_by_dim = dim_not_met
-    return result
-
-
-# --- 区县统计: per district and for the whole region, total and every dimension -------------------
+# --- 区县统计 / 各市统计: per grouping region and for the whole region, total and every dimension --
 
 
 def statistics_columns(city: CityData) -> list[Column]:
-    value = SCORE_FORMAT if city.is_points else PERCENT_FORMAT
     return [
-        Column("区县", 12),
-        Column("指标", 26),
-        Column("学校数", 8, "0"),
-        Column("平均", 10, value),
-        Column("中位数", 10, value),
-        Column("最低", 10, value),
-        Column("最高", 10, value),
+        Column(city.words.unit, 12),
+        Column("指标", 28),
+        Column("学校数", 7, COUNT_FORMAT),
+        Column("已提交", 7, COUNT_FORMAT),
+        Column("自评平均", 9, SCORE_FORMAT),
+        Column("中位数", 9, SCORE_FORMAT),
+        Column("最低", 9, SCORE_FORMAT),
+        Column("最高", 9, SCORE_FORMAT),
+        Column("已定稿", 7, COUNT_FORMAT),
+        Column("其自评平均", 9, SCORE_FORMAT),
+        Column("评审平均", 9, SCORE_FORMAT),
+        Column("评审−自评", 9, SCORE_FORMAT),
     ]
 
 
-def write_statistics(sheet: Sheet, city: CityData, results: dict[int, SchoolResult]) -> None:
-    labels = ["总分" if city.is_points else "总体达标指数"] + [f"{r.code} {r.name}" for r in city.roots]
-    groups: dict[str, list[SchoolResult]] = {}
+def _indicators(city: CityData) -> list[tuple[str, Callable]]:
+    """(label, side → exact figure) of the total and of every dimension."""
+    if city.is_points:
+        first = (f"总分（满分 {city.frame.tree.declared_total.normalize():f}）", lambda s: s.exact)
+    else:
+        first = ("达标指数（%）", lambda s: s.exact)
+    dims = []
+    for i, root in enumerate(city.roots):
+        suffix = (
+            f"（满分 {root.points.normalize():f}）" if city.is_points and root.points else city.unit_suffix
+        )
+        dims.append((f"{root.code} {root.name}{suffix}", lambda s, i=i: s.dimensions[i].exact))
+    return [first, *dims]
+
+
+def _statistics_rows(unit: str, schools: int, group: Iterable[Results], indicators) -> list[list]:
+    group = [r for r in group if r.self_counted]
+    reviewed = [r for r in group if r.review is not None]
+    rows = []
+    for label, of in indicators:
+        figures = figures_of((of(r.self) for r in group), ((of(r.self), of(r.review)) for r in reviewed))
+        s: Statistics = figures.self
+        rows.append(
+            [
+                unit,
+                label,
+                schools,
+                s.count,
+                s.mean,
+                s.median,
+                s.minimum,
+                s.maximum,
+                figures.review.count,
+                figures.self_of_reviewed.mean,
+                figures.review.mean,
+                figures.difference,
+            ]
+        )
+    return rows
+
+
+def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+    indicators = _indicators(city)
+    units: dict[int, tuple[str, list[int]]] = {}
     for pk, m in city.meta.items():
-        if pk in results:
-            groups.setdefault(m.district, []).append(results[pk])
-    groups_all = [*groups.items(), (f"{city.region.name}（全部）", list(results.values()))]
-    for district, rows in groups_all:
-        for index, label in enumerate(labels):
-            values = [(r.self_total if index == 0 else r.self_dims[index - 1]) for r in rows]
-            values = [v for v in values if v is not None]
-            if not values:
-                sheet.append([district, label, 0, None, None, None, None])
-                continue
-            sheet.append(
-                [
-                    district,
-                    label,
-                    len(values),
-                    sum(values) / len(values),
-                    statistics.median(values),
-                    min(values),
-                    max(values),
-                ]
-            )
+        units.setdefault(m.district_id, (m.district, []))[1].append(pk)
+    for name, pks in units.values():
+        for row in _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators):
+            sheet.append(row)
+    for row in _statistics_rows(f"合计（{city.region.name}）", city.total, results.values(), indicators):
+        sheet.total(row)
 
 
-# --- 填报进度: schools per district and status ----------------------------------------------------
+# --- 填报进度: each school in exactly one column, per grouping region, with 合计 -------------------
 
 
 def progress_columns(city: CityData) -> list[Column]:
-    return [Column("区县", 12), Column("学校数", 8, "0"), Column("未开始", 8, "0")] + [
-        Column(str(label), 9, "0") for _s, label in AssessmentStatus.choices
+    return [Column(city.words.unit, 12), Column("学校数", 8, COUNT_FORMAT)] + [
+        Column(str(label), 8, COUNT_FORMAT) for _k, label in PROGRESS_BUCKETS
     ]
 
 
-def write_progress(sheet: Sheet, city: CityData, results: dict[int, SchoolResult]) -> None:
-    progress_rows: dict[str, list[int]] = {}
+def write_progress(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+    keys = [k for k, _l in PROGRESS_BUCKETS]
+    rows: dict[int, tuple[str, dict[str, int]]] = {}
+    totals = dict.fromkeys(keys, 0)
     for pk, m in city.meta.items():
-        row = progress_rows.setdefault(m.district, [0] * (2 + len(AssessmentStatus.choices)))
-        row[0] += 1
-        answered = results[pk].answered if pk in results else 0
-        if m.status == AssessmentStatus.DRAFT and not answered:
-            row[1] += 1
-        for i, (s, _l) in enumerate(AssessmentStatus.choices):
-            if m.status == s:
-                row[2 + i] += 1
-    for district, row in progress_rows.items():
-        sheet.append([district, *row])
+        counts = rows.setdefault(m.district_id, (m.district, dict.fromkeys(keys, 0)))[1]
+        result = results.get(pk)
+        bucket = result.progress if result is not None else Progress.NOT_STARTED
+        counts[bucket] += 1
+        totals[bucket] += 1
+    for name, counts in rows.values():
+        sheet.append([name, sum(counts.values()), *counts.values()])
+    sheet.total(["合计", sum(totals.values()), *totals.values()])
 
 
-# --- 必选项达标情况 (compliance frameworks): required items met, per school and dimension -----------
+# --- 必选项达标情况 (compliance frameworks): the counted schools' required items, per dimension ----
 
 
 def compliance_columns(city: CityData) -> list[Column]:
     return [
-        Column("区县", 12),
+        Column(city.words.unit, 12),
         Column("学校标识码", 13),
         Column("学校", 28),
-        Column("必选项", 8, "0"),
-        Column("达标", 8, "0"),
-        Column("部分达标", 9, "0"),
-        Column("未达标", 8, "0"),
-        Column("未填写", 8, "0"),
-        Column("全部达标", 9),
-        Column("可选项达标", 10, "0"),
-        *[Column(f"未达标 {r.code} {r.name}", 14, "0") for r in city.roots],
+        Column("状态", 9),
+        Column("必选项", 7, COUNT_FORMAT),
+        Column("达标", 7, COUNT_FORMAT),
+        Column("部分达标", 8, COUNT_FORMAT),
+        Column("未达标", 7, COUNT_FORMAT),
+        Column("未填写", 7, COUNT_FORMAT),
+        Column("达标指数（%）", 9, SCORE_FORMAT),
+        Column("全部必选项达标", 9),
+        Column("选配项", 7, COUNT_FORMAT),
+        Column("选配达标", 8, COUNT_FORMAT),
+        Column("选配不适用", 8, COUNT_FORMAT),
+        *[Column(f"未达标 {r.code} {r.name}", 14, COUNT_FORMAT) for r in city.roots],
     ]
 
 
-def write_compliance(sheet: Sheet, city: CityData, results: dict[int, SchoolResult]) -> None:
-    for pk, m in city.meta.items():
-        r = results.get(pk)
-        if r is None or not r.compliance:
-            continue
-        req, met, partial, not_met, missing, meets, optional_met = r.compliance
-        counts = [req, met, partial, not_met, missing, "是" if meets else "否", optional_met]
-        sheet.append([m.district, m.code, m.name, *counts, *(r.not_met_by_dim or [0] * len(city.roots))])
+def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+    counted = [results[pk] for pk in _counted(city, results)]
+    sums = [0] * (5 + 3 + len(city.roots))
+    meets = 0
+    for r in counted:
+        m = city.meta[r.assessment_id]
+        c = r.self.compliance
+        counts = [c.required, c.met, c.partial, c.not_met, c.missing]
+        optional = [c.optional, c.optional_met, c.optional_na]
+        per_dim = [d.compliance.not_met for d in r.self.dimensions]
+        sheet.append(
+            [
+                m.district,
+                m.code,
+                m.name,
+                STATUS_LABEL.get(r.status, r.status),
+                *counts,
+                r.self.percent,
+                "是" if c.meets_standard else "否",
+                *optional,
+                *per_dim,
+            ]
+        )
+        sums = [a + b for a, b in zip(sums, counts + optional + per_dim, strict=True)]
+        meets += c.meets_standard
+    mean = figures_of((r.self.exact for r in counted), ()).self.mean
+    sheet.total(
+        [
+            "合计",
+            None,
+            f"已提交 {len(counted)} 所（平均达标指数）",
+            None,
+            *sums[:5],
+            mean,
+            f"{meets} 所",
+            *sums[5:],
+        ]
+    )

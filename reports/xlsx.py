@@ -57,7 +57,9 @@ class Sheet:
         self._book = book
         self._ws = book._wb.add_worksheet(name, constant_memory=True)
         self._pending: list[Sequence[Any]] = []
+        self._totals: list[Sequence[Any]] = []
         self._text_formats: dict[int, rx.Format] = {}
+        self._total_formats: dict[int, rx.Format] = {}
         ws, last_col = self._ws, len(self.columns) - 1
         for col, column in enumerate(self.columns):
             # The library takes Excel's on-screen character width and adds the cell padding; in
@@ -91,6 +93,11 @@ class Sheet:
             self._ws.write(row, col, values[col], self._text_format(col))
         self.rows += 1
 
+    def total(self, values: Sequence[Any]) -> None:
+        """Add a totals row (合计, a region's statistics): written in bold below the data rows, after
+        every `append`, and outside the filter, so sorting or filtering the table leaves it last."""
+        self._totals.append(values)
+
     def _flush(self) -> None:
         if self._pending:
             self._ws.write_rows(HEADER_ROW + self.rows, 0, self._pending)
@@ -106,9 +113,28 @@ class Sheet:
             self._text_formats[col] = fmt
         return self._text_formats[col]
 
+    def _total_format(self, col: int, *, quote: bool) -> rx.Format:
+        key = col * 2 + quote
+        if key not in self._total_formats:
+            fmt = self._book._wb.add_format()
+            fmt.set_bold()
+            fmt.set_border_top("thin")
+            if quote:
+                fmt.set_quote_prefix()
+            if self.columns[col].number_format:
+                fmt.set_num_format(self.columns[col].number_format)
+            self._total_formats[key] = fmt
+        return self._total_formats[key]
+
     def _finish(self) -> None:
         self._flush()
         self._ws.autofilter(TITLE_ROWS, 0, TITLE_ROWS + self.rows, len(self.columns) - 1)
+        row = HEADER_ROW + self.rows
+        for values in self._totals:
+            for col, value in enumerate(values):
+                quote = isinstance(value, str) and value[:1] in FORMULA_TRIGGERS
+                self._ws.write(row, col, value, self._total_format(col, quote=quote))
+            row += 1
 
 
 class Book:

@@ -2,6 +2,7 @@
 
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
 from .organisations import RegionViewSet, SchoolViewSet
+from .results import ResultsViewSet
 from .reviews import ReviewItemViewSet, ReviewViewSet
 
 ROUTES = [
@@ -10,6 +11,7 @@ ROUTES = [
     ("campaigns", CampaignViewSet, "api-campaign"),
     ("assessments", AssessmentViewSet, "api-assessment"),
     ("responses", ItemResponseViewSet, "api-response"),
+    ("results", ResultsViewSet, "api-results"),
     ("reviews", ReviewViewSet, "api-review"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
 ]

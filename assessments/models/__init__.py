@@ -8,6 +8,7 @@ from .campaigns import (
     Consolidation,
     DeadlineExtension,
     ItemResponse,
+    Progress,
     ReviewVerdict,
 )
 from .notifications import Notification
@@ -27,6 +28,7 @@ __all__ = [
     "ItemReview",
     "Membership",
     "Notification",
+    "Progress",
     "Region",
     "ReviewAssignment",
     "ReviewVerdict",

@@ -108,10 +108,63 @@ class AssessmentStatus(models.TextChoices):
         """A reviewer may give verdicts (a submitted assessment moves to in review on the first)."""
         return (cls.SUBMITTED, cls.IN_REVIEW)
 
+    @classmethod
+    def self_counted(cls) -> tuple[AssessmentStatus, ...]:
+        """Counted in self-assessment statistics and ranks: submitted or later. A draft (and a
+        school that has not started) appears only in the progress figures."""
+        return cls.in_review()
+
+    @classmethod
+    def review_counted(cls) -> tuple[AssessmentStatus, ...]:
+        """The review result exists: counted in review statistics and ranks, and shown to the school
+        and everyone else outside the review workbench. An unfinished review is not a result."""
+        return (cls.FINALISED,)
+
+
+class Progress(models.TextChoices):
+    """Where a school stands, for progress figures: each school is in exactly one of these. A draft
+    splits into 未开始 (nothing answered) and 填报中; the later ones are the assessment's status."""
+
+    NOT_STARTED = "not_started", _("未开始")
+    DRAFT = "draft", _("填报中")
+    SUBMITTED = "submitted", _("已提交")
+    IN_REVIEW = "in_review", _("评审中")
+    RETURNED = "returned", _("退回修改")
+    FINALISED = "finalised", _("已完成")
+
+    @classmethod
+    def of(cls, status: str, *, answered: bool) -> Progress:
+        """The progress of an assessment in `status` that has (or not) any answered item."""
+        if status == AssessmentStatus.DRAFT and not answered:
+            return cls.NOT_STARTED
+        return cls(status)
+
 
 class AssessmentQuerySet(models.QuerySet):
     def in_review(self) -> AssessmentQuerySet:
         return self.filter(status__in=AssessmentStatus.in_review())
+
+    def self_counted(self) -> AssessmentQuerySet:
+        """`AssessmentStatus.self_counted()`: in self-assessment statistics."""
+        return self.filter(status__in=AssessmentStatus.self_counted())
+
+    def review_counted(self) -> AssessmentQuerySet:
+        """`AssessmentStatus.review_counted()`: in review statistics."""
+        return self.filter(status__in=AssessmentStatus.review_counted())
+
+    def with_progress(self) -> AssessmentQuerySet:
+        """Annotated with `progress` (a `Progress` value), `Progress.of` in SQL."""
+        answered = ItemResponse.objects.filter(ANSWERED, assessment_id=models.OuterRef("pk"))
+        return self.annotate(
+            progress=models.Case(
+                models.When(
+                    models.Q(status=AssessmentStatus.DRAFT) & ~models.Exists(answered),
+                    then=models.Value(Progress.NOT_STARTED.value),
+                ),
+                default=models.F("status"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Assessment(models.Model):

@@ -28,6 +28,16 @@ from .organisations import (
     school_list,
     user_can,
 )
+from .results import (
+    DimensionPair,
+    ItemResult,
+    Results,
+    ResultsFrame,
+    assessment_results,
+    campaign_results,
+    results_compute,
+    results_frame,
+)
 from .reviews import (
     CONFLICT_OF_INTEREST,
     ReviewAbilities,
@@ -45,6 +55,14 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "DimensionPair",
+    "ItemResult",
+    "Results",
+    "ResultsFrame",
+    "assessment_results",
+    "campaign_results",
+    "results_compute",
+    "results_frame",
     "assessment_missing",
     "review_pair",
     "review_pending",

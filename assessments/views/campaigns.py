@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.choices import ComplianceStatus
+from indicators.scoring import COMPLIANCE_INDEX_RULE
 from indicators.selectors import framework_list
 from smartcampus.errors import DomainError, error_response
 
@@ -226,9 +227,14 @@ def _workspace_context(request, assessment) -> dict:
 
 @login_required
 def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The CIO's overview: status, deadline, progress and live result per dimension, what is missing."""
+    """The overview: status, deadline, progress, the results per dimension (self, and once the
+    review is finalised the review beside it, the adjusted items and the conclusion), what is missing."""
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    return render(request, "assessments/assessment_detail.html", _workspace_context(request, assessment))
+    context = _workspace_context(request, assessment)
+    responses = [i.response for i in context["ws"].items]
+    context["results"] = selectors.assessment_results(assessment=assessment, responses=responses)
+    context["compliance_rule"] = COMPLIANCE_INDEX_RULE
+    return render(request, "assessments/assessment_detail.html", context)
 
 
 def _editable(response, user) -> tuple[bool, str]:

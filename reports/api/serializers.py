@@ -60,3 +60,48 @@ class ReportJobRequestSerializer(serializers.Serializer):
         if attrs["kind"] == JobKind.DISTRICT_PDF_ZIP and not attrs.get("region"):
             raise serializers.ValidationError({"region": "区县报告合集需要指定 region（区县 id）。"})
         return attrs
+
+
+# --- statistics: the dashboard's figures ----------------------------------------------------------
+
+FIGURE = {"max_digits": 9, "decimal_places": 1, "allow_null": True}
+
+
+class StatisticsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.DecimalField(**FIGURE)
+    median = serializers.DecimalField(**FIGURE)
+    minimum = serializers.DecimalField(**FIGURE)
+    maximum = serializers.DecimalField(**FIGURE)
+
+
+class FiguresSerializer(serializers.Serializer):
+    self = StatisticsSerializer(help_text="自评：已提交（及以后）的学校")
+    review = StatisticsSerializer(help_text="评审：评审已定稿的学校")
+    self_of_reviewed = StatisticsSerializer(help_text="评审已定稿的学校的自评")
+    difference = serializers.DecimalField(**FIGURE, help_text="评审平均 − 同批学校自评平均（按显示的数计算）")
+
+
+class DistrictStatisticsSerializer(serializers.Serializer):
+    region = serializers.IntegerField(source="region_id", allow_null=True, help_text="合计行为 null")
+    name = serializers.CharField()
+    school_count = serializers.IntegerField()
+    progress = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="每所学校恰在一项：not_started/draft/submitted/in_review/returned/finalised",
+    )
+    bands = serializers.ListField(child=serializers.IntegerField(), help_text="自评得分率分段的学校数")
+    figures = FiguresSerializer()
+
+
+class CampaignStatisticsSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(source="campaign.pk")
+    scoring = serializers.SerializerMethodField()
+    unit = serializers.CharField(help_text="统计数字的单位：分（计分制）或 %（达标制）")
+    declared_total = serializers.DecimalField(**FIGURE)
+    region_word = serializers.CharField(source="words.unit", help_text="分组地区的称谓：区县、市或地区")
+    districts = DistrictStatisticsSerializer(many=True)
+    total = DistrictStatisticsSerializer(help_text="合计")
+
+    def get_scoring(self, board) -> str:
+        return "points" if board.is_points else "compliance"

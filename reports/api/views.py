@@ -6,10 +6,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from assessments import selectors as assessment_selectors
+from assessments.scoping import Action, get_scope
+
 from .. import selectors, services, views
-from .serializers import ReportJobRequestSerializer, ReportJobSerializer
+from ..dashboard import dashboard_parts
+from .serializers import CampaignStatisticsSerializer, ReportJobRequestSerializer, ReportJobSerializer
 
 
 class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -53,3 +58,26 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
     def download(self, request, pk=None, format=None):
         return views.job_file_response(self.get_object())
+
+
+class CampaignStatisticsViewSet(viewsets.GenericViewSet):
+    """GET /api/statistics/{campaign id}/: the dashboard's figures for the campaign's schools in the
+    caller's scope (reviewers and commission staff): progress per district (every school in exactly
+    one bucket), self and review statistics under the same rules as the dashboard and the workbook."""
+
+    serializer_class = CampaignStatisticsSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return assessment_selectors.campaign_list(user=self.request.user)
+
+    @extend_schema(responses={200: CampaignStatisticsSerializer})
+    def retrieve(self, request, pk=None, format=None):
+        campaign = self.get_object()
+        if not assessment_selectors.user_can(user=request.user, action=Action.REPORT):
+            raise NotFound
+        assessments = assessment_selectors.assessment_list(user=request.user).filter(campaign=campaign)
+        board = dashboard_parts(campaign=campaign, assessments=assessments, scope=get_scope(request.user))[
+            "board"
+        ]
+        return Response(CampaignStatisticsSerializer(board).data)

@@ -1,16 +1,22 @@
 """The scoring rules (indicators/scoring.py), on small hand-made trees and on the real fixtures."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
 from indicators.choices import ComplianceStatus
 from indicators.scoring import (
     ScoreError,
+    competition_ranks,
+    percent_of,
+    round_once,
     score,
     score_compliance,
     score_points,
     scoring_tree_from_nodes,
+    side_result,
+    statistics_of,
     validate_compliance_status,
     validate_points_score,
 )
@@ -110,7 +116,7 @@ def test_zibo_full_marks_total_110_and_percentage_of_110(zibo):
 def test_zibo_percentage_is_of_the_declared_110(zibo):
     result = score_points(zibo, {"1.1.1": 1, "1.1.2": 2, "1.1.4": "2", "1.2.1": D("1.5")})
     assert result.total == D("6.5")
-    assert result.percentage == D("5.91")  # 6.5 / 110
+    assert result.percentage == D("5.9")  # 6.5 / 110 = 5.909…, rounded once
     assert result.nodes["1.1"].score == 5
     assert result.nodes["1.1"].answered == 3 and result.nodes["1.1"].total == 5
     assert result.nodes["1"].score == D("6.5")
@@ -309,3 +315,92 @@ def test_beijing_higher_optional_items_may_be_na(bjh):
     required = next(leaf.code for leaf in bjh.leaves if not leaf.optional)
     with pytest.raises(ScoreError, match="不适用"):
         validate_compliance_status(bjh, required, "na")
+
+
+# --- rounding once, summaries, statistics ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (D("82.25"), D("82.3")),  # half away from zero
+        (D("82.249999"), D("82.2")),
+        (Fraction(8235, 100), D("82.4")),
+        (Fraction(1, 3) * 100, D("33.3")),
+        (Fraction(2, 3) * 100, D("66.7")),
+        (D("-0.05"), D("-0.1")),
+        (D("-0.04"), D("0.0")),
+        (0, D("0.0")),
+    ],
+)
+def test_round_once_half_away_from_zero_to_one_decimal(value, shown):
+    assert round_once(value) == shown and str(round_once(value)) == str(shown)
+
+
+def test_percent_of_is_rounded_once_from_the_exact_ratio():
+    assert percent_of(D("6.5"), 110) == D("5.9")
+    assert percent_of(1, 3) == D("33.3") and percent_of(1, 0) is None
+    # 82.345 % rounded in two steps (82.35 → 82.4) would differ from once (82.3)
+    assert percent_of(D("16.469"), 20) == D("82.3")
+
+
+def test_compliance_percentage_comes_from_the_counts_not_the_four_place_index():
+    # 3 required items: met, partial, not met → 1.5 / 3 = 50 %; 3 of 7 met and 1 partial → 50 %
+    tree = scoring_tree_from_nodes([n("1", None, [n(f"1.{i}") for i in range(1, 8)])], scoring="compliance")
+    answers = {"1.1": "met", "1.2": "met", "1.3": "met", "1.4": "partial"}
+    result = score_compliance(tree, {**answers, **{f"1.{i}": "not_met" for i in (5, 6, 7)}})
+    assert result.index == D("0.5000") and result.percentage == D("50.0")
+    one_of_three = score_compliance(
+        scoring_tree_from_nodes([n("1", None, [n("1.1"), n("1.2"), n("1.3")])], scoring="compliance"),
+        {"1.1": "met", "1.2": "not_met", "1.3": "not_met"},
+    )
+    assert one_of_three.index == D("0.3333") and one_of_three.percentage == D("33.3")
+
+
+def test_side_result_of_points_total_percent_and_dimensions(zibo):
+    side = side_result(zibo, {"1.1.1": 1, "1.1.2": 2, "1.1.4": "2", "1.2.1": D("1.5")})
+    assert side.is_points and side.total == D("6.5") and side.declared_total == 110
+    assert side.percent == D("5.9") and side.value == D("6.5") and side.exact == Fraction(13, 2)
+    assert [d.code for d in side.dimensions] == ["1", "2", "3", "4", "5", "6"]
+    first = side.dimension("1")
+    assert first.score == D("6.5") and first.max == 24 and first.percent == D("27.1")  # 6.5 / 24
+    assert first.answered == 4 and side.dimension("2").score == 0 and side.compliance is None
+    assert side.answered == 4 and side.item_count == 73 and len(side.missing) == 69
+
+
+def test_side_result_of_compliance_counts_optional_denominator_and_dimensions():
+    tree = small_compliance_tree()
+    side = side_result(tree, {"1.1.1": "met", "1.1.2": "partial", "1.1.3": "met", "2.1.2": "na"})
+    c = side.compliance
+    assert (c.required, c.met, c.partial, c.not_met, c.missing) == (3, 1, 1, 0, 1)
+    assert (c.optional, c.optional_met, c.optional_na) == (2, 1, 1)
+    assert c.ratio == Fraction(1, 2) and c.percent == D("50.0") and not c.meets_standard
+    assert side.percent == D("50.0") and side.total is None and side.value == D("50.0")
+    first, second = side.dimensions
+    assert first.percent == D("75.0") and first.compliance.optional_met == 1
+    assert second.percent == D("0.0") and second.compliance.missing == 1
+    only_optional = scoring_tree_from_nodes([n("1", None, [n("1.1", optional=True)])], scoring="compliance")
+    empty = side_result(only_optional, {"1.1": "met"})
+    assert empty.percent is None and empty.value is None and empty.compliance.meets_standard
+
+
+def test_differences_are_taken_from_the_shown_figures_so_they_add_up():
+    # exact 82.46 % and 81.54 %: shown 82.5 and 81.5, so the shown difference is 1.0, not 0.9
+    a, b = Fraction(8246, 100), Fraction(8154, 100)
+    assert round_once(a) - round_once(b) == D("1.0")
+    assert round_once(a - b) == D("0.9")  # what a second, separate rounding would have shown
+
+
+def test_statistics_are_exact_and_independent_of_order():
+    values = [Fraction(1, 3) * 100, Fraction(2, 3) * 100, D("50"), None, D("82.25")]
+    stats = statistics_of(values)
+    assert stats.count == 4
+    assert stats.mean == D("58.1")  # (33.33… + 66.66… + 50 + 82.25) / 4 = 58.0625
+    assert statistics_of(reversed(values)) == stats
+    assert stats.median == D("58.3") and stats.minimum == D("33.3") and stats.maximum == D("82.3")
+    assert statistics_of([None]).count == 0 and statistics_of([]).mean is None
+
+
+def test_competition_ranks_skip_schools_without_a_figure():
+    ranks = competition_ranks({"a": D("90"), "b": D("85"), "c": D("90"), "d": None, "e": D("70")})
+    assert ranks == {"a": 1, "c": 1, "b": 3, "e": 4}

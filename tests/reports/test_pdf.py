@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.models import Assessment
+from assessments.models import Assessment, AssessmentStatus
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
 from reports.school_report import school_report_context, school_report_html, school_report_pdf
 
-from .conftest import engine_result
+from .conftest import engine_result, review_all, set_status
 
 ARTIFACTS = Path("test-artifacts")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -36,6 +37,9 @@ def with_evidence(world, points_assessment):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     cio = world.users["cio"]
+    campaign = points_assessment.campaign
+    set_status(campaign, AssessmentStatus.DRAFT, schools=[world.school_a1])  # evidence is added to a draft
+    points_assessment.refresh_from_db()
     response = points_assessment.responses.get(node__code="1.1")
     upload = evidence_upload(
         school=world.school_a1,
@@ -44,6 +48,8 @@ def with_evidence(world, points_assessment):
     )
     evidence_attach(response=response, evidence_file=upload.evidence_file, acting_user=cio)
     evidence_link_add(response=response, url="https://example.edu.cn/平台", title="统一门户", acting_user=cio)
+    set_status(campaign, AssessmentStatus.SUBMITTED, schools=[world.school_a1])
+    points_assessment.refresh_from_db()
     return upload.evidence_file
 
 
@@ -93,7 +99,11 @@ def test_school_report_pdf_embeds_a_cjk_font_and_page_one_renders(points_assessm
     )
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "甲一区第一小学" in text and "网络拓扑图.png" in text and "第 1 页" not in text.split("\f")[0]
-    assert with_evidence.sha256[:16] in text.replace("\n", "").replace(" ", "")
+    flat = text.replace("\n", "").replace(" ", "")
+    assert with_evidence.sha256[:16] in flat
+    assert flat.index("网络拓扑图.png", flat.index("三、佐证材料清单")) < flat.index(
+        with_evidence.sha256[:16]
+    )
     (ARTIFACTS / "school-report-render-seconds.txt").write_text(f"{elapsed:.2f}\n")
 
 
@@ -122,8 +132,41 @@ def test_compliance_report_shows_index_and_statuses(world, compliance_campaign):
     )
     context = school_report_context(assessment=assessment)
     result = engine_result(assessment)
-    assert context["self_total"] == f"{result.percentage}%"
+    assert context["self"].percent == result.percentage
     assert {i.self_value for i in context["items"]} <= {"达标", "部分达标", "未达标", "不适用", "—"}
+    html = school_report_html(assessment=assessment)
+    assert f"{result.percentage}%" in html and "部分达标计 0.5（算一半）" in html
+    assert f"选配达标 {result.optional_met} / {result.optional}" in html
+    assert '<span class="opt">选配</span>' in html  # 1.2 is optional
+
+
+def test_draft_report_has_a_watermark_and_a_submitted_one_has_none(world, points_campaign):
+    set_status(points_campaign, AssessmentStatus.DRAFT, schools=[world.school_a1])
+    draft = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=points_campaign, school=world.school_a1
+    )
+    assert "data-watermark>草稿／未提交<" in school_report_html(assessment=draft)
+    submitted = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=points_campaign, school=world.school_a2
+    )
+    html = school_report_html(assessment=submitted)
+    assert "data-watermark" not in html and "区县评审尚未完成" in html
+
+
+def test_finalised_report_has_the_review_conclusion_and_adjusted_items(world, points_campaign):
+    review_all(points_campaign, world.school_a1, adjust={"2.1": Decimal("0.5")}, comment="佐证不足")
+    set_status(
+        points_campaign,
+        AssessmentStatus.FINALISED,
+        schools=[world.school_a1],
+        conclusion="总体良好，继续保持",
+    )
+    assessment = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=points_campaign, school=world.school_a1
+    )
+    html = school_report_html(assessment=assessment)
+    assert "总体良好，继续保持" in html and "评审调整的条目（1 项）" in html and "佐证不足" in html
+    assert "评审 − 自评" in html and "data-watermark" not in html
 
 
 def test_render_school_report_command(points_assessment, tmp_path, capsys):

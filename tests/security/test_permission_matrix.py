@@ -408,6 +408,9 @@ MATRIX: dict[str, Entry] = {
     "api-assessment-list": api({"GET": ALL_200}),
     "api-assessment-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
     "api-assessment-submit": api({"POST": cio_only(400, 404)}, kwargs=_o("assessment")),
+    "api-results-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
+    # the dashboard's figures: reviewers and commission staff (a CIO has the school's results)
+    "api-statistics-detail": api({"GET": review_readers()}, kwargs=_o("campaign")),
     # the review API, on the submitted assessment
     "api-review-list": api({"GET": ALL_200}),
     "api-review-detail": api({"GET": review_readers()}, kwargs=_submitted),

@@ -1,0 +1,102 @@
+"""API of a school's results: the same `Results` the assessment page, the dashboard, the workbook and
+the school PDF show (`selectors.assessment_results`), with the same rules — the review side, the
+reviewer's values, verdicts, comments and the overall conclusion only once the review is finalised.
+
+Every figure is a string decimal rounded once to one decimal (scores are exact); `exact` values are
+left out on purpose: what a client shows must be what the pages show."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+
+from .. import selectors
+
+FIGURE = {"max_digits": 7, "decimal_places": 1, "allow_null": True}
+
+
+class ComplianceCountsSerializer(serializers.Serializer):
+    required = serializers.IntegerField()
+    met = serializers.IntegerField()
+    partial = serializers.IntegerField()
+    not_met = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="必选条目中未填写的")
+    optional = serializers.IntegerField()
+    optional_met = serializers.IntegerField(help_text="选配达标 optional_met / optional")
+    optional_na = serializers.IntegerField()
+    percent = serializers.DecimalField(**FIGURE, help_text="达标指数（%）：达标 1、部分达标 0.5、未达标 0")
+    meets_standard = serializers.BooleanField(help_text="全部必选条目达标")
+
+
+class DimensionResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    max = serializers.DecimalField(**FIGURE, help_text="计分制：该维度满分")
+    score = serializers.DecimalField(**FIGURE, help_text="计分制：得分（封顶后）")
+    percent = serializers.DecimalField(**FIGURE, help_text="得分率或达标指数（%）")
+    value = serializers.DecimalField(
+        **FIGURE, help_text="排名与统计所用的数：得分（计分制）或百分比（达标制）"
+    )
+    answered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    compliance = ComplianceCountsSerializer(allow_null=True)
+
+
+class SideResultSerializer(serializers.Serializer):
+    total = serializers.DecimalField(**FIGURE, help_text="计分制：总分（各维度封顶后之和）")
+    declared_total = serializers.DecimalField(**FIGURE, help_text="计分制：声明总分（淄博为 110）")
+    percent = serializers.DecimalField(**FIGURE, help_text="得分率（占声明总分）或达标指数（%）")
+    value = serializers.DecimalField(**FIGURE, help_text="排名与统计所用的数")
+    answered = serializers.IntegerField()
+    item_count = serializers.IntegerField()
+    compliance = ComplianceCountsSerializer(allow_null=True)
+
+
+class DimensionPairSerializer(serializers.Serializer):
+    code = serializers.CharField(source="self.code")
+    name = serializers.CharField(source="self.name")
+    self = DimensionResultSerializer()
+    review = DimensionResultSerializer(allow_null=True)
+    difference = serializers.DecimalField(**FIGURE, help_text="评审 − 自评（按显示的数计算）")
+
+
+class ItemResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    dimension = serializers.CharField()
+    optional = serializers.BooleanField()
+    max_points = serializers.DecimalField(**FIGURE)
+    self_value = serializers.CharField(allow_null=True, help_text="分数或 met/partial/not_met/na")
+    review_value = serializers.CharField(allow_null=True, help_text="评审定稿后才有")
+    verdict = serializers.CharField(allow_null=True, help_text="accept/adjust（评审定稿后才有）")
+    comment = serializers.CharField(allow_blank=True)
+    adjusted = serializers.BooleanField()
+
+
+class ResultsSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField(source="assessment_id")
+    status = serializers.CharField()
+    progress = serializers.CharField(help_text="not_started/draft/submitted/in_review/returned/finalised")
+    scoring = serializers.CharField(help_text="points/compliance")
+    self_counted = serializers.BooleanField(help_text="计入自评统计与排名（已提交及以后）")
+    review_counted = serializers.BooleanField(help_text="计入评审统计与排名（评审已定稿）")
+    self = SideResultSerializer()
+    review = SideResultSerializer(allow_null=True, help_text="评审定稿后才有")
+    difference = serializers.DecimalField(**FIGURE, help_text="评审 − 自评（按显示的数计算）")
+    conclusion = serializers.CharField(allow_blank=True, help_text="总体评审意见（评审定稿后才有）")
+    dimensions = DimensionPairSerializer(many=True)
+    items = ItemResultSerializer(many=True)
+
+
+class ResultsViewSet(viewsets.GenericViewSet):
+    """GET /api/results/{assessment id}/: a school's results (self; review once finalised)."""
+
+    serializer_class = ResultsSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.assessment_list(user=self.request.user)
+
+    @extend_schema(responses={200: ResultsSerializer})
+    def retrieve(self, request, pk=None, format=None):
+        assessment = self.get_object()
+        return Response(ResultsSerializer(selectors.assessment_results(assessment=assessment)).data)
