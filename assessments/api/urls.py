@@ -1,6 +1,7 @@
 """The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
 from .reviews import ReviewItemViewSet, ReviewViewSet
 
@@ -10,6 +11,7 @@ ROUTES = [
     ("campaigns", CampaignViewSet, "api-campaign"),
     ("assessments", AssessmentViewSet, "api-assessment"),
     ("responses", ItemResponseViewSet, "api-response"),
+    ("assessment-facts", AssessmentFactsViewSet, "api-assessment-facts"),
     ("reviews", ReviewViewSet, "api-review"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
 ]

@@ -10,6 +10,7 @@ from .campaigns import (
     ItemResponse,
     ReviewVerdict,
 )
+from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
 from .reviews import ItemReview, ReviewAssignment
@@ -23,6 +24,8 @@ __all__ = [
     "ComplianceStatus",
     "Consolidation",
     "DeadlineExtension",
+    "FactSource",
+    "FactValue",
     "ItemResponse",
     "ItemReview",
     "Membership",

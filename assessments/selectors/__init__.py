@@ -18,6 +18,25 @@ from .campaigns import (
     response_get,
     response_list,
 )
+from .facts import (
+    BASIC_FACTS,
+    Check,
+    ClaimFailure,
+    ClaimFlag,
+    FactAbilities,
+    FactChecks,
+    FactField,
+    FactSheet,
+    SubmitChecks,
+    assessment_fact_checks,
+    fact_abilities,
+    fact_changes,
+    fact_claim_failures,
+    fact_claim_flags,
+    fact_records,
+    fact_sheet,
+    fact_submit_checks,
+)
 from .notifications import notification_list, notification_unread_count
 from .organisations import (
     campaign_owner_region_list,
@@ -45,6 +64,23 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "BASIC_FACTS",
+    "Check",
+    "ClaimFailure",
+    "ClaimFlag",
+    "FactAbilities",
+    "FactChecks",
+    "FactField",
+    "FactSheet",
+    "SubmitChecks",
+    "assessment_fact_checks",
+    "fact_abilities",
+    "fact_changes",
+    "fact_claim_failures",
+    "fact_claim_flags",
+    "fact_records",
+    "fact_sheet",
+    "fact_submit_checks",
     "assessment_missing",
     "review_pair",
     "review_pending",
