@@ -169,10 +169,10 @@ class AssessmentFactsViewSet(viewsets.GenericViewSet):
         sheet = selectors.fact_sheet(assessment=assessment, user=self.request.user)
         return Response(FactSheetSerializer(sheet).data)
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):
         return self._sheet(self.get_object())
 
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None, format=None):
         assessment = self.get_object()
         serializer = FactsUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -187,6 +187,6 @@ class AssessmentFactsViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: FactChecksSerializer})
     @action(detail=True, methods=["get"])
-    def checks(self, request, pk=None):
+    def checks(self, request, pk=None, format=None):
         checks = selectors.assessment_fact_checks(assessment=self.get_object())
         return Response(FactChecksSerializer(checks).data)
