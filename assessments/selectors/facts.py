@@ -203,17 +203,24 @@ def _framework_items(framework) -> list:
     return answerable_nodes(tree=scoring_tree(framework=framework, nodes=nodes), nodes=nodes)
 
 
+def rule_owners(rules: Iterable[RuleSpec], item_codes: list[str]) -> list[tuple[str, ...]]:
+    """For each rule, the items it belongs to (the grouping of `results_by_item`, which reads only
+    a result's `node`): the same for every school of a framework, so computed once."""
+    rules = list(rules)
+    owners: dict[int, list[str]] = defaultdict(list)
+    index = {id(rule): i for i, rule in enumerate(rules)}
+    for code, found in results_by_item(rules, item_codes).items():
+        for rule in found:
+            owners[index[id(rule)]].append(code)
+    return [tuple(owners[i]) for i in range(len(rules))]
+
+
 def _checks(
     rules: list[RuleSpec], results: list[RuleResult], item_codes: list[str]
 ) -> tuple[list[Check], dict[str, list[Check]]]:
-    owners: dict[int, list[str]] = defaultdict(list)
-    grouped = results_by_item(results, item_codes)
-    index = {id(result): i for i, result in enumerate(results)}
-    for code, found in grouped.items():
-        for result in found:
-            owners[index[id(result)]].append(code)
+    owners = rule_owners(rules, item_codes)
     checks = [
-        Check(result=result, spec=rule, items=tuple(owners[i]))
+        Check(result=result, spec=rule, items=owners[i])
         for i, (rule, result) in enumerate(zip(rules, results, strict=True))
     ]
     by_item: dict[str, list[Check]] = defaultdict(list)
@@ -529,10 +536,10 @@ class FactSheet:
 
 
 def asked_fact_codes(
-    *, rules: Iterable[RuleSpec], catalogue: Mapping[str, FactSpec], school_type: str
+    *, rules: Iterable[RuleSpec], catalogue: Mapping[str, FactSpec], school_type: str | None = None
 ) -> list[str]:
-    """The facts the tab asks for, in catalogue order: every fact a rule of the framework reads,
-    plus the basics that concern the school's levels."""
+    """The facts asked for, in catalogue order: every fact a rule of the framework reads, plus the
+    basics (those concerning the school's levels; without a school type, all of them)."""
     used: set[str] = set()
     for rule in rules:
         try:
@@ -544,7 +551,7 @@ def asked_fact_codes(
     return [
         code
         for code, spec in catalogue.items()
-        if code in used or (code in BASIC_FACTS and spec.applies_to(school_type))
+        if code in used or (code in BASIC_FACTS and (school_type is None or spec.applies_to(school_type)))
     ]
 
 
