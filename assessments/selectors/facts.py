@@ -492,11 +492,13 @@ class FactAbilities:
     can_edit: bool  # the school's CIO, draft before the deadline (returned: the doubtful facts)
     can_doubt: bool  # a reviewer of the school, the review in progress
     can_read_doubts: bool  # reviewers and commission; the school once returned or finalised
+    can_read_review: bool  # reviewers and commission: links go to the review pages
 
 
 def fact_abilities(*, user, assessment: Assessment) -> FactAbilities:
     scope = get_scope(user)
     status = assessment.status
+    read_review = scope.can(Action.READ_REVIEW, assessment)
     editable = status == AssessmentStatus.RETURNED or (
         status == AssessmentStatus.DRAFT and not assessment.deadline_passed()
     )
@@ -505,8 +507,8 @@ def fact_abilities(*, user, assessment: Assessment) -> FactAbilities:
         can_doubt=scope.can(Action.REVIEW, assessment)
         and not scope.has_conflict(assessment)
         and assessment.is_reviewable_state,
-        can_read_doubts=scope.can(Action.READ_REVIEW, assessment)
-        or status in (AssessmentStatus.RETURNED, AssessmentStatus.FINALISED),
+        can_read_doubts=read_review or status in (AssessmentStatus.RETURNED, AssessmentStatus.FINALISED),
+        can_read_review=read_review,
     )
 
 

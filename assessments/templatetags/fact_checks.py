@@ -42,6 +42,7 @@ def fact_check_panel(assessment, item):
         "checks": found,
         "claimed": claimed,
         "contradicted": [c for c in found if c.failed] if claimed else [],
+        "contradicted_blocking": claimed and any(c.failed and c.blocking for c in found),
     }
 
 

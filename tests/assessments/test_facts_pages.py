@@ -72,6 +72,7 @@ def test_autosave_records_a_fact_and_refreshes_the_checks(world, assessment, cli
     html = answer.content.decode()
     assert "已保存" in html and 'id="fact-version-uplink_mbps"' in html and 'value="1"' in html
     assert "不符合：出口带宽 500 Mbps" in html  # the checks card, out of band
+    assert 'id="facts-filled"' in html and "已填 1 /" in html
     assert selectors.fact_records(assessment=assessment)["uplink_mbps"].value == 500
 
 
