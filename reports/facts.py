@@ -240,8 +240,13 @@ class FactDistribution:
 def fact_distributions(*, assessments: QuerySet[Assessment]) -> list[FactDistribution]:
     """出口带宽 and 生机比 (students ÷ student computers) per district, over `assessments` (already
     scoped to the user). Two queries whatever the number of schools."""
-    district_of = dict(assessments.order_by().values_list("pk", "school__region__name"))
-    names = sorted(set(district_of.values()))
+    district_of, paths = {}, {}
+    for pk, name, path in assessments.order_by().values_list(
+        "pk", "school__region__name", "school__region__path"
+    ):
+        district_of[pk] = name
+        paths[name] = path
+    names = sorted(paths, key=paths.__getitem__)  # in region order, like the dashboard's other charts
     raw: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for assessment_id, code, value in FactValue.objects.filter(
         assessment__in=assessments.order_by().values("pk"),

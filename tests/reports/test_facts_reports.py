@@ -104,11 +104,11 @@ def test_the_checks_sheet_has_a_row_per_school_and_rule_and_flags_contradicted_c
 def test_the_dashboard_shows_bandwidth_and_ratio_per_district(world, campaign, client_for):
     distributions = report_facts.fact_distributions(assessments=Assessment.objects.filter(campaign=campaign))
     uplink, ratio = distributions
-    assert uplink.districts == ["甲一区", "甲二区"]
+    assert uplink.districts == ["甲二区", "甲一区"]  # region order (codes 110105, 110108)
     assert uplink.bands == ["<100M", "100–499M", "500–999M", "≥1000M", "未填"]
-    assert uplink.counts == [[0, 0, 1, 0, 1], [0, 0, 0, 1, 0]]
+    assert uplink.counts == [[0, 0, 0, 1, 0], [0, 0, 1, 0, 1]]
     assert ratio.bands == ["≤5:1", "5–6:1", "6–7:1", "7–10:1", ">10:1", "未填"]
-    assert ratio.counts == [[0, 0, 0, 0, 1, 1], [0, 1, 0, 0, 0, 0]]  # 12:1 and 6:1
+    assert ratio.counts == [[0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1]]  # 6:1; 12:1 and one not recorded
     page = client_for("commission").get(reverse("reports:dashboard") + f"?campaign={campaign.pk}")
     html = page.content.decode()
     assert (
