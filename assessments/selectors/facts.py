@@ -41,6 +41,7 @@ from indicators.rules import (
     compile_rule,
     evaluate_rules,
     results_by_item,
+    rule_fact_codes,
 )
 from indicators.selectors import (
     answerable_nodes,
@@ -540,16 +541,10 @@ class FactSheet:
 def asked_fact_codes(
     *, rules: Iterable[RuleSpec], catalogue: Mapping[str, FactSpec], school_type: str | None = None
 ) -> list[str]:
-    """The facts asked for, in catalogue order: every fact a rule of the framework reads, plus the
-    basics (those concerning the school's levels; without a school type, all of them)."""
-    used: set[str] = set()
-    for rule in rules:
-        try:
-            compiled = compile_rule(rule, catalogue)
-        except RuleError:
-            continue
-        used.update(compiled.facts, compiled.when_facts)
-        used.update(name for name in compiled.placeholders if name in catalogue)
+    """The facts asked for, in catalogue order: every fact a rule of the framework reads
+    (`rule_fact_codes`), plus the basics (those concerning the school's levels; without a school
+    type, all of them)."""
+    used = set(rule_fact_codes(rules, catalogue))
     return [
         code
         for code, spec in catalogue.items()
