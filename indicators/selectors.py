@@ -158,8 +158,10 @@ def rule_specs_by_framework(*, framework_ids: Iterable[int]) -> dict[int, list[R
     order; a framework without rules maps to an empty list."""
     ids = sorted(set(framework_ids))
     specs: dict[int, list[RuleSpec]] = {pk: [] for pk in ids}
-    for rule in Rule.objects.filter(framework_id__in=ids).select_related("node").order_by(
-        "framework_id", "node__position", "position"
+    for rule in (
+        Rule.objects.filter(framework_id__in=ids)
+        .select_related("node")
+        .order_by("framework_id", "node__position", "position")
     ):
         specs[rule.framework_id].append(rule.spec(node_code=rule.node.code))
     return specs
