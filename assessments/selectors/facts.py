@@ -475,7 +475,7 @@ class FactField:
 
     @property
     def inputmode(self) -> str:
-        return "numeric" if self.spec.kind in (FactKind.INTEGER,) else "decimal"
+        return "numeric" if self.spec.kind == FactKind.INTEGER else "decimal"
 
     @property
     def doubtful(self) -> bool:

@@ -346,3 +346,16 @@ def test_claim_flags_follow_the_facts_and_the_claims(world, assessment, django_a
     set_facts(assessment, cio, {"uplink_mbps": "1000"})
     assert selectors.fact_claim_flags(assessments=others)[assessment.pk] == []
     assert Decimal(1000) == stored(assessment)["uplink_mbps"]
+
+
+@pytest.mark.parametrize(
+    ("code", "comment", "field", "message"),
+    [
+        ("made_up", "存疑", "code", "未知的事实代码“made_up”"),
+        ("students", "很" * 1001, "comment", "存疑说明最多 1000 字，当前 1001 字"),
+    ],
+)
+def test_an_invalid_doubt_is_refused(world, submitted, code, comment, field, message):
+    with pytest.raises(Invalid) as exc:
+        doubt(submitted, world.users["reviewer"], code, comment=comment, version=0)
+    assert exc.value.status_code == 400 and message in exc.value.fields[field][0]
