@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import campaigns as wf
+from .views import facts as fv
 from .views import notifications, organisations
 from .views import reviews as rv
 
@@ -25,6 +26,9 @@ urlpatterns = [
     path("assessments/<int:pk>/extend/", wf.deadline_extend_view, name="assessment-extend"),
     path("assessments/<int:pk>/submit/", wf.assessment_submit_view, name="assessment-submit"),
     path("assessments/<int:pk>/history/", wf.assessment_history_view, name="assessment-history"),
+    path("assessments/<int:pk>/facts/", fv.assessment_facts_view, name="assessment-facts"),
+    path("assessments/<int:pk>/facts/<str:code>/save/", fv.fact_save_view, name="assessment-fact-save"),
+    path("assessments/<int:pk>/facts/<str:code>/doubt/", fv.fact_doubt_view, name="assessment-fact-doubt"),
     path("assessments/<int:pk>/items/", wf.item_jump_view, name="assessment-item-jump"),
     path("assessments/<int:pk>/items/<str:code>/", wf.item_view, name="assessment-item"),
     path("assessments/<int:pk>/items/<str:code>/save/", wf.item_save_view, name="assessment-item-save"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -151,3 +151,17 @@ def rule_list(*, framework: Framework) -> QuerySet[Rule]:
 def rule_specs(*, framework: Framework) -> list[RuleSpec]:
     """The rules of one framework version as plain data, ready for `rules.evaluate_rules`."""
     return [rule.spec(node_code=rule.node.code) for rule in rule_list(framework=framework)]
+
+
+def rule_specs_by_framework(*, framework_ids: Iterable[int]) -> dict[int, list[RuleSpec]]:
+    """The rules of several framework versions at once (one query): framework id → specs in tree
+    order; a framework without rules maps to an empty list."""
+    ids = sorted(set(framework_ids))
+    specs: dict[int, list[RuleSpec]] = {pk: [] for pk in ids}
+    for rule in (
+        Rule.objects.filter(framework_id__in=ids)
+        .select_related("node")
+        .order_by("framework_id", "node__position", "position")
+    ):
+        specs[rule.framework_id].append(rule.spec(node_code=rule.node.code))
+    return specs

@@ -34,6 +34,7 @@ from assessments.selectors import Results, ResultsFrame, campaign_results, resul
 from indicators.choices import ComplianceStatus
 from indicators.scoring import Statistics, competition_ranks, statistics_of
 
+from .facts import CHECKS, FACTS, checks_columns, facts_columns, write_checks, write_facts
 from .stats import PROGRESS_BUCKETS, RegionWords, figures_of, region_words
 from .xlsx import Book, Column, Sheet
 
@@ -144,6 +145,8 @@ def city_workbook_write(
     stats = book.sheet(city.words.sheet, statistics_columns(city), freeze_cols=2)
     progress = book.sheet(PROGRESS, progress_columns(city), freeze_cols=1)
     compliance = None if city.is_points else book.sheet(COMPLIANCE, compliance_columns(city), freeze_cols=3)
+    facts = book.sheet(FACTS, facts_columns(city), freeze_cols=3)
+    checks = book.sheet(CHECKS, checks_columns(city), freeze_cols=3)
 
     results = write_detail(detail, city, on_progress=on_progress)
     write_summary(summary, city, results)
@@ -151,6 +154,8 @@ def city_workbook_write(
     write_progress(progress, city, results)
     if compliance is not None:
         write_compliance(compliance, city, results)
+    write_facts(facts, city, results)
+    write_checks(checks, city, results)
     book.save(out)
     if on_progress:
         on_progress(city.total, city.total)

@@ -1,6 +1,7 @@
 """The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
 from .results import ResultsViewSet
 from .reviews import ReviewItemViewSet, ReviewViewSet
@@ -12,6 +13,7 @@ ROUTES = [
     ("assessments", AssessmentViewSet, "api-assessment"),
     ("responses", ItemResponseViewSet, "api-response"),
     ("results", ResultsViewSet, "api-results"),
+    ("assessment-facts", AssessmentFactsViewSet, "api-assessment-facts"),
     ("reviews", ReviewViewSet, "api-review"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
 ]

@@ -326,6 +326,8 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
     from django.apps import apps
     from django.utils.module_loading import import_string
 
+    from .facts import campaign_facts_fill  # imports this module's helpers
+
     evidence_fill = (
         import_string("evidence.demo.evidence_demo_fill") if apps.is_installed("evidence") else None
     )
@@ -341,6 +343,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
             + f"，{stats.reviewed} 个已评审（专家评审记录 {stats.item_reviews} 条）"
             + f"；{statuses}。"
         )
+        log(f"  学校基本情况：{campaign_facts_fill(campaign=campaign, seed=seed)} 项数据。")
         if evidence_fill is not None:
             counts = evidence_fill(campaign=campaign, seed=seed)
             log(

@@ -11,6 +11,7 @@ from .campaigns import (
     Progress,
     ReviewVerdict,
 )
+from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
 from .reviews import ItemReview, ReviewAssignment
@@ -24,6 +25,8 @@ __all__ = [
     "ComplianceStatus",
     "Consolidation",
     "DeadlineExtension",
+    "FactSource",
+    "FactValue",
     "ItemResponse",
     "ItemReview",
     "Membership",

@@ -10,6 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# The school types are the vocabulary of the level-dependent rules, defined once in the bottom layer.
+from indicators.levels import SchoolType
+
 
 class Region(models.Model):
     """An administrative region. `path` ("/370000/370300/370303/") makes subtree queries one index scan."""
@@ -60,16 +63,6 @@ class Region(models.Model):
     def full_name(self) -> str:
         """ "淄博市张店区" — the ancestors' names joined, without the province for cities of a province."""
         return self.name if not self.parent else f"{self.parent.name}{self.name}"
-
-
-class SchoolType(models.TextChoices):
-    PRIMARY = "primary", _("小学")
-    JUNIOR = "junior", _("初中")
-    SENIOR = "senior", _("高中")
-    NINE_YEAR = "nine_year", _("九年一贯制")
-    COMPLETE = "complete", _("完全中学")
-    VOCATIONAL = "vocational", _("职业学校")
-    HIGHER = "higher", _("高等学校")
 
 
 class School(models.Model):

@@ -7,6 +7,7 @@ from .campaigns import (
     UNSET,
     AssessmentIncomplete,
     AssessmentLocked,
+    ClaimsContradicted,
     ResponseConflict,
     _assessments_create,
     _responses_create,
@@ -18,6 +19,7 @@ from .campaigns import (
     response_assert_editable,
     response_update,
 )
+from .facts import FactConflict, fact_doubt_set, fact_values_set, facts_assert_editable
 from .notifications import (
     assessment_reviewer_ids,
     deadline_reminders_send,
@@ -50,6 +52,8 @@ __all__ = [
     "ASSESSMENT_CHUNK",
     "UNSET",
     "AssessmentIncomplete",
+    "ClaimsContradicted",
+    "FactConflict",
     "AssessmentLocked",
     "ResponseConflict",
     "ReviewConflict",
@@ -66,6 +70,9 @@ __all__ = [
     "deadline_extend",
     "deadline_reminders_send",
     "end_of_day",
+    "fact_doubt_set",
+    "fact_values_set",
+    "facts_assert_editable",
     "notifications_mark_read",
     "notify",
     "response_assert_editable",

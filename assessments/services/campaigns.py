@@ -35,6 +35,7 @@ from ..models import (
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
 from ..selectors.campaigns import assessment_missing
+from ..selectors.facts import ClaimFailure, fact_claim_failures
 from .notifications import assessment_reviewer_ids, notify
 
 ASSESSMENT_CHUNK = 300  # keeps every INSERT … SELECT under SQLite's parameter limit
@@ -59,6 +60,21 @@ class AssessmentIncomplete(Invalid):
     def __init__(self, message, *, missing: list[ItemResponse]):
         super().__init__(message, code="incomplete", extra={"missing": [r.node.code for r in missing]})
         self.missing = missing
+
+
+class ClaimsContradicted(Invalid):
+    """Submission refused: the school claims 达标 / full marks on items whose blocking automatic
+    check fails on its own facts; `failures` lists them (item, rule, message)."""
+
+    def __init__(self, message, *, failures: list[ClaimFailure]):
+        extra = {
+            "contradicted": [
+                {"item": f.item, "rule": f.check.result.rule, "message": f.check.result.message}
+                for f in failures
+            ]
+        }
+        super().__init__(message, code="contradicted", extra=extra)
+        self.failures = failures
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
@@ -351,6 +367,17 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
             _("还有 %(n)d 个条目未填写，不能提交：%(codes)s")
             % {"n": len(missing), "codes": "、".join(r.node.code for r in missing[:20])},
             missing=missing,
+        )
+    # Only a claim is refused: a school that reports a failing number honestly (未达标, or less than
+    # full marks) can always submit, and every other failure is listed on the submit page.
+    contradicted = fact_claim_failures(assessment=assessment)
+    if contradicted:
+        raise ClaimsContradicted(
+            _(
+                "以下条目自评为达标或满分，但自动校验不符合（须满足的要求），不能提交：%(items)s。请核对学校基本情况，或如实修改自评。"
+            )
+            % {"items": "；".join(f"{f.item} {f.check.result.detail}" for f in contradicted[:10])},
+            failures=contradicted,
         )
     was_returned = assessment.status == AssessmentStatus.RETURNED
     assessment.status = AssessmentStatus.SUBMITTED

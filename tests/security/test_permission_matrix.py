@@ -41,6 +41,7 @@ from assessments.models import Role
 from assessments.services import campaign_create, end_of_day
 from evidence.models import ResponseEvidence
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
+from tests.assessments.facts_support import load_catalogue
 from tests.conftest import ROLES
 from tests.factories import (
     MembershipFactory,
@@ -148,6 +149,7 @@ def objects(world, settings, tmp_path):
         ).user,
     }
     framework = small_points_framework()
+    load_catalogue()  # the facts of the 学校基本情况 tab
     today = timezone.localdate()
     objs = {"framework": framework, "world": world}
     for side, region, schools, staff, cio in (
@@ -219,6 +221,14 @@ def _submitted(objs, side):
 
 def _submitted_item_kwargs(objs, side):
     return {"pk": objs[side]["submitted"].pk, "code": objs[side]["submitted_response"].node.code}
+
+
+def _fact_kwargs(objs, side):
+    return {"pk": objs[side]["assessment"].pk, "code": "students"}
+
+
+def _submitted_fact_kwargs(objs, side):
+    return {"pk": objs[side]["submitted"].pk, "code": "students"}
 
 
 def _verdict(objs, side) -> dict:
@@ -293,6 +303,19 @@ MATRIX: dict[str, Entry] = {
         {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
         kwargs=_item_kwargs,
         data={"POST": lambda objs, side: {"version": "1", "self_score": "1"}},
+    ),
+    # the 学校基本情况 tab: the school's CIO records facts (htmx autosave: a refusal in scope is swapped
+    # in as 200 with X-Save-Status), the school's reviewer marks them doubtful once submitted
+    "assessments:assessment-facts": page({"GET": scoped()}, kwargs=_o("assessment")),
+    "assessments:assessment-fact-save": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
+        kwargs=_fact_kwargs,
+        data={"POST": lambda objs, side: {"version": "0", "value": "1200"}},
+    ),
+    "assessments:assessment-fact-doubt": page(
+        {"GET": NOT_ALLOWED, "POST": reviewer_only(302)},
+        kwargs=_submitted_fact_kwargs,
+        data={"POST": lambda objs, side: {"version": "0", "doubtful": "1", "comment": "与合同不符"}},
     ),
     # an empty extension form is invalid input
     "assessments:assessment-extend": page(
@@ -412,6 +435,12 @@ MATRIX: dict[str, Entry] = {
     # the dashboard's figures: reviewers and commission staff (a CIO has the school's results)
     "api-statistics-detail": api({"GET": review_readers()}, kwargs=_o("campaign")),
     # the review API, on the submitted assessment
+    "api-assessment-facts-detail": api(
+        {"GET": scoped(), "PATCH": cio_only(200, 404)},
+        kwargs=_o("assessment"),
+        data={"PATCH": lambda objs, side: {"values": {"students": 1200}, "versions": {"students": 0}}},
+    ),
+    "api-assessment-facts-checks": api({"GET": scoped()}, kwargs=_o("assessment")),
     "api-review-list": api({"GET": ALL_200}),
     "api-review-detail": api({"GET": review_readers()}, kwargs=_submitted),
     "api-review-start": api({"POST": reviewer_only(200)}, kwargs=_submitted),
