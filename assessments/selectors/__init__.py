@@ -1,6 +1,7 @@
 """Reads that depend on who asks, one module per sub-domain; everything is importable from here.
 Every view gets its queryset here; out-of-scope rows do not exist."""
 
+from .accounts import password_change_required, user_get, user_list
 from .campaigns import (
     AssessmentAbilities,
     Change,
@@ -45,6 +46,9 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "password_change_required",
+    "user_get",
+    "user_list",
     "assessment_missing",
     "review_pair",
     "review_pending",
