@@ -9,7 +9,7 @@ which ends the user's other sessions; the next login reads the state again.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -57,8 +57,11 @@ class PasswordChangeRequiredMiddleware:
         if request.method == "GET" and not request.headers.get("HX-Request"):
             target += "?" + urlencode({"next": request.get_full_path()})
         if request.headers.get("HX-Request"):
-            # htmx swaps the answer into a fragment; a whole-page redirect is what the user needs
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = target
+            # htmx swaps the answer into a fragment: send the whole page to the change page, unless
+            # the fragment belongs to that page already (its navigation loads some), then do nothing
+            current = urlsplit(request.headers.get("HX-Current-URL", "")).path
+            response = HttpResponse(status=204)
+            if current != target:
+                response["HX-Redirect"] = target
             return response
         return redirect(target)
