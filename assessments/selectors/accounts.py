@@ -38,3 +38,9 @@ def password_change_required(*, user) -> bool:
     if user is None or not user.pk:
         return False
     return AccountState.objects.filter(user_id=user.pk, must_change_password=True).exists()
+
+
+def user_reads_data_notes(*, user) -> bool:
+    """Commission staff (and superusers) look after the data: they read the frameworks' data notes
+    (settings.FRAMEWORK_DATA_NOTE_READERS points here)."""
+    return get_scope(user).can_any(Action.MANAGE)

@@ -125,6 +125,10 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_BY_EMAIL = env.bool("PASSWORD_RESET_BY_EMAIL", default="EMAIL_BACKEND" in os.environ)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # an e-mailed reset link works for one day
 
+# The framework pages show their data notes (transcription, 推定值) to those who look after the data:
+# indicators asks this function of assessments (which knows the roles) without importing it.
+FRAMEWORK_DATA_NOTE_READERS = "assessments.selectors.user_reads_data_notes"
+
 # --- i18n: Simplified Chinese first, English second; China Standard Time ----------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
