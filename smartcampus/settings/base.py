@@ -285,6 +285,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+# The admin shows the records in Chinese (smartcampus/accounts/admin.py) instead of the library's pages.
+AXES_ENABLE_ADMIN = False
 # The address is REMOTE_ADDR (no X-Forwarded-For parsing: a client could forge it). Behind one
 # reverse proxy every client shares the proxy's address, so the lock is then per username.
 
