@@ -194,6 +194,8 @@ class ScopedResource(resources.ModelResource):
             raise RowProblems([_("找不到该地区，或它不在您的管理范围内。")])
 
 
+# The columns of the import files. They are the files' format (the header row Chinese Excel users
+# fill in and upload), matched as written whatever the page's language, so they are not translated.
 REGION_CODE, REGION_NAME, REGION_LEVEL, REGION_PARENT = "行政区划代码", "名称", "级别", "上级地区代码"
 SCHOOL_CODE, SCHOOL_NAME, SCHOOL_TYPE, SCHOOL_REGION = "学校标识码", "学校名称", "学校类型", "所属地区代码"
 USERNAME, FULL_NAME, EMAIL, PASSWORD, ROLE, MEMBER_SCHOOL, MEMBER_REGION = (

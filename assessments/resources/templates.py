@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,6 +54,9 @@ class ImportKind:
     optional_columns: tuple[str, ...] = field(default=())
 
 
+# the example people of the users' template
+TEACHER, EXPERT = gettext_lazy("王老师"), gettext_lazy("李专家")
+
 KINDS: dict[str, ImportKind] = {
     k.slug: k
     for k in (
@@ -61,7 +65,10 @@ KINDS: dict[str, ImportKind] = {
             gettext_lazy("地区"),
             RegionResource,
             (REGION_CODE, REGION_NAME, REGION_LEVEL, REGION_PARENT),
-            (("371100", "日照市", "市级", "370000"), ("371102", "东港区", "区县级", "371100")),
+            (
+                ("371100", "日照市", Region.Level.CITY.label, "370000"),
+                ("371102", "东港区", Region.Level.DISTRICT.label, "371100"),
+            ),
             (
                 gettext_lazy(
                     "行政区划代码：6 位数字（GB/T 2260），"
@@ -78,7 +85,7 @@ KINDS: dict[str, ImportKind] = {
             gettext_lazy("学校"),
             SchoolResource,
             (SCHOOL_CODE, SCHOOL_NAME, SCHOOL_TYPE, SCHOOL_REGION),
-            (("2137000001", "张店区实验小学", "小学", "370303"),),
+            (("2137000001", "张店区实验小学", SchoolType.PRIMARY.label, "370303"),),
             (
                 gettext_lazy(
                     "学校标识码：10 位数字 = 2 位学校类别码（21 小学、31 初中、34 高中、36 中职、41 高校等）"
@@ -97,14 +104,14 @@ KINDS: dict[str, ImportKind] = {
             (
                 (
                     "zd_cio_01",
-                    "王老师",
+                    TEACHER,
                     "wang@example.cn",
                     "Xiaoyuan#2026",
-                    "学校信息化负责人",
+                    Role.SCHOOL_CIO.label,
                     "2137000001",
                     "",
                 ),
-                ("zd_expert_01", "李专家", "li@example.cn", "Pingshen#2026", "区县评审专家", "", "370303"),
+                ("zd_expert_01", EXPERT, "li@example.cn", "Pingshen#2026", Role.REVIEWER.label, "", "370303"),
             ),
             (
                 gettext_lazy("每行一个角色授权；同一用户可出现在多行"),
@@ -150,19 +157,19 @@ def template_examples(kind: ImportKind, acting_user) -> tuple[tuple, ...]:
         return (
             (
                 "wang_laoshi",
-                "王老师",
+                TEACHER,
                 "wang@example.cn",
                 "Xiaoyuan#2026",
-                str(Role.SCHOOL_CIO.label),
+                Role.SCHOOL_CIO.label,
                 school.code,
                 "",
             ),
             (
                 "li_zhuanjia",
-                "李专家",
+                EXPERT,
                 "li@example.cn",
                 "Pingshen#2026",
-                str(Role.REVIEWER.label),
+                Role.REVIEWER.label,
                 "",
                 district.code,
             ),
@@ -175,13 +182,13 @@ def template_xlsx(kind: ImportKind, *, examples: tuple[tuple, ...] | None = None
     (Excel data validation) and a sheet of notes. Text is written through smartcampus.spreadsheets."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "数据"
+    ws.title = _("数据")
     append_row(ws, kind.columns)
     for c in ws[1]:
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = PatternFill("solid", fgColor="0D6EFD")
     for row in kind.example if examples is None else examples:
-        append_row(ws, row)
+        append_row(ws, [str(v) if isinstance(v, Promise) else v for v in row])
     for col in ws.columns:
         ws.column_dimensions[col[0].column_letter].width = 18
     ws.freeze_panes = "A2"
@@ -201,7 +208,7 @@ def template_xlsx(kind: ImportKind, *, examples: tuple[tuple, ...] | None = None
         )
         validation.add(f"{letter}2:{letter}5000")
         ws.add_data_validation(validation)
-    notes = wb.create_sheet("说明")
+    notes = wb.create_sheet(_("说明"))
     append_row(notes, [_("填写说明")])
     append_row(
         notes,

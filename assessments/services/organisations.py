@@ -25,7 +25,7 @@ from import_export.results import RowResult
 
 from smartcampus.errors import Invalid
 
-from ..resources.base import RowProblems
+from ..resources.base import PASSWORD, RowProblems
 
 if TYPE_CHECKING:
     from ..resources import Change, ImportKind, ScopedResource
@@ -209,7 +209,7 @@ def _digest(rows: list[RowPreview]) -> str:
 
 def _masked(headers: list[str], values) -> list:
     """The row as shown in the preview: passwords are never echoed back to the page."""
-    return ["••••••" if h == "初始密码" and v else v for h, v in zip(headers, values, strict=False)]
+    return ["••••••" if h == PASSWORD and v else v for h, v in zip(headers, values, strict=False)]
 
 
 def import_preview(*, kind: ImportKind, uploaded, acting_user) -> ImportPreview:
