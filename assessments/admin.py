@@ -1,8 +1,18 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Assessment, Campaign, DeadlineExtension, ItemResponse, Membership, Region, School
+from .models import (
+    AccountState,
+    Assessment,
+    Campaign,
+    DeadlineExtension,
+    ItemResponse,
+    Membership,
+    Region,
+    School,
+)
 from .resources import MembershipResource, RegionResource, SchoolResource
 
 
@@ -48,6 +58,27 @@ class MembershipAdmin(ScopedImportMixin, ImportExportModelAdmin, SimpleHistoryAd
 # --- campaigns: read-mostly views for support staff; writes go through the web UI's services
 
 
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Rows that only the services may write (they check versions, states and scope and keep the
+    history): the admin shows them and their history, and offers no way to add, change, delete or
+    revert one — not even a POST to the history page's revert form."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves a POST to this page without asking has_change_permission
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class DeadlineExtensionInline(admin.TabularInline):
     model = DeadlineExtension
     extra = 0
@@ -64,7 +95,9 @@ class CampaignAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+class AssessmentAdmin(ReadOnlyAdmin):
+    """Status, deadlines, versions and the review conclusion change through the workflow services."""
+
     list_display = ("school", "campaign", "status", "deadline_override", "submitted_at")
     list_filter = ("status", "campaign")
     search_fields = ("school__name", "school__code")
@@ -74,9 +107,22 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ItemResponse)
-class ItemResponseAdmin(SimpleHistoryAdmin):
+class ItemResponseAdmin(ReadOnlyAdmin):
+    """Answers change only through `services.response_update` / the review services (version check,
+    editable state, history)."""
+
     list_display = ("assessment", "node", "self_score", "self_status", "version", "updated_at")
     list_select_related = ("assessment__school", "assessment__campaign", "node")
     search_fields = ("assessment__school__name", "node__code")
     raw_id_fields = ("assessment", "node", "updated_by")
     readonly_fields = ("version", "updated_by", "updated_at")
+
+
+@admin.register(AccountState)
+class AccountStateAdmin(ReadOnlyAdmin):
+    """Who must replace a password someone else set; resets happen on the 用户 page (services)."""
+
+    list_display = ("user", "must_change_password", "password_set_by", "password_set_at")
+    list_filter = ("must_change_password",)
+    search_fields = ("user__username", "user__first_name")
+    list_select_related = ("user", "password_set_by")

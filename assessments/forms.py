@@ -27,7 +27,7 @@ class SchoolFilterForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Excel 或 CSV 文件"),
-        help_text=_("支持 .xlsx 与 .csv（UTF-8）。请先下载模板，按模板填写。"),
+        help_text=_("支持 .xlsx 与 .csv（UTF-8 或 Excel 默认的 GBK 编码）。请先下载模板，按模板填写。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 

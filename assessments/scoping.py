@@ -2,7 +2,7 @@
 
 A user's memberships and review assignments are read once per request into a `UserScope`. For each
 `Action` the scope answers with a `Q` over a model (`schools_q`, `regions_q`, `campaigns_q`,
-`assessments_q`) that selectors apply, and for one loaded object with `can(action, obj)`. Views,
+`assessments_q`, `users_q`) that selectors apply, and for one loaded object with `can(action, obj)`. Views,
 API views, services and templates never test roles: they ask a selector for the object *with the
 action* (outside the action's scope the object does not exist: 404), or read a `can_…` boolean
 a selector computed here.
@@ -19,7 +19,8 @@ a selector computed here.
 |               | assigned to the assessment                                                        |
 | `lead`        | consolidate two reviews: the assessment's lead reviewer                           |
 | `manage`      | a campaign and its assessments (schools, deadlines), a region's schools, users    |
-|               | and imports: commission staff covering it                                         |
+|               | and imports: commission staff covering it (a user: every one of their roles lies  |
+|               | in the commission's regions — `users_q`)                                          |
 | `reopen`      | reopen a finalised review: commission staff managing the campaign                 |
 | `assign`      | assign reviewers: commission staff managing the campaign                          |
 | `report`      | request the reports of a region's schools: reviewers and commission covering it   |
@@ -133,6 +134,31 @@ class UserScope:
         if self.cio_school_ids:
             q |= Q(**{f"{prefix}schools__id__in": sorted(self.cio_school_ids)})
         return q
+
+    def users_q(self, action: Action = Action.MANAGE) -> Q:
+        """Other users' accounts in scope (`manage`: reset their password). Commission staff cover a
+        user whose every membership and review assignment lies in their region subtrees, so taking
+        the account over would give them no right they do not hold already; superusers and staff
+        (who hold rights beyond any region) and users without a role are covered by superusers only.
+        Nobody covers themselves here: one's own password is changed, not reset."""
+        if action != Action.MANAGE or self.user_id is None:
+            return NOTHING
+        if self.is_superuser:
+            return ~Q(pk=self.user_id)
+        if not self.commission_paths:
+            return NOTHING
+        paths = self.commission_paths
+        in_paths = _under(paths, "school__region__path") | _under(paths, "region__path")
+        inside = Membership.objects.filter(in_paths)
+        outside = Membership.objects.exclude(pk__in=inside.values("pk"))
+        assigned_outside = ReviewAssignment.objects.exclude(_under(paths, "assessment__school__region__path"))
+        return (
+            Q(pk__in=inside.values("user_id"))
+            & ~Q(pk__in=outside.values("user_id"))
+            & ~Q(pk__in=assigned_outside.values("reviewer_id"))
+            & Q(is_superuser=False, is_staff=False)
+            & ~Q(pk=self.user_id)
+        )
 
     def campaign_owner_regions_q(self) -> Q:
         """Regions that may own a new campaign of this user: their commission regions themselves."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from . import selectors
@@ -17,6 +19,14 @@ from . import selectors
 def framework_list_view(request: HttpRequest) -> HttpResponse:
     frameworks = selectors.framework_list(user=request.user)
     return render(request, "indicators/framework_list.html", {"frameworks": frameworks})
+
+
+def can_read_data_notes(user) -> bool:
+    """Whether `user` sees the data notes of the frameworks (reconstructions, 推定值 flags, how the
+    source was read). Who looks after the data is decided where the roles are known: the setting
+    FRAMEWORK_DATA_NOTE_READERS names a `(*, user) -> bool`; without it, superusers."""
+    path = getattr(settings, "FRAMEWORK_DATA_NOTE_READERS", "")
+    return bool(import_string(path)(user=user)) if path else user.is_superuser
 
 
 @login_required
@@ -50,5 +60,6 @@ def framework_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         "optional_count": optional,
         "inferred_count": inferred,
         "versions": versions,
+        "can_read_data_notes": can_read_data_notes(request.user),
     }
     return render(request, "indicators/framework_detail.html", context)

@@ -109,6 +109,7 @@ def exception_handler(exc, context):
         exceptions.PermissionDenied.default_detail
     ):
         message = str(exc.detail)  # CSRF failures explain themselves
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else code  # password_change_required
     elif isinstance(exc, exceptions.APIException) and response.status_code == 413:
         message = str(exc.detail)
     response.data = error_body(code=code, message=message, fields=fields)

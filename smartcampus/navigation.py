@@ -64,5 +64,6 @@ def navigation(request) -> dict:
         links += [
             _link("assessments:region-list", _("地区"), current, "assessments:region-"),
             _link("assessments:import-index", _("批量导入"), current, "assessments:import-"),
+            _link("accounts:user-list", _("用户"), current, "accounts:user-"),
         ]
     return {"nav": Navigation(links=links, has_scope=has_scope, manages=manages)}

@@ -1,3 +1,4 @@
+from .accounts import AccountState
 from .campaigns import (
     ANSWERED,
     AWAITING_REVIEW,
@@ -17,6 +18,7 @@ from .organisations import Membership, Region, Role, School, SchoolType
 from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
+    "AccountState",
     "ANSWERED",
     "AWAITING_REVIEW",
     "Assessment",

@@ -1,6 +1,7 @@
 """Reads that depend on who asks, one module per sub-domain; everything is importable from here.
 Every view gets its queryset here; out-of-scope rows do not exist."""
 
+from .accounts import password_change_required, user_get, user_list, user_reads_data_notes
 from .campaigns import (
     AssessmentAbilities,
     Change,
@@ -99,6 +100,10 @@ __all__ = [
     "fact_records",
     "fact_sheet",
     "fact_submit_checks",
+    "password_change_required",
+    "user_get",
+    "user_list",
+    "user_reads_data_notes",
     "assessment_missing",
     "review_pair",
     "review_pending",

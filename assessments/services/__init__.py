@@ -2,6 +2,7 @@
 (`assessments.services.response_assert_editable` and `AssessmentLocked` are the evidence app's
 contract)."""
 
+from .accounts import password_assigned, password_change, password_generate, password_reset
 from .campaigns import (
     ASSESSMENT_CHUNK,
     UNSET,
@@ -44,6 +45,10 @@ from .reviews import (
 )
 
 __all__ = [
+    "password_assigned",
+    "password_change",
+    "password_generate",
+    "password_reset",
     "ImportFileError",
     "ImportOutcome",
     "ImportPreview",

@@ -63,8 +63,9 @@ def import_index_view(request: HttpRequest) -> HttpResponse:
 def import_template_view(request: HttpRequest, kind: str) -> HttpResponse:
     _require_import(request)
     import_kind = _import_kind(kind)
+    examples = resources.template_examples(import_kind, request.user)
     response = HttpResponse(
-        resources.template_xlsx(import_kind),
+        resources.template_xlsx(import_kind, examples=examples),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{import_kind.slug}-template.xlsx"
@@ -94,12 +95,17 @@ def import_upload_view(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm_view(request: HttpRequest, kind: str) -> HttpResponse:
-    """Step 2: import the previewed file for real, all rows or none."""
+    """Step 2: import the previewed file for real, all rows or none; changes to existing records
+    only with the box ticked that confirms exactly the changes the preview listed."""
     _require_import(request)
     import_kind = _import_kind(kind)
+    confirmed = request.POST.get("changes", "") if request.POST.get("confirm_updates") else ""
     try:
         result = services.import_commit(
-            kind=import_kind, token=request.POST.get("token", ""), acting_user=request.user
+            kind=import_kind,
+            token=request.POST.get("token", ""),
+            acting_user=request.user,
+            confirmed_changes=confirmed,
         )
     except services.ImportFileError as exc:
         context = {"kind": import_kind, "form": ImportUploadForm(), "preview": None}

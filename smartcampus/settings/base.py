@@ -6,6 +6,7 @@ an SQLite file under `var/`, Celery tasks executed in-process, files on local di
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "assessments",
     "evidence",
     "reports",
+    # The project's account pages and rules (top layer: composes assessments' account services).
+    "smartcampus.accounts",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A password someone else set must be replaced first (pages redirect, the API answers 403).
+    "smartcampus.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -84,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smartcampus.navigation.navigation",
+                "smartcampus.accounts.context_processors.accounts",
             ],
         },
     },
@@ -114,6 +120,14 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# "Forgot your password?" by e-mail (Django's reset views) only where e-mail really goes out: when
+# EMAIL_BACKEND is configured. Otherwise commission staff reset passwords (accounts:user-list).
+PASSWORD_RESET_BY_EMAIL = env.bool("PASSWORD_RESET_BY_EMAIL", default="EMAIL_BACKEND" in os.environ)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # an e-mailed reset link works for one day
+
+# The framework pages show their data notes (transcription, 推定值) to those who look after the data:
+# indicators asks this function of assessments (which knows the roles) without importing it.
+FRAMEWORK_DATA_NOTE_READERS = "assessments.selectors.user_reads_data_notes"
 
 # --- i18n: Simplified Chinese first, English second; China Standard Time ----------------------
 LANGUAGE_CODE = "zh-hans"
@@ -191,7 +205,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous API call answers 401 with `WWW-Authenticate: Token`; browsers use
     # the session (with its CSRF check) as before. Users create/revoke tokens at /accounts/api-token/.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "smartcampus.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "smartcampus.api.exception_handler",
@@ -271,6 +285,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+# The admin shows the records in Chinese (smartcampus/accounts/admin.py) instead of the library's pages.
+AXES_ENABLE_ADMIN = False
 # The address is REMOTE_ADDR (no X-Forwarded-For parsing: a client could forge it). Behind one
 # reverse proxy every client shares the proxy's address, so the lock is then per username.
 

@@ -13,6 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_RESET_BY_EMAIL = True  # e-mail is configured (in memory): the reset pages exist
 # Per-process memory, cleared before every test (tests/conftest.py): a shared Redis cache would carry
 # cached dashboards from one test's database into the next (same primary keys, other data).
 CACHES = cache_settings("")

@@ -50,9 +50,9 @@ def test_list_page_shows_all_four(frameworks, client_for):
 
 
 def test_detail_page_shows_markers_and_texts(frameworks, client_for):
-    html = client_for("reviewer").get("/frameworks/beijing-k12/").content.decode()
+    html = client_for("commission").get("/frameworks/beijing-k12/").content.decode()
     assert "普适性数字终端环境" in html
-    assert "推定值" in html and "推定说明" in html
+    assert "推定值" in html and "数据说明" in html
     assert "原文提取丢失该二级指标名称与分值" in html  # the note is on the page (hover + expand)
     assert "综合评估" in html  # starred dimensions
     assert "学校有光纤接入互联网或教育城域网，千兆进校、百兆进班；" in html

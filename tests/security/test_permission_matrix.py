@@ -109,7 +109,7 @@ class Entry:
     kwargs: Any = None  # callable(objects, "a"|"b") -> dict, or None when the URL has no object
     data: dict[str, Any] = field(default_factory=dict)  # method -> callable(objects, side) -> payload
     api: bool = False
-    anonymous: int | str | None = None  # default: LOGIN for pages, 401 for the API
+    anonymous: int | str | dict | None = None  # default: LOGIN for pages, 401 for the API; or per method
     #: status for roles outside the object's scope when the object is named in the body, not the URL
     body_out: dict[str, int] = field(default_factory=dict)
     query: str = ""
@@ -259,6 +259,25 @@ MATRIX: dict[str, Entry] = {
     "home": page(),
     "api-token": page(
         {"GET": ALL_200, "POST": statuses(302)}, data={"POST": lambda objs, side: {"action": "revoke"}}
+    ),
+    # accounts: one's own password (an empty form is invalid input); the e-mailed reset is public
+    "accounts:password-change": page({"GET": ALL_200, "POST": statuses(400)}),
+    "accounts:password-reset": page(
+        {"GET": ALL_200, "POST": statuses(302)},
+        data={"POST": lambda objs, side: {"email": "nobody@example.cn"}},
+        anonymous={"GET": 200, "POST": 302},
+    ),
+    "accounts:password-reset-sent": page(anonymous=200),
+    "accounts:password-reset-complete": page(anonymous=200),
+    # a link that is not valid: the page says so
+    "accounts:password-reset-confirm": page(
+        kwargs=lambda objs, side: {"uidb64": "MQ", "token": "invalid-token"}, anonymous=200
+    ),
+    # the accounts commission staff look after: users whose every role lies in their regions
+    "accounts:user-list": page({"GET": commission_only()}),
+    "accounts:user-password-reset": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(302)},
+        kwargs=lambda objs, side: _cio_of(objs, side),
     ),
     "indicators:framework-list": page(),
     "assessments:school-list": page(),
@@ -533,6 +552,11 @@ MATRIX: dict[str, Entry] = {
 }
 
 
+def _cio_of(objs, side) -> dict:
+    """The account of the CIO of the side's submitted school (a1b / b2): no matrix client uses it."""
+    return {"pk": objs[side]["submitted"].school.memberships.get(role=Role.SCHOOL_CIO).user_id}
+
+
 def _report_job(objs, side) -> dict:
     """A finished school report of the side's school, requested by that school's CIO (created once)."""
     if "report_job" not in objs[side]:
@@ -664,6 +688,8 @@ def _json(payload) -> str:
 
 def _expected(entry: Entry, method: str, role: str, side: str) -> int | str:
     if role == "anonymous":
+        if isinstance(entry.anonymous, dict):
+            return entry.anonymous[method]
         if entry.anonymous is not None:
             return entry.anonymous
         return 401 if entry.api else LOGIN

@@ -92,7 +92,7 @@ def test_user_import_uses_the_password_validators(world, client_for):
     ]
     p = preview(client_for("commission"), "users", xlsx(rows)).context["preview"]
     [error] = p.errors
-    assert "初始密码不符合要求" in "".join(error.messages) and "太常见" in "".join(error.messages)
+    assert error.messages == ["“初始密码”不符合要求：这个密码太常见了。"]
 
 
 # --- CSP ------------------------------------------------------------------------------------------------
