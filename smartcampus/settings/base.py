@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "indicators",
     "assessments",
     "evidence",
+    "classrooms",
     "reports",
 ]
 
