@@ -285,7 +285,8 @@ class PlannedClassroom:
     first_line: int
     kind: str | None = None
     seats: int | None = None
-    seats_given: bool = False
+    #: some row gave a 教室类型 (valid or not): an empty one is not reported a second time
+    kind_given: bool = False
     building: str | None = None
     room: str | None = None
     devices: list[PlannedDevice] = field(default_factory=list)
@@ -409,10 +410,10 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
         if len(room) > 32:
             problems.append(_("「%(col)s」不能超过 32 个字") % {"col": ROOM})
         if planned is not None:
+            planned.kind_given = planned.kind_given or bool(kind_text)
             if kind is not None:
                 _agree(planned, "kind", kind, KIND, kind_text, problems, line)
             if seats is not None:
-                planned.seats_given = True
                 _agree(planned, "seats", seats, SEATS, str(seats), problems, line)
             if building:
                 _agree(planned, "building", building, BUILDING, building, problems, line)
@@ -445,7 +446,11 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
                 try:
                     measured = checks.measured_parse(device, given)
                 except checks.MeasurementError as exc:
-                    problems += [f"「{what}」{message}" for what, message in exc.errors.items()]
+                    # the message names the spec, which is the column: "「屏幕尺寸」测量值“很大”无法识别"
+                    problems += [
+                        f"「{what}」" + message.removeprefix(f"“{what}”").removeprefix("的")
+                        for what, message in exc.errors.items()
+                    ]
             if planned is not None and device is not None and count is not None and not problems:
                 planned.devices.append(PlannedDevice(line, device, count, year, measured))
 

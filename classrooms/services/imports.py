@@ -79,16 +79,16 @@ def _plan(*, school: School, raw: bytes, name: str) -> Plan:
         current = existing.get(planned.name)
         if current is not None:
             planned.existing_id, planned.existing_version = current.pk, current.version
-        elif planned.kind is None:
-            plan.errors.append(
-                RowMessage(
-                    planned.first_line,
-                    [
-                        _("「%(col)s」不能为空（新教室“%(name)s”）")
-                        % {"col": imports.KIND, "name": planned.name}
-                    ],
-                )
-            )
+        elif not planned.kind_given:
+            message = _("「%(col)s」不能为空（新教室“%(name)s”）") % {
+                "col": imports.KIND,
+                "name": planned.name,
+            }
+            row = next((e for e in plan.errors if e.line == planned.first_line), None)
+            if row is None:
+                plan.errors.append(RowMessage(planned.first_line, [message]))
+            else:
+                row.messages.append(message)
         seats = planned.seats if planned.seats is not None else (current.seats if current else None)
         planned.result = imports.plan_check(planned, spec, seats=seats)
     plan.errors.sort(key=lambda e: e.line)
