@@ -37,6 +37,7 @@ from indicators.choices import ComplianceStatus
 from indicators.scoring import ScoringTree, score
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
+from .smart_classrooms import SMART_CLASSROOMS, smart_classrooms_columns, write_smart_classrooms
 from .xlsx import Book, Column, Sheet
 
 CHUNK_SIZE = 2000
@@ -179,6 +180,7 @@ def city_workbook_write(
     stats = book.sheet(STATISTICS, statistics_columns(city), freeze_cols=2)
     progress = book.sheet(PROGRESS, progress_columns(city), freeze_cols=1)
     compliance = None if city.is_points else book.sheet(COMPLIANCE, compliance_columns(city), freeze_cols=3)
+    smart_classrooms = book.sheet(SMART_CLASSROOMS, smart_classrooms_columns(city), freeze_cols=3)
 
     results = write_detail(detail, city, on_progress=on_progress)
     write_summary(summary, city, results)
@@ -186,6 +188,7 @@ def city_workbook_write(
     write_progress(progress, city, results)
     if compliance is not None:
         write_compliance(compliance, city, results)
+    write_smart_classrooms(smart_classrooms, city, results)
     book.save(out)
     if on_progress:
         on_progress(city.total, city.total)

@@ -36,7 +36,7 @@ def rows(ws):
 def test_points_workbook_sheets_totals_ranks_and_layout(world, points_campaign):
     wb, total, calls = write(points_campaign)
     assert total == 3 and calls[-1] == (3, 3)
-    assert wb.sheetnames == ["学校汇总", "逐项明细", "区县统计", "填报进度"]
+    assert wb.sheetnames == ["学校汇总", "逐项明细", "区县统计", "填报进度", "智慧教室配置"]
     summary = wb["学校汇总"]
     header, *body = rows(summary)
     assert header[:13] == [
@@ -89,7 +89,7 @@ def test_points_workbook_statistics_and_progress(world, points_campaign):
 def test_district_scope_and_compliance_sheet(world, compliance_campaign):
     wb, total, _calls = write(compliance_campaign, region=world.district_a1)
     assert total == 2
-    assert wb.sheetnames[-1] == "必选项达标情况"
+    assert wb.sheetnames[-2:] == ["必选项达标情况", "智慧教室配置"]
     header, *body = rows(wb["必选项达标情况"])
     assert header[:10] == [
         "区县",

@@ -19,6 +19,11 @@ from reports.workbook import city_workbook_write
 
 STATUSES = len(AssessmentStatus.choices)
 S, P, I = "0.0", "0.0%", "0"  # noqa: E741 — score, percent, integer formats
+SMART_CLASSROOMS = (
+    "D3",
+    [12, 13, 28, 7, 9, 9, 9, 9, 10, 8, 10, 8, 12, 10, 14, 12],
+    [None] * 3 + [I] * 8 + [P] + [I] * 4,
+)
 
 
 @pytest.fixture
@@ -47,6 +52,7 @@ def expected_layout(campaign: Campaign) -> dict:
             "逐项明细": ("G3", [12, 13, 26, 18, 8, 40, 7, 9, 9, 11, 40], [None] * 6 + [S, S, S, None, None]),
             "区县统计": ("C3", [12, 26, 8, 10, 10, 10, 10], [None, None, I, S, S, S, S]),
             "填报进度": ("B3", [12, 8, 8] + [9] * STATUSES, [None] + [I] * (2 + STATUSES)),
+            "智慧教室配置": SMART_CLASSROOMS,
         }
     return {
         "学校汇总": (
@@ -62,6 +68,7 @@ def expected_layout(campaign: Campaign) -> dict:
             [12, 13, 28, 8, 8, 9, 8, 8, 9, 10] + [14] * dims,
             [None] * 3 + [I] * 5 + [None, I] + [I] * dims,
         ),
+        "智慧教室配置": SMART_CLASSROOMS,
     }
 
 
