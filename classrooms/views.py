@@ -73,7 +73,7 @@ def school_view(request: HttpRequest, school_id: int) -> HttpResponse:
     status = request.GET.get("status")
     classrooms = selectors.classroom_list(
         user=request.user, school_id=school.pk, filters={"kind": kind, "status": status}
-    ).order_by("kind", "name", "id")
+    ).order_by("name", "id")
     page = Paginator(classrooms, 50).get_page(request.GET.get("page"))
     context = {
         "school": school,

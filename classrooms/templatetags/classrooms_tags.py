@@ -80,3 +80,9 @@ def device_row_class(result) -> str:
     if result.status == Status.NOT_MET:
         return "table-danger"
     return "" if result.present else "text-muted"
+
+
+@register.filter
+def device_names(devices) -> str:
+    """“交互式触控一体机、电子白板+投影机”."""
+    return "、".join(d.name for d in devices)

@@ -220,3 +220,28 @@ def test_scope_rules_reach_classrooms_through_their_school(make_classroom, world
         assert scope.can(Action.VIEW, classroom) is view, role
         assert scope.can(Action.EDIT, row) is edit, role
         assert scope.can(Action.MANAGE, classroom) is False
+
+
+def test_recheck_command_repairs_a_stored_status(make_classroom):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    classroom = make_classroom(rows=COMPLETE)
+    Classroom.objects.filter(pk=classroom.pk).update(status=CheckStatus.NOT_MET, interactive=False)
+    out = StringIO()
+    call_command("recheck_classrooms", stdout=out)
+    assert "教室 1 间，检查结果变化 1 间" in out.getvalue()
+    classroom.refresh_from_db()
+    assert classroom.status == CheckStatus.MET and classroom.interactive
+
+
+def test_admin_lists_classrooms_read_only(make_classroom, client):
+    from django.contrib.auth import get_user_model
+
+    make_classroom(rows=COMPLETE)
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.cn", "Campus#2026")
+    client.force_login(admin_user)
+    page = client.get("/admin/classrooms/classroom/")
+    assert page.status_code == 200 and "301 智慧教室" in page.content.decode()
+    assert client.get("/admin/classrooms/classroom/add/").status_code == 403
