@@ -65,4 +65,11 @@ class DeviceForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    file = forms.IntegerField(widget=forms.HiddenInput)
+    """A file of the school's library; `files` are those the user may attach (anything else is
+    answered like an id that does not exist)."""
+
+    file = forms.ModelChoiceField(label=_("从本校材料库选择文件"), queryset=None, empty_label=_("请选择文件"))
+
+    def __init__(self, *args, files, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].queryset = files

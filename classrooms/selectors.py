@@ -38,7 +38,9 @@ def classroom_list(
     scope = get_scope(user)
     if scope.user_id is None:
         return Classroom.objects.none()
-    qs = Classroom.objects.filter(scope.schools_q(action, "school__")).select_related("school__region")
+    qs = Classroom.objects.filter(scope.schools_q(action, "school__")).select_related(
+        "school__region", "catalog"
+    )
     if school_id is not None:
         qs = qs.filter(school_id=school_id)
     filters = filters or {}
@@ -52,7 +54,7 @@ def classroom_list(
 
 
 def classroom_get(*, user, pk: int, action: Action = Action.VIEW) -> Classroom:
-    return get_object_or_404(classroom_list(user=user, action=action).select_related("catalog"), pk=pk)
+    return get_object_or_404(classroom_list(user=user, action=action), pk=pk)
 
 
 def classroom_device_list(

@@ -29,7 +29,7 @@ from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, as_domain_error, error_response
 
 from . import imports, selectors, services
-from .forms import ClassroomForm, DeviceChoiceForm, DeviceForm
+from .forms import AttachForm, ClassroomForm, DeviceChoiceForm, DeviceForm
 from .models import CheckStatus, Classroom, ClassroomKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,15 +128,10 @@ def _detail_context(request: HttpRequest, classroom: Classroom) -> dict:
     return context
 
 
-def _attach_form(request: HttpRequest, classroom: Classroom, data=None) -> forms.Form:
-    class AttachForm(forms.Form):
-        file = forms.ModelChoiceField(
-            label=_("从本校材料库选择文件"),
-            queryset=selectors.classroom_attachable_files(user=request.user, classroom=classroom),
-            empty_label=_("请选择文件"),
-        )
-
-    return AttachForm(data)
+def _attach_form(request: HttpRequest, classroom: Classroom, data=None) -> AttachForm:
+    return AttachForm(
+        data, files=selectors.classroom_attachable_files(user=request.user, classroom=classroom)
+    )
 
 
 @login_required

@@ -74,8 +74,6 @@ class ClassroomViewSet(
             school_id=_id(params.get("school")),
             filters={"kind": params.get("kind"), "status": params.get("status"), "q": params.get("q")},
         )
-        if self.action == "retrieve":
-            qs = qs.select_related("catalog")
         return qs.order_by("school_id", "name", "id")
 
     def perform_create(self, serializer):

@@ -10,11 +10,14 @@ transaction, and computes the classroom's check again before it commits, so the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from assessments.models import School
 from assessments.scoping import Action, get_scope
@@ -28,7 +31,7 @@ from .. import checks
 from ..models import Classroom, ClassroomDevice, ClassroomEvidence
 
 UNSET: Any = object()
-CLASSROOM_FIELDS = ("name", "kind", "seats", "building", "room")
+RECHECK_BATCH = 500
 
 
 class ClassroomRefused(Refused):
@@ -74,20 +77,26 @@ def _rows(classroom: Classroom) -> list[checks.Row]:
     ]
 
 
-def _apply_check(classroom: Classroom, spec: CatalogSpec) -> list[str]:
-    """Compute the classroom's check from its saved devices and set the stored fields; returns the
-    names of the fields that changed."""
-    result = checks.outcome(checks.check(spec, _rows(classroom), seats=classroom.seats))
+def _set_outcome(classroom: Classroom, outcome: checks.Outcome) -> list[str]:
+    """Set the stored fields of the check; returns the names of those that changed."""
     changed = []
     for name, value in (
-        ("status", result.status.value),
-        ("interactive", result.interactive),
-        ("networked", result.networked),
+        ("status", outcome.status.value),
+        ("interactive", outcome.interactive),
+        ("networked", outcome.networked),
     ):
         if getattr(classroom, name) != value:
             setattr(classroom, name, value)
             changed.append(name)
     return changed
+
+
+def _apply_check(classroom: Classroom, spec: CatalogSpec) -> list[str]:
+    """Compute the classroom's check from its saved devices and set the stored fields; returns the
+    names of the fields that changed."""
+    return _set_outcome(
+        classroom, checks.outcome(checks.check(spec, _rows(classroom), seats=classroom.seats))
+    )
 
 
 def _recheck(classroom: Classroom, acting_user, spec: CatalogSpec | None = None) -> None:
@@ -100,17 +109,46 @@ def _recheck(classroom: Classroom, acting_user, spec: CatalogSpec | None = None)
 
 def classrooms_recheck(*, catalog: EquipmentCatalog, acting_user=None) -> int:
     """Check every classroom of `catalog` again (after its data changed); returns how many changed.
-    A system action: `acting_user` is None when the catalogue loader triggers it."""
+    A system action: `acting_user` is None when the catalogue loader triggers it.
+
+    Works in batches of `RECHECK_BATCH` classrooms: the classrooms (locked) and their devices in two
+    queries, the changed ones written back with their history rows in bulk. Classrooms with the
+    same device rows get the same outcome (the seats only give the reported ratio), so each
+    distinct set of rows is checked once."""
     spec = equipment_catalog_spec(catalog=catalog)
+    outcomes: dict[tuple, checks.Outcome] = {}
     changed = 0
-    ids = list(Classroom.objects.filter(catalog=catalog).values_list("pk", flat=True))
-    for start in range(0, len(ids), 500):
+    ids = list(Classroom.objects.filter(catalog=catalog).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), RECHECK_BATCH):
+        batch = ids[start : start + RECHECK_BATCH]
         with transaction.atomic():
-            for classroom in Classroom.objects.select_for_update().filter(pk__in=ids[start : start + 500]):
-                if _apply_check(classroom, spec):
-                    classroom._history_user = acting_user
-                    classroom.save(update_fields=["status", "interactive", "networked", "updated_at"])
-                    changed += 1
+            classrooms = list(Classroom.objects.select_for_update().filter(pk__in=batch).order_by("pk"))
+            rows: dict[int, list[checks.Row]] = {pk: [] for pk in batch}
+            for classroom_id, code, count, measured in (
+                ClassroomDevice.objects.filter(classroom_id__in=batch)
+                .order_by("classroom_id", "device__order", "id")
+                .values_list("classroom_id", "device__code", "count", "measured")
+            ):
+                rows[classroom_id].append(checks.Row(code, count, measured))
+            now, dirty = timezone.now(), []
+            for classroom in classrooms:
+                key = tuple(
+                    (r.device, r.count, json.dumps(r.measured, sort_keys=True)) for r in rows[classroom.pk]
+                )
+                if key not in outcomes:
+                    outcomes[key] = checks.outcome(checks.check(spec, rows[classroom.pk], seats=None))
+                if _set_outcome(classroom, outcomes[key]):
+                    classroom.updated_at = now
+                    dirty.append(classroom)
+            if dirty:
+                bulk_update_with_history(
+                    dirty,
+                    Classroom,
+                    ["status", "interactive", "networked", "updated_at"],
+                    default_user=acting_user,
+                    default_date=now,
+                )
+            changed += len(dirty)
     return changed
 
 

@@ -234,6 +234,7 @@ def test_recheck_command_repairs_a_stored_status(make_classroom):
     assert "教室 1 间，检查结果变化 1 间" in out.getvalue()
     classroom.refresh_from_db()
     assert classroom.status == CheckStatus.MET and classroom.interactive
+    assert Classroom.history.filter(id=classroom.pk).latest().status == CheckStatus.MET
 
 
 def test_admin_lists_classrooms_read_only(make_classroom, client):
