@@ -30,6 +30,10 @@ The review of an assessment exists from its submission on: for the review action
 of the school stays in the review scope (the queue and the workbench show the school, with the
 reason), and the review services refuse every verdict with a conflict (`has_conflict`).
 A superuser is in every scope except `edit` and `submit`, which belong to the school's own CIOs.
+
+Objects of higher apps that belong to one school (a classroom of the inventory, one of its devices)
+name it as `scope_school`: they are in scope for `view` and `edit` exactly where their school is,
+and for no other action. This module never imports those apps.
 """
 
 from __future__ import annotations
@@ -211,9 +215,15 @@ class UserScope:
 
     def can(self, action: Action, obj) -> bool:
         """May this user do `action` on `obj` (a School, Region, Campaign, Assessment or ItemResponse,
-        with the regions and campaign it points to loaded)? No query."""
+        or an object with a `scope_school`, with the regions and campaign it points to loaded)?
+        No query."""
         if isinstance(obj, ItemResponse):
             obj = obj.assessment
+        owner = getattr(obj, "scope_school", None)
+        if isinstance(owner, School):
+            return action in (Action.VIEW, Action.EDIT) and self._can_school(
+                action, owner.pk, owner.region.path
+            )
         if isinstance(obj, Assessment):
             return self._can_assessment(action, obj)
         if isinstance(obj, School):

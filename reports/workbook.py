@@ -35,6 +35,7 @@ from indicators.choices import ComplianceStatus
 from indicators.scoring import Statistics, competition_ranks, statistics_of
 
 from .facts import CHECKS, FACTS, checks_columns, facts_columns, write_checks, write_facts
+from .smart_classrooms import SMART_CLASSROOMS, smart_classrooms_columns, write_smart_classrooms
 from .stats import PROGRESS_BUCKETS, RegionWords, figures_of, region_words
 from .xlsx import Book, Column, Sheet
 
@@ -145,6 +146,7 @@ def city_workbook_write(
     stats = book.sheet(city.words.sheet, statistics_columns(city), freeze_cols=2)
     progress = book.sheet(PROGRESS, progress_columns(city), freeze_cols=1)
     compliance = None if city.is_points else book.sheet(COMPLIANCE, compliance_columns(city), freeze_cols=3)
+    smart_classrooms = book.sheet(SMART_CLASSROOMS, smart_classrooms_columns(city), freeze_cols=3)
     facts = book.sheet(FACTS, facts_columns(city), freeze_cols=3)
     checks = book.sheet(CHECKS, checks_columns(city), freeze_cols=3)
 
@@ -154,6 +156,7 @@ def city_workbook_write(
     write_progress(progress, city, results)
     if compliance is not None:
         write_compliance(compliance, city, results)
+    write_smart_classrooms(smart_classrooms, city, results)
     write_facts(facts, city, results)
     write_checks(checks, city, results)
     book.save(out)

@@ -53,6 +53,7 @@ def navigation(request) -> dict:
             ),
             _link("assessments:campaign-list", _("自评活动"), current, "assessments:campaign-"),
             _link("reports:dashboard", _("统计报表"), current, "reports:"),
+            _link("classrooms:overview", _("智慧教室"), current, "classrooms:"),
         ]
     if user_can(user=user, action=Action.REVIEW):
         links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))

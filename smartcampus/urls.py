@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments.api.urls import ROUTES as ASSESSMENT_ROUTES
+from classrooms.api.urls import ROUTES as CLASSROOM_ROUTES
 from evidence.api.urls import ROUTES as EVIDENCE_ROUTES
 from indicators.api.urls import ROUTES as INDICATOR_ROUTES
 from reports.api.urls import ROUTES as REPORT_ROUTES
@@ -21,7 +22,13 @@ admin.site.site_header = _("智慧校园自评平台 · 管理后台")
 admin.site.site_title = _("智慧校园自评平台")
 
 router = DefaultRouter()
-for prefix, viewset, basename in [*INDICATOR_ROUTES, *ASSESSMENT_ROUTES, *EVIDENCE_ROUTES, *REPORT_ROUTES]:
+for prefix, viewset, basename in [
+    *INDICATOR_ROUTES,
+    *ASSESSMENT_ROUTES,
+    *EVIDENCE_ROUTES,
+    *CLASSROOM_ROUTES,
+    *REPORT_ROUTES,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
@@ -34,6 +41,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
     path("evidence/", include("evidence.urls")),
+    path("classrooms/", include("classrooms.urls")),
     path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("api/", include(router.urls)),

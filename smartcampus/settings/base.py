@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "indicators",
     "assessments",
     "evidence",
+    "classrooms",
     "reports",
     # The project's account pages and rules (top layer: composes assessments' account services).
     "smartcampus.accounts",
@@ -230,7 +231,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Report jobs and evidence files both have a `kind` field with different choices.
-    "ENUM_NAME_OVERRIDES": {"ReportJobKindEnum": "reports.models.JobKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportJobKindEnum": "reports.models.JobKind",
+        "ClassroomKindEnum": "classrooms.models.ClassroomKind",
+        "ClassroomCheckStatusEnum": "classrooms.models.CheckStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartcampus.api.add_error_responses",

@@ -72,7 +72,9 @@ def test_points_summary_figures_ranks_only_for_counted_schools_and_totals(world,
     review_all(points_campaign, world.school_a2, adjust={"1.2": Decimal(0)})
     wb, total, calls = write(points_campaign)
     assert total == 3 and calls[-1] == (3, 3)
-    assert wb.sheetnames == ["学校汇总", "逐项明细", "区县统计", "填报进度", "基础数据", "自动校验"]
+    assert wb.sheetnames == [
+        "学校汇总", "逐项明细", "区县统计", "填报进度", "智慧教室配置", "基础数据", "自动校验",
+    ]  # fmt: skip
     summary = wb["学校汇总"]
     header, data, totals = table(summary)
     assert header[:16] == SUMMARY_POINTS
@@ -147,7 +149,7 @@ def test_district_scope_and_compliance_sheet(world, compliance_campaign):
     set_status(compliance_campaign, AssessmentStatus.DRAFT, schools=[world.school_a1b])
     wb, total, _calls = write(compliance_campaign, region=world.district_a1)
     assert total == 2
-    assert wb.sheetnames[-3:] == ["必选项达标情况", "基础数据", "自动校验"]
+    assert wb.sheetnames[-4:] == ["必选项达标情况", "智慧教室配置", "基础数据", "自动校验"]
     header, data, totals = table(wb["必选项达标情况"])
     assert header[:14] == [
         "区县", "学校标识码", "学校", "状态", "必选项", "达标", "部分达标", "未达标", "未填写",
@@ -190,7 +192,8 @@ def test_province_campaign_groups_by_city(db):
     )
     wb, total, _calls = write(campaign)
     assert total == 1 and wb.sheetnames == [
-        "学校汇总", "逐项明细", "各市统计", "填报进度", "必选项达标情况", "基础数据", "自动校验",
+        "学校汇总", "逐项明细", "各市统计", "填报进度", "必选项达标情况", "智慧教室配置", "基础数据",
+        "自动校验",
     ]  # fmt: skip
     header = rows(wb["学校汇总"])[0]
     assert header[0] == "市" and "市内排名" in header and "区县内排名" not in header

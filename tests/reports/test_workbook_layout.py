@@ -19,6 +19,11 @@ from reports.workbook import city_workbook_write
 
 PROGRESS = len(Progress.choices)
 S, P, I = "0.0", "0.0%", "0"  # noqa: E741 — score, percent, integer formats
+SMART_CLASSROOMS = (
+    "D3",
+    [12, 13, 28, 7, 9, 9, 9, 9, 10, 8, 10, 8, 12, 10, 14, 12],
+    [None] * 3 + [I] * 8 + [P] + [I] * 4,
+)
 
 
 @pytest.fixture
@@ -57,6 +62,7 @@ def expected_layout(campaign: Campaign) -> dict:
             "逐项明细": ("G3", detail_widths, [None] * 8 + [S, S, S, None, None], 0),
             "区县统计": statistics,
             "填报进度": progress,
+            "智慧教室配置": SMART_CLASSROOMS,
         }
     return {
         "学校汇总": (
@@ -74,6 +80,7 @@ def expected_layout(campaign: Campaign) -> dict:
             [None] * 4 + [I] * 5 + [S, None, I, I, I] + [I] * dims,
             1,
         ),
+        "智慧教室配置": SMART_CLASSROOMS,
     }
 
 

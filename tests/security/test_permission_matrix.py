@@ -186,7 +186,9 @@ def objects(world, settings, tmp_path):
             response=response, url="https://example.edu.cn/a", title="链接", acting_user=cio
         )
         submitted = fill_and_submit(campaign.assessments.get(school=schools[1]), submitters[side])
+        classroom = _classroom_objects(school=school, cio=cio, attached=attached)
         objs[side] = {
+            **classroom,
             "submitted": submitted,
             "submitted_response": submitted.responses.select_related("node").get(node__code="1.1"),
             "school": school,
@@ -201,6 +203,27 @@ def objects(world, settings, tmp_path):
             "link": link,
         }
     return objs
+
+
+def _classroom_objects(*, school, cio, attached) -> dict:
+    """A classroom of the school with a device row and the library file `attached` attached to it."""
+    from classrooms.services import classroom_create, classroom_device_add, classroom_evidence_attach
+    from indicators.equipment.catalog import catalog_from_dict
+    from indicators.models import EquipmentDevice
+    from indicators.selectors import equipment_catalog_get
+    from indicators.services import equipment_catalog_load
+    from tests.classrooms.conftest import catalogue_data
+
+    catalog = (
+        equipment_catalog_get() or equipment_catalog_load(spec=catalog_from_dict(catalogue_data())).catalog
+    )
+    classroom = classroom_create(school=school, name="矩阵教室", kind="smart", seats=40, acting_user=cio)
+    router = EquipmentDevice.objects.get(catalog=catalog, code="router")
+    row = classroom_device_add(
+        classroom=classroom, device=router, measured={"同时接入终端数": "64"}, acting_user=cio
+    )
+    classroom_evidence_attach(classroom=classroom, evidence_file=attached, acting_user=cio)
+    return {"classroom": classroom, "classroom_device": row}
 
 
 def _o(key):
@@ -420,6 +443,55 @@ MATRIX: dict[str, Entry] = {
             "link_id": objs[side]["link"].pk,
         },
     ),
+    # classrooms: the school's scope reads them, only its CIO changes them (404 for everyone else);
+    # an empty form or upload is invalid input (400)
+    "classrooms:overview": page(),
+    "classrooms:school": page(
+        {"GET": scoped()}, kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk}
+    ),
+    "classrooms:classroom-create": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
+        kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk},
+    ),
+    "classrooms:import-upload": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
+        kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk},
+    ),
+    "classrooms:import-template": page(
+        {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk}
+    ),
+    # confirming without a previewed file: the preview has expired (400)
+    "classrooms:import-confirm": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(400, 404)},
+        kwargs=lambda objs, side: {"school_id": objs[side]["school"].pk},
+    ),
+    "classrooms:classroom-detail": page({"GET": scoped()}, kwargs=_o("classroom")),
+    "classrooms:classroom-edit": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(400, 404)}, kwargs=_o("classroom")
+    ),
+    "classrooms:classroom-delete": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(302, 404)}, kwargs=_o("classroom")
+    ),
+    "classrooms:device-add": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(400, 404)}, kwargs=_o("classroom")
+    ),
+    "classrooms:device-edit": page(
+        {"GET": cio_only(200, 404), "POST": cio_only(400, 404)},
+        kwargs=lambda objs, side: _classroom_device(objs, side),
+    ),
+    "classrooms:device-remove": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)},
+        kwargs=lambda objs, side: _classroom_device(objs, side),
+    ),
+    "classrooms:evidence-attach": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)},
+        kwargs=_o("classroom"),
+        data={"POST": lambda objs, side: {"file": objs[side]["spare_file"].pk}},
+    ),
+    "classrooms:evidence-detach": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)},
+        kwargs=lambda objs, side: {"pk": objs[side]["classroom"].pk, "file_id": objs[side]["file"].pk},
+    ),
     # --- API ---
     "api-root": api({"GET": ALL_200}),
     "api-framework-list": api({"GET": ALL_200}),
@@ -516,6 +588,38 @@ MATRIX: dict[str, Entry] = {
         body_out={"POST": 400},
     ),
     "api-evidence-link-detail": api({"DELETE": cio_only(204, 404)}, kwargs=_o("link")),
+    "api-classroom-list": api(
+        {"GET": ALL_200, "POST": cio_only(201, 400, out=400)},
+        data={
+            "POST": lambda objs, side: {
+                "school": objs[side]["school"].pk,
+                "name": "接口教室",
+                "kind": "smart",
+            }
+        },
+        body_out={"POST": 400},
+    ),
+    "api-classroom-detail": api(
+        {"GET": scoped(), "PATCH": cio_only(200, 404), "PUT": NOT_ALLOWED, "DELETE": cio_only(204, 404)},
+        kwargs=_o("classroom"),
+        data={
+            "PATCH": lambda objs, side: {"version": 1, "seats": 30},
+            "PUT": lambda objs, side: {"version": 1},
+        },
+    ),
+    "api-classroom-device-list": api(
+        {"GET": ALL_200, "POST": cio_only(201, 400, out=400)},
+        data={"POST": lambda objs, side: {"classroom": objs[side]["classroom"].pk, "device": "laptop"}},
+        body_out={"POST": 400},
+    ),
+    "api-classroom-device-detail": api(
+        {"GET": scoped(), "PATCH": cio_only(200, 404), "PUT": NOT_ALLOWED, "DELETE": cio_only(204, 404)},
+        kwargs=_o("classroom_device"),
+        data={
+            "PATCH": lambda objs, side: {"version": 1, "count": 2},
+            "PUT": lambda objs, side: {"version": 1},
+        },
+    ),
     # --- reports: a job is visible to its requester only (the school's CIO here) ---
     "reports:dashboard": page(),
     "reports:job-list": page(),
@@ -555,6 +659,10 @@ MATRIX: dict[str, Entry] = {
 def _cio_of(objs, side) -> dict:
     """The account of the CIO of the side's submitted school (a1b / b2): no matrix client uses it."""
     return {"pk": objs[side]["submitted"].school.memberships.get(role=Role.SCHOOL_CIO).user_id}
+
+
+def _classroom_device(objs, side) -> dict:
+    return {"pk": objs[side]["classroom"].pk, "device_id": objs[side]["classroom_device"].pk}
 
 
 def _report_job(objs, side) -> dict:

@@ -115,6 +115,7 @@ class Command(BaseCommand):
         regions = self._regions()
         created_schools = self._schools(regions, schools, seed, self._campaign_districts(campaign, regions))
         self._users(regions)
+        self._classrooms()
         has_campaigns = self._campaigns(regions)
         if fill:
             self._fill(campaign, seed)
@@ -208,6 +209,15 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(user=user, role=role, school=school)
             else:
                 Membership.objects.get_or_create(user=user, role=role, region=regions[scope])
+
+    def _classrooms(self) -> None:
+        """Demo classrooms for the demo CIOs' schools, when the classroom app is installed (a soft
+        dependency through the app registry, like the evidence of --fill: this app never imports it)."""
+        from django.apps import apps
+        from django.utils.module_loading import import_string
+
+        if apps.is_installed("classrooms"):
+            import_string("classrooms.demo.classrooms_demo_seed")(log=self.stdout.write)
 
     def _campaign_districts(self, framework_code: str | None, regions: dict[str, Region]) -> set[str] | None:
         """With --campaign (a K-12 framework), --schools counts the schools of that campaign's region."""
