@@ -42,9 +42,9 @@ def test_formula_like_school_name_and_comments_are_string_cells(world, points_ca
         if cell.value in hostile:
             assert cell.data_type == "s" and cell.quotePrefix, (cell.parent.title, cell.coordinate)
             hostile[cell.value] += 1
-    # the name in the summary, the smart-classroom sheet and each of the school's detail rows;
-    # each comment once
+    # the name in the summary, the smart-classroom sheet, the facts sheet and each of the school's
+    # detail rows; each comment once
     comments = {"=1+1": 1, "-1": 1, "@SUM(A1:A9)": 1, "+86 10 1234": 1, CONCLUSION: 1}
-    assert hostile == {HYPERLINK: 2 + responses.count(), **comments}
+    assert hostile == {HYPERLINK: 3 + responses.count(), **comments}
     names = [c for c in wb["学校汇总"]["C"] if c.value == HYPERLINK]
     assert names and names[0].offset(column=-1).value == "S-A1"
