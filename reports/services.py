@@ -25,8 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
-from smartcampus.errors import Conflict
+from smartcampus.errors import Conflict, Unavailable
 
+from . import embedded
 from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
 from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
 
@@ -44,6 +45,7 @@ MSG_CHILDREN_FAILED = (
     "有 %(n)d 所学校的报告生成失败（共 %(total)d 所）。请在任务详情中重试失败的学校，完成后将自动打包。"
 )
 MSG_NOTHING = "所选范围内没有学校，无法生成报告。"
+MSG_QUEUE_UNAVAILABLE = "任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"
 
 
 class JobSuperseded(Exception):
@@ -69,7 +71,8 @@ def report_job_request(
 ) -> tuple[ReportJob, bool]:
     """Create a job and enqueue it, or return the caller's identical queued/running job.
 
-    The caller has checked scope (reports.selectors.report_target). Returns (job, created).
+    The caller has checked scope (reports.selectors.report_target). Returns (job, created). When the
+    task queue cannot take the job, the job is failed (retryable) and `QueueUnavailable` is raised.
     """
     key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
     params = {"campaign": campaign.pk}
@@ -77,6 +80,7 @@ def report_job_request(
         params["assessment"] = assessment.pk
     if region is not None:
         params["region"] = region.pk
+    dispatch = _Dispatch()
     with transaction.atomic():
         existing = _active_duplicate(user=acting_user, key=key)
         if existing is not None:
@@ -100,7 +104,8 @@ def report_job_request(
             if existing is None:
                 raise
             return existing, False
-        _enqueue_run(job.pk, job.kind)
+        _enqueue_run(job.pk, job.kind, dispatch)
+    dispatch.raise_if_failed(job)
     return job, True
 
 
@@ -112,37 +117,70 @@ def _active_duplicate(*, user, key: str) -> ReportJob | None:
     )
 
 
-def _enqueue_run(job_id: int, kind: str) -> None:
+# --- handing jobs to the task queue ----------------------------------------------------------------
+
+
+class QueueUnavailable(Unavailable):
+    """The task queue did not take the job: the job is failed with MSG_QUEUE_UNAVAILABLE and can be
+    retried. `extra["job"]` is its id."""
+
+    def __init__(self, job: ReportJob):
+        super().__init__(job.error or MSG_QUEUE_UNAVAILABLE, code="queue_unavailable", extra={"job": job.pk})
+
+
+class _Dispatch:
+    """The sends a write registered. They happen once its transaction commits: when the service's own
+    transaction is the outermost one (a request), that is before the service returns, so it can tell
+    the caller that the queue refused the job; inside a caller's transaction the job is failed later,
+    at that transaction's commit."""
+
+    def __init__(self) -> None:
+        self.failed: list[int] = []
+
+    def raise_if_failed(self, job: ReportJob) -> None:
+        if self.failed:
+            job.refresh_from_db()
+            raise QueueUnavailable(job)
+
+
+def _enqueue_run(job_id: int, kind: str, dispatch: _Dispatch | None = None) -> None:
     from .tasks import report_job_run_task
 
     soft, hard = limits(kind)
     transaction.on_commit(
-        lambda: _send(
-            job_id, report_job_run_task.apply_async, (job_id,), soft_time_limit=soft, time_limit=hard
-        )
+        lambda: _send(job_id, report_job_run_task, dispatch, soft_time_limit=soft, time_limit=hard)
     )
 
 
-def _enqueue_assemble(job_id: int) -> None:
+def _enqueue_assemble(job_id: int, dispatch: _Dispatch | None = None) -> None:
     from .tasks import report_batch_assemble_task
 
-    transaction.on_commit(lambda: _send(job_id, report_batch_assemble_task.apply_async, (job_id,)))
+    transaction.on_commit(lambda: _send(job_id, report_batch_assemble_task, dispatch))
 
 
-def _send(job_id: int, apply_async: Callable, args: tuple, **options) -> None:
-    """Hand the job to the broker; if the broker (Redis) is away, fail the job with a message the
-    user can act on (it can be retried) instead of a 500 and a job stuck in the queue."""
+def _send(job_id: int, task, dispatch: _Dispatch | None, **options) -> None:
+    """Hand the job to the broker. The broker settings bound connecting and publishing to a few
+    seconds and publishing is not retried (smartcampus/settings/base.py), so an unreachable broker
+    costs the request at most that; the job is then failed with a message the user can act on (it can
+    be retried) instead of a 500 and a job left queued with no message behind it.
+
+    Without a broker (the embedded default) the task runs in this process: in a background thread of
+    the server (`REPORTS_EMBEDDED_THREADS`), or inside the call when that is 0 (the tests)."""
     from celery import current_app
-    from kombu.exceptions import OperationalError as BrokerError
 
-    if current_app.conf.task_always_eager:  # in-process: no broker, and the task's own errors propagate
-        apply_async(args, **options)
+    if current_app.conf.task_always_eager:
+        if settings.REPORTS_EMBEDDED_THREADS:
+            embedded.submit(task, (job_id,))
+        else:  # the task's own errors propagate
+            task.apply_async((job_id,), **options)
         return
     try:
-        apply_async(args, retry=False, **options)
-    except (BrokerError, ConnectionError, OSError):
-        logger.exception("report job %s: broker unavailable", job_id)
-        _fail(job_id, None, _("任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"))
+        task.apply_async((job_id,), retry=False, **options)
+    except Exception:  # whatever the transport raises (kombu, redis-py, socket): the job was not sent
+        logger.exception("report job %s: the task queue is unavailable", job_id)
+        _fail(job_id, None, MSG_QUEUE_UNAVAILABLE)
+        if dispatch is not None:
+            dispatch.failed.append(job_id)
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -404,11 +442,19 @@ def _reset(job: ReportJob) -> None:
         job.progress_done = 0
 
 
-@transaction.atomic
 def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
     """Run a failed job again. For a batch: retry its failed schools (or just the packing step).
     For a school inside a batch: retry it and reopen the batch so it packs when the school is done.
-    Returns the job to follow (the caller's identical active job if one was requested meanwhile)."""
+    Returns the job to follow (the caller's identical active job if one was requested meanwhile).
+    When the task queue cannot take it, the job is failed again and `QueueUnavailable` is raised."""
+    dispatch = _Dispatch()
+    followed = _retry(job=job, dispatch=dispatch)
+    dispatch.raise_if_failed(followed)
+    return followed
+
+
+@transaction.atomic
+def _retry(*, job: ReportJob, dispatch: _Dispatch) -> ReportJob:
     row = ReportJob.objects.select_for_update().get(pk=job.pk)
     if row.status != JobStatus.FAILED:
         raise Conflict(_("只有失败的任务可以重试。"), code="not_failed")
@@ -422,16 +468,16 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
         for child in failed:
             _reset(child)
             child.save()
-            _enqueue_run(child.pk, child.kind)
+            _enqueue_run(child.pk, child.kind, dispatch)
         if not failed:
-            _enqueue_assemble(row.pk)
+            _enqueue_assemble(row.pk, dispatch)
         return row
     _reset(row)
     if row.is_batch:
         row.progress_total = 0
     if not _save_reactivated(row):  # the user asked for the same report again after the failure
         return _active_duplicate(user=row.requested_by, key=row.dedupe_key) or row
-    _enqueue_run(row.pk, row.kind)
+    _enqueue_run(row.pk, row.kind, dispatch)
     if row.parent_id:
         parent = ReportJob.objects.select_for_update().get(pk=row.parent_id)
         if parent.status == JobStatus.FAILED:

@@ -33,6 +33,7 @@ def _default_code(status_code: int) -> str:
         413: "too_large",
         415: "unsupported_media_type",
         429: "throttled",
+        503: "unavailable",
     }.get(status_code, "error")
 
 
@@ -48,6 +49,7 @@ def _default_message(status_code: int) -> str:
         413: _("上传内容过大。"),
         415: _("不支持的请求内容类型。"),
         429: _("请求过于频繁，请稍后再试。"),
+        503: _("服务暂时不可用，请稍后再试。"),
     }
     return messages.get(status_code, _("请求未能完成。"))
 
@@ -161,9 +163,10 @@ _ERROR_STATUSES = {
     "413": "上传内容过大",
     "415": "不支持的请求内容类型",
     "429": "请求过于频繁",
+    "503": "所需的服务（任务队列）暂时不可用，请稍后重试",
 }
 #: statuses added only where a view declares them (`responses={409: None}` in `extend_schema`)
-_DECLARED_ONLY = {"409", "413"}
+_DECLARED_ONLY = {"409", "413", "503"}
 
 
 def add_error_responses(result, generator, request, public):

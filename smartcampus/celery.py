@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="smartcampus.ping")
+@app.task(name="smartcampus.ping", ignore_result=False)
 def ping(payload: str = "") -> dict:
     """Round-trip probe used by the real-worker integration test: echoes, and proves the worker's DB works."""
     import socket

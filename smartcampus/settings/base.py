@@ -150,8 +150,22 @@ if STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
 # --- Celery: Redis when a broker is configured, else tasks run in-process ---------------------
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# No product path reads a task's result (jobs report through their rows), so no result backend is
+# needed and none is contacted when a task is sent; set one only to inspect results by hand.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A web request that sends a task waits for the broker at most a few seconds: connecting and every
+# command are bounded, and a failed publish is not retried (reports/services.py fails the job with a
+# retryable message instead). The worker's own connection still retries until the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "max_retries": 0,  # connecting for a publish: one attempt
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -243,6 +257,9 @@ REPORTS_QUEUED_TIMEOUT_HOURS = env.int("REPORTS_QUEUED_TIMEOUT_HOURS", default=6
 # {"school_pdf": [soft, hard], …} overrides entries of reports.limits.DEFAULT_LIMITS (seconds).
 REPORTS_TIME_LIMITS = env.json("REPORTS_TIME_LIMITS", default={})
 REPORTS_CJK_FONT = env("REPORTS_CJK_FONT", default="Noto Sans CJK SC")
+# Without a broker (embedded default) report jobs run in this many background threads of the web
+# server, so a request answers at once; 0 runs them inside the request (the unit tests).
+REPORTS_EMBEDDED_THREADS = env.int("REPORTS_EMBEDDED_THREADS", default=2)
 
 # --- Uploads ------------------------------------------------------------------------------------
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)
