@@ -243,3 +243,44 @@ def test_cleanup_command_runs_sweeper_and_cleanup(db, capsys):
 
     call_command("cleanup_reports")
     assert "标记失败 0" in capsys.readouterr().out
+
+
+def test_without_a_broker_a_request_answers_at_once_and_the_job_runs_in_a_server_thread(
+    transactional_db, world, client_for, points_assessment, settings, monkeypatch
+):
+    """The embedded default (no broker): the click answers while the report is still being made, and
+    the jobs page follows it (生成中, a polling row) until it is done — as with a worker."""
+    import threading
+
+    from django.urls import reverse
+
+    from reports import school_report
+
+    settings.REPORTS_EMBEDDED_THREADS = 1
+    real, rendering, release = school_report.school_report_pdf, threading.Event(), threading.Event()
+
+    def held(**kwargs):
+        rendering.set()
+        release.wait(timeout=30)  # inside the request, this would hold the answer for 30 s
+        return real(**kwargs)
+
+    monkeypatch.setattr(school_report, "school_report_pdf", held)
+    client = client_for("cio")
+    try:
+        r = client.post(
+            reverse("reports:job-request"), {"kind": "school_pdf", "assessment": points_assessment.pk}
+        )
+        assert r.status_code == 302
+        job = ReportJob.objects.get()
+        assert job.status in (JobStatus.QUEUED, JobStatus.RUNNING)  # answered before the report exists
+        assert rendering.wait(timeout=30)
+        page = client.get(reverse("reports:job-list")).content.decode()
+        assert "生成中" in page and f'hx-get="{reverse("reports:job-row", args=[job.pk])}"' in page
+    finally:
+        release.set()
+    for _ in range(300):
+        job.refresh_from_db()
+        if job.is_terminal:
+            break
+        threading.Event().wait(0.1)
+    assert job.status == JobStatus.DONE and job.result, job.error
