@@ -6,21 +6,37 @@ which claims the row under `select_for_update()`; a terminal row is left alone. 
 outside any transaction; the result is stored first and then attached by `_finish`, which only
 accepts it while the row is still running under the same attempt (a run that was superseded by a
 redelivery, or failed by the sweeper, cannot overwrite the newer state).
+
+A running job stamps `heartbeat_at` with its progress and, from a thread beside the work, every
+`REPORTS_HEARTBEAT_SECONDS`. A job silent for `REPORTS_HEARTBEAT_TIMEOUT_SECONDS` has lost its
+process (a killed worker, a restarted server): `report_jobs_sweep` — run by every worker's watchdog
+(smartcampus/celery.py) and by beat — fails it as interrupted, and so do a new request for the same
+report and a retry of it, so nobody waits for a job that nothing is making.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +44,7 @@ from assessments.models import Assessment, Campaign, Region
 from smartcampus.errors import Conflict, Unavailable
 
 from . import embedded
-from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
+from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, heartbeat_seconds, heartbeat_timeout, limits
 from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
 
 logger = logging.getLogger(__name__)
@@ -39,6 +55,7 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 MSG_INTERNAL = "生成报告时发生内部错误（任务编号 #%(id)s）。请点击“重试”；如仍失败，请联系管理员。"
 MSG_TIMEOUT = "生成超时：报告未能在规定时间内完成（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
 MSG_STUCK = "生成中断：处理进程意外停止，任务未能完成。请点击“重试”。"
+MSG_OVERTIME = "生成中断：报告超过了规定的生成时间（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
 MSG_QUEUED_TOO_LONG = "排队超时：长时间没有处理进程接手该任务。请点击“重试”；如仍失败，请联系管理员。"
 MSG_TOO_MANY_ATTEMPTS = "生成多次中断（已尝试 %(n)d 次），已停止。请点击“重试”；如仍失败，请联系管理员。"
 MSG_CHILDREN_FAILED = (
@@ -83,6 +100,9 @@ def report_job_request(
     dispatch = _Dispatch()
     with transaction.atomic():
         existing = _active_duplicate(user=acting_user, key=key)
+        if existing is not None and _is_stale(existing, timezone.now()):
+            _fail_row(existing, MSG_STUCK)  # its process is gone: make the report afresh
+            existing = None
         if existing is not None:
             return existing, False
         job = ReportJob(
@@ -236,7 +256,8 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
     """Run one attempt's work: transient errors propagate (the task retries them); a superseded
     attempt stops quietly; a timeout or any other error fails the job with a message for the user."""
     try:
-        work()
+        with _heartbeat(job_id, attempt):
+            work()
     except JobSuperseded:
         logger.info("report job %s attempt %s superseded", job_id, attempt)
     except TRANSIENT_ERRORS:
@@ -250,6 +271,38 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
             logger.exception("report job %s failed", job_id)
             message = MSG_INTERNAL % {"id": job_id}
         _fail(job_id, attempt, message)
+
+
+@contextmanager
+def _heartbeat(job_id: int, attempt: int) -> Iterator[None]:
+    """While the block runs, a thread stamps the job's heartbeat every REPORTS_HEARTBEAT_SECONDS (also
+    through a long step that reports no progress). It stops with the block, when this attempt no
+    longer owns the job, and with the process: a job whose heartbeat stops has lost its process."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(heartbeat_seconds()):
+                try:
+                    owned = ReportJob.objects.filter(
+                        pk=job_id, status=JobStatus.RUNNING, attempts=attempt
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("report job %s: heartbeat not written", job_id, exc_info=True)
+                    connections.close_all()  # reconnect on the next beat
+                    continue
+                if not owned:
+                    return
+        finally:
+            connections.close_all()  # this thread's connection
+
+    thread = threading.Thread(target=beat, name=f"report-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=heartbeat_seconds())
 
 
 def _run_school_pdf(job: ReportJob, attempt: int) -> None:
@@ -305,15 +358,25 @@ def _finish(job: ReportJob, attempt: int, content: File, filename: str, *, progr
         _parent_check_after_commit(row)
 
 
-def _fail(job_id: int, attempt: int | None, message: str) -> bool:
+def _fail(job_id: int, attempt: int | None, message: str, *, if_silent_since=None) -> bool:
+    """Fail the job unless it is finished, claimed again (another attempt) or — with
+    `if_silent_since` — gave a sign of life since then (re-checked under the row lock)."""
     with transaction.atomic():
         row = ReportJob.objects.select_for_update().get(pk=job_id)
         if row.is_terminal or (attempt is not None and row.attempts != attempt):
             return False
-        row.status, row.error, row.finished_at = JobStatus.FAILED, message, timezone.now()
-        row.save(update_fields=["status", "error", "finished_at"])
-        _parent_check_after_commit(row)
+        last = row.heartbeat_at or row.started_at
+        if if_silent_since is not None and last is not None and last >= if_silent_since:
+            return False
+        _fail_row(row, message)
         return True
+
+
+def _fail_row(row: ReportJob, message: str) -> None:
+    """Inside the caller's transaction, with the row locked."""
+    row.status, row.error, row.finished_at = JobStatus.FAILED, message, timezone.now()
+    row.save(update_fields=["status", "error", "finished_at"])
+    _parent_check_after_commit(row)
 
 
 # --- batches: one child job per school, the parent zips their PDFs ---------------------------------
@@ -376,9 +439,11 @@ def report_batch_check(*, parent_id: int) -> None:
             parent.children.values_list("status").annotate(n=Count("id")).values_list("status", "n")
         )
         parent.progress_done = counts.get(JobStatus.DONE, 0)
-        parent.heartbeat_at = timezone.now()
+        packing = not any(counts.get(s, 0) for s in ACTIVE)
+        # while its packing waits in the queue a batch has no heartbeat: nothing works on it yet
+        parent.heartbeat_at = None if packing else timezone.now()
         parent.save(update_fields=["progress_done", "heartbeat_at"])
-        if not any(counts.get(s, 0) for s in ACTIVE):
+        if packing:
             _enqueue_assemble(parent.pk)
 
 
@@ -456,6 +521,8 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
 @transaction.atomic
 def _retry(*, job: ReportJob, dispatch: _Dispatch) -> ReportJob:
     row = ReportJob.objects.select_for_update().get(pk=job.pk)
+    if _is_stale(row, timezone.now()):
+        _fail_row(row, MSG_STUCK)
     if row.status != JobStatus.FAILED:
         raise Conflict(_("只有失败的任务可以重试。"), code="not_failed")
     if row.is_batch and row.progress_total:
@@ -470,6 +537,8 @@ def _retry(*, job: ReportJob, dispatch: _Dispatch) -> ReportJob:
             child.save()
             _enqueue_run(child.pk, child.kind, dispatch)
         if not failed:
+            row.heartbeat_at = None  # packing queued
+            row.save(update_fields=["heartbeat_at"])
             _enqueue_assemble(row.pk, dispatch)
         return row
     _reset(row)
@@ -500,23 +569,46 @@ def _save_reactivated(job: ReportJob, **kwargs) -> bool:
     return True
 
 
+def _is_stale(job: ReportJob, now: datetime.datetime) -> bool:
+    """A running job whose process is gone: no heartbeat for REPORTS_HEARTBEAT_TIMEOUT_SECONDS. A
+    batch is judged only while it packs (its schools are jobs of their own, with their heartbeats)."""
+    if job.status != JobStatus.RUNNING:
+        return False
+    if job.is_batch and job.progress_total:
+        if job.heartbeat_at is None or _has_active_children(job.pk):
+            return False  # its schools are being made, or its packing waits in the queue
+    last = job.heartbeat_at or job.started_at
+    return last is not None and now - last > heartbeat_timeout()
+
+
 def report_jobs_sweep(*, now=None) -> int:
-    """Fail jobs that cannot finish any more: running past their hard time limit (the worker died and
-    the message was lost), queued for longer than REPORTS_QUEUED_TIMEOUT, or a batch whose children
-    are all finished but whose packing never completed. Returns how many were failed."""
+    """Fail jobs that cannot finish any more: running with a heartbeat older than
+    REPORTS_HEARTBEAT_TIMEOUT_SECONDS (their process died), running past their hard time limit,
+    queued for longer than REPORTS_QUEUED_TIMEOUT (also a batch whose packing waits that long).
+    Returns how many were failed. Cheap enough to run every half minute (it reads running rows only,
+    and queued ones by index)."""
     now = now or timezone.now()
+    silent_since = now - heartbeat_timeout()
     failed = 0
     candidates = ReportJob.objects.filter(status=JobStatus.RUNNING).values_list(
         "pk", "kind", "started_at", "heartbeat_at", "progress_total", "attempts"
     )
     # `attempts` as read here: a job claimed again meanwhile (a redelivered message) is left alone
     for pk, kind, started_at, heartbeat_at, total, attempts in candidates.iterator(chunk_size=500):
+        last = heartbeat_at or started_at
         if kind in BATCH_KINDS and total:
-            last = heartbeat_at or started_at
-            if last and now - last > hard_limit("assemble") + SWEEP_GRACE and not _has_active_children(pk):
-                failed += _fail(pk, attempts, MSG_STUCK)
+            if _has_active_children(pk):
+                continue
+            if heartbeat_at is None:  # packing queued since the last school finished
+                queued_since = ReportJob.objects.filter(parent_id=pk).aggregate(t=Max("finished_at"))["t"]
+                if queued_since and now - queued_since > QUEUED_TIMEOUT:
+                    failed += _fail(pk, attempts, MSG_QUEUED_TOO_LONG)
+            elif heartbeat_at < silent_since:
+                failed += _fail(pk, attempts, MSG_STUCK, if_silent_since=silent_since)
+        elif last and last < silent_since:
+            failed += _fail(pk, attempts, MSG_STUCK, if_silent_since=silent_since)
         elif started_at and now - started_at > hard_limit(kind) + SWEEP_GRACE:
-            failed += _fail(pk, attempts, MSG_STUCK)
+            failed += _fail(pk, attempts, MSG_OVERTIME % {"id": pk})
     stale_queued = ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_TIMEOUT)
     for pk, attempts in stale_queued.values_list("pk", "attempts").iterator(chunk_size=500):
         failed += _fail(pk, attempts, MSG_QUEUED_TOO_LONG)

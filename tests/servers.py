@@ -181,3 +181,33 @@ def session_postgres_stop() -> None:
 
 def session_postgres_start() -> None:
     _services("pg-start")
+
+
+class sending_to:  # noqa: N801 — used as a context manager, like a function
+    """This process sends Celery tasks to `broker_url` (through the broker, not in-process) inside
+    the block. Celery keeps connection and producer pools bound to the old URL: they are dropped."""
+
+    KEYS = ("broker_url", "task_always_eager")
+
+    def __init__(self, broker_url: str) -> None:
+        self.broker_url = broker_url
+
+    def _drop_pools(self) -> None:
+        from smartcampus.celery import app
+
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def __enter__(self):
+        from smartcampus.celery import app
+
+        self.saved = {key: app.conf.get(key) for key in self.KEYS}
+        app.conf.update(broker_url=self.broker_url, task_always_eager=False)
+        self._drop_pools()
+        return app
+
+    def __exit__(self, *exc) -> None:
+        from smartcampus.celery import app
+
+        app.conf.update(self.saved)
+        self._drop_pools()

@@ -257,6 +257,12 @@ REPORTS_QUEUED_TIMEOUT_HOURS = env.int("REPORTS_QUEUED_TIMEOUT_HOURS", default=6
 # {"school_pdf": [soft, hard], …} overrides entries of reports.limits.DEFAULT_LIMITS (seconds).
 REPORTS_TIME_LIMITS = env.json("REPORTS_TIME_LIMITS", default={})
 REPORTS_CJK_FONT = env("REPORTS_CJK_FONT", default="Noto Sans CJK SC")
+# A running report job stamps a heartbeat this often; one silent for the timeout has lost its process
+# (a killed worker) and is failed as interrupted by the check every worker and beat run each
+# REPORTS_WATCHDOG_SECONDS: within timeout + watchdog (90 s) of the process's death.
+REPORTS_HEARTBEAT_SECONDS = env.float("REPORTS_HEARTBEAT_SECONDS", default=15)
+REPORTS_HEARTBEAT_TIMEOUT_SECONDS = env.float("REPORTS_HEARTBEAT_TIMEOUT_SECONDS", default=60)
+REPORTS_WATCHDOG_SECONDS = env.float("REPORTS_WATCHDOG_SECONDS", default=30)
 # Without a broker (embedded default) report jobs run in this many background threads of the web
 # server, so a request answers at once; 0 runs them inside the request (the unit tests).
 REPORTS_EMBEDDED_THREADS = env.int("REPORTS_EMBEDDED_THREADS", default=2)

@@ -29,7 +29,7 @@ from smartcampus.celery import app as celery_app
 from smartcampus.celery import ping
 from tests.conftest import requires_services
 from tests.factories import small_points_framework
-from tests.servers import CeleryWorker, RedisServer
+from tests.servers import CeleryWorker, RedisServer, sending_to
 
 CLOSED_BROKER = "redis://127.0.0.1:1/0"
 
@@ -230,17 +230,12 @@ def redis_server():
 
 
 @pytest.fixture
-def on_redis(redis_server, settings):
+def on_redis(redis_server):
     """This process sends tasks to `redis_server` with the project's own broker settings; a worker
     consumes them."""
     worker = CeleryWorker(broker_url=redis_server.url, name="faults-broker").start()
-    saved = {key: celery_app.conf.get(key) for key in ("broker_url", "task_always_eager")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
-    _drop_connection_pools()
-    yield redis_server
-    celery_app.conf.update(saved)
-    _drop_connection_pools()
+    with sending_to(redis_server.url):
+        yield redis_server
     worker.stop()
 
 
