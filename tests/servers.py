@@ -13,6 +13,7 @@ Nothing here is imported by production code.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,14 +80,20 @@ class RedisServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        _wait(self._answers, 10, "redis-server did not answer")
+        try:
+            _wait(self._answers, 10, "redis-server did not answer")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, keep_dir: bool = True) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGCONT)
             self.proc.terminate()
             self.proc.wait(timeout=10)
+        if not keep_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def freeze(self) -> None:
         self.proc.send_signal(signal.SIGSTOP)
@@ -144,7 +151,11 @@ class CeleryWorker:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        _wait(self.answers, timeout, f"celery worker {self.name} was not ready")
+        try:
+            _wait(self.answers, timeout, f"celery worker {self.name} was not ready")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def answers(self) -> bool:

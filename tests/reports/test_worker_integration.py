@@ -169,7 +169,7 @@ def test_killing_the_worker_main_process_mid_job_fails_it_within_two_minutes_wit
         if restarted is not None:
             restarted.stop()
         doomed.stop()
-        redis.stop()
+        redis.stop(keep_dir=False)
 
 
 def _wait_gone(pid: int, timeout: float = 15) -> None:

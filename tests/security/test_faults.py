@@ -226,7 +226,7 @@ QUEUE_DOWN = "任务队列暂时不可用"
 def redis_server():
     server = RedisServer().start()
     yield server
-    server.stop()
+    server.stop(keep_dir=False)
 
 
 @pytest.fixture
