@@ -209,12 +209,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "smartcampus.api.exception_handler",
+    # JSON bodies bounded in size, nesting and numbers (smartcampus/parsers.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "smartcampus.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Request bodies other than file uploads (forms, JSON) are read up to this size, else 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+API_JSON_MAX_DEPTH = 32  # lists/objects nested deeper in a JSON body: 400
 SPECTACULAR_SETTINGS = {
     "TITLE": "智慧校园自评平台 API",
     "DESCRIPTION": (
