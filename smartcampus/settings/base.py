@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "assessments",
     "evidence",
     "reports",
+    # the project package: at start-up, plain text in every model text field (smartcampus/text.py)
+    "smartcampus.apps.SmartcampusConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,12 @@
-"""Hostile request bodies: nesting, size and numbers that are not finite.
+"""Hostile request bodies: nesting, size, numbers that are not finite, and invisible characters.
 
 - JSON nested deeper than `API_JSON_MAX_DEPTH` is a 400 (a 100,000-deep body used to be a 500,
   RecursionError); a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 — both with the JSON error body.
 - Numbers that are not finite (1e999999, NaN, Infinity) are refused, also where text is expected (a
   statement of 1e999999 used to be stored as "inf").
+- Bidi embeddings/overrides/isolates (U+202A–U+202E, U+2066–U+2069) and C0/C1 control characters are
+  refused in every text field of every model (tab, CR and LF only in multi-line text), through the
+  page, the autosave and the API alike.
 - A server error on the API answers the JSON error body, not an HTML page.
 """
 
@@ -16,8 +19,9 @@ from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import ItemResponse
-from tests.factories import small_points_framework
+from assessments.models import Campaign, ItemResponse
+from evidence.models import EvidenceLink
+from tests.factories import fill_and_submit, small_points_framework
 
 from ..assessments.conftest import make_campaign
 
@@ -122,6 +126,94 @@ def test_number_words_typed_into_the_page_are_refused_as_scores(world, client_fo
     assert_json_error(r, 400)
     item.refresh_from_db()
     assert item.self_score is None
+
+
+# --- invisible characters -------------------------------------------------------------------------------
+
+HOSTILE = ["\u202e", "\u202a", "\u2066", "\u2069", "\x85", "\x9b", "\x00", "\x07", "\x1b", "\x7f", "\x0b"]
+
+
+@pytest.mark.parametrize("char", HOSTILE)
+def test_control_and_bidi_characters_are_refused_in_the_statement_by_api_and_page(
+    world, client_for, item, char
+):
+    client = client_for("cio")
+    error = assert_json_error(patch(client, item, {"version": 1, "statement": f"说明{char}文字"}), 400)
+    assert "statement" in error["fields"]
+    r = client.post(
+        reverse("assessments:assessment-item-save", args=[item.assessment_id, item.node.code]),
+        {"version": 1, "statement": f"说明{char}文字"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r["X-Save-Status"] == "400" and "未保存" in r.content.decode()
+    item.refresh_from_db()
+    assert (item.statement, item.version) == ("", 1)
+
+
+def test_tab_and_line_breaks_stay_allowed_in_multi_line_text(world, client_for, item):
+    r = patch(client_for("cio"), item, {"version": 1, "statement": "第一行\r\n第二行\n\t缩进"})
+    assert r.status_code == 200, r.content
+    item.refresh_from_db()
+    assert item.statement == "第一行\n第二行\n\t缩进"  # line breaks are kept (as LF)
+
+
+def test_review_comments_refuse_bidi_characters(world, client_for, assessment):
+    submitted = fill_and_submit(assessment, world.users["cio"])
+    item = submitted.responses.order_by("node__position").first()
+    r = client_for("reviewer").patch(
+        f"/api/review-items/{item.pk}/",
+        {"version": item.version, "verdict": "more_evidence", "comment": "请补充\u202eexe.pdf"},
+        content_type="application/json",
+    )
+    error = assert_json_error(r, 400)
+    assert "comment" in error["fields"]
+    item.refresh_from_db()
+    assert not item.review_verdict and not item.review_comment
+
+
+def test_single_line_fields_refuse_line_breaks_and_invisible_characters(world, client_for):
+    client = client_for("commission")
+    payload = {
+        "framework": small_points_framework().pk,
+        "year": 2026,
+        "region": world.city_a.pk,
+        "self_deadline": "2026-12-31T23:59:59+08:00",
+        "review_deadline": "2027-01-31T23:59:59+08:00",
+        "schools": [world.school_a1.pk],
+    }
+    for title in ("两行\n标题", "制表\t符", "反向\u202e标题", "C1\x85标题"):
+        error = assert_json_error(
+            client.post("/api/campaigns/", {**payload, "title": title}, content_type="application/json"), 400
+        )
+        assert "title" in error["fields"]
+    assert not Campaign.objects.filter(title__contains="标题").exists()
+
+
+def test_evidence_link_titles_refuse_invisible_characters(world, client_for, item):
+    r = client_for("cio").post(
+        "/api/evidence/links/",
+        {"response": item.pk, "url": "https://x.example.cn/a", "title": "平台\u2067介绍"},
+    )
+    error = assert_json_error(r, 400)
+    assert "title" in error["fields"]
+    assert not EvidenceLink.objects.exists()
+
+
+def test_every_text_field_of_every_model_carries_the_check():
+    """One rule, installed once (smartcampus/apps.py): no model text field is left out."""
+    from django.apps import apps
+    from django.db import models
+
+    from smartcampus.text import PlainTextValidator
+
+    unchecked = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.CharField | models.TextField)
+        and not any(isinstance(v, PlainTextValidator) for v in field.validators)
+    ]
+    assert unchecked == []
 
 
 # --- server errors on the API ---------------------------------------------------------------------------
