@@ -252,7 +252,9 @@ def validate_compliance_status(tree: ScoringTree, code: str, status) -> Complian
 
 
 def _fmt(value: Decimal) -> str:
-    return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
+    """10 → "10", 1.50 → "1.5"; an absurd value (a typed 1e999999) in scientific notation."""
+    value = value.normalize()
+    return f"{value:f}" if value.adjusted() < 20 else str(value)
 
 
 def round_once(value: Fraction | Decimal | int, step: Decimal = FIGURE_STEP) -> Decimal:

@@ -1,8 +1,12 @@
-"""Time limits of the report tasks, shared by the task decorators and the sweeper.
+"""Time limits of the report tasks, shared by the task decorators and the sweeper; heartbeats.
 
 A task past its soft limit fails its job with a clear message; past the hard limit Celery kills
 the process. The sweeper fails a job still running `SWEEP_GRACE` after its hard limit: by then no
 worker can be working on it any more.
+
+A running job stamps its heartbeat every `heartbeat_seconds()`; one silent for `heartbeat_timeout()`
+has lost its process. The check runs every REPORTS_WATCHDOG_SECONDS in every worker and in beat, so a
+dead worker's job is failed within timeout + watchdog interval (90 s with the defaults).
 """
 
 from __future__ import annotations
@@ -35,3 +39,11 @@ def soft_limit(kind: str) -> int:
 
 def hard_limit(kind: str) -> datetime.timedelta:
     return datetime.timedelta(seconds=limits(kind)[1])
+
+
+def heartbeat_seconds() -> float:
+    return settings.REPORTS_HEARTBEAT_SECONDS
+
+
+def heartbeat_timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.REPORTS_HEARTBEAT_TIMEOUT_SECONDS)

@@ -52,6 +52,9 @@ class ReportJob(models.Model):
     identifies identical requests: while one is queued or running, asking again returns it
     (a partial unique constraint makes this hold under concurrent requests too). `attempts` counts
     claims: a task redelivered after a worker died claims again, up to `REPORTS_MAX_ATTEMPTS`.
+    `heartbeat_at` is the running job's last sign of life (its progress, and a timer beside the work);
+    silent for `REPORTS_HEARTBEAT_TIMEOUT_SECONDS`, the job has lost its process and is failed as
+    interrupted. A batch has none while its packing waits in the queue.
     `error` is a sentence for the user, in Chinese; details go to the log.
     """
 

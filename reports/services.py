@@ -6,28 +6,45 @@ which claims the row under `select_for_update()`; a terminal row is left alone. 
 outside any transaction; the result is stored first and then attached by `_finish`, which only
 accepts it while the row is still running under the same attempt (a run that was superseded by a
 redelivery, or failed by the sweeper, cannot overwrite the newer state).
+
+A running job stamps `heartbeat_at` with its progress and, from a thread beside the work, every
+`REPORTS_HEARTBEAT_SECONDS`. A job silent for `REPORTS_HEARTBEAT_TIMEOUT_SECONDS` has lost its
+process (a killed worker, a restarted server): `report_jobs_sweep` — run by every worker's watchdog
+(smartcampus/celery.py) and by beat — fails it as interrupted, and so do a new request for the same
+report and a retry of it, so nobody waits for a job that nothing is making.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import tempfile
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
-from smartcampus.errors import Conflict
+from smartcampus.errors import Conflict, Unavailable
 
-from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, limits
+from . import embedded
+from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, heartbeat_seconds, heartbeat_timeout, limits
 from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
 
 logger = logging.getLogger(__name__)
@@ -38,12 +55,14 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 MSG_INTERNAL = "生成报告时发生内部错误（任务编号 #%(id)s）。请点击“重试”；如仍失败，请联系管理员。"
 MSG_TIMEOUT = "生成超时：报告未能在规定时间内完成（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
 MSG_STUCK = "生成中断：处理进程意外停止，任务未能完成。请点击“重试”。"
+MSG_OVERTIME = "生成中断：报告超过了规定的生成时间（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
 MSG_QUEUED_TOO_LONG = "排队超时：长时间没有处理进程接手该任务。请点击“重试”；如仍失败，请联系管理员。"
 MSG_TOO_MANY_ATTEMPTS = "生成多次中断（已尝试 %(n)d 次），已停止。请点击“重试”；如仍失败，请联系管理员。"
 MSG_CHILDREN_FAILED = (
     "有 %(n)d 所学校的报告生成失败（共 %(total)d 所）。请在任务详情中重试失败的学校，完成后将自动打包。"
 )
 MSG_NOTHING = "所选范围内没有学校，无法生成报告。"
+MSG_QUEUE_UNAVAILABLE = "任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"
 
 
 class JobSuperseded(Exception):
@@ -69,7 +88,8 @@ def report_job_request(
 ) -> tuple[ReportJob, bool]:
     """Create a job and enqueue it, or return the caller's identical queued/running job.
 
-    The caller has checked scope (reports.selectors.report_target). Returns (job, created).
+    The caller has checked scope (reports.selectors.report_target). Returns (job, created). When the
+    task queue cannot take the job, the job is failed (retryable) and `QueueUnavailable` is raised.
     """
     key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
     params = {"campaign": campaign.pk}
@@ -77,8 +97,12 @@ def report_job_request(
         params["assessment"] = assessment.pk
     if region is not None:
         params["region"] = region.pk
+    dispatch = _Dispatch()
     with transaction.atomic():
         existing = _active_duplicate(user=acting_user, key=key)
+        if existing is not None and _is_stale(existing, timezone.now()):
+            _fail_row(existing, MSG_STUCK)  # its process is gone: make the report afresh
+            existing = None
         if existing is not None:
             return existing, False
         job = ReportJob(
@@ -100,7 +124,8 @@ def report_job_request(
             if existing is None:
                 raise
             return existing, False
-        _enqueue_run(job.pk, job.kind)
+        _enqueue_run(job.pk, job.kind, dispatch)
+    dispatch.raise_if_failed(job)
     return job, True
 
 
@@ -112,37 +137,70 @@ def _active_duplicate(*, user, key: str) -> ReportJob | None:
     )
 
 
-def _enqueue_run(job_id: int, kind: str) -> None:
+# --- handing jobs to the task queue ----------------------------------------------------------------
+
+
+class QueueUnavailable(Unavailable):
+    """The task queue did not take the job: the job is failed with MSG_QUEUE_UNAVAILABLE and can be
+    retried. `extra["job"]` is its id."""
+
+    def __init__(self, job: ReportJob):
+        super().__init__(job.error or MSG_QUEUE_UNAVAILABLE, code="queue_unavailable", extra={"job": job.pk})
+
+
+class _Dispatch:
+    """The sends a write registered. They happen once its transaction commits: when the service's own
+    transaction is the outermost one (a request), that is before the service returns, so it can tell
+    the caller that the queue refused the job; inside a caller's transaction the job is failed later,
+    at that transaction's commit."""
+
+    def __init__(self) -> None:
+        self.failed: list[int] = []
+
+    def raise_if_failed(self, job: ReportJob) -> None:
+        if self.failed:
+            job.refresh_from_db()
+            raise QueueUnavailable(job)
+
+
+def _enqueue_run(job_id: int, kind: str, dispatch: _Dispatch | None = None) -> None:
     from .tasks import report_job_run_task
 
     soft, hard = limits(kind)
     transaction.on_commit(
-        lambda: _send(
-            job_id, report_job_run_task.apply_async, (job_id,), soft_time_limit=soft, time_limit=hard
-        )
+        lambda: _send(job_id, report_job_run_task, dispatch, soft_time_limit=soft, time_limit=hard)
     )
 
 
-def _enqueue_assemble(job_id: int) -> None:
+def _enqueue_assemble(job_id: int, dispatch: _Dispatch | None = None) -> None:
     from .tasks import report_batch_assemble_task
 
-    transaction.on_commit(lambda: _send(job_id, report_batch_assemble_task.apply_async, (job_id,)))
+    transaction.on_commit(lambda: _send(job_id, report_batch_assemble_task, dispatch))
 
 
-def _send(job_id: int, apply_async: Callable, args: tuple, **options) -> None:
-    """Hand the job to the broker; if the broker (Redis) is away, fail the job with a message the
-    user can act on (it can be retried) instead of a 500 and a job stuck in the queue."""
+def _send(job_id: int, task, dispatch: _Dispatch | None, **options) -> None:
+    """Hand the job to the broker. The broker settings bound connecting and publishing to a few
+    seconds and publishing is not retried (smartcampus/settings/base.py), so an unreachable broker
+    costs the request at most that; the job is then failed with a message the user can act on (it can
+    be retried) instead of a 500 and a job left queued with no message behind it.
+
+    Without a broker (the embedded default) the task runs in this process: in a background thread of
+    the server (`REPORTS_EMBEDDED_THREADS`), or inside the call when that is 0 (the tests)."""
     from celery import current_app
-    from kombu.exceptions import OperationalError as BrokerError
 
-    if current_app.conf.task_always_eager:  # in-process: no broker, and the task's own errors propagate
-        apply_async(args, **options)
+    if current_app.conf.task_always_eager:
+        if settings.REPORTS_EMBEDDED_THREADS:
+            embedded.submit(task, (job_id,))
+        else:  # the task's own errors propagate
+            task.apply_async((job_id,), **options)
         return
     try:
-        apply_async(args, retry=False, **options)
-    except (BrokerError, ConnectionError, OSError):
-        logger.exception("report job %s: broker unavailable", job_id)
-        _fail(job_id, None, _("任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"))
+        task.apply_async((job_id,), retry=False, **options)
+    except Exception:  # whatever the transport raises (kombu, redis-py, socket): the job was not sent
+        logger.exception("report job %s: the task queue is unavailable", job_id)
+        _fail(job_id, None, MSG_QUEUE_UNAVAILABLE)
+        if dispatch is not None:
+            dispatch.failed.append(job_id)
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -198,7 +256,8 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
     """Run one attempt's work: transient errors propagate (the task retries them); a superseded
     attempt stops quietly; a timeout or any other error fails the job with a message for the user."""
     try:
-        work()
+        with _heartbeat(job_id, attempt):
+            work()
     except JobSuperseded:
         logger.info("report job %s attempt %s superseded", job_id, attempt)
     except TRANSIENT_ERRORS:
@@ -212,6 +271,38 @@ def _guarded(job_id: int, attempt: int, work: Callable[[], None]) -> None:
             logger.exception("report job %s failed", job_id)
             message = MSG_INTERNAL % {"id": job_id}
         _fail(job_id, attempt, message)
+
+
+@contextmanager
+def _heartbeat(job_id: int, attempt: int) -> Iterator[None]:
+    """While the block runs, a thread stamps the job's heartbeat every REPORTS_HEARTBEAT_SECONDS (also
+    through a long step that reports no progress). It stops with the block, when this attempt no
+    longer owns the job, and with the process: a job whose heartbeat stops has lost its process."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(heartbeat_seconds()):
+                try:
+                    owned = ReportJob.objects.filter(
+                        pk=job_id, status=JobStatus.RUNNING, attempts=attempt
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("report job %s: heartbeat not written", job_id, exc_info=True)
+                    connections.close_all()  # reconnect on the next beat
+                    continue
+                if not owned:
+                    return
+        finally:
+            connections.close_all()  # this thread's connection
+
+    thread = threading.Thread(target=beat, name=f"report-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=heartbeat_seconds())
 
 
 def _run_school_pdf(job: ReportJob, attempt: int) -> None:
@@ -267,15 +358,25 @@ def _finish(job: ReportJob, attempt: int, content: File, filename: str, *, progr
         _parent_check_after_commit(row)
 
 
-def _fail(job_id: int, attempt: int | None, message: str) -> bool:
+def _fail(job_id: int, attempt: int | None, message: str, *, if_silent_since=None) -> bool:
+    """Fail the job unless it is finished, claimed again (another attempt) or — with
+    `if_silent_since` — gave a sign of life since then (re-checked under the row lock)."""
     with transaction.atomic():
         row = ReportJob.objects.select_for_update().get(pk=job_id)
         if row.is_terminal or (attempt is not None and row.attempts != attempt):
             return False
-        row.status, row.error, row.finished_at = JobStatus.FAILED, message, timezone.now()
-        row.save(update_fields=["status", "error", "finished_at"])
-        _parent_check_after_commit(row)
+        last = row.heartbeat_at or row.started_at
+        if if_silent_since is not None and last is not None and last >= if_silent_since:
+            return False
+        _fail_row(row, message)
         return True
+
+
+def _fail_row(row: ReportJob, message: str) -> None:
+    """Inside the caller's transaction, with the row locked."""
+    row.status, row.error, row.finished_at = JobStatus.FAILED, message, timezone.now()
+    row.save(update_fields=["status", "error", "finished_at"])
+    _parent_check_after_commit(row)
 
 
 # --- batches: one child job per school, the parent zips their PDFs ---------------------------------
@@ -338,9 +439,11 @@ def report_batch_check(*, parent_id: int) -> None:
             parent.children.values_list("status").annotate(n=Count("id")).values_list("status", "n")
         )
         parent.progress_done = counts.get(JobStatus.DONE, 0)
-        parent.heartbeat_at = timezone.now()
+        packing = not any(counts.get(s, 0) for s in ACTIVE)
+        # while its packing waits in the queue a batch has no heartbeat: nothing works on it yet
+        parent.heartbeat_at = None if packing else timezone.now()
         parent.save(update_fields=["progress_done", "heartbeat_at"])
-        if not any(counts.get(s, 0) for s in ACTIVE):
+        if packing:
             _enqueue_assemble(parent.pk)
 
 
@@ -404,12 +507,22 @@ def _reset(job: ReportJob) -> None:
         job.progress_done = 0
 
 
-@transaction.atomic
 def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
     """Run a failed job again. For a batch: retry its failed schools (or just the packing step).
     For a school inside a batch: retry it and reopen the batch so it packs when the school is done.
-    Returns the job to follow (the caller's identical active job if one was requested meanwhile)."""
+    Returns the job to follow (the caller's identical active job if one was requested meanwhile).
+    When the task queue cannot take it, the job is failed again and `QueueUnavailable` is raised."""
+    dispatch = _Dispatch()
+    followed = _retry(job=job, dispatch=dispatch)
+    dispatch.raise_if_failed(followed)
+    return followed
+
+
+@transaction.atomic
+def _retry(*, job: ReportJob, dispatch: _Dispatch) -> ReportJob:
     row = ReportJob.objects.select_for_update().get(pk=job.pk)
+    if _is_stale(row, timezone.now()):
+        _fail_row(row, MSG_STUCK)
     if row.status != JobStatus.FAILED:
         raise Conflict(_("只有失败的任务可以重试。"), code="not_failed")
     if row.is_batch and row.progress_total:
@@ -422,16 +535,18 @@ def report_job_retry(*, job: ReportJob, acting_user) -> ReportJob:
         for child in failed:
             _reset(child)
             child.save()
-            _enqueue_run(child.pk, child.kind)
+            _enqueue_run(child.pk, child.kind, dispatch)
         if not failed:
-            _enqueue_assemble(row.pk)
+            row.heartbeat_at = None  # packing queued
+            row.save(update_fields=["heartbeat_at"])
+            _enqueue_assemble(row.pk, dispatch)
         return row
     _reset(row)
     if row.is_batch:
         row.progress_total = 0
     if not _save_reactivated(row):  # the user asked for the same report again after the failure
         return _active_duplicate(user=row.requested_by, key=row.dedupe_key) or row
-    _enqueue_run(row.pk, row.kind)
+    _enqueue_run(row.pk, row.kind, dispatch)
     if row.parent_id:
         parent = ReportJob.objects.select_for_update().get(pk=row.parent_id)
         if parent.status == JobStatus.FAILED:
@@ -454,23 +569,46 @@ def _save_reactivated(job: ReportJob, **kwargs) -> bool:
     return True
 
 
+def _is_stale(job: ReportJob, now: datetime.datetime) -> bool:
+    """A running job whose process is gone: no heartbeat for REPORTS_HEARTBEAT_TIMEOUT_SECONDS. A
+    batch is judged only while it packs (its schools are jobs of their own, with their heartbeats)."""
+    if job.status != JobStatus.RUNNING:
+        return False
+    if job.is_batch and job.progress_total:
+        if job.heartbeat_at is None or _has_active_children(job.pk):
+            return False  # its schools are being made, or its packing waits in the queue
+    last = job.heartbeat_at or job.started_at
+    return last is not None and now - last > heartbeat_timeout()
+
+
 def report_jobs_sweep(*, now=None) -> int:
-    """Fail jobs that cannot finish any more: running past their hard time limit (the worker died and
-    the message was lost), queued for longer than REPORTS_QUEUED_TIMEOUT, or a batch whose children
-    are all finished but whose packing never completed. Returns how many were failed."""
+    """Fail jobs that cannot finish any more: running with a heartbeat older than
+    REPORTS_HEARTBEAT_TIMEOUT_SECONDS (their process died), running past their hard time limit,
+    queued for longer than REPORTS_QUEUED_TIMEOUT (also a batch whose packing waits that long).
+    Returns how many were failed. Cheap enough to run every half minute (it reads running rows only,
+    and queued ones by index)."""
     now = now or timezone.now()
+    silent_since = now - heartbeat_timeout()
     failed = 0
     candidates = ReportJob.objects.filter(status=JobStatus.RUNNING).values_list(
         "pk", "kind", "started_at", "heartbeat_at", "progress_total", "attempts"
     )
     # `attempts` as read here: a job claimed again meanwhile (a redelivered message) is left alone
     for pk, kind, started_at, heartbeat_at, total, attempts in candidates.iterator(chunk_size=500):
+        last = heartbeat_at or started_at
         if kind in BATCH_KINDS and total:
-            last = heartbeat_at or started_at
-            if last and now - last > hard_limit("assemble") + SWEEP_GRACE and not _has_active_children(pk):
-                failed += _fail(pk, attempts, MSG_STUCK)
+            if _has_active_children(pk):
+                continue
+            if heartbeat_at is None:  # packing queued since the last school finished
+                queued_since = ReportJob.objects.filter(parent_id=pk).aggregate(t=Max("finished_at"))["t"]
+                if queued_since and now - queued_since > QUEUED_TIMEOUT:
+                    failed += _fail(pk, attempts, MSG_QUEUED_TOO_LONG)
+            elif heartbeat_at < silent_since:
+                failed += _fail(pk, attempts, MSG_STUCK, if_silent_since=silent_since)
+        elif last and last < silent_since:
+            failed += _fail(pk, attempts, MSG_STUCK, if_silent_since=silent_since)
         elif started_at and now - started_at > hard_limit(kind) + SWEEP_GRACE:
-            failed += _fail(pk, attempts, MSG_STUCK)
+            failed += _fail(pk, attempts, MSG_OVERTIME % {"id": pk})
     stale_queued = ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_TIMEOUT)
     for pk, attempts in stale_queued.values_list("pk", "attempts").iterator(chunk_size=500):
         failed += _fail(pk, attempts, MSG_QUEUED_TOO_LONG)

@@ -44,13 +44,16 @@ def job_request_view(request: HttpRequest) -> HttpResponse:
         assessment=request.POST.get("assessment"),
         region=request.POST.get("region") or None,
     )
-    job, created = services.report_job_request(
-        kind=target.kind,
-        campaign=target.campaign,
-        assessment=target.assessment,
-        region=target.region,
-        acting_user=request.user,
-    )
+    try:
+        job, created = services.report_job_request(
+            kind=target.kind,
+            campaign=target.campaign,
+            assessment=target.assessment,
+            region=target.region,
+            acting_user=request.user,
+        )
+    except DomainError as exc:  # the task queue is away: the job is listed as failed, with 「重试」
+        return _job_list_error(request, exc)
     if created:
         messages.success(request, _("已提交报告任务 #%(id)s，生成后可在此下载。") % {"id": job.pk})
     else:
@@ -91,13 +94,17 @@ def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         job = services.report_job_retry(job=job, acting_user=request.user)
     except DomainError as exc:
-        page = Paginator(selectors.report_job_list(user=request.user), 30).get_page(1)
-        return error_response(request, exc, template="reports/job_list.html", context={"page": page})
+        return _job_list_error(request, exc)
     messages.success(request, _("任务 #%(id)s 已重新排队。") % {"id": job.pk})
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("reports:job-list")
+
+
+def _job_list_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    page = Paginator(selectors.report_job_list(user=request.user), 30).get_page(1)
+    return error_response(request, exc, template="reports/job_list.html", context={"page": page})
 
 
 @login_required

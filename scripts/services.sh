@@ -9,6 +9,8 @@
 #   scripts/services.sh start [prefix]  # bench/*.py: also creates the database DATABASE_URL names and
 #   scripts/services.sh stop DIR        #   prints KEY=value lines (DATABASE_URL, REDIS_URL, SERVICES_WORK,
 #                                       #   …); `stop` takes the SERVICES_WORK it printed
+#   scripts/services.sh pg-stop         # fault tests: stop / start again the PostgreSQL server of the
+#   scripts/services.sh pg-start        #   cluster SERVICES_WORK and PG_PORT (from the environment) name
 #
 # The cluster runs with fsync off (throwaway data) and belongs to the postgres user when run as root,
 # because initdb and postgres refuse to run as root.
@@ -46,6 +48,24 @@ services_stop() {
   rm -rf "$work"
 }
 
+# The cluster's server alone, on the port and directory of services_start (SERVICES_WORK, PG_PORT):
+# fault tests stop PostgreSQL and start it again (`scripts/services.sh pg-stop` / `pg-start`).
+services_pg_as() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+services_pg_start() {
+  PG_BIN=${PG_BIN:-$(services_find_pg_bin)}
+  services_pg_as "$PG_BIN/pg_ctl" -D "$SERVICES_WORK/pgdata" -l "$SERVICES_WORK/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $SERVICES_WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${SERVICES_PG_OPTIONS:-}" \
+    start >/dev/null || { cat "$SERVICES_WORK/postgres.log"; exit 1; }
+}
+
+services_pg_stop() {
+  PG_BIN=${PG_BIN:-$(services_find_pg_bin)}
+  services_pg_as "$PG_BIN/pg_ctl" -D "$SERVICES_WORK/pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
 # services_start [prefix]: start both servers; exports DATABASE_URL, REDIS_URL, SERVICES_WORK,
 # PG_PORT, REDIS_PORT, PG_VERSION. Exits the calling shell with the server's log on failure.
 services_start() {
@@ -64,9 +84,7 @@ services_start() {
   REDIS_PORT=$(services_free_port)
   $as_pg "$PG_BIN/initdb" -D "$SERVICES_WORK/pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
     >"$SERVICES_WORK/initdb.log" 2>&1 || { cat "$SERVICES_WORK/initdb.log"; exit 1; }
-  $as_pg "$PG_BIN/pg_ctl" -D "$SERVICES_WORK/pgdata" -l "$SERVICES_WORK/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $SERVICES_WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${SERVICES_PG_OPTIONS:-}" \
-    start >/dev/null || { cat "$SERVICES_WORK/postgres.log"; exit 1; }
+  services_pg_start
   "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
     --dir "$SERVICES_WORK" >"$SERVICES_WORK/redis.log" 2>&1 &
   echo $! >"$SERVICES_WORK/redis.pid"
@@ -93,6 +111,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       done
       ;;
     stop) services_stop "${2:?usage: scripts/services.sh stop DIR}" ;;
-    *) echo "usage: scripts/services.sh start [prefix] | stop DIR" >&2; exit 2 ;;
+    pg-stop) : "${SERVICES_WORK:?}" && services_pg_stop ;;
+    pg-start) : "${SERVICES_WORK:?}" "${PG_PORT:?}" && services_pg_start ;;
+    *) echo "usage: scripts/services.sh start [prefix] | stop DIR | pg-stop | pg-start" >&2; exit 2 ;;
   esac
 fi

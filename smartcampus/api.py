@@ -6,12 +6,20 @@ their messages (only for invalid input). Services' refusals (`smartcampus.errors
 once: refused → 404 naming nothing, conflict → 409, invalid → 400, with the error's `extra` keys
 (the missing items of an incomplete submission) and, for a version conflict, `current`: the newer
 row shaped by the view's own serializer.
+
+Errors that never reach a DRF view (an unknown address, a body too large to read, a server error —
+a database that went away) get the same body from Django's error handlers under /api/
+(`bad_request`, `not_found`, `server_error`, wired in smartcampus/urls.py). What a JSON body may
+hold is bounded by `smartcampus.parsers.JSONParser`.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -33,6 +41,8 @@ def _default_code(status_code: int) -> str:
         413: "too_large",
         415: "unsupported_media_type",
         429: "throttled",
+        500: "server_error",
+        503: "unavailable",
     }.get(status_code, "error")
 
 
@@ -48,6 +58,8 @@ def _default_message(status_code: int) -> str:
         413: _("上传内容过大。"),
         415: _("不支持的请求内容类型。"),
         429: _("请求过于频繁，请稍后再试。"),
+        500: _("服务器内部错误，请求未能完成。请稍后重试；如仍失败，请联系管理员。"),
+        503: _("服务暂时不可用，请稍后再试。"),
     }
     return messages.get(status_code, _("请求未能完成。"))
 
@@ -110,6 +122,8 @@ def exception_handler(exc, context):
     ):
         message = str(exc.detail)  # CSRF failures explain themselves
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else code  # password_change_required
+    elif isinstance(exc, exceptions.ParseError):
+        code, message = "parse_error", str(exc.detail)
     elif isinstance(exc, exceptions.APIException) and response.status_code == 413:
         message = str(exc.detail)
     response.data = error_body(code=code, message=message, fields=fields)
@@ -124,6 +138,42 @@ def _domain_error_response(exc: DomainError, context) -> Response:
     message = exc.message or _first_field_message(exc.fields) or _default_message(exc.status_code)
     body = error_body(code=exc.code, message=message, fields=exc.fields, **extra)
     return Response(body, status=exc.status_code)
+
+
+# --- Django's error handlers: the JSON body under /api/ -------------------------------------------------
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int, *, code: str | None = None, message: str | None = None) -> JsonResponse:
+    body = error_body(code=code or _default_code(status), message=message or _default_message(status))
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> HttpResponse:
+    """handler400: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields) is refused by
+    Django before any view runs; say 413 when it was its size."""
+    status = 413 if isinstance(exception, RequestDataTooBig) else 400
+    if _is_api(request):
+        return _json_error(status)
+    response = defaults.bad_request(request, exception, template_name=template_name)
+    response.status_code = status
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> HttpResponse:
+    if _is_api(request):
+        return _json_error(404)
+    return defaults.page_not_found(request, exception, template_name=template_name)
+
+
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """handler500 (the error itself is logged by Django, with its traceback)."""
+    if _is_api(request):
+        return _json_error(500)
+    return defaults.server_error(request, template_name=template_name)
 
 
 def query_parameter(name: str, description: str, type_=OpenApiTypes.STR) -> OpenApiParameter:
@@ -162,9 +212,10 @@ _ERROR_STATUSES = {
     "413": "上传内容过大",
     "415": "不支持的请求内容类型",
     "429": "请求过于频繁",
+    "503": "所需的服务（任务队列）暂时不可用，请稍后重试",
 }
 #: statuses added only where a view declares them (`responses={409: None}` in `extend_schema`)
-_DECLARED_ONLY = {"409", "413"}
+_DECLARED_ONLY = {"409", "413", "503"}
 
 
 def add_error_responses(result, generator, request, public):

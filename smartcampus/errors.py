@@ -7,7 +7,9 @@ Services refuse with a `DomainError` of one of three kinds; every answer follows
 - `Conflict` — in scope, but the object's state forbids the action (submitted, finalised, a newer
   version…) → **409** with the service's message;
 - `Invalid`  — in scope, but the input is wrong or incomplete → **400** with the message and, per
-  input field, `fields`.
+  input field, `fields`;
+- `Unavailable` — the action is valid but a service it needs (the task queue) cannot be reached
+  now → **503**; the message says to try again later.
 
 `code` is stable for programs (`not_cio`, `deadline`, `incomplete`…). `extra` carries data an
 answer adds (the missing items of an incomplete submission); `current` the newer row of a version
@@ -32,9 +34,15 @@ class ErrorKind(enum.StrEnum):
     REFUSED = "refused"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    UNAVAILABLE = "unavailable"
 
 
-HTTP_STATUS = {ErrorKind.REFUSED: 404, ErrorKind.CONFLICT: 409, ErrorKind.INVALID: 400}
+HTTP_STATUS = {
+    ErrorKind.REFUSED: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.INVALID: 400,
+    ErrorKind.UNAVAILABLE: 503,
+}
 
 
 class DomainError(Exception):
@@ -110,6 +118,13 @@ class Invalid(DomainError):
         return cls(message, code=code or getattr(exc, "code", None), fields=fields)
 
 
+class Unavailable(DomainError):
+    """Valid, but a service the action needs is unreachable for now (the task queue): try again later."""
+
+    kind = ErrorKind.UNAVAILABLE
+    default_code = "unavailable"
+
+
 def as_domain_error(exc: DomainError | ValidationError) -> DomainError:
     return exc if isinstance(exc, DomainError) else Invalid.from_validation_error(exc)
 
@@ -123,8 +138,8 @@ def error_response(
     swap: bool = False,
 ) -> HttpResponse:
     """The HTML answer to a refusal: `Refused` raises Http404 (Django's page, naming nothing); a
-    conflict or invalid input renders `template` with `context` plus `error` (the DomainError) and
-    `error_messages`, with status 409 or 400.
+    conflict, invalid input or an unavailable service renders `template` with `context` plus `error`
+    (the DomainError) and `error_messages`, with status 409, 400 or 503.
 
     `swap=True` is for htmx fragments (autosave, the evidence panel): htmx swaps only 2xx answers,
     so the fragment goes out as 200 and the real status travels in the `X-Save-Status` header,

@@ -58,3 +58,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# Errors raised outside the views (an unknown address, a body too large, a server error) answer the
+# API's JSON error body under /api/ and Django's pages elsewhere.
+handler400 = "smartcampus.api.bad_request"
+handler404 = "smartcampus.api.not_found"
+handler500 = "smartcampus.api.server_error"

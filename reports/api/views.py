@@ -20,7 +20,9 @@ from .serializers import CampaignStatisticsSerializer, ReportJobRequestSerialize
 class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's report jobs (batches list their schools as jobs with `parent`).
 
-    POST creates a job (201), or returns the caller's identical queued/running job (200).
+    POST creates a job (201), or returns the caller's identical queued/running job (200); when the
+    task queue cannot take it, the job is failed and the answer is 503 (`queue_unavailable`, with the
+    failed job's id in `error.job`: retry it once the queue is back).
     """
 
     serializer_class = ReportJobSerializer
@@ -30,7 +32,8 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return selectors.report_job_list(user=self.request.user, include_children=self.action != "list")
 
     @extend_schema(
-        request=ReportJobRequestSerializer, responses={200: ReportJobSerializer, 201: ReportJobSerializer}
+        request=ReportJobRequestSerializer,
+        responses={200: ReportJobSerializer, 201: ReportJobSerializer, 503: None},
     )
     def create(self, request, *args, **kwargs):
         serializer = ReportJobRequestSerializer(data=request.data)
@@ -48,7 +51,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             ReportJobSerializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @extend_schema(request=None, responses={200: ReportJobSerializer, 409: None})
+    @extend_schema(request=None, responses={200: ReportJobSerializer, 409: None, 503: None})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None, format=None):  # `format`: DRF passes it for .json suffixes
         job = services.report_job_retry(job=self.get_object(), acting_user=request.user)

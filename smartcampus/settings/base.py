@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "reports",
     # The project's account pages and rules (top layer: composes assessments' account services).
     "smartcampus.accounts",
+    # the project package: at start-up, plain text in every model text field (smartcampus/text.py)
+    "smartcampus.apps.SmartcampusConfig",
 ]
 
 MIDDLEWARE = [
@@ -165,8 +167,22 @@ if STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
 # --- Celery: Redis when a broker is configured, else tasks run in-process ---------------------
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# No product path reads a task's result (jobs report through their rows), so no result backend is
+# needed and none is contacted when a task is sent; set one only to inspect results by hand.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A web request that sends a task waits for the broker at most a few seconds: connecting and every
+# command are bounded, and a failed publish is not retried (reports/services.py fails the job with a
+# retryable message instead). The worker's own connection still retries until the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    "max_retries": 0,  # connecting for a publish: one attempt
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -210,12 +226,21 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "smartcampus.api.exception_handler",
+    # JSON bodies bounded in size, nesting and numbers (smartcampus/parsers.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "smartcampus.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Request bodies other than file uploads (forms, JSON) are read up to this size, else 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+API_JSON_MAX_DEPTH = 32  # lists/objects nested deeper in a JSON body: 400
 SPECTACULAR_SETTINGS = {
     "TITLE": "智慧校园自评平台 API",
     "DESCRIPTION": (
@@ -262,6 +287,15 @@ REPORTS_QUEUED_TIMEOUT_HOURS = env.int("REPORTS_QUEUED_TIMEOUT_HOURS", default=6
 # {"school_pdf": [soft, hard], …} overrides entries of reports.limits.DEFAULT_LIMITS (seconds).
 REPORTS_TIME_LIMITS = env.json("REPORTS_TIME_LIMITS", default={})
 REPORTS_CJK_FONT = env("REPORTS_CJK_FONT", default="Noto Sans CJK SC")
+# A running report job stamps a heartbeat this often; one silent for the timeout has lost its process
+# (a killed worker) and is failed as interrupted by the check every worker and beat run each
+# REPORTS_WATCHDOG_SECONDS: within timeout + watchdog (90 s) of the process's death.
+REPORTS_HEARTBEAT_SECONDS = env.float("REPORTS_HEARTBEAT_SECONDS", default=15)
+REPORTS_HEARTBEAT_TIMEOUT_SECONDS = env.float("REPORTS_HEARTBEAT_TIMEOUT_SECONDS", default=60)
+REPORTS_WATCHDOG_SECONDS = env.float("REPORTS_WATCHDOG_SECONDS", default=30)
+# Without a broker (embedded default) report jobs run in this many background threads of the web
+# server, so a request answers at once; 0 runs them inside the request (the unit tests).
+REPORTS_EMBEDDED_THREADS = env.int("REPORTS_EMBEDDED_THREADS", default=2)
 
 # --- Uploads ------------------------------------------------------------------------------------
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=50)

@@ -1,13 +1,16 @@
 """Test settings. `make test` points DATABASE_URL/REDIS_URL at throwaway servers it started."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, cache_settings, env
+from .base import REDIS_URL, VAR_DIR, cache_settings, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
-# Unit tests run tasks in-process; the integration tests start a real worker on the real broker.
+# Unit tests run tasks in-process, inside the call; the integration tests start a real worker on the
+# real broker, and the round-trip test reads a result back through Redis.
 CELERY_TASK_ALWAYS_EAGER = True
+REPORTS_EMBEDDED_THREADS = 0
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

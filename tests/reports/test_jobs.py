@@ -243,3 +243,162 @@ def test_cleanup_command_runs_sweeper_and_cleanup(db, capsys):
 
     call_command("cleanup_reports")
     assert "标记失败 0" in capsys.readouterr().out
+
+
+def test_without_a_broker_a_request_answers_at_once_and_the_job_runs_in_a_server_thread(
+    transactional_db, world, client_for, points_assessment, settings, monkeypatch
+):
+    """The embedded default (no broker): the click answers while the report is still being made, and
+    the jobs page follows it (生成中, a polling row) until it is done — as with a worker."""
+    import threading
+
+    from django.urls import reverse
+
+    from reports import school_report
+
+    settings.REPORTS_EMBEDDED_THREADS = 1
+    real, rendering, release = school_report.school_report_pdf, threading.Event(), threading.Event()
+
+    def held(**kwargs):
+        rendering.set()
+        release.wait(timeout=30)  # inside the request, this would hold the answer for 30 s
+        return real(**kwargs)
+
+    monkeypatch.setattr(school_report, "school_report_pdf", held)
+    client = client_for("cio")
+    try:
+        r = client.post(
+            reverse("reports:job-request"), {"kind": "school_pdf", "assessment": points_assessment.pk}
+        )
+        assert r.status_code == 302
+        job = ReportJob.objects.get()
+        assert job.status in (JobStatus.QUEUED, JobStatus.RUNNING)  # answered before the report exists
+        assert rendering.wait(timeout=30)
+        page = client.get(reverse("reports:job-list")).content.decode()
+        assert "生成中" in page and f'hx-get="{reverse("reports:job-row", args=[job.pk])}"' in page
+    finally:
+        release.set()
+    for _ in range(300):
+        job.refresh_from_db()
+        if job.is_terminal:
+            break
+        threading.Event().wait(0.1)
+    assert job.status == JobStatus.DONE and job.result, job.error
+
+
+# --- heartbeats: a job whose process died is failed within two minutes, not after its time limit ------
+
+
+def _running(job, *, started_ago: float, heartbeat_ago: float | None):
+    now = timezone.now()
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING,
+        attempts=1,
+        started_at=now - datetime.timedelta(seconds=started_ago),
+        heartbeat_at=None if heartbeat_ago is None else now - datetime.timedelta(seconds=heartbeat_ago),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def test_a_job_whose_heartbeat_went_silent_is_failed_by_the_sweep_long_before_its_time_limit(
+    world, points_campaign, points_assessment, django_capture_on_commit_callbacks
+):
+    commission = world.users["commission"]
+    silent, _ = request_school(world, points_assessment)
+    alive, _ = services.report_job_request(
+        kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, acting_user=commission
+    )
+    silent = _running(silent, started_ago=100, heartbeat_ago=90)  # a school PDF may take 150 s
+    alive = _running(alive, started_ago=1200, heartbeat_ago=5)  # a long workbook, heartbeat fresh
+    assert services.report_jobs_sweep() == 1
+    silent.refresh_from_db(), alive.refresh_from_db()
+    assert silent.status == JobStatus.FAILED and "处理进程意外停止" in silent.error
+    assert alive.status == JobStatus.RUNNING
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_job_retry(job=silent, acting_user=world.users["cio"])
+    silent.refresh_from_db()
+    assert silent.status == JobStatus.DONE
+
+
+def test_asking_again_for_a_report_whose_process_died_fails_it_and_makes_a_new_one(
+    world, points_assessment, django_capture_on_commit_callbacks
+):
+    dead, _ = request_school(world, points_assessment)
+    dead = _running(dead, started_ago=120, heartbeat_ago=75)
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh, created = request_school(world, points_assessment)
+    assert created and fresh.pk != dead.pk
+    dead.refresh_from_db(), fresh.refresh_from_db()
+    assert dead.status == JobStatus.FAILED and "处理进程意外停止" in dead.error
+    assert fresh.status == JobStatus.DONE
+    alive, _ = request_school(world, points_assessment)
+    alive = _running(alive, started_ago=120, heartbeat_ago=10)
+    again, created = request_school(world, points_assessment)
+    assert not created and again.pk == alive.pk  # a job with a fresh heartbeat is being made: follow it
+
+
+def test_retrying_a_job_whose_process_died_is_accepted(
+    world, points_assessment, django_capture_on_commit_callbacks
+):
+    from smartcampus.errors import Conflict
+
+    job, _ = request_school(world, points_assessment)
+    job = _running(job, started_ago=100, heartbeat_ago=10)
+    with pytest.raises(Conflict):  # alive: nothing to retry
+        services.report_job_retry(job=job, acting_user=world.users["cio"])
+    job = _running(job, started_ago=100, heartbeat_ago=70)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_job_retry(job=job, acting_user=world.users["cio"])
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.attempts == 1
+
+
+def test_a_batch_waiting_for_its_packing_is_not_taken_for_dead(
+    world, points_campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Once its schools are done a batch's packing may wait in the queue behind other work: no
+    heartbeat then, and not failed; once packing started, a silent heartbeat fails it."""
+    monkeypatch.setattr(services, "_enqueue_assemble", lambda *args, **kwargs: None)  # the queue holds it
+    with django_capture_on_commit_callbacks(execute=True):
+        parent, _ = services.report_job_request(
+            kind=JobKind.CITY_PDF_ZIP, campaign=points_campaign, acting_user=world.users["commission"]
+        )
+    parent.refresh_from_db()
+    assert parent.status == JobStatus.RUNNING and parent.progress_done == parent.progress_total == 3
+    assert parent.heartbeat_at is None
+    ReportJob.objects.filter(pk=parent.pk).update(started_at=timezone.now() - datetime.timedelta(hours=1))
+    assert services.report_jobs_sweep() == 0
+    ReportJob.objects.filter(pk=parent.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=2))
+    assert services.report_jobs_sweep() == 1
+    parent.refresh_from_db()
+    assert parent.status == JobStatus.FAILED and "处理进程意外停止" in parent.error
+
+
+def test_a_running_job_stamps_its_heartbeat_while_it_works(
+    transactional_db, world, points_assessment, settings, monkeypatch
+):
+    """The heartbeat is written on a timer from beside the work, also through a step that reports no
+    progress (one school's PDF is a single step)."""
+    import time
+
+    from reports import school_report
+
+    settings.REPORTS_HEARTBEAT_SECONDS = 0.05
+    real, beats = school_report.school_report_pdf, []
+
+    def slow(**kwargs):
+        job = ReportJob.objects.get()
+        claimed = job.heartbeat_at
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(set(beats)) < 3:
+            beats.append(ReportJob.objects.get(pk=job.pk).heartbeat_at)
+            time.sleep(0.02)
+        assert all(b >= claimed for b in beats)
+        return real(**kwargs)
+
+    monkeypatch.setattr(school_report, "school_report_pdf", slow)
+    job, _ = request_school(world, points_assessment)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert len(set(beats)) >= 3  # the claim's stamp and at least two from the timer

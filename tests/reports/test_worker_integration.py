@@ -1,7 +1,9 @@
 """Report jobs on the real services: Redis broker, a separate `celery worker` process, PostgreSQL.
 
 The worker (tests/conftest.py `celery_worker_process`) sees only committed rows, hence
-`transactional_db`; it writes files under the session's MEDIA_ROOT, so these tests keep it.
+`transactional_db`; it writes files under the session's MEDIA_ROOT, so these tests keep it. The test
+that kills a worker's main process runs its own Redis and workers (tests/servers.py), so the
+session's worker is not touched.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reports import services
 from reports.models import JobKind, JobStatus, ReportJob
 from reports.xlsx import HEADER_ROW
 from tests.conftest import requires_services
+from tests.servers import CeleryWorker, RedisServer, sending_to
 
 from .conftest import engine_result
 
@@ -120,9 +123,61 @@ def test_sweeper_then_retry_on_the_real_worker(real_celery, transactional_db, wo
         started_at=timezone.now() - datetime.timedelta(hours=1),
         progress_total=1,
     )
-    assert services.report_jobs_sweep() == 1
+    services.report_jobs_sweep()  # (or the session worker's watchdog, whichever comes first)
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "中断" in job.error
+    assert job.status == JobStatus.FAILED and "处理进程意外停止" in job.error
     services.report_job_retry(job=job, acting_user=world.users["cio"])
     job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED})
     assert job.status == JobStatus.DONE, job.error
+
+
+def test_killing_the_worker_main_process_mid_job_fails_it_within_two_minutes_without_beat(
+    transactional_db, world, points_campaign
+):
+    """SIGKILL the worker's main process (its pool process dies with it) while it renders a workbook:
+    the message stays unacknowledged in Redis and nothing works on the job any more. With no beat
+    running, the restarted worker's watchdog sees the silent heartbeat and fails the job as
+    interrupted within two minutes of the kill; a retry then completes it."""
+    points_campaign.title = "慢任务（主进程被终止）"  # tests/reports/worker_patches.py: 1.5 s per school
+    points_campaign.save(update_fields=["title"])
+    commission = world.users["commission"]
+    redis = RedisServer().start()
+    doomed = CeleryWorker(broker_url=redis.url, name="doomed").start()
+    restarted = None
+    try:
+        with sending_to(redis.url) as app:
+            job, _ = services.report_job_request(
+                kind=JobKind.CITY_WORKBOOK, campaign=points_campaign, acting_user=commission
+            )
+            wait_for(job.pk, {JobStatus.RUNNING}, timeout=30)
+            pool_pid = _running_task_pid(app, job.pk)
+            doomed.kill()
+            killed_at = time.monotonic()
+            _wait_gone(pool_pid)
+            assert ReportJob.objects.get(pk=job.pk).status == JobStatus.RUNNING
+
+            restarted = CeleryWorker(broker_url=redis.url, name="restarted").start()
+            job = wait_for(
+                job.pk, {JobStatus.DONE, JobStatus.FAILED}, timeout=120 - (time.monotonic() - killed_at)
+            )
+            assert job.status == JobStatus.FAILED and "处理进程意外停止" in job.error
+
+            services.report_job_retry(job=job, acting_user=commission)
+            job = wait_for(job.pk, {JobStatus.DONE, JobStatus.FAILED}, timeout=120)
+            assert job.status == JobStatus.DONE and job.result, job.error
+    finally:
+        if restarted is not None:
+            restarted.stop()
+        doomed.stop()
+        redis.stop(keep_dir=False)
+
+
+def _wait_gone(pid: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"pool process {pid} outlived its worker")

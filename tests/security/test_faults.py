@@ -2,6 +2,9 @@
 
 - With the broker unreachable (a closed port, no retries, eager mode off), a school can still
   save its answers and submit: nothing on those paths may wait for or depend on Celery.
+- A report request then answers the queue error (503, page and API) and leaves a failed, retryable
+  job; on a real Redis that is stopped or frozen it does so within 5 s, and once Redis is back the
+  retry is rendered by a real worker.
 - A `DatabaseError` after the first write of a submission or a save leaves no partial state:
   status, versions and history rows are exactly as before.
 """
@@ -9,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 from django.db import DatabaseError
@@ -20,9 +24,12 @@ from simple_history.models import HistoricalRecords
 
 from assessments.models import Assessment, AssessmentStatus, ItemResponse
 from assessments.services import campaign_create, end_of_day
+from reports.models import JobStatus, ReportJob
 from smartcampus.celery import app as celery_app
 from smartcampus.celery import ping
+from tests.conftest import requires_services
 from tests.factories import small_points_framework
+from tests.servers import CeleryWorker, RedisServer, sending_to
 
 CLOSED_BROKER = "redis://127.0.0.1:1/0"
 
@@ -179,21 +186,105 @@ def test_database_error_during_a_save_leaves_no_partial_state(world, client_for,
 # --- report requests with the broker down ---------------------------------------------------------------
 
 
-def test_report_request_with_the_broker_down_fails_clearly_and_can_be_retried(
-    world, client_for, assessment, broker_down, django_capture_on_commit_callbacks
+def test_report_request_with_the_broker_down_answers_the_queue_error_and_can_be_retried(
+    transactional_db, world, client_for, assessment, broker_down, settings
 ):
-    from reports.models import JobStatus, ReportJob
-
+    """The page and the API answer 503 with the Chinese message (never a 500, never a job left
+    「排队中」); asking again makes a new job; 「重试」 is accepted and, once the queue is back, runs."""
     client = client_for("cio")
-    with django_capture_on_commit_callbacks(execute=True):
-        r = client.post(reverse("reports:job-request"), {"kind": "school_pdf", "assessment": assessment.pk})
-    assert r.status_code == 302  # not a 500
+    r = client.post(reverse("reports:job-request"), {"kind": "school_pdf", "assessment": assessment.pk})
+    assert r.status_code == 503
+    assert "任务队列暂时不可用" in r.content.decode() and "重试" in r.content.decode()
     job = ReportJob.objects.get()
     assert job.status == JobStatus.FAILED
     assert "任务队列暂时不可用" in job.error and "重试" in job.error
-    assert "任务队列暂时不可用" in client.get(reverse("reports:job-list")).content.decode()
 
-    r = client.post(reverse("reports:job-retry", args=[job.pk]))  # later: the retry is accepted
+    r = client.post("/api/reports/jobs/", {"kind": "school_pdf", "assessment": assessment.pk})
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "queue_unavailable" and r.json()["error"]["job"] != job.pk
+    assert not ReportJob.objects.exclude(status=JobStatus.FAILED).exists()
+
+    r = client.post(f"/api/reports/jobs/{job.pk}/retry/")  # still down: failed again, still retryable
+    assert r.status_code == 503 and r.json()["error"]["job"] == job.pk
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "任务队列暂时不可用" in job.error
+
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER = True  # the queue is back
+    r = client.post(reverse("reports:job-retry", args=[job.pk]))
     assert r.status_code == 302
     job.refresh_from_db()
-    assert job.status != JobStatus.FAILED and job.error == ""
+    assert job.status == JobStatus.DONE and job.error == ""
+
+
+# --- the real broker stopped or frozen ------------------------------------------------------------------
+
+
+QUEUE_DOWN = "任务队列暂时不可用"
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.stop(keep_dir=False)
+
+
+@pytest.fixture
+def on_redis(redis_server):
+    """This process sends tasks to `redis_server` with the project's own broker settings; a worker
+    consumes them."""
+    worker = CeleryWorker(broker_url=redis_server.url, name="faults-broker").start()
+    with sending_to(redis_server.url):
+        yield redis_server
+    worker.stop()
+
+
+def _wait_for(job_id: int, statuses, timeout: float = 90) -> ReportJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ReportJob.objects.get(pk=job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {ReportJob.objects.get(pk=job_id).status} after {timeout}s")
+
+
+def _timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+@requires_services
+@pytest.mark.parametrize("outage", ["stopped", "frozen"])
+def test_report_request_with_redis_down_fails_fast_and_retry_completes_once_it_is_back(
+    transactional_db, world, client_for, assessment, on_redis, outage
+):
+    """Redis stopped (connections refused) or frozen (connections accepted, nothing answers): the API
+    and the page answer the queue error within 5 s, the job is failed and retryable; with Redis back,
+    the retry is rendered by the worker."""
+    client = client_for("cio")
+    body = {"kind": "school_pdf", "assessment": assessment.pk}
+    on_redis.stop() if outage == "stopped" else on_redis.freeze()
+
+    r, seconds = _timed(lambda: client.post("/api/reports/jobs/", body, content_type="application/json"))
+    assert seconds <= 5, f"the API answered after {seconds:.1f} s"
+    assert r.status_code == 503 and r["Content-Type"] == "application/json", r.content[:300]
+    error = r.json()["error"]
+    assert error["code"] == "queue_unavailable" and QUEUE_DOWN in error["message"]
+    job = ReportJob.objects.get(pk=error["job"])
+    assert job.status == JobStatus.FAILED and QUEUE_DOWN in job.error and "重试" in job.error
+
+    r, seconds = _timed(lambda: client.post(reverse("reports:job-request"), body))
+    assert seconds <= 5, f"the page answered after {seconds:.1f} s"
+    page = r.content.decode()
+    assert r.status_code == 503 and QUEUE_DOWN in page and "重试" in page
+    # asking again after the failure made a new (failed) job: no queued job is left behind
+    assert not ReportJob.objects.filter(status=JobStatus.QUEUED).exists()
+    assert ReportJob.objects.filter(status=JobStatus.FAILED).count() == 2
+
+    on_redis.start() if outage == "stopped" else on_redis.thaw()
+    r = client.post(f"/api/reports/jobs/{job.pk}/retry/")
+    assert r.status_code == 200, r.content[:300]
+    job = _wait_for(job.pk, {JobStatus.DONE})
+    assert job.result and job.error == ""
