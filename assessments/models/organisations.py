@@ -4,11 +4,15 @@ It lives in `assessments` because every assessment belongs to a school and every
 expressed over this tree; `indicators` knows nothing about it.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from indicators.choices import SchoolLevel
 
 
 class Region(models.Model):
@@ -47,7 +51,7 @@ class Region(models.Model):
         super().save(*args, **kwargs)
 
     @staticmethod
-    def build_path(code: str, parent: "Region | None") -> str:
+    def build_path(code: str, parent: Region | None) -> str:
         return f"{parent.path if parent else '/'}{code}/"
 
     def clean(self) -> None:
@@ -70,6 +74,16 @@ class SchoolType(models.TextChoices):
     COMPLETE = "complete", _("完全中学")
     VOCATIONAL = "vocational", _("职业学校")
     HIGHER = "higher", _("高等学校")
+
+    @property
+    def level(self) -> SchoolLevel:
+        """The 学段 of the frameworks a school of this type is assessed against."""
+        return SchoolLevel.HIGHER if self == SchoolType.HIGHER else SchoolLevel.K12
+
+    @classmethod
+    def for_level(cls, level: str) -> list[SchoolType]:
+        """The school types a framework of `level` (a `SchoolLevel`) applies to."""
+        return [t for t in cls if t.level == level]
 
 
 class School(models.Model):
