@@ -46,6 +46,11 @@ class BootstrapForm(forms.Form):
         super().add_error(field, error)
         self.mark_invalid()
 
+    @property
+    def visible_fields_with_errors(self) -> list:
+        """The shown fields that carry errors (each shows its own message beside it)."""
+        return [f for f in self.visible_fields() if f.errors]
+
     def mark_invalid(self) -> None:
         for name in self.errors:
             if name in self.fields:

@@ -598,6 +598,8 @@ def review_round_changes(*, assessment: Assessment) -> RoundChanges:
 def _shown(value) -> object:
     if value in (None, ""):
         return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     if isinstance(value, str) and value in ComplianceStatus.values:
         return ComplianceStatus(value).label
     return value

@@ -305,8 +305,10 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
     form = AssessmentFilterForm(
         request.GET or None, regions=selectors.region_list(user=request.user), campaigns=campaigns
     )
-    assessments = selectors.assessment_list(user=request.user, filters=form.filters()).order_by(
-        "-campaign__year", "campaign__title", "school__region__path", "school__code"
+    assessments = (
+        selectors.assessment_list(user=request.user, filters=form.filters())
+        .select_related("school__region__parent")
+        .order_by("-campaign__year", "campaign__title", "school__region__path", "school__code")
     )
     page = Paginator(assessments, PER_PAGE).get_page(request.GET.get("page"))
     for a in page:
