@@ -276,11 +276,12 @@ def review_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewerAssignForm(request.POST)
     reviewer = None
     if form.is_valid():
-        pk = form.cleaned_data["reviewer"]
-        reviewer = selectors.reviewer_candidate_list(user=request.user, assessment=assessment).filter(pk=pk)
+        chosen = form.cleaned_data["reviewer"]
+        candidates = selectors.reviewer_candidate_list(user=request.user, assessment=assessment)
+        reviewer = candidates.filter(pk=chosen)
         # the school's own CIO is no candidate: the service refuses with the reason (conflict of interest)
         cio = get_user_model().objects.filter(
-            pk=pk, memberships__role=Role.SCHOOL_CIO, memberships__school_id=assessment.school_id
+            pk=chosen, memberships__role=Role.SCHOOL_CIO, memberships__school_id=assessment.school_id
         )
         reviewer = reviewer.first() or cio.first()
     try:

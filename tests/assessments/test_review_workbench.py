@@ -207,7 +207,8 @@ def test_the_picker_offers_eligible_reviewers_only_and_searches(world, client_fo
 def test_assigning_through_the_picker_and_refusals(world, client_for, submitted, people):
     client = client_for("commission")
     url = reverse("assessments:review-assign", args=[submitted.pk])
-    assert client.post(url, {"reviewer": people["expert"].pk, "lead": "on"}).status_code == 302
+    r = client.post(url, {"reviewer": people["expert"].pk, "lead": "on"})
+    assert r.url == reverse("assessments:review-summary", args=[submitted.pk])
     assignment = ReviewAssignment.objects.get(assessment=submitted)
     assert (assignment.reviewer, assignment.lead) == (people["expert"], True)
     # another city's reviewer is no candidate: the page says to pick from the list, beside the picker
