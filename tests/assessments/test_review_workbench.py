@@ -130,7 +130,7 @@ def test_the_live_panel_compares_the_reviewed_items_with_the_same_items_self_val
 
 
 def test_the_live_panel_of_a_compliance_review_uses_percentages_of_the_reviewed_items(
-    world, compliance_campaign
+    world, client_for, compliance_campaign
 ):
     from assessments.models import Assessment
 
@@ -143,6 +143,13 @@ def test_the_live_panel_of_a_compliance_review_uses_percentages_of_the_reviewed_
     verdict(response(a, "1.1"), reviewer, "adjust", status="partial", comment="部分达标")
     rw = review_workbench(assessment=a, user=reviewer)
     assert (rw.same_items.self_value, rw.same_items.review_value) == (Decimal("100.0"), Decimal("50.0"))
+    # the page gives the index's gap in percentage points and an item's as a step between statuses
+    html = client_for("reviewer").get(reverse("assessments:review-summary", args=[a.pk])).content
+    doc = document(html)
+    assert "-50 个百分点" in " ".join(doc.xpath("//*[@id='review-live']")[0].text_content().split())
+    item_row = doc.xpath("//table[@data-testid='review-items']//tr[.//a[contains(., '1.1')]]")[0]
+    assert item_row.xpath("./td")[-1].text_content().strip() == "下调"
+    assert "差值（百分点）" in doc.xpath("//table[@data-testid='dimension-gaps']//th")[-1].text_content()
 
 
 def test_finalising_is_disabled_while_items_are_pending_and_needs_a_conclusion(world, client_for, submitted):
