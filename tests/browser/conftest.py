@@ -176,9 +176,13 @@ def journey(chromium, live_server, request):
         return j
 
     yield make
+    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
+    for j in journeys:
+        if failed and not j.page.is_closed():
+            j.page.screenshot(path=str(j.directory / "failed.png"), full_page=True)  # where it stopped
     for context in contexts:
         context.close()
-    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+    if failed:
         return
     problems = [p for j in journeys for p in j.problems]
     unshot = [f"{j.name}: {u}" for j in journeys for u in j.unshot_pages()]

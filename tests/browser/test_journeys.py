@@ -40,6 +40,9 @@ from tests.samples import pdf_bytes
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Campus#2026"
+# text is saved a second after typing stops, then the server answers: on a busy machine that can take
+# longer than Playwright's default five seconds
+SAVE_TIMEOUT = 20_000
 
 
 @dataclass(frozen=True)
@@ -380,10 +383,10 @@ def answer_in_browser(journey, setting: Setting, n: int) -> None:
             page.press("#self-score", "Tab")
         else:
             page.click(f"label[for=status-{'met' if i % 2 == 0 else 'partial'}]")
-        expect(page.get_by_test_id("save-state")).to_contain_text("已保存")
+        expect(page.get_by_test_id("save-state")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
         page.fill("#statement", f"第{i + 1}项：已建设并常态化使用，详见附件。")
         page.press("#statement", "Tab")
-        expect(page.get_by_test_id("save-state")).to_contain_text("已保存")
+        expect(page.get_by_test_id("save-state")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
         if i == 0:
             upload(page, "网络拓扑图.pdf")
         journey.shot(f"item-{i + 1}")
@@ -447,7 +450,7 @@ def test_cio_fills_submits_and_answers_a_return(demo, live_server, journey, sett
     expect(page.get_by_test_id("return-reason")).to_contain_text("请补充近一学期的网络运行记录")
     page.fill("#statement", "已补充本学期网络运行记录（见附件）。")
     page.press("#statement", "Tab")
-    expect(page.get_by_test_id("save-state")).to_contain_text("已保存")
+    expect(page.get_by_test_id("save-state")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
     upload(page, "网络运行记录.pdf")
     j.shot("returned-item-answered")
     j.goto(f"/assessments/{assessment.pk}/submit/", "resubmit-check")
@@ -464,7 +467,7 @@ def test_cio_fills_submits_and_answers_a_return(demo, live_server, journey, sett
 
 
 def saved(page) -> None:
-    expect(page.get_by_test_id("review-save-state")).to_contain_text("已保存")
+    expect(page.get_by_test_id("review-save-state")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
 
 
 def next_todo(page) -> None:
