@@ -1,14 +1,93 @@
+"""Forms of the assessments pages: list filters, bulk import, campaigns and deadline extensions.
+
+Every form renders through `templates/assessments/_field.html`: `BootstrapForm` gives Django's
+widgets Bootstrap's classes and marks a field with errors (`is-invalid`, `aria-invalid`), so an
+error always appears next to its field and nothing depends on a script to look right."""
+
+from __future__ import annotations
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import SchoolType
+from indicators.models import Framework
+
+from .models import AssessmentStatus, Region, SchoolType
+from .models.notifications import Notification
 
 
-class SchoolFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("搜索"), required=False, widget=forms.TextInput(attrs={"placeholder": _("学校名称或标识码")})
-    )
+class BootstrapForm(forms.Form):
+    """Bootstrap classes on every widget; fields with errors get `is-invalid` and `aria-invalid`."""
+
+    compact = False  # filter bars: the small variants of the controls
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm" if self.compact else "form-select"
+            else:
+                css = "form-control form-control-sm" if self.compact else "form-control"
+            widget.attrs["class"] = " ".join(filter(None, [widget.attrs.get("class"), css]))
+            if field.help_text:
+                widget.attrs.setdefault("aria-describedby", f"{self.auto_id % name}_help")
+
+    def full_clean(self):
+        super().full_clean()
+        self.mark_invalid()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self.mark_invalid()
+
+    @property
+    def visible_fields_with_errors(self) -> list:
+        """The shown fields that carry errors (each shows its own message beside it)."""
+        return [f for f in self.visible_fields() if f.errors]
+
+    def mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+
+
+class FilterForm(BootstrapForm):
+    """A list's filter bar (GET): a search box and the list's own choices; invalid values are ignored."""
+
+    compact = True
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+
+    def filters(self) -> dict:
+        """The valid filters, for the list's selector."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.filters())
+
+
+def _region_choices(regions, empty) -> list[tuple[str, str]]:
+    choices = [("", empty)]
+    if regions is not None:
+        choices += [
+            (r.code, f"— {r.name}" if r.level == Region.Level.DISTRICT else r.name)
+            for r in regions.order_by("path")
+        ]
+    return choices
+
+
+class SchoolFilterForm(FilterForm):
     region = forms.ChoiceField(label=_("地区"), required=False)
     school_type = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部类型")), *SchoolType.choices]
@@ -16,15 +95,93 @@ class SchoolFilterForm(forms.Form):
 
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("全部地区"))]
-        if regions is not None:
-            choices += [
-                (r.code, r.name if r.level != "district" else f"— {r.name}") for r in regions.order_by("path")
+        self.fields["q"].widget.attrs["placeholder"] = _("学校名称或标识码")
+        self.fields["region"].choices = _region_choices(regions, _("全部地区"))
+
+
+class RegionFilterForm(FilterForm):
+    level = forms.ChoiceField(
+        label=_("级别"), required=False, choices=[("", _("全部级别")), *Region.Level.choices]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("地区名称或代码")
+
+
+class CampaignFilterForm(FilterForm):
+    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("活动名称")
+        self.fields["year"].choices = [("", _("全部年度")), *[(y, str(y)) for y in years]]
+
+
+class AssessmentFilterForm(FilterForm):
+    """The assessments of a list (all of the user's, or one campaign's): school, region, status, type."""
+
+    campaign = forms.TypedChoiceField(label=_("自评活动"), required=False, coerce=int, empty_value=None)
+    region = forms.ChoiceField(label=_("地区"), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *AssessmentStatus.choices]
+    )
+    school_type = forms.ChoiceField(
+        label=_("学校类型"), required=False, choices=[("", _("全部类型")), *SchoolType.choices]
+    )
+
+    def __init__(self, *args, regions=None, campaigns=None, school_types=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("学校名称或标识码")
+        self.fields["region"].choices = _region_choices(regions, _("全部地区"))
+        if campaigns is None:
+            del self.fields["campaign"]
+        else:
+            self.fields["campaign"].choices = [("", _("全部活动")), *[(c.pk, c.title) for c in campaigns]]
+        if school_types is not None:
+            self.fields["school_type"].choices = [
+                ("", _("全部类型")),
+                *[(t.value, t.label) for t in school_types],
             ]
-        self.fields["region"].choices = choices
 
 
-class ImportUploadForm(forms.Form):
+class ReviewQueueFilterForm(FilterForm):
+    """The reviewer's queue: the same filters as the API's (`campaign`, `district`, `status`,
+    `deadline`) and the school's name or code, and its type."""
+
+    campaign = forms.TypedChoiceField(label=_("自评活动"), required=False, coerce=int, empty_value=None)
+    district = forms.ChoiceField(label=_("区县"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    school_type = forms.ChoiceField(
+        label=_("学校类型"), required=False, choices=[("", _("全部类型")), *SchoolType.choices]
+    )
+    deadline = forms.ChoiceField(
+        label=_("评审截止"),
+        required=False,
+        choices=[("", _("不限")), ("week", _("7 天内截止")), ("overdue", _("已过截止时间"))],
+    )
+
+    def __init__(self, *args, campaigns=(), districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("学校名称或标识码")
+        self.fields["campaign"].choices = [("", _("全部活动")), *[(c.pk, c.title) for c in campaigns]]
+        self.fields["district"].choices = [("", _("全部区县")), *[(d.code, d.name) for d in districts]]
+        self.fields["status"].choices = [
+            ("", _("全部状态")),
+            *[(s, label) for s, label in AssessmentStatus.choices if s in AssessmentStatus.in_review()],
+        ]
+
+
+class NotificationFilterForm(FilterForm):
+    unread = forms.ChoiceField(
+        label=_("显示"), required=False, choices=[("", _("全部通知")), ("1", _("只看未读"))]
+    )
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("全部类型")), *Notification.Kind.choices]
+    )
+
+
+class ImportUploadForm(BootstrapForm):
     file = forms.FileField(
         label=_("Excel 或 CSV 文件"),
         help_text=_("支持 .xlsx 与 .csv（UTF-8 或 Excel 默认的 GBK 编码）。请先下载模板，按模板填写。"),
@@ -49,17 +206,35 @@ class ImportUploadForm(forms.Form):
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
-class CampaignScopeForm(forms.Form):
-    """Which schools a campaign covers: by region and school type, or an explicit list of codes."""
 
-    scope_region = forms.ModelChoiceField(label=_("学校所在地区"), queryset=None, required=False)
+class FrameworkChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Framework) -> str:
+        parts = [obj.get_school_level_display(), obj.get_scoring_display()]
+        if obj.region:
+            parts.insert(0, obj.region)
+        return f"{obj.name}（{' · '.join(str(p) for p in parts)}）"
+
+
+class CampaignScopeForm(BootstrapForm):
+    """Which schools a campaign covers: by region and school type, or an explicit list of codes.
+    `school_types` offers only the types the campaign's framework applies to, when it is known."""
+
+    scope_region = forms.ModelChoiceField(
+        label=_("学校所在地区"),
+        queryset=None,
+        required=False,
+        empty_label=_("主管地区内全部学校"),
+        help_text=_("不选表示主管地区内全部学校"),
+    )
     school_types = forms.MultipleChoiceField(
         label=_("学校类型"),
         choices=SchoolType.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        help_text=_("不选表示所有类型"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示所有适用的类型"),
     )
     school_codes = forms.CharField(
         label=_("或：学校标识码清单"),
@@ -69,45 +244,148 @@ class CampaignScopeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, regions=None, **kwargs):
+    def __init__(self, *args, regions=None, framework: Framework | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope_region"].queryset = regions
+        if framework is not None:
+            self.fields["school_types"].choices = [
+                (t.value, t.label) for t in SchoolType.for_level(framework.school_level)
+            ]
 
     def codes(self) -> list[str]:
         raw = self.cleaned_data.get("school_codes") or ""
         return [c for c in raw.replace(",", "\n").replace("，", "\n").split() if c]
 
+    def clean_school_types_for(self, framework: Framework | None) -> None:
+        """Chosen school types that the framework does not apply to are an error on the field."""
+        chosen = self.cleaned_data.get("school_types") or []
+        if framework is None or not chosen:
+            return
+        fitting = {t.value for t in SchoolType.for_level(framework.school_level)}
+        unfit = [SchoolType(t).label for t in chosen if t not in fitting]
+        if unfit:
+            self.add_error(
+                "school_types",
+                _("“%(fw)s”适用于%(level)s，不能选择：%(types)s")
+                % {
+                    "fw": framework.name,
+                    "level": framework.get_school_level_display(),
+                    "types": "、".join(str(u) for u in unfit),
+                },
+            )
+
 
 class CampaignForm(CampaignScopeForm):
-    framework = forms.ModelChoiceField(label=_("指标体系"), queryset=None)
+    """A new campaign: the framework (only those that fit the commission's region), year, title, the
+    owning region, two deadlines (a date already past needs `past_deadline_ok`), and the schools."""
+
+    framework = FrameworkChoiceField(label=_("指标体系"), queryset=None, empty_label=_("请选择指标体系"))
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("名称"), max_length=200)
-    region = forms.ModelChoiceField(label=_("主管地区"), queryset=None)
+    region = forms.ModelChoiceField(label=_("主管地区"), queryset=None, empty_label=_("请选择主管地区"))
     self_deadline = forms.DateField(
         label=_("自评截止日期"), widget=DateInput, help_text=_("当天 23:59（北京时间）截止")
     )
-    review_deadline = forms.DateField(label=_("评审截止日期"), widget=DateInput)
+    review_deadline = forms.DateField(
+        label=_("评审截止日期"), widget=DateInput, help_text=_("不早于自评截止日期")
+    )
+    past_deadline_ok = forms.BooleanField(
+        label=_("确认使用已经过去的截止日期（学校将无法再提交，除非单独延期）"), required=False
+    )
 
-    field_order = ["framework", "year", "title", "region", "self_deadline", "review_deadline"]
+    field_order = [
+        "framework",
+        "year",
+        "title",
+        "region",
+        "self_deadline",
+        "review_deadline",
+        "past_deadline_ok",
+    ]
+    MAIN_FIELDS = ("framework", "year", "title", "region", "self_deadline", "review_deadline")
 
-    def __init__(self, *args, frameworks=None, owner_regions=None, regions=None, **kwargs):
+    def __init__(
+        self, *args, frameworks=None, owner_regions=None, regions=None, framework_fits=None, **kwargs
+    ):
         super().__init__(*args, regions=regions, **kwargs)
         self.fields["framework"].queryset = frameworks
         self.fields["region"].queryset = owner_regions
+        if owner_regions is not None and len(owner_regions) == 1:
+            self.fields["region"].initial = owner_regions[0].pk
+        # framework_fits(framework, region) -> bool: the region rule of `campaign_framework_list`
+        self.framework_fits = framework_fits
+
+    @property
+    def main_fields(self):
+        return [self[name] for name in self.MAIN_FIELDS]
+
+    @property
+    def needs_past_confirmation(self) -> bool:
+        """Show the confirmation checkbox: a deadline is in the past (or it was ticked already)."""
+        return "past_deadline_ok" in self.errors or bool(self.data.get("past_deadline_ok"))
 
     def clean(self):
         data = super().clean()
-        if (
-            data.get("self_deadline")
-            and data.get("review_deadline")
-            and data["review_deadline"] < data["self_deadline"]
-        ):
+        framework, region = data.get("framework"), data.get("region")
+        if framework and region and self.framework_fits and not self.framework_fits(framework, region):
+            self.add_error(
+                "framework",
+                _("“%(fw)s”由%(by)s发布，不适用于%(region)s。")
+                % {"fw": framework.name, "by": framework.region, "region": region.name},
+            )
+        self.clean_school_types_for(framework)
+        self_deadline, review_deadline = data.get("self_deadline"), data.get("review_deadline")
+        if self_deadline and review_deadline and review_deadline < self_deadline:
             self.add_error("review_deadline", _("评审截止日期不能早于自评截止日期。"))
+        today = timezone.localdate()
+        if self_deadline and self_deadline < today and not data.get("past_deadline_ok"):
+            self.add_error(
+                "self_deadline",
+                _("自评截止日期 %(d)s 已经过去。如确需使用，请勾选下方的确认。")
+                % {"d": self_deadline.isoformat()},
+            )
+            self.add_error("past_deadline_ok", _("请确认使用已经过去的截止日期。"))
         return data
 
 
-class DeadlineExtensionForm(forms.Form):
+class DeadlineExtensionForm(BootstrapForm):
     new_deadline = forms.DateField(
         label=_("新的截止日期"), widget=DateInput, help_text=_("当天 23:59（北京时间）截止")
     )
     reason = forms.CharField(label=_("延期原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- review -----------------------------------------------------------------------------------------
+
+
+class ReviewFinaliseForm(BootstrapForm):
+    """The overall conclusion written when finalising; the service decides whether it is enough."""
+
+    conclusion = forms.CharField(
+        label=_("总体评审意见"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 4000}),
+        help_text=_("对本校智慧校园建设的总体评价、主要问题和改进建议；定稿后学校和教委可见。"),
+    )
+
+
+class ReviewerAssignForm(BootstrapForm):
+    """The reviewer picked in the searchable list (a user id; the view looks it up among the
+    candidates the selector offers), and whether they lead the review."""
+
+    reviewer = forms.IntegerField(
+        label=_("评审专家"),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("请从列表中选择一位评审专家。")},
+    )
+    lead = forms.BooleanField(label=_("主评专家"), required=False)
+
+
+class ReviewReopenForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("重新打开的原因"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("原因会记录在修改记录中，并通知学校和评审专家。"),
+    )

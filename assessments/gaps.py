@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from indicators.choices import ComplianceStatus
 
@@ -68,3 +68,50 @@ def total_gap(self_result, review_result, *, is_points: bool) -> Decimal | None:
     if self_result.index is None or review_result.index is None:
         return None
     return review_result.index - self_result.index
+
+
+@dataclass(frozen=True)
+class SameItems:
+    """The reviewed items of an unfinished review beside the same items' self values: never a
+    partial review total beside the whole self total. Points: the items' summed scores (nominal, no
+    caps); compliance: the compliance index over the reviewed required items, in percent."""
+
+    reviewed: int  # items with a reviewer value
+    total: int  # items compared against
+    self_value: Decimal | None
+    review_value: Decimal | None
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.self_value is None or self.review_value is None:
+            return None
+        return self.review_value - self.self_value
+
+    @property
+    def complete(self) -> bool:
+        return self.reviewed == self.total
+
+
+def _index_percent(statuses: list) -> Decimal | None:
+    weights = [_status_value(s) for s in statuses]
+    if not weights:
+        return None
+    mean = sum((w or Decimal(0) for w in weights), Decimal(0)) / len(weights)
+    return (mean * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def same_items(pairs: Iterable[tuple], *, is_points: bool) -> SameItems:
+    """`pairs`: (self value, reviewer value, optional) of each item; an item counts once the reviewer
+    gave it a value (an item awaiting more evidence has none)."""
+    pairs = list(pairs)
+    reviewed = [(s, r, optional) for s, r, optional in pairs if r is not None]
+    if is_points:
+        self_value = sum((Decimal(s) for s, _r, _o in reviewed if s is not None), Decimal(0))
+        review_value = sum((Decimal(r) for _s, r, _o in reviewed), Decimal(0))
+        if not reviewed:
+            self_value = review_value = None
+    else:
+        required = [(s, r) for s, r, optional in reviewed if not optional]
+        self_value = _index_percent([s for s, _r in required])
+        review_value = _index_percent([r for _s, r in required])
+    return SameItems(len(reviewed), len(pairs), self_value, review_value)

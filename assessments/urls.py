@@ -42,6 +42,7 @@ urlpatterns = [
     path("reviews/assessments/<int:pk>/finalise/", rv.review_finalise_view, name="review-finalise"),
     path("reviews/assessments/<int:pk>/reopen/", rv.review_reopen_view, name="review-reopen"),
     path("reviews/assessments/<int:pk>/assign/", rv.review_assign_view, name="review-assign"),
+    path("reviews/assessments/<int:pk>/reviewers/", rv.review_candidates_view, name="review-reviewers"),
     path("reviews/assessments/<int:pk>/history/", rv.review_history_view, name="review-history"),
     path("reviews/assessments/<int:pk>/items/<str:code>/", rv.review_item_view, name="review-item"),
     path(

@@ -88,18 +88,28 @@ class HistoryEntry:
 
 def response_evidence_history(*, response: ItemResponse) -> list[HistoryEntry]:
     """Attach/detach and link add/remove events of one response, newest first (who, when, what)."""
-    entries: list[HistoryEntry] = []
-    file_rows = (
-        ResponseEvidence.history.filter(response_id=response.pk, history_type__in=["+", "-"])
-        .select_related("history_user")
-        .order_by()
-    )
+    return _history_entries(Q(response_id=response.pk)).get(response.pk, [])
+
+
+def evidence_changes_since(*, assessment, since: datetime) -> dict[int, list[HistoryEntry]]:
+    """The evidence events of every response of `assessment` after `since` (the return that started
+    a review round), by response id, oldest first: what the reviewer sees the school changed."""
+    entries = _history_entries(Q(response__assessment_id=assessment.pk, history_date__gt=since))
+    return {pk: sorted(rows, key=lambda e: e.when) for pk, rows in entries.items()}
+
+
+def _history_entries(q: Q) -> dict[int, list[HistoryEntry]]:
+    """Attach/detach and link add/remove events matching `q`, by response id, newest first (three
+    queries: the attachment rows, the files' names, the link rows)."""
+    entries: dict[int, list[HistoryEntry]] = {}
+    events = {"history_type__in": ["+", "-"]}
+    file_rows = list(ResponseEvidence.history.filter(q, **events).select_related("history_user").order_by())
     file_ids = {row.file_id for row in file_rows}
     names = dict(
         EvidenceFile.history.filter(id__in=file_ids).values_list("id", "original_name").order_by("history_id")
     )
     for row in file_rows:
-        entries.append(
+        entries.setdefault(row.response_id, []).append(
             HistoryEntry(
                 row.history_date,
                 row.history_user,
@@ -107,13 +117,9 @@ def response_evidence_history(*, response: ItemResponse) -> list[HistoryEntry]:
                 names.get(row.file_id, f"#{row.file_id}"),
             )
         )
-    link_rows = (
-        EvidenceLink.history.filter(response_id=response.pk, history_type__in=["+", "-"])
-        .select_related("history_user")
-        .order_by()
-    )
+    link_rows = EvidenceLink.history.filter(q, **events).select_related("history_user").order_by()
     for row in link_rows:
-        entries.append(
+        entries.setdefault(row.response_id, []).append(
             HistoryEntry(
                 row.history_date,
                 row.history_user,
@@ -121,7 +127,8 @@ def response_evidence_history(*, response: ItemResponse) -> list[HistoryEntry]:
                 f"{row.title} ({row.url})",
             )
         )
-    entries.sort(key=lambda e: e.when, reverse=True)
+    for rows in entries.values():
+        rows.sort(key=lambda e: e.when, reverse=True)
     return entries
 
 

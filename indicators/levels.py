@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .choices import SchoolLevel
+
 
 class SchoolType(models.TextChoices):
     PRIMARY = "primary", gettext_lazy("小学")
@@ -26,6 +28,16 @@ class SchoolType(models.TextChoices):
     COMPLETE = "complete", gettext_lazy("完全中学")
     VOCATIONAL = "vocational", gettext_lazy("职业学校")
     HIGHER = "higher", gettext_lazy("高等学校")
+
+    @property
+    def level(self) -> SchoolLevel:
+        """The 学段 of the frameworks a school of this type is assessed against."""
+        return SchoolLevel.HIGHER if self == SchoolType.HIGHER else SchoolLevel.K12
+
+    @classmethod
+    def for_level(cls, level: str) -> list[SchoolType]:
+        """The school types a framework of `level` (a `SchoolLevel`) applies to."""
+        return [t for t in cls if t.level == level]
 
 
 class Level(models.TextChoices):

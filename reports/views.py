@@ -11,6 +11,7 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +26,7 @@ from smartcampus.errors import DomainError, error_response
 
 from . import charts, selectors, services, stats
 from .dashboard import dashboard_parts
+from .forms import JobFilterForm
 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
@@ -64,9 +66,18 @@ def job_request_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_list_view(request: HttpRequest) -> HttpResponse:
+    form = JobFilterForm(request.GET or None)
+    filters = form.filters()
     jobs = selectors.report_job_list(user=request.user)
+    if kind := filters.get("kind"):
+        jobs = jobs.filter(kind=kind)
+    if status := filters.get("status"):
+        jobs = jobs.filter(status=status)
+    if q := filters.get("q"):
+        school = Q(assessment__school__name__icontains=q)
+        jobs = jobs.filter(Q(campaign__title__icontains=q) | school | Q(region__name__icontains=q))
     page = Paginator(jobs, 30).get_page(request.GET.get("page"))
-    return render(request, "reports/job_list.html", {"page": page})
+    return render(request, "reports/job_list.html", {"page": page, "form": form})
 
 
 @login_required

@@ -136,6 +136,7 @@ def error_response(
     template: str,
     context: dict | None = None,
     swap: bool = False,
+    form=None,
 ) -> HttpResponse:
     """The HTML answer to a refusal: `Refused` raises Http404 (Django's page, naming nothing); a
     conflict, invalid input or an unavailable service renders `template` with `context` plus `error`
@@ -143,16 +144,32 @@ def error_response(
 
     `swap=True` is for htmx fragments (autosave, the evidence panel): htmx swaps only 2xx answers,
     so the fragment goes out as 200 and the real status travels in the `X-Save-Status` header,
-    which scripts and tests read."""
+    which scripts and tests read.
+
+    With a (bound, validated) Django `form`, the messages go onto the form instead: each field's
+    next to that field when the form has it, the rest at the top of the form."""
     error = as_domain_error(exc)
     if error.kind is ErrorKind.REFUSED:
         raise Http404
+    messages = error.messages
+    if form is not None:
+        _onto_form(form, error)
+        messages = []
     response = render(
         request,
         template,
-        {**(context or {}), "error": error, "error_messages": error.messages},
+        {**(context or {}), "error": error, "error_messages": messages},
         status=200 if swap else error.status_code,
     )
     if swap:
         response["X-Save-Status"] = str(error.status_code)
     return response
+
+
+def _onto_form(form, error: DomainError) -> None:
+    placed: set[str] = set()
+    for name, field_messages in error.fields.items():
+        form.add_error(name if name in form.fields else None, field_messages)
+        placed.update(field_messages)
+    if error.message and error.message not in placed:
+        form.add_error(None, error.message)

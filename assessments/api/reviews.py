@@ -94,12 +94,42 @@ class ReopenSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class FinaliseSerializer(serializers.Serializer):
+    """The overall conclusion (总体评审意见), required by the service."""
+
+    conclusion = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+
+
+class ReviewerCandidateSerializer(serializers.Serializer):
+    """A person who may be assigned to review the assessment, with their reviewer regions."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    regions = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.first_name or user.username
+
+    def get_regions(self, user) -> list[str]:
+        return [m.scope_name for m in user.memberships.all()]
+
+
+class AssignSerializer(serializers.Serializer):
+    """`reviewer`: a user id among GET …/reviewers/ (any other id gets the error of an unknown one)."""
+
+    reviewer = serializers.IntegerField()
+    lead = serializers.BooleanField(required=False, default=False)
+
+
 #: the scope action each of ReviewViewSet's actions asks its queryset with
 REVIEW_ACTIONS = {
     "start": Action.REVIEW,
     "return_": Action.REVIEW,
     "finalise": Action.REVIEW,
     "reopen": Action.REOPEN,
+    "assign": Action.ASSIGN,
+    "reviewers": Action.ASSIGN,
 }
 
 
@@ -115,7 +145,8 @@ REVIEW_ACTIONS = {
 )
 class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     """The review queue (assessments the caller reviews, with items still to review) and the
-    workflow actions: start, return, finalise, reopen (commission)."""
+    workflow actions: start, return, finalise (with the overall conclusion), reopen, and the
+    assignment of reviewers chosen among …/reviewers/ (commission)."""
 
     serializer_class = ReviewQueueSerializer
 
@@ -155,10 +186,52 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         services.review_return(assessment=assessment, acting_user=request.user, reasons=reasons)
         return self._done(assessment)
 
-    @extend_schema(request=None, responses={200: ReviewQueueSerializer, 409: None})
+    @extend_schema(request=FinaliseSerializer, responses={200: ReviewQueueSerializer, 400: None, 409: None})
     @action(detail=True, methods=["post"])
     def finalise(self, request, pk=None, format=None):
-        return self._done(services.review_finalise(assessment=self.get_object(), acting_user=request.user))
+        assessment = self.get_object()
+        serializer = FinaliseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conclusion = serializer.validated_data["conclusion"]
+        return self._done(
+            services.review_finalise(assessment=assessment, acting_user=request.user, conclusion=conclusion)
+        )
+
+    @extend_schema(
+        parameters=[query_parameter("q", "按姓名、登录名或地区查找")],
+        responses={200: ReviewerCandidateSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def reviewers(self, request, pk=None, format=None):
+        """The people the caller may assign to review this assessment (commission staff)."""
+        candidates = selectors.reviewer_candidate_list(
+            user=request.user, assessment=self.get_object(), q=request.query_params.get("q", "")
+        )
+        page = self.paginate_queryset(candidates)
+        data = ReviewerCandidateSerializer(page if page is not None else candidates, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(request=AssignSerializer, responses={200: ReviewQueueSerializer, 400: None})
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None, format=None):
+        assessment = self.get_object()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reviewer = (
+            selectors.reviewer_candidate_list(user=request.user, assessment=assessment)
+            .filter(pk=serializer.validated_data["reviewer"])
+            .first()
+        )
+        if reviewer is None:
+            message = _("请从可指派的评审专家中选择（GET …/reviewers/）。")
+            raise Invalid(message, code="not_eligible", fields={"reviewer": [message]})
+        services.review_assign(
+            assessment=assessment,
+            reviewer=reviewer,
+            acting_user=request.user,
+            lead=serializer.validated_data["lead"],
+        )
+        return self._done(assessment)
 
     @extend_schema(request=ReopenSerializer, responses={200: ReviewQueueSerializer, 409: None})
     @action(detail=True, methods=["post"])

@@ -4,6 +4,8 @@ It lives in `assessments` because every assessment belongs to a school and every
 expressed over this tree; `indicators` knows nothing about it.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -50,7 +52,7 @@ class Region(models.Model):
         super().save(*args, **kwargs)
 
     @staticmethod
-    def build_path(code: str, parent: "Region | None") -> str:
+    def build_path(code: str, parent: Region | None) -> str:
         return f"{parent.path if parent else '/'}{code}/"
 
     def clean(self) -> None:

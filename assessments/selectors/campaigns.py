@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Framework
+from indicators.scoring import score
+from indicators.selectors import framework_list, framework_nodes, scoring_tree
 
 from ..models import (
     ANSWERED,
@@ -17,9 +36,11 @@ from ..models import (
     Campaign,
     ComplianceStatus,
     ItemResponse,
+    Region,
     ReviewVerdict,
 )
 from ..scoping import Action, get_scope
+from .organisations import campaign_owner_region_list
 
 
 def campaign_list(*, user, action: Action = Action.VIEW) -> QuerySet[Campaign]:
@@ -35,22 +56,57 @@ def campaign_get(*, user, pk: int, action: Action = Action.VIEW) -> Campaign:
     return get_object_or_404(campaign_list(user=user, action=action), pk=pk)
 
 
+def framework_region_q(regions) -> Q:
+    """Frameworks published for one of `regions` or for a region above it (a framework's region is
+    the publisher's name, "浙江省", since `indicators` knows no region rows), or for no region."""
+    codes = {c for region in regions for c in region.path.split("/") if c}
+    names = sorted(Region.objects.filter(code__in=codes).values_list("name", flat=True))
+    return Q(region="") | Q(region__in=names)
+
+
+def campaign_framework_list(*, user, region: Region | None = None) -> QuerySet[Framework]:
+    """The frameworks (latest versions) a new campaign of the user may use: those that fit `region`,
+    or, without it, any region that may own the user's campaigns (`campaign_owner_region_list`)."""
+    regions = [region] if region is not None else list(campaign_owner_region_list(user=user))
+    if not regions:
+        return Framework.objects.none()
+    return framework_list(user=user).filter(framework_region_q(regions))
+
+
+def framework_fits_region(*, framework: Framework, region: Region) -> bool:
+    """Whether a campaign of `region` may use `framework` (the rule of `campaign_framework_list`)."""
+    return Framework.objects.filter(framework_region_q([region]), pk=framework.pk).exists()
+
+
 def assessment_list(
     *, user, action: Action = Action.VIEW, filters: dict | None = None
 ) -> QuerySet[Assessment]:
-    """Assessments in the user's scope for `action` (see `scoping.Action`); `filters`: campaign
-    (id), status."""
+    """Assessments in the user's scope for `action` (see `scoping.Action`), filtered by
+    `assessment_filter`."""
     scope = get_scope(user)
     if scope.user_id is None:
         return Assessment.objects.none()
     qs = Assessment.objects.filter(scope.assessments_q(action)).select_related(
         "campaign", "campaign__framework", "campaign__region", "school", "school__region"
     )
+    return assessment_filter(qs, filters)
+
+
+def assessment_filter(qs: QuerySet[Assessment], filters: dict | None) -> QuerySet[Assessment]:
+    """The filters every list of assessments offers: `campaign` (id), `status`, `region` (a region
+    code: the schools of its subtree), `school_type`, `q` (school name or code). Values that cannot
+    match (a campaign id that is not a number) match nothing rather than fail."""
     filters = filters or {}
-    if (campaign := filters.get("campaign")) and str(campaign).isdigit():
-        qs = qs.filter(campaign_id=campaign)
+    if campaign := filters.get("campaign"):
+        qs = qs.filter(campaign_id=campaign) if str(campaign).isdigit() else qs.none()
     if status := filters.get("status"):
         qs = qs.filter(status=status)
+    if region := (filters.get("region") or "").strip():
+        qs = qs.filter(school__region__path__contains=f"/{region}/")
+    if school_type := filters.get("school_type"):
+        qs = qs.filter(school__school_type=school_type)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(school__name__icontains=q) | Q(school__code__icontains=q))
     return qs
 
 
@@ -93,14 +149,117 @@ def response_count(q: Q | None = None) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def campaign_assessments(*, user, campaign: Campaign) -> QuerySet[Assessment]:
-    """The campaign's assessments in the user's scope, with answered/total counts (one query)."""
+def campaign_assessments(*, user, campaign: Campaign, filters: dict | None = None) -> QuerySet[Assessment]:
+    """The campaign's assessments in the user's scope (filtered as `assessment_filter`), with
+    answered/total counts (one query)."""
     return (
-        assessment_list(user=user)
+        assessment_list(user=user, filters=filters)
         .filter(campaign=campaign)
         .annotate(item_total=response_count(), item_done=response_count(ANSWERED))
         .order_by("school__region__path", "school__code")
     )
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """A school's totals as lists show them: `self_value` once submitted, `review_value` once the
+    review is finalised (None otherwise: a draft or an unfinished review is not a result). Points:
+    the total; compliance: the compliance index in percent."""
+
+    self_value: Decimal | None
+    review_value: Decimal | None
+    is_points: bool
+
+
+def assessment_scores(*, assessments: Sequence[Assessment]) -> dict[int, ScoreCell]:
+    """Self and review totals of `assessments` (of one campaign, obtained through a selector), by
+    assessment id: one query for all their responses, scored by the scoring engine. The one place
+    lists read totals from, so it can follow `selectors.results` once that is the source."""
+    assessments = list(assessments)
+    if not assessments:
+        return {}
+    framework = assessments[0].campaign.framework
+    tree = scoring_tree(framework=framework, nodes=framework_nodes(framework=framework))
+    is_points = tree.is_points
+    self_field = ItemResponse.value_field(is_points=is_points)
+    review_field = ItemResponse.value_field(is_points=is_points, review=True)
+    answers: dict[int, tuple[dict, dict]] = {a.pk: ({}, {}) for a in assessments}
+    rows = ItemResponse.objects.filter(assessment_id__in=list(answers)).values_list(
+        "assessment_id", "node__code", self_field, review_field
+    )
+    for assessment_id, code, self_value, review_value in rows:
+        answers[assessment_id][0][code] = self_value
+        answers[assessment_id][1][code] = review_value
+    cells = {}
+    for a in assessments:
+        self_answers, review_answers = answers[a.pk]
+        counted = a.status in AssessmentStatus.in_review()
+        final = a.status == AssessmentStatus.FINALISED
+        cells[a.pk] = ScoreCell(
+            self_value=_total(score(tree, self_answers), is_points) if counted else None,
+            review_value=_total(score(tree, review_answers), is_points) if final else None,
+            is_points=is_points,
+        )
+    return cells
+
+
+def _total(result, is_points: bool) -> Decimal | None:
+    return result.total if is_points else result.percentage
+
+
+#: where a school stands, for progress figures: each school in exactly one column (a draft with
+#: nothing answered has not started)
+PROGRESS = (
+    ("not_started", _("未开始")),
+    (AssessmentStatus.DRAFT.value, _("填报中")),
+    (AssessmentStatus.SUBMITTED.value, AssessmentStatus.SUBMITTED.label),
+    (AssessmentStatus.IN_REVIEW.value, AssessmentStatus.IN_REVIEW.label),
+    (AssessmentStatus.RETURNED.value, AssessmentStatus.RETURNED.label),
+    (AssessmentStatus.FINALISED.value, AssessmentStatus.FINALISED.label),
+)
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """How many schools of a campaign (and region) stand where (`PROGRESS`)."""
+
+    label: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def columns(self) -> list[tuple[str, str, int]]:
+        return [(key, str(label), self.counts.get(key, 0)) for key, label in PROGRESS]
+
+    @property
+    def submitted_percent(self) -> int:
+        """Schools that have submitted (or got further), of all."""
+        done = self.total - self.counts.get("not_started", 0) - self.counts.get(AssessmentStatus.DRAFT, 0)
+        return round(100 * done / self.total) if self.total else 0
+
+    @property
+    def finalised_percent(self) -> int:
+        return round(100 * self.counts.get(AssessmentStatus.FINALISED, 0) / self.total) if self.total else 0
+
+
+def campaign_progress(*, user, campaign: Campaign, by_region: bool = False) -> list[ProgressRow]:
+    """The campaign's schools in the user's scope by `PROGRESS` column: one row for the campaign,
+    or with `by_region` one per school region (district, or city where schools sit in cities)."""
+    answered = ItemResponse.objects.filter(ANSWERED, assessment_id=OuterRef("pk"))
+    progress = Case(
+        When(Q(status=AssessmentStatus.DRAFT) & ~Exists(answered), then=Value("not_started")),
+        default=F("status"),
+        output_field=CharField(),
+    )
+    qs = assessment_list(user=user).filter(campaign=campaign).annotate(progress=progress).order_by()
+    keys = ("school__region__path", "school__region__name") if by_region else ()
+    rows: dict[tuple, dict[str, int]] = {}
+    for *key, state, n in qs.values_list(*keys, "progress").annotate(n=Count("id")):
+        rows.setdefault(tuple(key), {})[state] = n
+    return [ProgressRow(label=key[1] if key else campaign.title, counts=c) for key, c in sorted(rows.items())]
 
 
 def campaign_status_counts(*, user, campaign: Campaign) -> dict[str, int]:
@@ -116,17 +275,25 @@ class AssessmentAbilities:
     can_edit: bool  # the school's CIO, and the state lets them change answers
     can_submit: bool
     can_extend: bool  # commission staff managing the campaign
-    can_read_review: bool
+    can_read_review: bool  # the review page (from the submission on)
+    can_reopen: bool  # a finalised review, by commission staff managing the campaign
+    can_assign: bool  # name reviewers, by commission staff managing the campaign
+    deadline_passed: bool  # a draft past its (possibly extended) deadline: nothing to fill or submit
 
 
 def assessment_abilities(*, user, assessment: Assessment) -> AssessmentAbilities:
+    """No query: the scope is read once per request and the state is on the row."""
     scope = get_scope(user)
-    editable = assessment.is_editable_state
+    closed = assessment.status == AssessmentStatus.DRAFT and assessment.deadline_passed()
+    editable = assessment.is_editable_state and not closed
     return AssessmentAbilities(
         can_edit=scope.can(Action.EDIT, assessment) and editable,
         can_submit=scope.can(Action.SUBMIT, assessment) and editable,
         can_extend=scope.can(Action.MANAGE, assessment),
         can_read_review=scope.can(Action.READ_REVIEW, assessment),
+        can_reopen=scope.can(Action.REOPEN, assessment) and assessment.status == AssessmentStatus.FINALISED,
+        can_assign=scope.can(Action.ASSIGN, assessment),
+        deadline_passed=closed,
     )
 
 

@@ -6,25 +6,29 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.scoring import score
 
-from ..gaps import DimensionGap, dimension_gaps, item_gap, total_gap
+from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
     AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
     Campaign,
+    ComplianceStatus,
     Consolidation,
     ItemResponse,
     ItemReview,
+    Membership,
     Region,
     ReviewVerdict,
+    Role,
 )
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list, response_count
@@ -37,9 +41,12 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
     """The reviewer's queue: assessments they review (region or assignment), with how many items each
     still awaits review and the total, aggregated in the database.
     Filters: campaign (id), district (region code, with its subtree), status, deadline
-    ("overdue": review deadline passed, "week": due within 7 days)."""
-    qs = assessment_list(user=user, action=Action.REVIEW)
+    ("overdue": review deadline passed, "week": due within 7 days), q (school name or code),
+    school_type."""
     filters = filters or {}
+    qs = assessment_list(
+        user=user, action=Action.REVIEW, filters={k: filters.get(k) for k in ("q", "school_type")}
+    )
     if (campaign := str(filters.get("campaign") or "")).isdigit():
         qs = qs.filter(campaign_id=campaign)
     if district := (filters.get("district") or "").strip():
@@ -62,6 +69,51 @@ def review_queue_counts(*, user) -> dict[str, int]:
     """How many assessments of the queue are in each status (one query)."""
     rows = assessment_list(user=user, action=Action.REVIEW).order_by().values_list("status")
     return dict(rows.annotate(n=Count("id")))
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """A reviewer's work in one campaign: how many of their schools stand where."""
+
+    campaign: Campaign
+    counts: dict[str, int]
+
+    @property
+    def to_start(self) -> int:
+        return self.counts.get(AssessmentStatus.SUBMITTED, 0)
+
+    @property
+    def in_review(self) -> int:
+        return self.counts.get(AssessmentStatus.IN_REVIEW, 0)
+
+    @property
+    def returned(self) -> int:
+        return self.counts.get(AssessmentStatus.RETURNED, 0)
+
+    @property
+    def finalised(self) -> int:
+        return self.counts.get(AssessmentStatus.FINALISED, 0)
+
+    @property
+    def pending(self) -> int:
+        """Schools waiting for the reviewer (to start or to finish)."""
+        return self.to_start + self.in_review
+
+
+def review_queue_summary(*, user) -> list[QueueSummary]:
+    """The reviewer's queue per campaign (two queries), campaigns with the most waiting first."""
+    rows = (
+        assessment_list(user=user, action=Action.REVIEW)
+        .order_by()
+        .values_list("campaign_id", "status")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for campaign_id, status, n in rows:
+        counts.setdefault(campaign_id, {})[status] = n
+    campaigns = Campaign.objects.filter(pk__in=list(counts)).select_related("framework", "region")
+    summaries = [QueueSummary(c, counts[c.pk]) for c in campaigns]
+    return sorted(summaries, key=lambda s: (-s.pending, s.campaign.review_deadline))
 
 
 def review_queue_filters(*, user) -> dict:
@@ -126,6 +178,40 @@ def review_abilities(*, user, assessment: Assessment) -> ReviewAbilities:
     )
 
 
+def reviewer_candidate_list(*, user, assessment: Assessment, q: str = "") -> QuerySet:
+    """The people `user` may name as reviewers of `assessment` (none unless they may assign its
+    reviewers): reviewers of a region within the campaign's region or above it, and experts without
+    any role (they review only what they are assigned); never the school's own CIOs (conflict of
+    interest) or inactive accounts. `q` searches login, name and the reviewer's region."""
+    User = get_user_model()
+    scope = get_scope(user)
+    if not scope.can(Action.ASSIGN, assessment):
+        return User.objects.none()
+    campaign_path = assessment.campaign.region.path
+    codes = [c for c in campaign_path.split("/") if c]
+    above = ["/" + "/".join(codes[:i]) + "/" for i in range(1, len(codes))]
+    reviewers = Membership.objects.filter(role=Role.REVIEWER).filter(
+        Q(region__path__startswith=campaign_path) | Q(region__path__in=above)
+    )
+    cios = Membership.objects.filter(role=Role.SCHOOL_CIO, school_id=assessment.school_id)
+    qs = (
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=reviewers.values("user_id")) | Q(memberships__isnull=True, is_superuser=False))
+        .exclude(pk__in=cios.values("user_id"))
+        .distinct()
+    )
+    if q := (q or "").strip():
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(memberships__region__name__icontains=q)
+        )
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("region"))
+    ).order_by("first_name", "username")
+
+
 def review_pending(*, assessment: Assessment) -> list[ItemResponse]:
     """Responses without a final verdict (none yet, or more evidence requested), in tree order."""
     return list(assessment.responses.review_pending().select_related("node").order_by("node__position"))
@@ -184,6 +270,24 @@ class ReviewItem:
     form_status: str | None
     form_comment: str
     gap: Decimal | None
+    previous: ItemReview | None = None  # the last verdict of an earlier round (shown as context)
+    changes: list[FieldChange] = field(default_factory=list)  # the school's edits since the return
+    returned: bool = False  # sent back to the school by the last return
+    carried_over: bool = False  # the result on the row is an earlier round's request, not a verdict
+
+    @property
+    def verdict(self) -> str | None:
+        """The item's consolidated verdict in this round (None while it awaits one)."""
+        return None if self.carried_over else self.response.review_verdict
+
+    @property
+    def comment(self) -> str:
+        return "" if self.carried_over else self.response.review_comment
+
+    @property
+    def wants_more_evidence(self) -> bool:
+        """Judged "more evidence" in this round (a return sends it back)."""
+        return self.verdict == ReviewVerdict.MORE_EVIDENCE
 
     @property
     def response(self):
@@ -215,6 +319,27 @@ class ReviewItem:
         )
 
 
+@dataclass(frozen=True)
+class DimensionRow:
+    """One dimension on the review summary: self beside review once every item of it is reviewed
+    (the scoring engine's results, caps included), before that the reviewed items only (`SameItems`).
+    Compliance values are percentages."""
+
+    code: str
+    name: str
+    reviewed: int
+    total: int
+    self_value: Decimal | None
+    review_value: Decimal | None
+    complete: bool
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.self_value is None or self.review_value is None:
+            return None
+        return self.review_value - self.self_value
+
+
 @dataclass
 class ReviewWorkspace:
     ws: Workspace
@@ -226,10 +351,33 @@ class ReviewWorkspace:
     dimension_gaps: list[DimensionGap]
     total_gap: Decimal | None
     by_code: dict[str, ReviewItem] = field(default_factory=dict)
+    same_items: SameItems | None = None  # the live comparison while the review is unfinished
+    dimension_rows: list[DimensionRow] = field(default_factory=list)
+    returned_at: datetime.datetime | None = None  # when the last return started this round
 
     @property
     def pending(self) -> int:
         return sum(1 for i in self.items if i.pending)
+
+    @property
+    def pending_items(self) -> list[ReviewItem]:
+        """Items without a final verdict (none yet, or more evidence requested): block finalising."""
+        return [i for i in self.items if i.pending]
+
+    @property
+    def returned_items(self) -> list[ReviewItem]:
+        return [i for i in self.items if i.returned]
+
+    @property
+    def review_total(self) -> Decimal | None:
+        """The review's total once every item has a reviewer value (points, or index in percent)."""
+        if self.total_gap is None:
+            return None
+        return self.review_result.total if self.ws.is_points else self.review_result.percentage
+
+    @property
+    def self_total(self) -> Decimal | None:
+        return self.ws.result.total if self.ws.is_points else self.ws.result.percentage
 
     @property
     def reviewed(self) -> int:
@@ -237,7 +385,8 @@ class ReviewWorkspace:
 
     @property
     def more_evidence(self) -> list[ReviewItem]:
-        return [i for i in self.items if i.response.review_verdict == ReviewVerdict.MORE_EVIDENCE]
+        """Items judged "more evidence" in this round: a return sends them back."""
+        return [i for i in self.items if i.wants_more_evidence]
 
     @property
     def todo(self) -> int:
@@ -277,6 +426,7 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
             for i in needed
             for p in pair
         )
+    round_changes = review_round_changes(assessment=assessment)
     items = []
     for item in ws.items:
         response = item.response
@@ -288,12 +438,18 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 (r for r in rows if r.round == rnd and r.reviewer_id in pair and r.reviewer_id != user.pk),
                 None,
             )
+        previous = next((r for r in reversed(rows) if r.round < rnd), None)
+        carried_over = response.awaits_review and not any(r.round == rnd for r in rows)
         if second:
             form = (
                 (mine.version, mine.verdict, mine.score, mine.status, mine.comment)
                 if mine
                 else (0, None, None, None, "")
             )
+        elif carried_over:
+            # sent back in an earlier round: this round's verdict starts empty (the earlier request
+            # is shown as context, never carried into the new verdict)
+            form = (response.version, None, None, None, "")
         else:
             form = (
                 response.version,
@@ -317,11 +473,39 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 form_comment=form[4],
                 gap=item_gap(self_value, review_value, is_points=ws.is_points),
                 form_version_is_own=second,
+                previous=previous,
+                changes=round_changes.changes.get(response.pk, []),
+                returned=response.pk in round_changes.returned,
+                carried_over=carried_over,
             )
         )
     answers = {i.item.node.code: i.response.review_value(is_points=ws.is_points) for i in items}
     review_result = score(ws.tree, answers)
     roots = [d.node for d in ws.dimensions]
+    pairs = {
+        i.item.node.code: (
+            i.response.self_value(is_points=ws.is_points),
+            i.response.review_value(is_points=ws.is_points),
+            i.node.optional,
+        )
+        for i in items
+    }
+    dimension_rows = []
+    for root in roots:
+        in_dim = [pairs[i.node.code] for i in ws.items if i.dimension.pk == root.pk]
+        same = same_items(in_dim, is_points=ws.is_points)
+        if same.complete:
+            s_node, r_node = ws.result.nodes[root.code], review_result.nodes[root.code]
+            values = (
+                (s_node.score, r_node.score)
+                if ws.is_points
+                else (_percent(s_node.index), _percent(r_node.index))
+            )
+        else:
+            values = (same.self_value, same.review_value)
+        dimension_rows.append(
+            DimensionRow(root.code, root.name, same.reviewed, same.total, *values, complete=same.complete)
+        )
     return ReviewWorkspace(
         ws=ws,
         items=items,
@@ -332,4 +516,90 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         dimension_gaps=dimension_gaps(roots, ws.result, review_result, is_points=ws.is_points),
         total_gap=total_gap(ws.result, review_result, is_points=ws.is_points),
         by_code={i.item.node.code: i for i in items},
+        same_items=same_items(pairs.values(), is_points=ws.is_points),
+        dimension_rows=dimension_rows,
+        returned_at=round_changes.returned_at,
     )
+
+
+def _percent(index: Decimal | None) -> Decimal | None:
+    return None if index is None else (index * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- what the school changed since the return -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class RoundChanges:
+    """What the school changed after the return that started the current round: for each response,
+    the fields whose value now differs from the value at the return (score, status, statement), and
+    which responses that return sent back. Evidence changes are the evidence app's
+    (`evidence_changes_since`, with `returned_at`)."""
+
+    returned_at: datetime.datetime | None
+    returned: frozenset[int]
+    changes: dict[int, list[FieldChange]]
+
+
+NO_CHANGES = RoundChanges(None, frozenset(), {})
+ANSWER_FIELDS = (("self_score", _("自评分")), ("self_status", _("达标情况")), ("statement", _("自评说明")))
+
+
+def review_round_changes(*, assessment: Assessment) -> RoundChanges:
+    """From the history rows (two queries): the moment of the return that started this round (the
+    assessment's first row in the round with status 退回修改), and for each response its answer at
+    that moment against its answer now. Nothing before a first return."""
+    if assessment.review_round < 2:
+        return NO_CHANGES
+    returned_at = (
+        Assessment.history.filter(
+            id=assessment.pk, review_round=assessment.review_round, status=AssessmentStatus.RETURNED
+        )
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if returned_at is None:
+        return NO_CHANGES
+    at_return: dict[int, tuple] = {}
+    now: dict[int, tuple] = {}
+    rows = (
+        ItemResponse.history.filter(assessment_id=assessment.pk)
+        .order_by("history_date", "history_id")
+        .values_list("id", "history_date", "reopened", *(name for name, _label in ANSWER_FIELDS))
+    )
+    for pk, when, reopened, *values in rows.iterator():
+        if when <= returned_at:
+            at_return[pk] = (reopened, *values)
+        now[pk] = (reopened, *values)
+    changes: dict[int, list[FieldChange]] = {}
+    for pk, (_reopened, *values) in now.items():
+        before = at_return.get(pk)
+        if before is None:
+            continue
+        found = [
+            FieldChange(str(label), _shown(old), _shown(new))
+            for (_name, label), old, new in zip(ANSWER_FIELDS, before[1:], values, strict=True)
+            if old != new
+        ]
+        if found:
+            changes[pk] = found
+    returned = frozenset(pk for pk, state in at_return.items() if state[0])
+    return RoundChanges(returned_at, returned, changes)
+
+
+def _shown(value) -> object:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, str) and value in ComplianceStatus.values:
+        return ComplianceStatus(value).label
+    return value

@@ -31,6 +31,7 @@ from ..models import (
     Notification,
     Region,
     School,
+    SchoolType,
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
@@ -138,7 +139,8 @@ def campaign_add_schools(*, campaign: Campaign, schools: Iterable[School], actin
 
 def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
     """Bulk-create the assessments and their responses (two INSERT batches, no per-row history:
-    the campaign's own history row records the creation)."""
+    the campaign's own history row records the creation). Schools outside the campaign's region, or
+    whose type does not fit the framework's 学段 (a university in a K-12 campaign), are refused."""
     outside = [s for s in schools if not s.region.path.startswith(campaign.region.path)]
     if outside:
         raise Invalid(
@@ -147,6 +149,15 @@ def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
             code="outside_region",
             fields={"schools": [_("所选学校须在主管地区范围内。")]},
         )
+    framework = campaign.framework
+    unfit = [s for s in schools if SchoolType(s.school_type).level != framework.school_level]
+    if unfit:
+        message = _("以下学校的类型不适用于%(level)s的指标体系“%(fw)s”：%(names)s") % {
+            "level": framework.get_school_level_display(),
+            "fw": framework.name,
+            "names": "、".join(f"{s.name}（{s.get_school_type_display()}）" for s in unfit[:10]),
+        }
+        raise Invalid(message, code="school_level", fields={"schools": [message]})
     existing = set(Assessment.objects.filter(campaign=campaign).values_list("school_id", flat=True))
     new_schools = {s.pk: s for s in schools if s.pk not in existing}
     if not new_schools:

@@ -36,7 +36,13 @@ from ..models import (
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
-from ..selectors.reviews import CONFLICT_OF_INTEREST, review_pair, review_pending, second_review_done
+from ..selectors.reviews import (
+    CONFLICT_OF_INTEREST,
+    review_pair,
+    review_pending,
+    reviewer_candidate_list,
+    second_review_done,
+)
 from .campaigns import _require_commission
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
 
@@ -386,10 +392,12 @@ def review_consolidate(
 def review_return(
     *, assessment: Assessment, acting_user, reasons: dict[int, str] | None = None
 ) -> list[ItemResponse]:
-    """Return the assessment to the school with the items concerned: every item whose verdict is
-    "more evidence", plus the items the reviewer ticks (`reasons`: response id → reason, mandatory).
-    Those items are reopened with their reasons; all others stay locked. A new review round starts.
-    Returns the reopened responses."""
+    """Return the assessment to the school with the items concerned: every item judged "more
+    evidence" in this round, plus the items the reviewer ticks (`reasons`: response id → reason,
+    mandatory). Those items are reopened with their reasons; all others stay locked. A new review
+    round starts. An item sent back in an earlier round and not judged again in this one is not sent
+    back again with the earlier request: it still awaits this round's verdict. Returns the reopened
+    responses."""
     assessment = _lock(assessment.pk)
     _assert_reviewer(assessment=assessment, user=acting_user)
     if assessment.status != AssessmentStatus.IN_REVIEW:
@@ -399,18 +407,26 @@ def review_return(
             else ReviewLocked(_("请先开始评审，再退回。"), code="not_started")
         )
     reasons = {int(k): (v or "").strip() for k, v in (reasons or {}).items()}
+    judged_this_round = ItemReview.objects.filter(
+        response__assessment=assessment, round=assessment.review_round
+    ).values("response_id")
     responses = list(
         ItemResponse.objects.select_for_update(of=("self",))
         .filter(assessment=assessment)
-        .filter(Q(review_verdict=ReviewVerdict.MORE_EVIDENCE) | Q(pk__in=list(reasons)))
+        .filter(
+            Q(review_verdict=ReviewVerdict.MORE_EVIDENCE, pk__in=judged_this_round) | Q(pk__in=list(reasons))
+        )
         .select_related("node")
         .order_by("node__position")
     )
     unknown = set(reasons) - {r.pk for r in responses}
     if unknown:
         raise _invalid("items", _("所选条目不属于本校的自评。"))
+    judged = set(judged_this_round.values_list("response_id", flat=True))
+    # a ticked item's reason: the one given, else this round's comment (never an earlier round's)
+    current_comment = {r.pk: r.review_comment if r.pk in judged else "" for r in responses}
     missing = [
-        r.node.code for r in responses if r.pk in reasons and not reasons[r.pk] and not r.review_comment
+        r.node.code for r in responses if r.pk in reasons and not (reasons[r.pk] or current_comment[r.pk])
     ]
     if missing:
         raise _invalid("items", _("请为勾选的条目填写退回原因：%(c)s") % {"c": "、".join(missing)})
@@ -423,7 +439,7 @@ def review_return(
     rnd = assessment.review_round
     for response in responses:
         response.assessment = assessment
-        comment = _clean_comment(reasons.get(response.pk) or response.review_comment)
+        comment = _clean_comment(reasons.get(response.pk) or current_comment[response.pk])
         if response.pk in reasons and response.review_verdict != ReviewVerdict.MORE_EVIDENCE:
             review, _created = ItemReview.objects.get_or_create(
                 response=response,
@@ -472,9 +488,14 @@ def review_return(
     return responses
 
 
+CONCLUSION_MAX_LENGTH = 4000
+
+
 @transaction.atomic
-def review_finalise(*, assessment: Assessment, acting_user) -> Assessment:
-    """Finalise an assessment in review once every item has a final verdict; it becomes read-only."""
+def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> Assessment:
+    """Finalise an assessment in review once every item has a final verdict, with the reviewer's
+    overall conclusion (总体评审意见, mandatory: the result the school and the commission read); it
+    becomes read-only. A reopened review keeps its conclusion until the next finalisation."""
     assessment = _lock(assessment.pk)
     _assert_reviewer(assessment=assessment, user=acting_user)
     if assessment.status != AssessmentStatus.IN_REVIEW:
@@ -490,8 +511,21 @@ def review_finalise(*, assessment: Assessment, acting_user) -> Assessment:
             % {"n": len(pending), "c": "、".join(r.node.code for r in pending[:20])},
             pending=pending,
         )
+    conclusion = (conclusion or "").replace("\r\n", "\n").strip()
+    if not conclusion:
+        message = _("请填写总体评审意见：对本校智慧校园建设的总体评价、主要问题和改进建议。")
+        raise Invalid(message, code="conclusion_required", fields={"conclusion": [message]})
+    if len(conclusion) > CONCLUSION_MAX_LENGTH:
+        message = _("总体评审意见最多 %(max)d 字，当前 %(n)d 字。") % {
+            "max": CONCLUSION_MAX_LENGTH,
+            "n": len(conclusion),
+        }
+        raise Invalid(message, code="conclusion_too_long", fields={"conclusion": [message]})
     assessment.status = AssessmentStatus.FINALISED
-    _save_assessment(assessment, user=acting_user, reason=_("评审完成"), fields=["status"])
+    assessment.review_conclusion = conclusion
+    _save_assessment(
+        assessment, user=acting_user, reason=_("评审完成"), fields=["status", "review_conclusion"]
+    )
     notify(
         user_ids=school_cio_ids(school_id=assessment.school_id),
         kind=Notification.Kind.FINALISED,
@@ -531,16 +565,21 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
 
 @transaction.atomic
 def review_assign(*, assessment: Assessment, reviewer, acting_user, lead: bool = False) -> ReviewAssignment:
-    """Commission staff name a reviewer for one school's assessment (anywhere in their region).
-    A reviewer who is a CIO of that school is refused. One lead reviewer per assessment."""
+    """Commission staff name a reviewer for one school's assessment: one of
+    `selectors.reviewer_candidate_list` (reviewers of the campaign's region or above it, experts
+    without a role). A reviewer who is a CIO of that school is refused. One lead reviewer per
+    assessment."""
     assessment = _lock(assessment.pk)
     _require_commission(user=acting_user, region=assessment.campaign.region)
+    name = reviewer.first_name or reviewer.username
     if get_scope(reviewer).has_conflict(assessment):
-        raise Invalid(
-            _("%(u)s是该校的信息化负责人，存在利益冲突，不能指派为本校的评审专家。")
-            % {"u": reviewer.first_name or reviewer.username},
-            code="conflict_of_interest",
-        )
+        message = _("%(u)s是该校的信息化负责人，存在利益冲突，不能指派为本校的评审专家。") % {"u": name}
+        raise Invalid(message, code="conflict_of_interest", fields={"reviewer": [message]})
+    if not reviewer_candidate_list(user=acting_user, assessment=assessment).filter(pk=reviewer.pk).exists():
+        message = _("%(u)s不是可指派的评审专家（须为本地区的评审专家，或未担任其他角色的专家）。") % {
+            "u": name
+        }
+        raise Invalid(message, code="not_eligible", fields={"reviewer": [message]})
     if lead:
         for other in ReviewAssignment.objects.filter(assessment=assessment, lead=True).exclude(
             reviewer=reviewer

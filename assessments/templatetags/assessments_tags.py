@@ -91,3 +91,10 @@ def verdict(value: str | None) -> VerdictOption | None:
 @register.simple_tag
 def verdict_options() -> list[VerdictOption]:
     return list(VERDICTS.values())
+
+
+@register.filter
+def page_links(page):
+    """The page numbers a pager shows: the first and last, two on each side of the current one, and
+    `Paginator.ELLIPSIS` between (Django's elided range)."""
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,13 +17,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.choices import ComplianceStatus
 from indicators.scoring import COMPLIANCE_INDEX_RULE
-from indicators.selectors import framework_list
 from smartcampus.errors import DomainError, error_response
 
 from .. import selectors, services
-from ..forms import CampaignForm, CampaignScopeForm, DeadlineExtensionForm
-from ..models import AssessmentStatus, Region
+from ..forms import (
+    AssessmentFilterForm,
+    CampaignFilterForm,
+    CampaignForm,
+    CampaignScopeForm,
+    DeadlineExtensionForm,
+)
+from ..models import AssessmentStatus, Region, SchoolType
 from ..scoping import Action
+
+PER_PAGE = 50
 
 
 def _days_left(deadline) -> int:
@@ -45,19 +52,36 @@ def _form_status(request: HttpRequest, form) -> int:
 
 @login_required
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
-    campaigns = selectors.campaign_list(user=request.user).annotate(school_count=Count("assessments"))
+    campaigns = selectors.campaign_list(user=request.user)
+    years = sorted(set(campaigns.values_list("year", flat=True)), reverse=True)
+    form = CampaignFilterForm(request.GET or None, years=years)
+    filters = form.filters()
+    if q := filters.get("q"):
+        campaigns = campaigns.filter(title__icontains=q)
+    if year := filters.get("year"):
+        campaigns = campaigns.filter(year=year)
+    in_review = Q(assessments__status__in=AssessmentStatus.in_review())
+    campaigns = campaigns.annotate(
+        school_count=Count("assessments"),
+        submitted_count=Count("assessments", filter=in_review),
+        finalised_count=Count("assessments", filter=Q(assessments__status=AssessmentStatus.FINALISED)),
+    ).order_by("-year", "-created_at")
+    page = Paginator(campaigns, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/campaign_list.html",
-        {"campaigns": campaigns, **selectors.campaign_abilities(user=request.user)},
+        {"page": page, "form": form, **selectors.campaign_abilities(user=request.user)},
     )
 
 
-def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
-    """The schools the scope form selects, limited to `within` and to those the user manages."""
+def _scope_schools(form: CampaignScopeForm, *, user, within: Region, framework=None):
+    """The schools the scope form selects, limited to `within`, to those the user manages and to the
+    types `framework` applies to. Returns (schools, how many of the region/type selection were left
+    out for their type). Explicitly listed codes of unfitting schools are an error on the field."""
     schools = selectors.school_list(user=user, action=Action.MANAGE).filter(
         region__path__startswith=within.path
     )
+    fitting = [t.value for t in SchoolType.for_level(framework.school_level)] if framework else None
     codes = form.codes()
     if codes:
         found = list(schools.filter(code__in=codes))
@@ -66,38 +90,77 @@ def _scope_schools(form: CampaignScopeForm, *, user, within: Region):
             form.add_error(
                 "school_codes", _("找不到这些学校（或不在范围内）：%(c)s") % {"c": "、".join(unknown[:20])}
             )
-        return found
+        unfit = [s for s in found if fitting is not None and s.school_type not in fitting]
+        if unfit:
+            form.add_error(
+                "school_codes",
+                _("这些学校的类型不适用于所选指标体系：%(s)s")
+                % {"s": "、".join(f"{s.name}（{s.get_school_type_display()}）" for s in unfit[:20])},
+            )
+        return found, 0
     if region := form.cleaned_data.get("scope_region"):
         schools = schools.filter(region__path__startswith=region.path)
     if types := form.cleaned_data.get("school_types"):
         schools = schools.filter(school_type__in=types)
-    return list(schools)
+    excluded = 0
+    if fitting is not None:
+        excluded = schools.exclude(school_type__in=fitting).count()
+        schools = schools.filter(school_type__in=fitting)
+    return list(schools), excluded
 
 
 def _manageable_regions(user):
     return selectors.region_list(user=user, action=Action.MANAGE)
 
 
+def _preview(data: dict, schools: list, excluded: int) -> dict:
+    by_region: dict[str, int] = {}
+    by_type: dict[str, int] = {}
+    for s in schools:
+        by_region[s.region.name] = by_region.get(s.region.name, 0) + 1
+        label = s.get_school_type_display()
+        by_type[label] = by_type.get(label, 0) + 1
+    return {
+        **{k: data[k] for k in ("framework", "year", "title", "region", "self_deadline", "review_deadline")},
+        "past": data["self_deadline"] < timezone.localdate(),
+        "count": len(schools),
+        "excluded": excluded,
+        "sample": schools[:12],
+        "by_region": sorted(by_region.items(), key=lambda kv: -kv[1]),
+        "by_type": sorted(by_type.items(), key=lambda kv: -kv[1]),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
-    """Two steps: the form shows how many schools it selects; "确认创建" creates the campaign."""
+    """Two steps: the form shows what it would create (schools per region and type, deadlines);
+    "确认创建" creates the campaign, "返回修改" shows the form again with the values."""
     if not selectors.campaign_abilities(user=request.user)["can_create"]:
         raise Http404
+    owner_regions = list(selectors.campaign_owner_region_list(user=request.user))
     form = CampaignForm(
         _posted(request),
-        frameworks=framework_list(user=request.user),
+        frameworks=selectors.campaign_framework_list(user=request.user),
         owner_regions=selectors.campaign_owner_region_list(user=request.user),
         regions=_manageable_regions(request.user).filter(level__in=["city", "district", "province"]),
-        initial={"year": timezone.localdate().year},
+        framework_fits=lambda framework, region: selectors.framework_fits_region(
+            framework=framework, region=region
+        ),
+        initial={
+            "year": timezone.localdate().year,
+            **({"region": owner_regions[0].pk} if len(owner_regions) == 1 else {}),
+        },
     )
     context = {"form": form, "preview": None}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        schools = _scope_schools(form, user=request.user, within=data["region"])
+        schools, excluded = _scope_schools(
+            form, user=request.user, within=data["region"], framework=data["framework"]
+        )
         if not form.errors:
             if not schools:
-                form.add_error(None, _("所选范围内没有学校。"))
+                form.add_error(None, _("所选范围内没有适用于该指标体系的学校。"))
             elif request.POST.get("confirm") == "1":
                 try:
                     campaign = services.campaign_create(
@@ -112,7 +175,7 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
                     )
                 except (DomainError, ValidationError) as exc:
                     return error_response(
-                        request, exc, template="assessments/campaign_form.html", context=context
+                        request, exc, template="assessments/campaign_form.html", context=context, form=form
                     )
                 messages.success(
                     request,
@@ -120,23 +183,45 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
                     % {"t": campaign.title, "n": len(schools)},
                 )
                 return redirect("assessments:campaign-detail", pk=campaign.pk)
-            else:
-                context["preview"] = {"count": len(schools), "sample": schools[:10]}
+            elif request.POST.get("edit") != "1":
+                context["preview"] = _preview(data, schools, excluded)
     return render(request, "assessments/campaign_form.html", context, status=_form_status(request, form))
 
 
+def _campaign_filter_form(request: HttpRequest, campaign) -> AssessmentFilterForm:
+    regions = selectors.region_list(user=request.user).filter(
+        path__startswith=campaign.region.path, schools__assessments__campaign=campaign
+    )
+    return AssessmentFilterForm(
+        request.GET or None,
+        regions=regions,
+        school_types=SchoolType.for_level(campaign.framework.school_level),
+    )
+
+
+def _scope_form(request: HttpRequest, campaign, data=None) -> CampaignScopeForm:
+    regions = _manageable_regions(request.user).filter(path__startswith=campaign.region.path)
+    return CampaignScopeForm(data, regions=regions, framework=campaign.framework)
+
+
 def _campaign_detail_context(request: HttpRequest, campaign, *, scope_form=None) -> dict:
-    assessments = selectors.campaign_assessments(user=request.user, campaign=campaign)
-    if status := request.GET.get("status"):
-        assessments = assessments.filter(status=status)
-    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
+    """The campaign's school table (filters, progress, totals, the links each row offers), its
+    status counts and, for commission staff, the form that adds schools."""
+    form = _campaign_filter_form(request, campaign)
+    assessments = selectors.campaign_assessments(user=request.user, campaign=campaign, filters=form.filters())
+    page = Paginator(assessments, PER_PAGE).get_page(request.GET.get("page"))
+    scores = selectors.assessment_scores(assessments=page.object_list)
+    for a in page:
+        a.abilities = selectors.assessment_abilities(user=request.user, assessment=a)
+        a.score = scores.get(a.pk)
     counts = selectors.campaign_status_counts(user=request.user, campaign=campaign)
     abilities = selectors.campaign_abilities(user=request.user, campaign=campaign)
     if abilities["can_manage"] and scope_form is None:
-        scope_form = CampaignScopeForm(regions=_manageable_regions(request.user))
+        scope_form = _scope_form(request, campaign)
     return {
         "campaign": campaign,
         "page": page,
+        "form": form,
         "status_counts": [(s, label, counts.get(s, 0)) for s, label in AssessmentStatus.choices],
         "total": sum(counts.values()),
         "scope_form": scope_form,
@@ -154,9 +239,14 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def campaign_add_schools_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two steps, like creating: the schools the scope selects (not yet in the campaign), then "确认加入"."""
     campaign = selectors.campaign_get(user=request.user, pk=pk, action=Action.MANAGE)
-    form = CampaignScopeForm(request.POST, regions=_manageable_regions(request.user))
-    schools = _scope_schools(form, user=request.user, within=campaign.region) if form.is_valid() else []
+    form = _scope_form(request, campaign, data=request.POST)
+    schools, excluded = [], 0
+    if form.is_valid():
+        schools, excluded = _scope_schools(
+            form, user=request.user, within=campaign.region, framework=campaign.framework
+        )
     if form.errors:
         context = _campaign_detail_context(request, campaign, scope_form=form)
         return render(request, "assessments/campaign_detail.html", context, status=400)
@@ -166,13 +256,15 @@ def campaign_add_schools_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "assessments/campaign_add_confirm.html",
-            {"campaign": campaign, "schools": new, "post": request.POST},
+            {"campaign": campaign, "schools": new, "excluded": excluded, "form": form},
         )
     try:
         added = services.campaign_add_schools(campaign=campaign, schools=schools, acting_user=request.user)
     except (DomainError, ValidationError) as exc:
         context = _campaign_detail_context(request, campaign, scope_form=form)
-        return error_response(request, exc, template="assessments/campaign_detail.html", context=context)
+        return error_response(
+            request, exc, template="assessments/campaign_detail.html", context=context, form=form
+        )
     messages.success(request, _("已加入 %(n)d 所学校。") % {"n": added})
     return redirect("assessments:campaign-detail", pk=pk)
 
@@ -196,7 +288,9 @@ def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
             )
         except (DomainError, ValidationError) as exc:
-            return error_response(request, exc, template="assessments/deadline_extend.html", context=context)
+            return error_response(
+                request, exc, template="assessments/deadline_extend.html", context=context, form=form
+            )
         messages.success(request, _("已为%(s)s延期。") % {"s": assessment.school})
         return redirect("assessments:campaign-detail", pk=assessment.campaign_id)
     return render(request, "assessments/deadline_extend.html", context, status=_form_status(request, form))
@@ -207,9 +301,20 @@ def deadline_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def assessment_list_view(request: HttpRequest) -> HttpResponse:
-    assessments = selectors.assessment_list(user=request.user).order_by("-campaign__year", "campaign__title")
-    page = Paginator(assessments, 50).get_page(request.GET.get("page"))
-    return render(request, "assessments/assessment_list.html", {"page": page})
+    """Every assessment the user may see, with the filters of `AssessmentFilterForm`."""
+    campaigns = selectors.campaign_list(user=request.user).order_by("-year", "title")
+    form = AssessmentFilterForm(
+        request.GET or None, regions=selectors.region_list(user=request.user), campaigns=campaigns
+    )
+    assessments = (
+        selectors.assessment_list(user=request.user, filters=form.filters())
+        .select_related("school__region__parent")
+        .order_by("-campaign__year", "campaign__title", "school__region__path", "school__code")
+    )
+    page = Paginator(assessments, PER_PAGE).get_page(request.GET.get("page"))
+    for a in page:
+        a.abilities = selectors.assessment_abilities(user=request.user, assessment=a)
+    return render(request, "assessments/assessment_list.html", {"page": page, "form": form})
 
 
 def _workspace_context(request, assessment) -> dict:
@@ -331,13 +436,10 @@ def assessment_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         except (DomainError, ValidationError) as exc:
             assessment.refresh_from_db()
             context = _workspace_context(request, assessment)
-            context["deadline_passed"] = assessment.deadline_passed()
             return error_response(request, exc, template="assessments/submit.html", context=context)
         messages.success(request, _("自评已提交。提交后不能再修改，除非评审专家退回。"))
         return redirect("assessments:assessment-detail", pk=pk)
-    context = _workspace_context(request, assessment)
-    context["deadline_passed"] = assessment.deadline_passed()
-    return render(request, "assessments/submit.html", context)
+    return render(request, "assessments/submit.html", _workspace_context(request, assessment))
 
 
 @login_required

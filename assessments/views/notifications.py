@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services
+from ..forms import NotificationFilterForm
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_list_view(request: HttpRequest) -> HttpResponse:
     """The user's notifications; showing the page marks them read (POST marks all read explicitly)."""
+    form = NotificationFilterForm(request.GET or None)
+    filters = form.filters()
     notifications = selectors.notification_list(user=request.user)
+    if q := filters.get("q"):
+        notifications = notifications.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    if kind := filters.get("kind"):
+        notifications = notifications.filter(kind=kind)
+    if filters.get("unread"):
+        notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in page if n.read_at is None]
     response = render(
-        request, "assessments/notification_list.html", {"page": page, "unread_ids": set(unread_ids)}
+        request,
+        "assessments/notification_list.html",
+        {"page": page, "unread_ids": set(unread_ids), "form": form},
     )
     if request.method == "POST":
         services.notifications_mark_read(acting_user=request.user)

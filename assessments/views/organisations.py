@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,18 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from smartcampus.errors import error_response
 
 from .. import resources, selectors, services
-from ..forms import ImportUploadForm, SchoolFilterForm
+from ..forms import ImportUploadForm, RegionFilterForm, SchoolFilterForm
 from ..scoping import Action
 
 
 @login_required
 def school_list_view(request: HttpRequest) -> HttpResponse:
     form = SchoolFilterForm(request.GET or None, regions=selectors.region_list(user=request.user))
-    filters = form.cleaned_data if form.is_valid() else {}
-    schools = selectors.school_list(user=request.user, filters=filters)
+    schools = selectors.school_list(user=request.user, filters=form.filters())
     page = Paginator(schools, 25).get_page(request.GET.get("page"))
     template = "assessments/_school_table.html" if request.htmx else "assessments/school_list.html"
-    return render(request, template, {"form": form, "page": page, "total": page.paginator.count})
+    return render(request, template, {"form": form, "page": page})
 
 
 @login_required
@@ -36,8 +36,15 @@ def school_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def region_list_view(request: HttpRequest) -> HttpResponse:
+    form = RegionFilterForm(request.GET or None)
+    filters = form.filters()
     regions = selectors.region_overview(user=request.user).order_by("path")
-    return render(request, "assessments/region_list.html", {"regions": regions})
+    if q := filters.get("q"):
+        regions = regions.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    if level := filters.get("level"):
+        regions = regions.filter(level=level)
+    page = Paginator(regions, 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/region_list.html", {"page": page, "form": form})
 
 
 def _require_import(request: HttpRequest) -> None:

@@ -20,7 +20,8 @@ from indicators.choices import ComplianceStatus
 from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
-from ..models import AssessmentStatus
+from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewQueueFilterForm, ReviewReopenForm
+from ..models import AssessmentStatus, Role
 from ..scoping import Action
 
 
@@ -29,8 +30,8 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: filters, counts per status, items still to review per assessment."""
     if not selectors.user_can(user=request.user, action=Action.REVIEW):
         raise Http404
-    filters = {k: request.GET.get(k, "") for k in ("campaign", "district", "status", "deadline")}
-    queue = selectors.review_queue(user=request.user, filters=filters)
+    form = ReviewQueueFilterForm(request.GET or None, **selectors.review_queue_filters(user=request.user))
+    queue = selectors.review_queue(user=request.user, filters=form.filters())
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     counts = selectors.review_queue_counts(user=request.user)
     for assessment in page:
@@ -40,8 +41,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
         "assessments/review_queue.html",
         {
             "page": page,
-            "filters": filters,
-            **selectors.review_queue_filters(user=request.user),
+            "form": form,
             "status_counts": [
                 (s, label, counts.get(s, 0))
                 for s, label in AssessmentStatus.choices
@@ -64,21 +64,41 @@ def _workbench_context(request, assessment) -> dict:
     }
 
 
-def _summary_context(request, assessment) -> dict:
+CANDIDATES_SHOWN = 12
+
+
+def _summary_context(request, assessment, **forms) -> dict:
     context = _workbench_context(request, assessment)
     if context["abilities"].can_assign:
         context["assignments"] = assessment.review_assignments.select_related("reviewer", "assigned_by")
+        context["assign_form"] = forms.get("assign_form") or ReviewerAssignForm()
+        context["candidates"] = _candidates(request, assessment, q="")
+    if context["abilities"].can_finalise:
+        context["finalise_form"] = forms.get("finalise_form") or ReviewFinaliseForm(
+            initial={"conclusion": assessment.review_conclusion}
+        )
     return context
 
 
-def _refused_on_summary(request, assessment, exc) -> HttpResponse:
-    """A refused button on the summary page: the page again, with the reason (409 or 400)."""
+def _candidates(request, assessment, *, q: str) -> dict:
+    qs = selectors.reviewer_candidate_list(user=request.user, assessment=assessment, q=q)
+    rows = list(qs[: CANDIDATES_SHOWN + 1])
+    assigned = set(assessment.review_assignments.values_list("reviewer_id", flat=True))
+    more = len(rows) > CANDIDATES_SHOWN
+    return {"rows": rows[:CANDIDATES_SHOWN], "more": more, "assigned": assigned, "q": q}
+
+
+def _refused_on_summary(request, assessment, exc, **forms) -> HttpResponse:
+    """A refused button on the summary page: the page again, with the reason (409 or 400), on the
+    button's form when it has one."""
     assessment.refresh_from_db()
+    form = next(iter(forms.values()), None)
     return error_response(
         request,
         exc,
         template="assessments/review_summary.html",
-        context=_summary_context(request, assessment),
+        context=_summary_context(request, assessment, **forms),
+        form=form,
     )
 
 
@@ -199,11 +219,15 @@ def review_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finalise with the overall conclusion (总体评审意见); the service checks state, pending items and
+    the conclusion, in that order."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REVIEW)
+    form = ReviewFinaliseForm(request.POST)
+    conclusion = form.cleaned_data.get("conclusion", "") if form.is_valid() else ""
     try:
-        services.review_finalise(assessment=assessment, acting_user=request.user)
+        services.review_finalise(assessment=assessment, acting_user=request.user, conclusion=conclusion)
     except (DomainError, ValidationError) as exc:
-        return _refused_on_summary(request, assessment, exc)
+        return _refused_on_summary(request, assessment, exc, finalise_form=form)
     messages.success(
         request, _("评审已完成，%(s)s的自评结果已定稿（只读）。") % {"s": assessment.school.name}
     )
@@ -215,38 +239,63 @@ def review_finalise_view(request: HttpRequest, pk: int) -> HttpResponse:
 def review_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Commission staff reopen a finalised assessment with a recorded reason."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.REOPEN)
-    context = {"assessment": assessment, "reason": request.POST.get("reason", "")}
-    if request.method == "POST":
+    form = ReviewReopenForm(request.POST if request.method == "POST" else None)
+    context = {"assessment": assessment, "form": form}
+    if request.method == "POST" and form.is_valid():
         try:
             services.review_reopen(
-                assessment=assessment, acting_user=request.user, reason=request.POST.get("reason", "")
+                assessment=assessment, acting_user=request.user, reason=form.cleaned_data["reason"]
             )
         except (DomainError, ValidationError) as exc:
-            return error_response(request, exc, template="assessments/review_reopen.html", context=context)
+            return error_response(
+                request, exc, template="assessments/review_reopen.html", context=context, form=form
+            )
         messages.success(request, _("已重新打开%(s)s的评审。") % {"s": assessment.school.name})
         return redirect("assessments:review-summary", pk=pk)
-    return render(request, "assessments/review_reopen.html", context)
+    status = 400 if form.errors else 200
+    return render(request, "assessments/review_reopen.html", context, status=status)
+
+
+@login_required
+def review_candidates_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reviewer picker's search (htmx): eligible reviewers matching `q`, as radio choices."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.ASSIGN)
+    q = (request.GET.get("q") or "").strip()[:50]
+    return render(
+        request,
+        "assessments/_reviewer_candidates.html",
+        {"assessment": assessment, "candidates": _candidates(request, assessment, q=q)},
+    )
 
 
 @login_required
 @require_POST
 def review_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Commission staff assign a named reviewer (by login name) to this assessment."""
+    """Commission staff assign a reviewer chosen in the picker (`reviewer_candidate_list`)."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.ASSIGN)
-    username = (request.POST.get("username") or "").strip()
-    reviewer = get_user_model().objects.filter(username=username, is_active=True).first()
+    form = ReviewerAssignForm(request.POST)
+    reviewer = None
+    if form.is_valid():
+        chosen = form.cleaned_data["reviewer"]
+        candidates = selectors.reviewer_candidate_list(user=request.user, assessment=assessment)
+        reviewer = candidates.filter(pk=chosen)
+        # the school's own CIO is no candidate: the service refuses with the reason (conflict of interest)
+        cio = get_user_model().objects.filter(
+            pk=chosen, memberships__role=Role.SCHOOL_CIO, memberships__school_id=assessment.school_id
+        )
+        reviewer = reviewer.first() or cio.first()
     try:
         if reviewer is None:
-            message = _("找不到用户“%(u)s”。") % {"u": username}
-            raise Invalid(message, code="unknown_user", fields={"username": [message]})
+            message = _("请从列表中选择一位评审专家。")
+            raise Invalid(message, code="unknown_user", fields={"reviewer": [message]})
         services.review_assign(
             assessment=assessment,
             reviewer=reviewer,
             acting_user=request.user,
-            lead=request.POST.get("lead") == "1",
+            lead=form.cleaned_data.get("lead", False),
         )
     except (DomainError, ValidationError) as exc:
-        return _refused_on_summary(request, assessment, exc)
+        return _refused_on_summary(request, assessment, exc, assign_form=form)
     messages.success(request, _("已指派%(u)s评审本校。") % {"u": reviewer.first_name or reviewer.username})
     return redirect("assessments:review-summary", pk=pk)
 

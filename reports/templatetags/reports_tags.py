@@ -24,3 +24,22 @@ def report_buttons(context, assessment=None, campaign=None):
         "city": selectors.report_may_request_city(user=user, campaign=campaign),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("reports/_export_bar.html", takes_context=True)
+def report_export_bar(context, campaign):
+    """The campaign page's exports in one row: the city workbook and zip, a district's zip (chosen
+    from a list), the dashboard and the user's jobs. Only what the user may request is offered."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    districts = list(selectors.report_districts(user=user, campaign=campaign).order_by("path"))
+    city = selectors.report_may_request_city(user=user, campaign=campaign)
+    return {
+        "show": bool(districts or city),
+        "campaign": campaign,
+        "districts": districts,
+        "city": city,
+        "csrf_token": context.get("csrf_token"),
+    }

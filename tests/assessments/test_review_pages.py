@@ -121,9 +121,14 @@ def test_finalise_and_reopen_through_the_api(client_for, submitted, world):
         services.verdict_save(
             response=r, acting_user=world.users["reviewer"], version=r.version, verdict="accept"
         )
-    assert (
-        client_for("reviewer").post(f"/api/reviews/{submitted.pk}/finalise/").json()["status"] == "finalised"
-    )
+    url = f"/api/reviews/{submitted.pk}/finalise/"
+    missing = client_for("reviewer").post(url)
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "conclusion_required"
+    assert "conclusion" in missing.json()["error"]["fields"]
+    done = client_for("reviewer").post(url, {"conclusion": "基础设施完善，应用尚需深化。"})
+    assert done.json()["status"] == "finalised"
+    submitted.refresh_from_db()
+    assert submitted.review_conclusion == "基础设施完善，应用尚需深化。"
     assert (
         client_for("reviewer").post(f"/api/reviews/{submitted.pk}/reopen/", {"reason": "x"}).status_code
         == 404

@@ -172,7 +172,7 @@ def test_return_reopens_exactly_the_items_concerned_and_the_cycle_repeats(world,
         (1, "more_evidence"),
         (2, "accept"),
     ]
-    services.review_finalise(assessment=submitted, acting_user=reviewer)
+    services.review_finalise(assessment=submitted, acting_user=reviewer, conclusion="总体达到要求。")
     submitted.refresh_from_db()
     assert submitted.status == "finalised"
     statements = list(response(submitted, "1.2").history.values_list("statement", flat=True))
@@ -184,7 +184,7 @@ def test_finalising_with_pending_items_is_refused_and_changes_nothing(world, sub
     verdict(response(submitted, "1.1"), reviewer)
     verdict(response(submitted, "1.2"), reviewer, "more_evidence", comment="缺材料")
     with pytest.raises(services.ReviewIncomplete, match="还有 3 个条目未评审或需补充材料") as exc:
-        services.review_finalise(assessment=submitted, acting_user=reviewer)
+        services.review_finalise(assessment=submitted, acting_user=reviewer, conclusion="总体达到要求。")
     assert [r.node.code for r in exc.value.pending] == ["1.2", "2.1", "2.2"]
     submitted.refresh_from_db()
     assert submitted.status == "in_review"
@@ -193,11 +193,13 @@ def test_finalising_with_pending_items_is_refused_and_changes_nothing(world, sub
 def test_finalised_is_read_only_until_commission_reopens_with_a_reason(world, submitted):
     reviewer = world.users["reviewer"]
     _review_all(submitted, reviewer)
-    services.review_finalise(assessment=submitted, acting_user=reviewer)
+    services.review_finalise(assessment=submitted, acting_user=reviewer, conclusion="总体达到要求。")
     for action in (
         lambda: verdict(response(submitted, "1.1"), reviewer, "adjust", score="0", comment="x"),
         lambda: services.review_return(assessment=submitted, acting_user=reviewer),
-        lambda: services.review_finalise(assessment=submitted, acting_user=reviewer),
+        lambda: services.review_finalise(
+            assessment=submitted, acting_user=reviewer, conclusion="总体达到要求。"
+        ),
     ):
         with pytest.raises(services.ReviewLocked, match="评审已完成"):
             action()
@@ -273,7 +275,7 @@ def test_second_review_average_is_independent_then_consolidated(world, points_ca
     ).user
     with pytest.raises(services.ReviewLocked, match="两位专家"):
         _own(submitted, third, "1.1")
-    services.review_finalise(assessment=submitted, acting_user=first)
+    services.review_finalise(assessment=submitted, acting_user=first, conclusion="总体达到要求。")
 
 
 def test_second_review_lead_consolidates_divergent_items(world, points_campaign, submitted, pair):

@@ -140,6 +140,7 @@ def test_reviewer_returns_school_answers_reviewer_finalises(demo, live_server, c
     for r in assessment.responses.select_related("node").filter(review_verdict__isnull=True):
         services.verdict_save(response=r, acting_user=hd_reviewer, version=r.version, verdict="accept")
     reviewer.goto(f"{live_server.url}/reviews/assessments/{assessment.pk}/")
+    reviewer.fill("#id_conclusion", "基础设施达标；教学应用仍需加强。")  # required to finalise
     reviewer.get_by_test_id("finalise").click()
     expect(reviewer.locator("main")).to_contain_text("评审已完成")
     reviewer.screenshot(path=str(ARTIFACTS / "review-flow-finalised.png"), full_page=True)

@@ -384,11 +384,13 @@ MATRIX: dict[str, Entry] = {
         kwargs=_submitted,
         data={"POST": lambda objs, side: {"reason": "矩阵"}},
     ),
+    # the reviewer is picked among the candidates (an expert without a role is one everywhere)
     "assessments:review-assign": page(
         {"GET": NOT_ALLOWED, "POST": campaign_manager(302)},
         kwargs=_submitted,
-        data={"POST": lambda objs, side: {"username": "other_reviewer"}},
+        data={"POST": lambda objs, side: {"reviewer": _expert().pk}},
     ),
+    "assessments:review-reviewers": page({"GET": campaign_manager(200)}, kwargs=_submitted),
     "assessments:review-item-save": page(
         {"GET": NOT_ALLOWED, "POST": reviewer_only(200)},
         kwargs=_submitted_item_kwargs,
@@ -537,6 +539,12 @@ MATRIX: dict[str, Entry] = {
     "api-review-start": api({"POST": reviewer_only(200)}, kwargs=_submitted),
     "api-review-return": api({"POST": reviewer_only(409)}, kwargs=_submitted),
     "api-review-finalise": api({"POST": reviewer_only(409)}, kwargs=_submitted),
+    "api-review-reviewers": api({"GET": campaign_manager(200)}, kwargs=_submitted),
+    "api-review-assign": api(
+        {"POST": campaign_manager(200)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"reviewer": _expert().pk}},
+    ),
     "api-review-reopen": api(
         {"POST": campaign_manager(409)},
         kwargs=_submitted,
@@ -663,6 +671,11 @@ def _cio_of(objs, side) -> dict:
 
 def _classroom_device(objs, side) -> dict:
     return {"pk": objs[side]["classroom"].pk, "device_id": objs[side]["classroom_device"].pk}
+
+
+def _expert():
+    """A reviewer without any role: assignable to any school (see `reviewer_candidate_list`)."""
+    return UserFactory(username="matrix_expert")
 
 
 def _report_job(objs, side) -> dict:
@@ -907,7 +920,7 @@ def test_review_urls_of_a_draft_do_not_exist(objects, world):
     code = objects["a"]["response"].node.code
     urls = [
         ("GET", reverse(f"assessments:review-{name}", args=[draft.pk]))
-        for name in ("summary", "history", "reopen")
+        for name in ("summary", "history", "reopen", "reviewers")
     ]
     urls += [
         ("POST", reverse(f"assessments:review-{n}", args=[draft.pk]))
@@ -918,6 +931,8 @@ def test_review_urls_of_a_draft_do_not_exist(objects, world):
         ("POST", reverse("assessments:review-item-save", args=[draft.pk, code])),
         ("GET", f"/api/reviews/{draft.pk}/"),
         ("POST", f"/api/reviews/{draft.pk}/start/"),
+        ("GET", f"/api/reviews/{draft.pk}/reviewers/"),
+        ("POST", f"/api/reviews/{draft.pk}/assign/"),
         ("GET", f"/api/review-items/{objects['a']['response'].pk}/"),
     ]
     for role in LOGGED_IN:
