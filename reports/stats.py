@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -44,7 +45,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, Campaign, ItemResponse, Progress, Region
+from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse, Progress, Region
 from indicators.choices import COMPLIANCE_WEIGHTS
 from indicators.scoring import Statistics, percent_of, round_once, statistics_of
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
@@ -254,7 +255,10 @@ def _points_dimension_rows(responses: QuerySet, value_field: str) -> list[tuple]
         .values("assessment_id", "district", "dim", "mid", "cap")
         .annotate(s=Sum(value_field), answered=Count(value_field))
     )
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # no assessment counts on this side yet
+        return []
     # The inner query is Django's own SQL with its parameters bound separately: nothing user-typed.
     outer = "".join(
         [
@@ -337,9 +341,18 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
     tree = scoring_tree(framework=framework, nodes=nodes)
     is_points = tree.is_points
     roots = {n.pk: n for n in nodes if n.parent_id is None}
-    scoped = Assessment.objects.filter(pk__in=assessments.filter(campaign=campaign).order_by().values("pk"))
-    counted = ItemResponse.objects.filter(assessment__in=scoped.self_counted().values("pk"))
-    reviewed = ItemResponse.objects.filter(assessment__in=scoped.review_counted().values("pk"))
+    # The scoped assessments are read once and their ids passed as lists: the scope's own filter
+    # nested inside every aggregate (IN (SELECT … IN (SELECT …))) lets the planner pick nested loops
+    # over the whole response table when its statistics are stale, e.g. right after a bulk fill.
+    states = list(assessments.filter(campaign=campaign).order_by().values_list("pk", "status"))
+    self_counted, review_counted = AssessmentStatus.self_counted(), AssessmentStatus.review_counted()
+    scoped = Assessment.objects.filter(pk__in=[pk for pk, _status in states])
+    counted = ItemResponse.objects.filter(
+        assessment_id__in=[pk for pk, status in states if status in self_counted]
+    )
+    reviewed = ItemResponse.objects.filter(
+        assessment_id__in=[pk for pk, status in states if status in review_counted]
+    )
 
     progress = (
         scoped.with_progress()

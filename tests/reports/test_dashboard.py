@@ -144,7 +144,7 @@ def test_dashboard_queries_do_not_grow_with_schools(world, client_for, django_as
         world, zibo_like_framework(), schools=School.objects.filter(pk=world.school_a1.pk)
     )
     fill_answers(campaign, seed=4)
-    set_status(campaign, AssessmentStatus.SUBMITTED)
+    set_status(campaign, AssessmentStatus.FINALISED)
     client = client_for("commission")
     url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
     from django.db import connection
