@@ -106,4 +106,6 @@ def clause_side_context(sheet: ClauseSheet | None, *, side: str, chosen: str | N
         "mismatch": sheet.mismatch(side, chosen),
         "met_count": len(check.met),
         "total": len(sheet.clauses),
+        "required_met": sum(1 for c in sheet.clauses if not c.optional and c.index in check.met),
+        "required_total": sum(1 for c in sheet.clauses if not c.optional),
     }
