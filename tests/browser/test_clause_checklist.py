@@ -50,7 +50,8 @@ def test_cio_ticks_clauses_and_reviewer_ticks_their_own(assessment, world, journ
     cio.shot("item-before")
 
     page.locator("label[for=status-met]").click()  # the school says 达标 …
-    expect(page.locator("#save-state [data-testid=save-state]")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
+    answer_state = page.locator("#save-state [data-testid=save-state]")
+    expect(answer_state).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
     page.locator("label[for=clause-self-1]").click()  # … but ticks only two required clauses (label)
     expect(page.get_by_test_id("clause-save-state")).to_contain_text("已保存", timeout=SAVE_TIMEOUT)
     page.locator("#clause-self-2").focus()
