@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import campaigns as wf
+from .views import clauses as cv
 from .views import facts as fv
 from .views import notifications, organisations
 from .views import reviews as rv
@@ -35,6 +36,11 @@ urlpatterns = [
     path(
         "assessments/<int:pk>/items/<str:code>/history/", wf.item_history_view, name="assessment-item-history"
     ),
+    path(
+        "assessments/<int:pk>/items/<str:code>/clauses/",
+        cv.item_clauses_save_view,
+        name="assessment-item-clauses",
+    ),
     path("reviews/", rv.review_queue_view, name="review-queue"),
     path("reviews/assessments/<int:pk>/", rv.review_summary_view, name="review-summary"),
     path("reviews/assessments/<int:pk>/start/", rv.review_start_view, name="review-start"),
@@ -49,6 +55,11 @@ urlpatterns = [
         "reviews/assessments/<int:pk>/items/<str:code>/save/",
         rv.review_item_save_view,
         name="review-item-save",
+    ),
+    path(
+        "reviews/assessments/<int:pk>/items/<str:code>/clauses/",
+        cv.review_clauses_save_view,
+        name="review-item-clauses",
     ),
     path("notifications/", notifications.notification_list_view, name="notification-list"),
     path("notifications/unread/", notifications.notification_unread_view, name="notification-unread"),

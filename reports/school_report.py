@@ -17,7 +17,9 @@ from assessments.models import Assessment, AssessmentStatus, ItemResponse
 from assessments.selectors import assessment_results, results_frame
 from evidence.models import EvidenceLink, ResponseEvidence
 from indicators.choices import ComplianceStatus
+from indicators.notes import is_data_note
 from indicators.scoring import COMPLIANCE_INDEX_RULE
+from indicators.selectors import framework_nodes
 
 from . import charts
 
@@ -58,6 +60,7 @@ class ReportItem:
     comment: str
     max_points: str = ""
     evidence: list[str] = field(default_factory=list)
+    note: str = ""  # the standard's remark (备注); notes about the transcription are left out
 
 
 def _value_text(value, *, is_points: bool) -> str:
@@ -100,6 +103,11 @@ def school_report_context(*, assessment: Assessment) -> dict:
         evidence_by_node.setdefault(node_id, []).append(name)
 
     dimension_names = {d.code: d.name for d in results.self.dimensions}
+    remarks = {
+        n.pk: n.note
+        for n in framework_nodes(framework=framework)
+        if n.note and not is_data_note(note=n.note, points_inferred=n.points_inferred)
+    }
     items = []
     for item in results.items:
         node_id = node_by_code[item.code]
@@ -118,6 +126,7 @@ def school_report_context(*, assessment: Assessment) -> dict:
                 comment=item.comment,
                 max_points=fmt_decimal(item.max_points) if is_points else "",
                 evidence=evidence_by_node.get(node_id, []),
+                note=remarks.get(node_id, ""),
             )
         )
     series = [("自评", [d.percent for d in results.self.dimensions])]

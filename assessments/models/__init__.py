@@ -12,6 +12,7 @@ from .campaigns import (
     Progress,
     ReviewVerdict,
 )
+from .clauses import ClauseCheck, ClauseSide
 from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
@@ -24,6 +25,8 @@ __all__ = [
     "Assessment",
     "AssessmentStatus",
     "Campaign",
+    "ClauseCheck",
+    "ClauseSide",
     "ComplianceStatus",
     "Consolidation",
     "DeadlineExtension",

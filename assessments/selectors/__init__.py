@@ -27,6 +27,7 @@ from .campaigns import (
     response_get,
     response_list,
 )
+from .clauses import ClauseRow, ClauseSheet, clause_sheet, clause_side_context, review_chosen_status
 from .facts import (
     BASIC_FACTS,
     Check,
@@ -86,6 +87,11 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "ClauseRow",
+    "ClauseSheet",
+    "clause_sheet",
+    "clause_side_context",
+    "review_chosen_status",
     "DimensionPair",
     "ItemResult",
     "Results",

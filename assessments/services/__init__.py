@@ -20,6 +20,7 @@ from .campaigns import (
     response_assert_editable,
     response_update,
 )
+from .clauses import ClauseConflict, clause_check_save
 from .facts import FactConflict, fact_doubt_set, fact_values_set, facts_assert_editable
 from .notifications import (
     assessment_reviewer_ids,
@@ -45,6 +46,8 @@ from .reviews import (
 )
 
 __all__ = [
+    "ClauseConflict",
+    "clause_check_save",
     "password_assigned",
     "password_change",
     "password_generate",

@@ -173,3 +173,24 @@ def test_render_school_report_command(points_assessment, tmp_path, capsys):
     out = tmp_path / "one.pdf"
     call_command("render_school_report", "--assessment", str(points_assessment.pk), "--out", str(out))
     assert out.read_bytes()[:5] == b"%PDF-" and "甲一区第一小学" in capsys.readouterr().out
+
+
+def test_report_shows_the_standards_remarks_next_to_the_item_but_not_data_notes(world):
+    from indicators.models import Node
+    from tests.assessments.conftest import make_campaign
+    from tests.factories import small_compliance_framework
+
+    framework = small_compliance_framework()
+    Node.objects.filter(framework=framework, code="1.1").update(
+        note="校园网带宽应结合学校实际需求，原则上人均带宽不低于1M，满足开展在线教学需求。"
+    )
+    Node.objects.filter(framework=framework, code="2.1").update(note="原文标注(0)，可选项")
+    campaign = make_campaign(world, framework)
+    assessment = Assessment.objects.select_related("campaign__framework", "school__region").get(
+        campaign=campaign, school=world.school_a1
+    )
+    items = {i.code: i for i in school_report_context(assessment=assessment)["items"]}
+    assert items["1.1"].note.startswith("校园网带宽") and items["2.1"].note == ""
+    html = school_report_html(assessment=assessment)
+    assert "备注：校园网带宽应结合学校实际需求，原则上人均带宽不低于1M" in html
+    assert "原文标注" not in html

@@ -346,6 +346,12 @@ MATRIX: dict[str, Entry] = {
         kwargs=_item_kwargs,
         data={"POST": lambda objs, side: {"version": "1", "self_score": "1"}},
     ),
+    # the school's clause ticks (htmx autosave, refusals in scope swapped in like the answer's)
+    "assessments:assessment-item-clauses": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
+        kwargs=_item_kwargs,
+        data={"POST": lambda objs, side: {"version": "0", "met": "1"}},
+    ),
     # the 学校基本情况 tab: the school's CIO records facts (htmx autosave: a refusal in scope is swapped
     # in as 200 with X-Save-Status), the school's reviewer marks them doubtful once submitted
     "assessments:assessment-facts": page({"GET": scoped()}, kwargs=_o("assessment")),
@@ -395,6 +401,11 @@ MATRIX: dict[str, Entry] = {
         {"GET": NOT_ALLOWED, "POST": reviewer_only(200)},
         kwargs=_submitted_item_kwargs,
         data={"POST": _verdict},
+    ),
+    "assessments:review-item-clauses": page(
+        {"GET": NOT_ALLOWED, "POST": reviewer_only(200)},
+        kwargs=_submitted_item_kwargs,
+        data={"POST": lambda objs, side: {"version": "0", "met": "1"}},
     ),
     "assessments:notification-list": page({"GET": ALL_200, "POST": statuses(302)}),
     "assessments:notification-unread": page(),
@@ -929,6 +940,7 @@ def test_review_urls_of_a_draft_do_not_exist(objects, world):
     urls += [
         ("GET", reverse("assessments:review-item", args=[draft.pk, code])),
         ("POST", reverse("assessments:review-item-save", args=[draft.pk, code])),
+        ("POST", reverse("assessments:review-item-clauses", args=[draft.pk, code])),
         ("GET", f"/api/reviews/{draft.pk}/"),
         ("POST", f"/api/reviews/{draft.pk}/start/"),
         ("GET", f"/api/reviews/{draft.pk}/reviewers/"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from indicators.clauses import numbering_problems, optional_clause_problems, parse_clauses
 from indicators.equipment.catalog import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
 from indicators.facts import fact_problems, facts_from_dict
 from indicators.models import ConfigRule, EquipmentCatalog, Framework, Severity
@@ -157,6 +158,7 @@ class Command(BaseCommand):
         clauses = sum(bool(n.optional_clauses) for n in spec.nodes)
         if optional or clauses:
             out(f"  可选条目 {optional} 个；含可选条款的条目 {clauses} 个")
+        self._report_clauses(spec)
         errors = structure_errors(spec.nodes)
         for problem in errors:
             out(self.style.ERROR(f"  结构错误 · {problem}"))
@@ -178,6 +180,27 @@ class Command(BaseCommand):
             else self.style.ERROR(f"  结构错误 {len(errors)} 处")
         )
         return not errors
+
+    def _report_clauses(self, spec: FrameworkSpec) -> None:
+        """Items whose text splits into numbered clauses (the checklist of the item pages), and every
+        item whose numbering is broken or whose optional clauses disagree with its text — reported,
+        never renumbered: the text is kept verbatim."""
+        out = self.stdout.write
+        with_clauses = [
+            (n, parse_clauses(n.text, note=n.note, optional_clauses=n.optional_clauses)) for n in spec.nodes
+        ]
+        with_clauses = [(n, clauses) for n, clauses in with_clauses if clauses]
+        if not with_clauses:
+            return
+        total = sum(len(clauses) for _, clauses in with_clauses)
+        optional = sum(c.optional for _, clauses in with_clauses for c in clauses)
+        out(f"  含编号条款的条目 {len(with_clauses)} 个，条款 {total} 条（其中选配 {optional} 条）")
+        for node, _clauses in with_clauses:
+            problems = numbering_problems(node.text) + optional_clause_problems(
+                text=node.text, note=node.note, optional_clauses=node.optional_clauses
+            )
+            for problem in problems:
+                out(self.style.WARNING(f"  条款编号 · {node.code} {node.name}：{problem}"))
 
     def _report_catalog(self, label: str, catalog: CatalogSpec | None, error: str) -> bool:
         out = self.stdout.write
