@@ -84,8 +84,22 @@ from .reviews import (
     second_review_done,
 )
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
+from .years import (
+    Comparison,
+    NextYear,
+    SchoolComparison,
+    YearFigure,
+    campaign_comparison,
+    campaign_next_year,
+)
 
 __all__ = [
+    "Comparison",
+    "NextYear",
+    "SchoolComparison",
+    "YearFigure",
+    "campaign_comparison",
+    "campaign_next_year",
     "DimensionPair",
     "ItemResult",
     "Results",

@@ -43,8 +43,10 @@ from .reviews import (
     review_start,
     verdict_save,
 )
+from .years import campaign_copy_next_year
 
 __all__ = [
+    "campaign_copy_next_year",
     "password_assigned",
     "password_change",
     "password_generate",
