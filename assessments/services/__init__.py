@@ -43,10 +43,11 @@ from .reviews import (
     review_start,
     verdict_save,
 )
-from .years import campaign_copy_next_year
+from .years import campaign_copy_next_year, campaign_predecessor_set
 
 __all__ = [
     "campaign_copy_next_year",
+    "campaign_predecessor_set",
     "password_assigned",
     "password_change",
     "password_generate",

@@ -58,3 +58,19 @@ def campaign_copy_next_year(*, campaign: Campaign, acting_user) -> Campaign:
     schools = list(School.objects.filter(assessments__campaign=campaign).select_related("region"))
     _assessments_create(campaign=successor, schools=schools)
     return successor
+
+
+@transaction.atomic
+def campaign_predecessor_set(*, campaign: Campaign, predecessor: Campaign | None, acting_user) -> Campaign:
+    """Name (or clear) the round `campaign` follows; validated by `Campaign.clean` (same framework
+    code, earlier year, same or enclosing region)."""
+    _require_commission(user=acting_user, region=campaign.region)
+    campaign = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
+    if campaign.predecessor_id == (predecessor.pk if predecessor else None):
+        return campaign
+    campaign.predecessor = predecessor
+    campaign._history_user = acting_user
+    campaign._change_reason = _("设置上一年度活动")
+    campaign.full_clean()
+    campaign.save(update_fields=["predecessor"])
+    return campaign
