@@ -86,11 +86,21 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 from .years import (
     Comparison,
+    DistrictYear,
     NextYear,
+    PreviousItem,
     SchoolComparison,
+    SchoolYear,
     YearFigure,
     campaign_comparison,
+    campaign_comparison_for,
     campaign_next_year,
+    comparison_districts,
+    comparison_regions,
+    previous_assessment,
+    previous_item,
+    previous_items,
+    school_years,
 )
 
 __all__ = [
@@ -100,6 +110,16 @@ __all__ = [
     "YearFigure",
     "campaign_comparison",
     "campaign_next_year",
+    "comparison_districts",
+    "campaign_comparison_for",
+    "comparison_regions",
+    "previous_assessment",
+    "previous_item",
+    "previous_items",
+    "school_years",
+    "DistrictYear",
+    "PreviousItem",
+    "SchoolYear",
     "DimensionPair",
     "ItemResult",
     "Results",

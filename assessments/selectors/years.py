@@ -11,14 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
 from indicators.models import Framework
 
 from ..models import Assessment, Campaign, Region
-from .results import Results, campaign_results
+from .results import Results, assessment_results, campaign_results
 
 REVIEW = "review"
 SELF = "self"
@@ -178,3 +178,140 @@ def campaign_comparison(*, campaign: Campaign, region: Region | None = None) -> 
         for pk, code, name, district, path in schools
     )
     return Comparison(campaign=campaign, previous=previous, schools=rows)
+
+
+# --- on the pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviousItem:
+    """The same item (same code, same framework code) in the school's previous-year assessment:
+    the school's value once that assessment was submitted, the reviewer's value and comment once
+    its review was finalised (None / "" otherwise), as `selectors.results` gives them."""
+
+    assessment: Assessment
+    campaign: Campaign
+    is_points: bool
+    self_value: Decimal | str | None
+    review_value: Decimal | str | None
+    comment: str
+    submitted: bool
+    finalised: bool
+
+
+def previous_assessment(*, user, assessment: Assessment) -> Assessment | None:
+    """The school's assessment in the round `assessment`'s campaign follows, if the user may view it
+    (the scope decides here too: nothing of another school's previous year is ever read)."""
+    from .campaigns import assessment_list
+
+    predecessor_id = assessment.campaign.predecessor_id
+    if predecessor_id is None:
+        return None
+    return (
+        assessment_list(user=user).filter(campaign_id=predecessor_id, school_id=assessment.school_id).first()
+    )
+
+
+def previous_items(*, user, assessment: Assessment) -> dict[str, PreviousItem]:
+    """item code → the same item last year, for the school of `assessment` (empty without a
+    predecessor or a previous assessment in the user's scope)."""
+    previous = previous_assessment(user=user, assessment=assessment)
+    if previous is None:
+        return {}
+    results = assessment_results(assessment=previous)
+    submitted = results.self_counted
+    return {
+        item.code: PreviousItem(
+            assessment=previous,
+            campaign=previous.campaign,
+            is_points=results.is_points,
+            self_value=item.self_value if submitted else None,
+            review_value=item.review_value,
+            comment=item.comment,
+            submitted=submitted,
+            finalised=results.review_counted,
+        )
+        for item in results.items
+    }
+
+
+def previous_item(*, user, assessment: Assessment, code: str) -> PreviousItem | None:
+    return previous_items(user=user, assessment=assessment).get(code)
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    """One of a school's assessments, with the figure its year counts for (see `year_figure`)."""
+
+    assessment: Assessment
+    figure: YearFigure
+    results: Results
+
+
+def school_years(*, user, school) -> list[SchoolYear]:
+    """Every assessment of `school` the user may view, latest year first, with its result."""
+    from .campaigns import assessment_list
+
+    assessments = (
+        assessment_list(user=user).filter(school=school).order_by("-campaign__year", "-campaign__created_at")
+    )
+    rows = []
+    for a in assessments:
+        results = assessment_results(assessment=a)
+        rows.append(SchoolYear(assessment=a, figure=year_figure(results), results=results))
+    return rows
+
+
+@dataclass(frozen=True)
+class DistrictYear:
+    """A district's figures in one year of a comparison: how many schools have a figure, their mean
+    percent, and how many of those rest on the finalised review."""
+
+    district: str
+    count: int
+    reviewed: int
+    mean: Decimal | None
+
+
+def comparison_districts(comparison: Comparison) -> list[tuple[str, DistrictYear, DistrictYear]]:
+    """Per district (in district order): (name, this year, previous year)."""
+    groups: dict[str, list[SchoolComparison]] = {}
+    for row in comparison.schools:
+        groups.setdefault(row.district, []).append(row)
+
+    def summary(name: str, figures: list[YearFigure]) -> DistrictYear:
+        values = [f.percent for f in figures if f.percent is not None]
+        mean = (sum(values) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP) if values else None
+        return DistrictYear(name, len(values), sum(f.basis == REVIEW for f in figures), mean)
+
+    return [
+        (name, summary(name, [r.this for r in rows]), summary(name, [r.previous for r in rows]))
+        for name, rows in groups.items()
+    ]
+
+
+def comparison_regions(*, user, campaign: Campaign) -> list[Region]:
+    """The regions whose schools the user compares in `campaign`: the campaign's region when the
+    user reports on it, else the top-most regions under it that the user reports on."""
+    from ..scoping import Action, get_scope
+    from .organisations import region_list
+
+    if get_scope(user).can(Action.REPORT, campaign.region):
+        return [campaign.region]
+    regions = sorted(
+        region_list(user=user, action=Action.REPORT).filter(path__startswith=campaign.region.path),
+        key=lambda r: r.path,
+    )
+    top: list[Region] = []
+    for region in regions:
+        if not any(region.path.startswith(t.path) for t in top):
+            top.append(region)
+    return top
+
+
+def campaign_comparison_for(*, user, campaign: Campaign) -> Comparison:
+    """`campaign_comparison` over the regions the user reports on (`comparison_regions`)."""
+    rows: list[SchoolComparison] = []
+    for region in comparison_regions(user=user, campaign=campaign):
+        rows.extend(campaign_comparison(campaign=campaign, region=region).schools)
+    return Comparison(campaign=campaign, previous=campaign.predecessor, schools=tuple(rows))
