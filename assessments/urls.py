@@ -3,7 +3,7 @@ from django.urls import path
 from .views import campaigns as wf
 from .views import clauses as cv
 from .views import facts as fv
-from .views import notifications, organisations
+from .views import notifications, organisations, years
 from .views import reviews as rv
 
 app_name = "assessments"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("campaigns/new/", wf.campaign_create_view, name="campaign-create"),
     path("campaigns/<int:pk>/", wf.campaign_detail_view, name="campaign-detail"),
     path("campaigns/<int:pk>/add-schools/", wf.campaign_add_schools_view, name="campaign-add-schools"),
+    path("campaigns/<int:pk>/next-year/", years.campaign_copy_view, name="campaign-next-year"),
     path("assessments/", wf.assessment_list_view, name="assessment-list"),
     path("assessments/<int:pk>/", wf.assessment_detail_view, name="assessment-detail"),
     path("assessments/<int:pk>/extend/", wf.deadline_extend_view, name="assessment-extend"),

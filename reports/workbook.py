@@ -30,7 +30,13 @@ from typing import BinaryIO
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentStatus, Campaign, Progress, Region, SchoolType
-from assessments.selectors import Results, ResultsFrame, campaign_results, results_frame
+from assessments.selectors import (
+    Results,
+    ResultsFrame,
+    campaign_comparison,
+    campaign_results,
+    results_frame,
+)
 from indicators.choices import ComplianceStatus
 from indicators.scoring import Statistics, competition_ranks, statistics_of
 
@@ -49,6 +55,8 @@ SUMMARY = "学校汇总"
 DETAIL = "逐项明细"
 PROGRESS = "填报进度"
 COMPLIANCE = "必选项达标情况"
+YEARS = "年度对比"
+BASIS_LABEL = {"review": "评审", "self": "自评", None: "无"}
 
 
 @dataclass
@@ -149,6 +157,7 @@ def city_workbook_write(
     smart_classrooms = book.sheet(SMART_CLASSROOMS, smart_classrooms_columns(city), freeze_cols=3)
     facts = book.sheet(FACTS, facts_columns(city), freeze_cols=3)
     checks = book.sheet(CHECKS, checks_columns(city), freeze_cols=3)
+    years = book.sheet(YEARS, years_columns(city), freeze_cols=3) if campaign.predecessor_id else None
 
     results = write_detail(detail, city, on_progress=on_progress)
     write_summary(summary, city, results)
@@ -159,6 +168,8 @@ def city_workbook_write(
     write_smart_classrooms(smart_classrooms, city, results)
     write_facts(facts, city, results)
     write_checks(checks, city, results)
+    if years is not None:
+        write_years(years, city)
     book.save(out)
     if on_progress:
         on_progress(city.total, city.total)
@@ -537,3 +548,38 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) 
             *sums[5:],
         ]
     )
+
+
+# --- 年度对比 (a campaign with a predecessor): this year, last year and the change per school ------
+
+
+def years_columns(city: CityData) -> list[Column]:
+    return [
+        Column(city.words.unit, 12),
+        Column("学校标识码", 14),
+        Column("学校名称", 28),
+        Column("上年（%）", 10, SCORE_FORMAT),
+        Column("上年依据", 8),
+        Column("本年（%）", 10, SCORE_FORMAT),
+        Column("本年依据", 8),
+        Column("变化（百分点）", 12, SCORE_FORMAT),
+    ]
+
+
+def write_years(sheet: Sheet, city: CityData) -> None:
+    """One row per school of either round, from `campaign_comparison` (the command and the
+    dashboard read the same): each year's finalised review, else its submitted self result."""
+    comparison = campaign_comparison(campaign=city.campaign, region=city.region)
+    for row in comparison.schools:
+        sheet.append(
+            [
+                row.district,
+                row.school_code,
+                row.school_name,
+                row.previous.percent,
+                BASIS_LABEL[row.previous.basis],
+                row.this.percent,
+                BASIS_LABEL[row.this.basis],
+                row.change,
+            ]
+        )

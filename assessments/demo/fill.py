@@ -111,8 +111,15 @@ def _first_user_ids(role: str, key: str) -> dict[int, int]:
     return found
 
 
-def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetime | None = None) -> FillStats:
-    """Answer every assessment of `campaign` and review the submitted ones."""
+def campaign_fill(
+    *,
+    campaign: Campaign,
+    seed: int = 2026,
+    now: datetime.datetime | None = None,
+    status_weights: list[tuple[AssessmentStatus, int]] = STATUS_WEIGHTS,
+) -> FillStats:
+    """Answer every assessment of `campaign` and review the submitted ones; each school's status
+    is drawn from `status_weights` (a closed past round: `[(AssessmentStatus.FINALISED, 1)]`)."""
     now = now or timezone.now()
     framework = campaign.framework
     nodes = framework_nodes(framework=framework)
@@ -138,8 +145,8 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     district_effect: dict[int, float] = {}
     rows: list[tuple] = []
     review_rows: list[ItemReview] = []
-    statuses = [s for s, _w in STATUS_WEIGHTS]
-    weights = [w for _s, w in STATUS_WEIGHTS]
+    statuses = [s for s, _w in status_weights]
+    weights = [w for _s, w in status_weights]
     for assessment in assessments:
         school = assessment.school
         region = school.region

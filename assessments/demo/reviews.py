@@ -59,7 +59,12 @@ def demo_reviews_seed(*, seed: int, log) -> None:
     )
     for code, district, count in DEMO_REVIEW_SCHOOLS:
         qs = (
-            Assessment.objects.filter(campaign__framework__code=code, school__region__code=district)
+            # the current round only: a previous year's round is the one with a successor
+            Assessment.objects.filter(
+                campaign__framework__code=code,
+                campaign__successors__isnull=True,
+                school__region__code=district,
+            )
             .exclude(school_id__in=demo_cio_schools)
             .select_related("campaign__framework", "school")
             .order_by("school__code")

@@ -69,6 +69,15 @@ class Campaign(models.Model):
         choices=Consolidation.choices,
         default=Consolidation.LEAD,
     )
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("上一年度活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successors",
+        help_text=_("同一指标体系（任一版本）、更早年度、同一或上级地区的活动，用于年度对比。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -84,6 +93,21 @@ class Campaign(models.Model):
     def clean(self) -> None:
         if self.self_deadline and self.review_deadline and self.review_deadline < self.self_deadline:
             raise ValidationError({"review_deadline": _("评审截止时间不能早于自评截止时间。")})
+        if self.predecessor_id is not None:
+            self._clean_predecessor()
+
+    def _clean_predecessor(self) -> None:
+        """The predecessor is an earlier round of the same standard (any version of the framework
+        code) run by the same region or one enclosing it, so its schools can be compared."""
+        previous = self.predecessor
+        if self.pk is not None and previous.pk == self.pk:
+            raise ValidationError({"predecessor": _("活动不能以自身为上一年度活动。")})
+        if self.framework_id and previous.framework.code != self.framework.code:
+            raise ValidationError({"predecessor": _("上一年度活动须使用同一指标体系（可为其他版本）。")})
+        if self.year and previous.year >= self.year:
+            raise ValidationError({"predecessor": _("上一年度活动的年度须早于本活动。")})
+        if self.region_id and not self.region.path.startswith(previous.region.path):
+            raise ValidationError({"predecessor": _("上一年度活动须属于本地区或其上级地区。")})
 
 
 class AssessmentStatus(models.TextChoices):

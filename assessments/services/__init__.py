@@ -44,10 +44,13 @@ from .reviews import (
     review_start,
     verdict_save,
 )
+from .years import campaign_copy_next_year, campaign_predecessor_set
 
 __all__ = [
     "ClauseConflict",
     "clause_check_save",
+    "campaign_copy_next_year",
+    "campaign_predecessor_set",
     "password_assigned",
     "password_change",
     "password_generate",

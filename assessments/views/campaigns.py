@@ -373,6 +373,7 @@ def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         editable=editable,
         locked_reason=locked_reason,
         statuses=ComplianceStatus.for_item(optional=item.node.optional),
+        previous=selectors.previous_item(user=request.user, assessment=assessment, code=code),
     )
     return render(request, "assessments/item.html", context)
 

@@ -31,7 +31,10 @@ def school_list_view(request: HttpRequest) -> HttpResponse:
 def school_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     school = selectors.school_get(user=request.user, pk=pk)
     members = school.memberships.select_related("user")
-    return render(request, "assessments/school_detail.html", {"school": school, "members": members})
+    years = selectors.school_years(user=request.user, school=school)
+    return render(
+        request, "assessments/school_detail.html", {"school": school, "members": members, "years": years}
+    )
 
 
 @login_required

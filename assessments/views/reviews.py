@@ -149,6 +149,7 @@ def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         item=current.item,
         response=current.response,
         statuses=ComplianceStatus.for_item(optional=current.node.optional),
+        previous=selectors.previous_item(user=request.user, assessment=assessment, code=code),
         **_neighbours(context["rw"], current),
     )
     return render(request, "assessments/review_item.html", context)

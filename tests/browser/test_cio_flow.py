@@ -73,7 +73,9 @@ def test_cio_fills_beijing_items_sees_progress_and_submits(demo, live_server, pa
     page.screenshot(path=str(ARTIFACTS / "cio-flow-beijing-error.png"), full_page=True)
 
     assessment = Assessment.objects.get(
-        campaign__framework__code="beijing-k12", school__memberships__user__username="hd_cio"
+        campaign__framework__code="beijing-k12",
+        campaign__year=2026,
+        school__memberships__user__username="hd_cio",
     )
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/submit/")
     expect(page.get_by_test_id("missing")).to_contain_text("1.4")  # exactly what is missing, with links

@@ -334,6 +334,12 @@ MATRIX: dict[str, Entry] = {
         },
         kwargs=_o("campaign"),
     ),
+    # 「复制为下一年活动」: the confirmation, then the copy (a redirect to the new campaign)
+    "assessments:campaign-next-year": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(302)},
+        kwargs=_o("campaign"),
+        data={"POST": lambda objs, side: {"confirm": "1"}},
+    ),
     # the school's assessment
     "assessments:assessment-detail": page({"GET": scoped()}, kwargs=_o("assessment")),
     "assessments:assessment-history": page({"GET": scoped()}, kwargs=_o("assessment")),

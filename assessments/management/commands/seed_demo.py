@@ -117,6 +117,10 @@ class Command(BaseCommand):
         self._users(regions)
         self._classrooms()
         has_campaigns = self._campaigns(regions)
+        if has_campaigns and campaign is None:
+            from assessments.demo.years import demo_previous_year_seed
+
+            demo_previous_year_seed(seed=seed, log=self.stdout.write)
         if fill:
             self._fill(campaign, seed)
         elif campaign is None and has_campaigns:
