@@ -109,7 +109,9 @@ def rectification_proposal(
 ) -> list[Proposal]:
     """The items a finalised review proposes, in tree order (pure: no database access): items the
     reviewer adjusted down, required items 未达标 / 部分达标 after review, and items whose reviewed
-    score is below half of their maximum. One proposal per item (the first matching source)."""
+    score is below half of their maximum. One proposal per item (the first matching source).
+    Items of a starred dimension are scored holistically (depth in one item may carry the
+    dimension), so a low score there alone proposes nothing."""
     if results.review is None:
         return []
     by_code = {i.code: i for i in frame.items}
@@ -121,7 +123,12 @@ def rectification_proposal(
             value, own = item.review_value, item.self_value
             if item.adjusted and value is not None and (own is None or value < own):
                 source = RectificationSource.REVIEW_ADJUST
-            elif value is not None and item.max_points and Decimal(value) * 2 < item.max_points:
+            elif (
+                value is not None
+                and item.max_points
+                and not frame.tree.nodes[item.dimension].starred
+                and Decimal(value) * 2 < item.max_points
+            ):
                 source = RectificationSource.LOW_SCORE
         else:
             status = item.review_value

@@ -259,3 +259,36 @@ def test_scoped_reads(world, item):
     assert selectors.rectification_review_queue(user=world.users["reviewer"]).count() == 0
     _plan(world, item)
     assert selectors.rectification_review_queue(user=world.users["reviewer"]).count() == 1
+
+
+def test_low_scores_and_unmet_required_items_are_proposed(world):
+    from assessments.models import Assessment
+
+    from ..assessments.conftest import make_campaign
+    from ..factories import fill_and_submit, small_points_framework
+    from .conftest import finalise
+
+    campaign = make_campaign(world, small_points_framework(), title="低分")
+    assessment = Assessment.objects.get(campaign=campaign, school=world.school_a1)
+    fill_and_submit(assessment, world.users["cio"], score="1")
+    assessment = finalise(assessment, world.users["reviewer"])
+    proposal = selectors.assessment_rectification_proposal(assessment=assessment)
+    # 1.1 (1 of 4) and 1.2 (1 of 6) are low; 2.x lie in the starred dimension, judged as a whole
+    assert [(p.code, p.source) for p in proposal] == [("1.1", "low_score"), ("1.2", "low_score")]
+    assert "低于满分" in proposal[0].problem
+
+
+def test_compliance_required_items_not_met(world):
+    from assessments.models import Assessment
+
+    from ..assessments.conftest import make_campaign
+    from ..factories import fill_and_submit, small_compliance_framework
+    from .conftest import finalise
+
+    campaign = make_campaign(world, small_compliance_framework(), title="达标")
+    assessment = Assessment.objects.get(campaign=campaign, school=world.school_a1)
+    fill_and_submit(assessment, world.users["cio"], status="partial")
+    assessment = finalise(assessment, world.users["reviewer"])
+    proposal = selectors.assessment_rectification_proposal(assessment=assessment)
+    # 1.2 is optional: partial there is no rectification
+    assert [(p.code, p.source) for p in proposal] == [("1.1", "required_unmet"), ("2.1", "required_unmet")]
