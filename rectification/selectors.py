@@ -266,7 +266,7 @@ def rectification_ledger(
         "assessment__school__name",
         "assessment__school__region__name",
         "node__code",
-        "node__title",
+        "node__name",
         "source",
         "state",
         "due_date",
