@@ -249,12 +249,19 @@ class Ledger:
 
 
 def rectification_ledger(
-    *, campaign: Campaign, region: Region | None = None, today: datetime.date | None = None
+    *,
+    campaign: Campaign,
+    assessments: QuerySet[Assessment] | None = None,
+    region: Region | None = None,
+    today: datetime.date | None = None,
 ) -> Ledger:
-    """Every item of `campaign` (under `region`, when given). The caller obtained the campaign and
-    region through a selector with the user's scope (the command reads the whole campaign). One query."""
+    """Every item of `campaign`, of the `assessments` given (a queryset obtained through a selector
+    with the user's scope: the dashboard) and under `region` when given (the workbook); the command
+    reads the whole campaign. One query."""
     today = today or timezone.localdate()
     qs = RectificationItem.objects.filter(assessment__campaign=campaign)
+    if assessments is not None:
+        qs = qs.filter(assessment__in=assessments.values("pk"))
     if region is not None:
         qs = qs.filter(assessment__school__region__path__startswith=region.path)
     values = qs.order_by(

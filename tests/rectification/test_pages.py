@@ -84,3 +84,23 @@ def test_cio_plans_and_reviewer_approves_through_the_pages(client_for, item, dja
     assert item.state == RectificationState.IN_PROGRESS
     detail = cio.get(reverse("rectification:item", args=[item.pk])).content.decode()
     assert "报告整改完成" in detail and "采购设备" in detail
+
+
+def test_the_commissions_dashboard_counts_follow_the_items(world, client_for, campaign, item):
+    from rectification import services
+
+    commission = client_for("commission")
+    url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
+
+    def counts():
+        ledger = commission.get(url).context["rectification"]
+        (district,) = ledger.by_district()
+        return district.district, district.open, district.verified, district.waived
+
+    assert counts() == ("甲一区", 1, 0, 0)
+    services.rectification_waive(
+        item=item, acting_user=world.users["reviewer"], version=item.version, reason="理由"
+    )
+    assert counts() == ("甲一区", 0, 0, 1)
+    other = client_for("other_commission").get(url)
+    assert other.status_code == 404
