@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentStatus, Notification
-from assessments.scoping import Action, get_scope
+from assessments.scoping import Action, cio_ids_by_school, get_scope
 from assessments.selectors.results import results_frame
 from assessments.services.notifications import assessment_reviewer_ids, notify, school_cio_ids
 from evidence.models import EvidenceFile
@@ -395,3 +395,50 @@ def rectification_waive(
     )
     _notify_school(item, _("免于整改：%(c)s") % {"c": item.node.code}, reason)
     return item
+
+
+# --- daily reminders --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rectification_reminders_send(*, today: datetime.date | None = None, days: int | None = None) -> int:
+    """Remind the school's CIOs of open items due within `days` (settings.REVIEW_REMINDER_DAYS) and
+    flag overdue ones, one notification per school and day for each kind (the key names the
+    assessment and the day, so a second run the same day sends nothing). Returns how many were
+    created."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    days = settings.REVIEW_REMINDER_DAYS if days is None else days
+    horizon = today + datetime.timedelta(days=days)
+    items = (
+        RectificationItem.objects.open()
+        .filter(due_date__lte=horizon)
+        .select_related("assessment__school", "assessment__campaign", "node")
+        .order_by("assessment_id", "due_date", "node__position")
+    )
+    groups: dict[tuple[int, bool], list[RectificationItem]] = {}
+    for item in items:
+        groups.setdefault((item.assessment_id, item.due_date < today), []).append(item)
+    cios = cio_ids_by_school(school_ids={rows[0].assessment.school_id for rows in groups.values()})
+    created = 0
+    for (assessment_id, overdue), rows in groups.items():
+        assessment = rows[0].assessment
+        codes = "、".join(f"{i.node.code}（{i.due_date:%Y-%m-%d}）" for i in rows)
+        if overdue:
+            title = _("%(s)s有 %(n)d 项整改已逾期") % {"s": assessment.school.name, "n": len(rows)}
+            body = _("%(c)s：以下整改事项已过整改期限，请尽快完成：%(i)s")
+        else:
+            title = _("%(s)s有 %(n)d 项整改即将到期") % {"s": assessment.school.name, "n": len(rows)}
+            body = _("%(c)s：以下整改事项即将到期：%(i)s")
+        created += len(
+            notify(
+                user_ids=cios[assessment.school_id],
+                kind=Notification.Kind.REMINDER,
+                title=title,
+                body=body % {"c": assessment.campaign.title, "i": codes},
+                url=reverse("rectification:due-list"),
+                key=f"remind-rectify-{'overdue' if overdue else 'due'}:{assessment_id}:{today:%Y%m%d}",
+            )
+        )
+    return created
