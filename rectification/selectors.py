@@ -167,6 +167,19 @@ def assessment_rectification_proposal(
     return rectification_proposal(results=results, frame=frame, today=today or timezone.localdate())
 
 
+def rectification_to_confirm(*, user) -> QuerySet[Assessment]:
+    """Finalised assessments the user reviews whose rectification list is not confirmed yet."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return Assessment.objects.none()
+    return (
+        Assessment.objects.filter(scope.assessments_q(Action.VERIFY), status=AssessmentStatus.FINALISED)
+        .exclude(pk__in=RectificationItem.objects.values("assessment_id"))
+        .select_related("school", "campaign")
+        .order_by("campaign_id", "school__code")
+    )
+
+
 def rectification_confirmable(*, assessment: Assessment) -> bool:
     """A finalised assessment whose list has not been confirmed yet."""
     return (

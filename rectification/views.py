@@ -48,7 +48,12 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.rectification_review_queue(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "rectification/review_queue.html", {"page": page, "today": timezone.localdate()})
+    to_confirm = selectors.rectification_to_confirm(user=request.user)[:PAGE_SIZE]
+    return render(
+        request,
+        "rectification/review_queue.html",
+        {"page": page, "to_confirm": to_confirm, "today": timezone.localdate()},
+    )
 
 
 def _item_context(request, item, **forms) -> dict:

@@ -104,3 +104,9 @@ def test_the_commissions_dashboard_counts_follow_the_items(world, client_for, ca
     assert counts() == ("甲一区", 0, 0, 1)
     other = client_for("other_commission").get(url)
     assert other.status_code == 404
+
+
+def test_the_queue_offers_finalised_schools_to_confirm(client_for, finalised):
+    queue = client_for("reviewer").get(reverse("rectification:review-queue"))
+    assert reverse("rectification:confirm", args=[finalised.pk]) in queue.content.decode()
+    assert "整改审核" in queue.content.decode()
