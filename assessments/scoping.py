@@ -24,12 +24,18 @@ a selector computed here.
 | `reopen`      | reopen a finalised review: commission staff managing the campaign                 |
 | `assign`      | assign reviewers: commission staff managing the campaign                          |
 | `report`      | request the reports of a region's schools: reviewers and commission covering it   |
+| `rectify`     | write the plan of a rectification item and report its completion: the school's CIO |
+| `verify`      | confirm, approve, return, verify or waive rectification items: the reviewers of   |
+|               | the assessment (as for `review`, from the submission on)                          |
 
 The review of an assessment exists from its submission on: for the review actions (`read_review`,
 `review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
 of the school stays in the review scope (the queue and the workbench show the school, with the
 reason), and the review services refuse every verdict with a conflict (`has_conflict`).
 A superuser is in every scope except `edit` and `submit`, which belong to the school's own CIOs.
+
+Objects of higher apps that belong to one assessment (a rectification item) name it as
+`scope_assessment`: `view` as for the assessment, `rectify` and `verify` as above.
 
 Objects of higher apps that belong to one school (a classroom of the inventory, one of its devices)
 name it as `scope_school`: they are in scope for `view` and `edit` exactly where their school is,
@@ -73,10 +79,14 @@ class Action(enum.StrEnum):
     REOPEN = "reopen"
     ASSIGN = "assign"
     REPORT = "report"
+    RECTIFY = "rectify"
+    VERIFY = "verify"
 
 
 #: actions on the review of an assessment, which exists once the school has submitted
-REVIEW_ACTIONS = frozenset({Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN})
+REVIEW_ACTIONS = frozenset(
+    {Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN, Action.VERIFY}
+)
 NOTHING = Q(pk__in=[])
 
 
@@ -192,6 +202,8 @@ class UserScope:
 
     def _assessments_q(self, action: Action, prefix: str) -> Q:
         school = f"{prefix}school__"
+        if action == Action.RECTIFY:
+            return self.schools_q(Action.EDIT, school)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self.schools_q(action, school)
         if self.is_superuser:
@@ -200,7 +212,7 @@ class UserScope:
         reviewer = _under(self.reviewer_paths, f"{school}region__path")
         if self.review_assessment_ids:
             reviewer |= Q(**{f"{prefix}id__in": sorted(self.review_assessment_ids)})
-        if action == Action.REVIEW:
+        if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
             return reviewer | _under(self.commission_paths, f"{school}region__path")
@@ -219,6 +231,11 @@ class UserScope:
         No query."""
         if isinstance(obj, ItemResponse):
             obj = obj.assessment
+        assessment = getattr(obj, "scope_assessment", None)
+        if isinstance(assessment, Assessment):
+            return action in (Action.VIEW, Action.RECTIFY, Action.VERIFY) and self._can_assessment(
+                action, assessment
+            )
         owner = getattr(obj, "scope_school", None)
         if isinstance(owner, School):
             return action in (Action.VIEW, Action.EDIT) and self._can_school(
@@ -259,6 +276,8 @@ class UserScope:
         )
 
     def _can_assessment(self, action: Action, assessment: Assessment) -> bool:
+        if action == Action.RECTIFY:
+            return self._can_school(Action.EDIT, assessment.school_id, assessment.school.region.path)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self._can_school(action, assessment.school_id, assessment.school.region.path)
         if action in REVIEW_ACTIONS and assessment.status not in AssessmentStatus.in_review():
@@ -267,7 +286,7 @@ class UserScope:
             return True
         school_path = assessment.school.region.path
         reviewer = assessment.pk in self.review_assessment_ids or _covered(school_path, self.reviewer_paths)
-        if action == Action.REVIEW:
+        if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
             return reviewer or _covered(school_path, self.commission_paths)
@@ -279,11 +298,11 @@ class UserScope:
 
     def can_any(self, action: Action) -> bool:
         """Whether any object at all is in scope for `action` (what the navigation offers)."""
-        if action in (Action.EDIT, Action.SUBMIT):
+        if action in (Action.EDIT, Action.SUBMIT, Action.RECTIFY):
             return bool(self.cio_school_ids)
         if self.is_superuser:
             return True
-        if action in (Action.REVIEW, Action.LEAD):
+        if action in (Action.REVIEW, Action.LEAD, Action.VERIFY):
             return bool(self.reviewer_paths or self.review_assessment_ids)
         if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
             return bool(self.commission_paths)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import selectors as assessment_selectors
 from assessments.scoping import Action, get_scope
 from indicators.scoring import COMPLIANCE_INDEX_RULE
+from rectification.selectors import rectification_ledger
 from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
@@ -174,6 +175,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if campaign.predecessor_id is not None:
         comparison = assessment_selectors.campaign_comparison_for(user=request.user, campaign=campaign)
         context["year_districts"] = assessment_selectors.comparison_districts(comparison)
+    context["rectification"] = rectification_ledger(campaign=campaign, assessments=assessments)
     return render(request, "reports/dashboard.html", context)
 
 

@@ -97,7 +97,12 @@ app.conf.beat_schedule.update(
         "assessments-deadline-reminders": {
             "task": "assessments.send_deadline_reminders",
             "schedule": crontab(hour=8, minute=0),
-        }
+        },
+        # rectification items due soon or overdue, with the deadline reminders (idempotent per day)
+        "rectification-due-reminders": {
+            "task": "rectification.send_due_reminders",
+            "schedule": crontab(hour=8, minute=5),
+        },
     }
 )
 

@@ -57,6 +57,10 @@ def navigation(request) -> dict:
         ]
     if user_can(user=user, action=Action.REVIEW):
         links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))
+    if user_can(user=user, action=Action.RECTIFY):
+        links.append(_link("rectification:due-list", _("整改清单"), current, "rectification:"))
+    elif user_can(user=user, action=Action.VERIFY):
+        links.append(_link("rectification:review-queue", _("整改审核"), current, "rectification:"))
     links.append(
         _link("assessments:school-list", _("本校") if own_only else _("学校"), current, "assessments:school-")
     )

@@ -42,6 +42,7 @@ urlpatterns = [
     path("frameworks/", include("indicators.urls")),
     path("evidence/", include("evidence.urls")),
     path("classrooms/", include("classrooms.urls")),
+    path("rectification/", include("rectification.urls")),
     path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("api/", include(router.urls)),

@@ -338,6 +338,11 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
     evidence_fill = (
         import_string("evidence.demo.evidence_demo_fill") if apps.is_installed("evidence") else None
     )
+    rectification_fill = (
+        import_string("rectification.demo.rectification_demo_fill")
+        if apps.is_installed("rectification")
+        else None
+    )
     results = []
     for campaign in campaigns:
         stats = campaign_fill(campaign=campaign, seed=seed)
@@ -357,5 +362,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
                 f"  佐证材料：新增文件 {counts['files']} 个，关联 {counts['attachments']} 次，"
                 f"链接 {counts['links']} 条。"
             )
+        if rectification_fill is not None:
+            log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
         results.append(stats)
     return results

@@ -19,6 +19,7 @@ class Notification(models.Model):
         REOPENED = "reopened", _("评审结果已重新打开")
         ASSIGNED = "assigned", _("评审指派")
         REMINDER = "reminder", _("截止提醒")
+        RECTIFICATION = "rectify", _("整改")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

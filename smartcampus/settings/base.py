@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "assessments",
     "evidence",
     "classrooms",
+    "rectification",
     "reports",
     # The project's account pages and rules (top layer: composes assessments' account services).
     "smartcampus.accounts",

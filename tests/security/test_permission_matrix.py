@@ -189,6 +189,7 @@ def objects(world, settings, tmp_path):
         classroom = _classroom_objects(school=school, cio=cio, attached=attached)
         objs[side] = {
             **classroom,
+            **_rectification_objects(framework=framework, region=region, school=school, staff=staff, cio=cio),
             "submitted": submitted,
             "submitted_response": submitted.responses.select_related("node").get(node__code="1.1"),
             "school": school,
@@ -203,6 +204,39 @@ def objects(world, settings, tmp_path):
             "link": link,
         }
     return objs
+
+
+def _rectification_objects(*, framework, region, school, staff, cio) -> dict:
+    """A finalised assessment of the school (a campaign of its own) with one rectification item
+    whose plan awaits review."""
+    from assessments.models import Assessment, AssessmentStatus
+    from rectification.models import RectificationItem, RectificationState
+
+    today = timezone.localdate()
+    campaign = campaign_create(
+        framework=framework,
+        year=2025,
+        title=f"整改矩阵{school.code}",
+        region=region,
+        self_deadline=end_of_day(today + datetime.timedelta(days=10)),
+        review_deadline=end_of_day(today + datetime.timedelta(days=20)),
+        schools=[school],
+        acting_user=staff,
+    )
+    assessment = fill_and_submit(campaign.assessments.get(school=school), cio)
+    Assessment.objects.filter(pk=assessment.pk).update(status=AssessmentStatus.FINALISED)
+    item = RectificationItem.objects.create(
+        assessment=assessment,
+        node=assessment.responses.get(node__code="1.2").node,
+        source="review_adjust",
+        problem="矩阵问题",
+        action="矩阵要求",
+        due_date=today + datetime.timedelta(days=30),
+        state=RectificationState.PLAN_REVIEW,
+        plan="矩阵方案",
+        responsible="矩阵",
+    )
+    return {"rect_assessment": assessment, "rect_item": item}
 
 
 def _classroom_objects(*, school, cio, attached) -> dict:
@@ -646,6 +680,20 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     # --- reports: a job is visible to its requester only (the school's CIO here) ---
+    # rectification: the CIO's list, the reviewer's queue, one item, its transitions, the confirmation
+    "rectification:due-list": page({"GET": statuses(404, cio=200, other_cio=200)}),
+    "rectification:review-queue": page({"GET": statuses(404, reviewer=200, other_reviewer=200)}),
+    "rectification:item": page({"GET": scoped()}, kwargs=_o("rect_item")),
+    # approving the plan: the school's reviewer only (the CIO and the commission only read the item)
+    "rectification:item-step": page(
+        {"GET": NOT_ALLOWED, "POST": reviewer_only(302)},
+        kwargs=lambda objs, side: {"pk": objs[side]["rect_item"].pk, "step": "approve"},
+        data={"POST": lambda objs, side: {"version": objs[side]["rect_item"].version, "comment": ""}},
+    ),
+    # the list is confirmed already: the page says so; a POST without the list is invalid
+    "rectification:confirm": page(
+        {"GET": reviewer_only(200), "POST": reviewer_only(400)}, kwargs=_o("rect_assessment")
+    ),
     "reports:dashboard": page(),
     "reports:job-list": page(),
     "reports:job-request": page(
