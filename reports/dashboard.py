@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from assessments import selectors as assessment_selectors
 from assessments.freshness import campaign_data_version
 
 from . import charts, stats
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 LOCK_SECONDS = 120  # longer than any computation; a crashed process's lock expires by itself
 
 
-def _compute(*, campaign, assessments) -> dict:
+def _compute(*, campaign, assessments, user=None) -> dict:
     board = stats.campaign_dashboard(campaign=campaign, assessments=assessments)
     names = [d.name for d in board.districts]
     each = board.words.each
@@ -88,8 +89,23 @@ def _compute(*, campaign, assessments) -> dict:
         self_dims={},
         review_dims={},
     )
+    if user is not None and campaign.predecessor_id is not None:
+        # Both rounds' results of every school in scope: as costly as the board itself, so cached
+        # with it (under both campaigns' data versions, see `_version`).
+        comparison = assessment_selectors.campaign_comparison_for(user=user, campaign=campaign)
+        parts["year_districts"] = assessment_selectors.comparison_districts(comparison)
     parts["computed_at"] = timezone.now()
     return parts
+
+
+def _version(campaign):
+    """The data version the cached figures depend on: the campaign's, and its predecessor's when the
+    figures compare the two (None when either cannot be read: nothing is cached then)."""
+    own = campaign_data_version(campaign.pk)
+    if own is None or campaign.predecessor_id is None:
+        return own
+    previous = campaign_data_version(campaign.predecessor_id)
+    return None if previous is None else (own, previous)
 
 
 def _cache_call(method: str, *args, **kwargs):
@@ -101,12 +117,13 @@ def _cache_call(method: str, *args, **kwargs):
         return None
 
 
-def dashboard_parts(*, campaign, assessments, scope) -> dict:
+def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict:
     """`board` (a slim `stats.Dashboard`), the four charts and `computed_at`, for `assessments`
-    (already scoped to the user whose scope is `scope`)."""
-    version = campaign_data_version(campaign.pk)
+    (already scoped to the user whose scope is `scope`); with `user` (the same user), also
+    `year_districts`, the comparison with the predecessor campaign where there is one."""
+    version = _version(campaign)
     if version is None:
-        return _compute(campaign=campaign, assessments=assessments)
+        return _compute(campaign=campaign, assessments=assessments, user=user)
     key = f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
     entry = _cache_call("get", key)
     if entry is not None and entry["version"] == version:
@@ -114,7 +131,7 @@ def dashboard_parts(*, campaign, assessments, scope) -> dict:
     if entry is not None and not _cache_call("add", f"{key}:lock", 1, timeout=LOCK_SECONDS):
         return entry["parts"]  # another request is computing the new figures; show the last ones
     try:
-        parts = _compute(campaign=campaign, assessments=assessments)
+        parts = _compute(campaign=campaign, assessments=assessments, user=user)
         _cache_call(
             "set", key, {"version": version, "parts": parts}, timeout=settings.DASHBOARD_CACHE_SECONDS
         )

@@ -168,13 +168,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
         )
-    context.update(dashboard_parts(campaign=campaign, assessments=assessments, scope=scope))
+    context.update(
+        dashboard_parts(campaign=campaign, assessments=assessments, scope=scope, user=request.user)
+    )
     context["progress_buckets"] = stats.PROGRESS_BUCKETS
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
-    if campaign.predecessor_id is not None:
-        comparison = assessment_selectors.campaign_comparison_for(user=request.user, campaign=campaign)
-        context["year_districts"] = assessment_selectors.comparison_districts(comparison)
     context["rectification"] = rectification_ledger(campaign=campaign, assessments=assessments)
     return render(request, "reports/dashboard.html", context)
 
