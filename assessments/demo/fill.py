@@ -38,6 +38,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
+from smartcampus.db import planner_statistics_refresh
 
 from ..freshness import campaign_data_changed
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
@@ -275,6 +276,7 @@ def campaign_fill(
             default_change_reason=CHANGE_REASON,
         )
         campaign_data_changed(campaign.pk)
+        planner_statistics_refresh(Assessment, ItemResponse, ItemReview)
     return stats
 
 

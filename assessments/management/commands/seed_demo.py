@@ -12,8 +12,9 @@ from django.db import transaction
 
 from assessments import services
 from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
-from assessments.models import Campaign, Membership, Region, Role, School, SchoolType
+from assessments.models import Assessment, Campaign, ItemResponse, Membership, Region, Role, School, SchoolType
 from indicators.selectors import framework_latest
+from smartcampus.db import planner_statistics_refresh
 
 DEMO_PASSWORD = "Campus#2026"
 
@@ -127,6 +128,7 @@ class Command(BaseCommand):
             from assessments.demo.reviews import demo_reviews_seed
 
             demo_reviews_seed(seed=seed, log=self.stdout.write)
+        planner_statistics_refresh(School, Assessment, ItemResponse)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
