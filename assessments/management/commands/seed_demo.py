@@ -12,7 +12,16 @@ from django.db import transaction
 
 from assessments import services
 from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
-from assessments.models import Assessment, Campaign, ItemResponse, Membership, Region, Role, School, SchoolType
+from assessments.models import (
+    Assessment,
+    Campaign,
+    ItemResponse,
+    Membership,
+    Region,
+    Role,
+    School,
+    SchoolType,
+)
 from indicators.selectors import framework_latest
 from smartcampus.db import planner_statistics_refresh
 
