@@ -15,6 +15,7 @@ from .campaigns import (
 from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
+from .results import PassRule, ResultRule
 from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
@@ -33,8 +34,10 @@ __all__ = [
     "ItemReview",
     "Membership",
     "Notification",
+    "PassRule",
     "Progress",
     "Region",
+    "ResultRule",
     "ReviewAssignment",
     "ReviewVerdict",
     "Role",
