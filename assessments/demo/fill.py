@@ -41,6 +41,7 @@ from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..freshness import campaign_data_changed
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
+from ..services.results import outcomes_decide
 
 UPDATE_CHUNK = 2000
 CHANGE_REASON = "演示数据填充"
@@ -260,10 +261,11 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
         _bulk_update_rows(ItemResponse, columns, rows)
         _item_reviews_replace(campaign, review_rows)
         stats.item_reviews = len(review_rows)
+        result_fields = outcomes_decide(campaign=campaign, assessments=assessments, now=now)
         bulk_update_with_history(
             assessments,
             Assessment,
-            ["status", "submitted_at", "version", "review_round"],
+            ["status", "submitted_at", "version", "review_round", *result_fields],
             batch_size=500,
             default_change_reason=CHANGE_REASON,
         )

@@ -29,6 +29,7 @@ from .notifications import (
     school_cio_ids,
 )
 from .organisations import ImportFileError, ImportOutcome, ImportPreview, import_commit, import_preview
+from .results import outcome_clear, outcome_set, outcomes_apply, outcomes_decide, rule_save
 from .reviews import (
     ReviewConflict,
     ReviewIncomplete,
@@ -45,6 +46,11 @@ from .reviews import (
 )
 
 __all__ = [
+    "outcome_clear",
+    "outcome_set",
+    "outcomes_apply",
+    "outcomes_decide",
+    "rule_save",
     "password_assigned",
     "password_change",
     "password_generate",
