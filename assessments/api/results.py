@@ -72,6 +72,16 @@ class ItemResultSerializer(serializers.Serializer):
     adjusted = serializers.BooleanField()
 
 
+class OfficialSerializer(serializers.Serializer):
+    percent = serializers.DecimalField(
+        **FIGURE, help_text="结果得分率（占声明总分，去除不计入判定的指标）或达标指数 × 100"
+    )
+    grade = serializers.CharField(allow_blank=True, help_text="等级（规则未设等级时为空）")
+    passed = serializers.BooleanField(allow_null=True, help_text="是否达标")
+    rule = serializers.IntegerField(source="rule_id", allow_null=True, help_text="判定所依据的规则版本编号")
+    at = serializers.DateTimeField(allow_null=True, help_text="判定时间")
+
+
 class ResultsSerializer(serializers.Serializer):
     assessment = serializers.IntegerField(source="assessment_id")
     status = serializers.CharField()
@@ -83,6 +93,9 @@ class ResultsSerializer(serializers.Serializer):
     review = SideResultSerializer(allow_null=True, help_text="评审定稿后才有")
     difference = serializers.DecimalField(**FIGURE, help_text="评审 − 自评（按显示的数计算）")
     conclusion = serializers.CharField(allow_blank=True, help_text="总体评审意见（评审定稿后才有）")
+    official = OfficialSerializer(
+        allow_null=True, help_text="认定结果：评审定稿时按活动的结果判定规则从评审值得出（未设规则时为空）"
+    )
     dimensions = DimensionPairSerializer(many=True)
     items = ItemResultSerializer(many=True)
 

@@ -25,11 +25,12 @@ import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import NamedTuple
 
 from indicators.models import Framework
 from indicators.outcomes import Outcome, official_outcome
-from indicators.scoring import DimensionResult, ScoringTree, SideResult, side_result
+from indicators.scoring import DimensionResult, ScoringTree, SideResult, round_once, side_result
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..models import (
@@ -398,3 +399,78 @@ def results_outcome(*, results: Results, frame: ResultsFrame, rule: ResultRule) 
 def designations_of(assessment_ids: Iterable[int]) -> dict[int, list[str]]:
     """The designations (达标命名, 示范校) awarded to each assessment; none are awarded yet."""
     return {pk: [] for pk in assessment_ids}
+
+
+@dataclass(frozen=True)
+class SchoolOutcome:
+    """One school's line of a campaign's result table."""
+
+    assessment_id: int
+    school_code: str
+    school_name: str
+    district: str  # the school's region code
+    status: str
+    self_percent: Decimal | None
+    review_percent: Decimal | None  # once finalised
+    official: Official | None  # once finalised under a rule
+    designations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignOutcomes:
+    """A campaign's result table: the rule in force and every school's self, review and official
+    result; `counted` are the finalised schools, `passed` those of them that passed."""
+
+    campaign: Campaign
+    rule: ResultRule | None
+    schools: tuple[SchoolOutcome, ...]
+
+    @property
+    def counted(self) -> int:
+        return sum(1 for s in self.schools if s.status == AssessmentStatus.FINALISED)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for s in self.schools if s.official is not None and s.official.passed)
+
+    @property
+    def share(self) -> Decimal | None:
+        """passed / counted, rounded half up to three decimals (0.808); None without a counted school."""
+        if not self.counted:
+            return None
+        return round_once(Fraction(self.passed, self.counted), step=Decimal("0.001"))
+
+
+def campaign_outcomes(*, campaign: Campaign, frame: ResultsFrame | None = None) -> CampaignOutcomes:
+    """Every school of `campaign` (obtained through a selector) with its results, from the one
+    results function: the self and review percentages as every page shows them, and the official
+    result stored at finalisation."""
+    frame = frame or results_frame(framework=campaign.framework)
+    schools = {
+        pk: (code, name, district)
+        for pk, code, name, district in Assessment.objects.filter(campaign_id=campaign.pk).values_list(
+            "pk", "school__code", "school__name", "school__region__code"
+        )
+    }
+    results = [
+        r.without_items() for r in campaign_results(campaign=campaign, region=campaign.region, frame=frame)
+    ]
+    designations = designations_of([r.assessment_id for r in results])
+    rows = []
+    for r in results:
+        code, name, district = schools[r.assessment_id]
+        rows.append(
+            SchoolOutcome(
+                assessment_id=r.assessment_id,
+                school_code=code,
+                school_name=name,
+                district=district,
+                status=r.status,
+                self_percent=r.self.percent,
+                review_percent=r.review.percent if r.review else None,
+                official=r.official,
+                designations=tuple(designations.get(r.assessment_id, ())),
+            )
+        )
+    rows.sort(key=lambda s: s.school_code)
+    return CampaignOutcomes(campaign=campaign, rule=current_rule(campaign), schools=tuple(rows))
