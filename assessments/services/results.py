@@ -72,7 +72,8 @@ def rule_save(
 ) -> ResultRule:
     """Set the result rule of `campaign` (commission staff managing it). Before any school is
     finalised the latest version is changed in place; afterwards a change is a new version, which
-    needs a `reason`, and the results of the finalised schools are decided again by it. Saving the
+    needs a `reason`. Whenever a school has been finalised, the finalised schools are decided again
+    by the rule saved (a first rule set late decides the schools finalised without one). Saving the
     rule unchanged changes nothing."""
     if not get_scope(acting_user).can(Action.MANAGE, campaign):
         raise Refused(_("您不能管理该自评活动。"), code="not_commission")
@@ -80,7 +81,8 @@ def rule_save(
     campaign = Campaign.objects.select_for_update().select_related("framework", "region").get(pk=campaign.pk)
     reason = (reason or "").strip()
     current = current_rule(campaign)
-    locked = current is not None and rule_locked(campaign)
+    decided = rule_locked(campaign)  # schools already finalised: the new rule decides them again
+    locked = current is not None and decided
     values = {
         "pass_rule": pass_rule,
         "pass_min_percent": _decimal(pass_min_percent),
@@ -120,7 +122,7 @@ def rule_save(
     default = _("设定结果判定规则") if rule._state.adding else _("修改结果判定规则")
     rule._change_reason = (reason or default)[:100]
     rule.save()
-    if locked:
+    if decided:
         outcomes_apply(campaign=campaign, rule=rule, acting_user=acting_user)
     campaign_data_changed(campaign.pk)
     return rule

@@ -156,3 +156,16 @@ def test_compliance_rule_excludes_a_dimension(world, compliance_campaign, compli
     services.review_finalise(assessment=a, acting_user=reviewer, conclusion="总体达到要求。")
     a = Assessment.objects.get(pk=a.pk)
     assert (a.result_percent, a.result_passed, a.result_grade) == (D(100), True, "")
+
+
+def test_assessment_page_shows_the_official_result(world, points_campaign, submitted, client_for):
+    client = client_for("cio")
+    url = f"/assessments/{submitted.pk}/"
+    finalise(world, submitted)
+    page = client.get(url).content.decode()
+    assert "本活动尚未设定结果判定规则" in page
+    save(points_campaign, world.users["commission"], reason="设定规则")
+    a = Assessment.objects.get(pk=submitted.pk)
+    assert (a.result_percent, a.result_passed) == (D(20), True)  # the new rule decided the finalised school
+    page = client.get(url).content.decode()
+    assert 'data-testid="official-percent">20.0%' in page and "合格" in page and "通过" in page
