@@ -130,11 +130,12 @@ def campaign_fill(*, campaign: Campaign, seed: int = 2026, now: datetime.datetim
     )
     cio_of_school = _first_user_ids(Role.SCHOOL_CIO, "school")
     reviewer_of_region = _first_user_ids(Role.REVIEWER, "region")
+    # no ordering: the default one joins four tables for a dict that needs none of them
     response_ids = dict(
         ((a, n), pk)
-        for pk, a, n in ItemResponse.objects.filter(assessment__campaign=campaign).values_list(
-            "pk", "assessment_id", "node_id"
-        )
+        for pk, a, n in ItemResponse.objects.filter(assessment__campaign=campaign)
+        .order_by()
+        .values_list("pk", "assessment_id", "node_id")
     )
     district_effect: dict[int, float] = {}
     rows: list[tuple] = []
