@@ -11,6 +11,7 @@ from .models import (
     ItemResponse,
     Membership,
     Region,
+    ResultRule,
     School,
 )
 from .resources import MembershipResource, RegionResource, SchoolResource
@@ -98,7 +99,7 @@ class CampaignAdmin(SimpleHistoryAdmin):
 class AssessmentAdmin(ReadOnlyAdmin):
     """Status, deadlines, versions and the review conclusion change through the workflow services."""
 
-    list_display = ("school", "campaign", "status", "deadline_override", "submitted_at")
+    list_display = ("school", "campaign", "status", "result_grade", "result_passed", "submitted_at")
     list_filter = ("status", "campaign")
     search_fields = ("school__name", "school__code")
     list_select_related = ("school", "campaign")
@@ -126,3 +127,21 @@ class AccountStateAdmin(ReadOnlyAdmin):
     list_filter = ("must_change_password",)
     search_fields = ("user__username", "user__first_name")
     list_select_related = ("user", "password_set_by")
+
+
+@admin.register(ResultRule)
+class ResultRuleAdmin(ReadOnlyAdmin):
+    """Versions of the campaigns' result rules: set through the campaign's rule page or the API
+    (`services.rule_save` versions and locks them and decides the finalised schools again)."""
+
+    list_display = (
+        "campaign",
+        "version",
+        "pass_rule",
+        "pass_min_percent",
+        "target_share",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("pass_rule", "campaign")
+    list_select_related = ("campaign", "created_by")

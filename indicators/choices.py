@@ -56,3 +56,19 @@ COMPLIANCE_RANK = {
 class SchoolLevel(models.TextChoices):
     K12 = "k12", _("中小学")
     HIGHER = "higher", _("高等学校")
+
+
+class PassRule(models.TextChoices):
+    """How the official result decides pass or fail: a points framework by its percentage of the
+    declared total; a compliance framework by every required item met, or by a minimum index."""
+
+    PERCENT = "percent", _("按得分率")
+    ALL_REQUIRED = "all_required", _("必选项全部达标")
+    MIN_INDEX = "min_index", _("最低达标指数")
+
+    @classmethod
+    def for_scoring(cls, scoring: str) -> tuple[PassRule, ...]:
+        """The rules that fit a framework's scoring mode."""
+        if scoring == Scoring.POINTS:
+            return (cls.PERCENT,)
+        return (cls.ALL_REQUIRED, cls.MIN_INDEX)

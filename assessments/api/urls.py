@@ -3,7 +3,7 @@
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
 from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
-from .results import ResultsViewSet
+from .results import ResultRuleViewSet, ResultsViewSet
 from .reviews import ReviewItemViewSet, ReviewViewSet
 
 ROUTES = [
@@ -13,6 +13,7 @@ ROUTES = [
     ("assessments", AssessmentViewSet, "api-assessment"),
     ("responses", ItemResponseViewSet, "api-response"),
     ("results", ResultsViewSet, "api-results"),
+    ("result-rules", ResultRuleViewSet, "api-result-rule"),
     ("assessment-facts", AssessmentFactsViewSet, "api-assessment-facts"),
     ("reviews", ReviewViewSet, "api-review"),
     ("review-items", ReviewItemViewSet, "api-review-item"),

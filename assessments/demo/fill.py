@@ -42,6 +42,7 @@ from smartcampus.db import planner_statistics_refresh
 
 from ..freshness import campaign_data_changed
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemReview, Membership, Role
+from ..services.results import outcomes_decide
 
 UPDATE_CHUNK = 2000
 CHANGE_REASON = "演示数据填充"
@@ -137,11 +138,12 @@ def campaign_fill(
     )
     cio_of_school = _first_user_ids(Role.SCHOOL_CIO, "school")
     reviewer_of_region = _first_user_ids(Role.REVIEWER, "region")
+    # no ordering: the default one joins four tables for a dict that needs none of them
     response_ids = dict(
         ((a, n), pk)
-        for pk, a, n in ItemResponse.objects.filter(assessment__campaign=campaign).values_list(
-            "pk", "assessment_id", "node_id"
-        )
+        for pk, a, n in ItemResponse.objects.filter(assessment__campaign=campaign)
+        .order_by()
+        .values_list("pk", "assessment_id", "node_id")
     )
     district_effect: dict[int, float] = {}
     rows: list[tuple] = []
@@ -268,10 +270,11 @@ def campaign_fill(
         _bulk_update_rows(ItemResponse, columns, rows)
         _item_reviews_replace(campaign, review_rows)
         stats.item_reviews = len(review_rows)
+        result_fields = outcomes_decide(campaign=campaign, assessments=assessments, now=now)
         bulk_update_with_history(
             assessments,
             Assessment,
-            ["status", "submitted_at", "version", "review_round"],
+            ["status", "submitted_at", "version", "review_round", *result_fields],
             batch_size=500,
             default_change_reason=CHANGE_REASON,
         )

@@ -16,6 +16,7 @@ from .clauses import ClauseCheck, ClauseSide
 from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
+from .results import PassRule, ResultRule
 from .reviews import ItemReview, ReviewAssignment
 
 __all__ = [
@@ -36,8 +37,10 @@ __all__ = [
     "ItemReview",
     "Membership",
     "Notification",
+    "PassRule",
     "Progress",
     "Region",
+    "ResultRule",
     "ReviewAssignment",
     "ReviewVerdict",
     "Role",

@@ -199,6 +199,10 @@ class Assessment(models.Model):
     status change so concurrent workflow actions can detect each other. `review_round` counts the
     review rounds: it starts at 1 and increases each time the reviewer returns the assessment, so
     every reviewer verdict (`ItemReview`) says which round it belongs to.
+
+    The `result_*` fields are the official result, decided from the reviewed values by the
+    campaign's rule in force when the review is finalised (`result_rule`, the version) and cleared
+    when it is reopened; all null while not finalised, or when the campaign has no rule.
     """
 
     Status = AssessmentStatus
@@ -221,6 +225,21 @@ class Assessment(models.Model):
         blank=True,
         help_text=_("评审专家在定稿时写下的总体结论，随评审结果向学校和教委展示"),
     )
+    result_percent = models.DecimalField(
+        _("结果得分率（%）"), max_digits=6, decimal_places=2, null=True, blank=True, editable=False
+    )
+    result_grade = models.CharField(_("结果等级"), max_length=20, blank=True, editable=False)
+    result_passed = models.BooleanField(_("是否达标"), null=True, blank=True, editable=False)
+    result_rule = models.ForeignKey(
+        "assessments.ResultRule",
+        verbose_name=_("判定规则"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.RESTRICT,
+        related_name="assessments",
+    )
+    result_at = models.DateTimeField(_("结果判定时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()

@@ -21,13 +21,16 @@ user's scope: these functions read what they are given.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import NamedTuple
 
 from indicators.models import Framework
-from indicators.scoring import DimensionResult, ScoringTree, SideResult, side_result
+from indicators.outcomes import Outcome, official_outcome
+from indicators.scoring import DimensionResult, ScoringTree, SideResult, round_once, side_result
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..models import (
@@ -37,6 +40,7 @@ from ..models import (
     ItemResponse,
     Progress,
     Region,
+    ResultRule,
     ReviewVerdict,
 )
 
@@ -135,6 +139,42 @@ class DimensionPair:
 
 
 @dataclass(frozen=True)
+class Official:
+    """The official result stored when the review was finalised: result percent (points: of the
+    declared total; compliance: 达标指数 × 100), grade, pass / fail, the rule version's id and when."""
+
+    percent: Decimal | None
+    grade: str
+    passed: bool | None
+    rule_id: int | None
+    at: datetime.datetime | None
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> Official | None:
+        """The stored result of `assessment`, None when it has none (not finalised, or no rule)."""
+        return cls.from_row(
+            (
+                assessment.result_percent,
+                assessment.result_grade,
+                assessment.result_passed,
+                assessment.result_rule_id,
+                assessment.result_at,
+            )
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence) -> Official | None:
+        """From the values of `OFFICIAL_COLUMNS`."""
+        if row[3] is None:
+            return None
+        return cls(*row)
+
+
+#: the columns of an assessment that hold its official result, in `Official` order
+OFFICIAL_COLUMNS = ("result_percent", "result_grade", "result_passed", "result_rule_id", "result_at")
+
+
+@dataclass(frozen=True)
 class Results:
     """A school's results in one campaign. `self` is always there (a draft's is its live result);
     `review` only once the review is finalised. Whether a side counts in statistics is
@@ -147,6 +187,8 @@ class Results:
     review: SideResult | None
     items: tuple[ItemResult, ...]
     conclusion: str  # 总体评审意见, "" until the review is finalised
+    #: the official result stored at finalisation (None before, or when the campaign has no rule)
+    official: Official | None = None
 
     @property
     def is_points(self) -> bool:
@@ -185,9 +227,7 @@ class Results:
 
     def without_items(self) -> Results:
         """The same results without the per-item rows (to keep many schools in memory)."""
-        return Results(
-            self.assessment_id, self.status, self.scoring, self.self, self.review, (), self.conclusion
-        )
+        return replace(self, items=())
 
 
 def results_compute(
@@ -197,9 +237,11 @@ def results_compute(
     status: str,
     conclusion: str,
     rows: Iterable[Sequence],
+    official: Official | None = None,
 ) -> Results:
     """The results of one assessment from its response rows (tuples in `RESULT_COLUMNS` order;
-    rows of nodes that are not items are ignored, items without a row are unanswered)."""
+    rows of nodes that are not items are ignored, items without a row are unanswered) and its
+    stored official result (kept only once the review is finalised)."""
     is_points = frame.is_points
     final = status in AssessmentStatus.review_counted()
     values = {row[0]: row for row in rows}
@@ -241,6 +283,7 @@ def results_compute(
         review=side_result(tree, review_answers) if final else None,
         items=tuple(items),
         conclusion=(conclusion or "") if final else "",
+        official=official if final else None,
     )
 
 
@@ -268,6 +311,7 @@ def assessment_results(
         status=assessment.status,
         conclusion=assessment.review_conclusion,
         rows=rows,
+        official=Official.of(assessment),
     )
 
 
@@ -285,10 +329,10 @@ def campaign_results(
         frame = results_frame(framework=campaign.framework)
     in_region = {"campaign_id": campaign.pk, "school__region__path__startswith": region.path}
     states = {
-        pk: (status, conclusion)
-        for pk, status, conclusion in Assessment.objects.filter(**in_region)
+        row[0]: (row[1], row[2], Official.from_row(row[3:]))
+        for row in Assessment.objects.filter(**in_region)
         .order_by()
-        .values_list("pk", "status", "review_conclusion")
+        .values_list("pk", "status", "review_conclusion", *OFFICIAL_COLUMNS)
         .iterator(chunk_size=chunk_size)
     }
     responses = (
@@ -303,7 +347,12 @@ def campaign_results(
         if state is None:  # a school moved into the region between the two reads
             return None
         return results_compute(
-            frame=frame, assessment_id=current, status=state[0], conclusion=state[1], rows=rows
+            frame=frame,
+            assessment_id=current,
+            status=state[0],
+            conclusion=state[1],
+            rows=rows,
+            official=state[2],
         )
 
     for row in responses.iterator(chunk_size=chunk_size):
@@ -314,3 +363,114 @@ def campaign_results(
         rows.append(row[1:])
     if current is not None and (result := finish()) is not None:
         yield result
+
+
+# --- the official result: the campaign's rule and what it decides ---------------------------------
+
+
+def current_rule(campaign: Campaign) -> ResultRule | None:
+    """The campaign's rule in force: its latest version (None: no rule set yet)."""
+    return ResultRule.objects.filter(campaign_id=campaign.pk).order_by("-version").first()
+
+
+def rule_versions(campaign: Campaign) -> list[ResultRule]:
+    """Every version of the campaign's rule, the latest first, with who set it."""
+    return list(
+        ResultRule.objects.filter(campaign_id=campaign.pk).select_related("created_by").order_by("-version")
+    )
+
+
+def rule_locked(campaign: Campaign) -> bool:
+    """The rule is locked once a school of the campaign has been finalised (now, or before a
+    reopening): from then on a change is a new version with a reason."""
+    if Assessment.objects.filter(campaign_id=campaign.pk, status=AssessmentStatus.FINALISED).exists():
+        return True
+    return Assessment.history.filter(campaign_id=campaign.pk, status=AssessmentStatus.FINALISED).exists()
+
+
+def results_outcome(*, results: Results, frame: ResultsFrame, rule: ResultRule) -> Outcome | None:
+    """What `rule` decides for `results`: computed from the reviewed side, the same `SideResult`
+    every page shows (None while the review is not finalised)."""
+    if results.review is None:
+        return None
+    return official_outcome(tree=frame.tree, side=results.review, rule=rule.spec())
+
+
+def designations_of(assessment_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The designations (达标命名, 示范校) awarded to each assessment; none are awarded yet."""
+    return {pk: [] for pk in assessment_ids}
+
+
+@dataclass(frozen=True)
+class SchoolOutcome:
+    """One school's line of a campaign's result table."""
+
+    assessment_id: int
+    school_code: str
+    school_name: str
+    district: str  # the school's region code
+    status: str
+    self_percent: Decimal | None
+    review_percent: Decimal | None  # once finalised
+    official: Official | None  # once finalised under a rule
+    designations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignOutcomes:
+    """A campaign's result table: the rule in force and every school's self, review and official
+    result; `counted` are the finalised schools, `passed` those of them that passed."""
+
+    campaign: Campaign
+    rule: ResultRule | None
+    schools: tuple[SchoolOutcome, ...]
+
+    @property
+    def counted(self) -> int:
+        return sum(1 for s in self.schools if s.status == AssessmentStatus.FINALISED)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for s in self.schools if s.official is not None and s.official.passed)
+
+    @property
+    def share(self) -> Decimal | None:
+        """passed / counted, rounded half up to three decimals (0.808); None without a counted school."""
+        if not self.counted:
+            return None
+        return round_once(Fraction(self.passed, self.counted), step=Decimal("0.001"))
+
+
+def campaign_outcomes(*, campaign: Campaign, frame: ResultsFrame | None = None) -> CampaignOutcomes:
+    """Every school of `campaign` (obtained through a selector) with its results, from the one
+    results function: the self and review percentages as every page shows them, and the official
+    result stored at finalisation."""
+    frame = frame or results_frame(framework=campaign.framework)
+    schools = {
+        pk: (code, name, district)
+        for pk, code, name, district in Assessment.objects.filter(campaign_id=campaign.pk).values_list(
+            "pk", "school__code", "school__name", "school__region__code"
+        )
+    }
+    results = [
+        r.without_items() for r in campaign_results(campaign=campaign, region=campaign.region, frame=frame)
+    ]
+    designations = designations_of([r.assessment_id for r in results])
+    rows = []
+    for r in results:
+        code, name, district = schools[r.assessment_id]
+        rows.append(
+            SchoolOutcome(
+                assessment_id=r.assessment_id,
+                school_code=code,
+                school_name=name,
+                district=district,
+                status=r.status,
+                self_percent=r.self.percent,
+                review_percent=r.review.percent if r.review else None,
+                official=r.official,
+                designations=tuple(designations.get(r.assessment_id, ())),
+            )
+        )
+    rows.sort(key=lambda s: s.school_code)
+    return CampaignOutcomes(campaign=campaign, rule=current_rule(campaign), schools=tuple(rows))

@@ -30,6 +30,7 @@ from .notifications import (
     school_cio_ids,
 )
 from .organisations import ImportFileError, ImportOutcome, ImportPreview, import_commit, import_preview
+from .results import outcome_clear, outcome_set, outcomes_apply, outcomes_decide, rule_save
 from .reviews import (
     ReviewConflict,
     ReviewIncomplete,
@@ -51,6 +52,11 @@ __all__ = [
     "clause_check_save",
     "campaign_copy_next_year",
     "campaign_predecessor_set",
+    "outcome_clear",
+    "outcome_set",
+    "outcomes_apply",
+    "outcomes_decide",
+    "rule_save",
     "password_assigned",
     "password_change",
     "password_generate",

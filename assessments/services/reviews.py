@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
+from ..selectors.results import current_rule
 from ..selectors.reviews import (
     CONFLICT_OF_INTEREST,
     review_pair,
@@ -45,6 +46,7 @@ from ..selectors.reviews import (
 )
 from .campaigns import _require_commission
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
+from .results import outcome_clear, outcome_set
 
 HALF = Decimal("0.5")
 
@@ -495,7 +497,9 @@ CONCLUSION_MAX_LENGTH = 4000
 def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> Assessment:
     """Finalise an assessment in review once every item has a final verdict, with the reviewer's
     overall conclusion (总体评审意见, mandatory: the result the school and the commission read); it
-    becomes read-only. A reopened review keeps its conclusion until the next finalisation."""
+    becomes read-only. The official result is decided by the campaign's rule in force from the
+    reviewed values (empty without a rule). A reopened review keeps its conclusion until the next
+    finalisation."""
     assessment = _lock(assessment.pk)
     _assert_reviewer(assessment=assessment, user=acting_user)
     if assessment.status != AssessmentStatus.IN_REVIEW:
@@ -523,8 +527,12 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
         raise Invalid(message, code="conclusion_too_long", fields={"conclusion": [message]})
     assessment.status = AssessmentStatus.FINALISED
     assessment.review_conclusion = conclusion
+    result_fields = outcome_set(assessment=assessment, rule=current_rule(assessment.campaign))
     _save_assessment(
-        assessment, user=acting_user, reason=_("评审完成"), fields=["status", "review_conclusion"]
+        assessment,
+        user=acting_user,
+        reason=_("评审完成"),
+        fields=["status", "review_conclusion", *result_fields],
     )
     notify(
         user_ids=school_cio_ids(school_id=assessment.school_id),
@@ -538,7 +546,8 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
 
 @transaction.atomic
 def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assessment:
-    """Commission staff reopen a finalised assessment (back to 评审中); the reason is recorded."""
+    """Commission staff reopen a finalised assessment (back to 评审中); the reason is recorded and
+    the official result is cleared until the next finalisation."""
     assessment = _lock(assessment.pk)
     _require_commission(user=acting_user, region=assessment.campaign.region)
     reason = (reason or "").strip()
@@ -548,7 +557,10 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
         raise ReviewLocked(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
     assessment.status = AssessmentStatus.IN_REVIEW
     _save_assessment(
-        assessment, user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}, fields=["status"]
+        assessment,
+        user=acting_user,
+        reason=_("重新打开：%(r)s") % {"r": reason},
+        fields=["status", *outcome_clear(assessment=assessment)],
     )
     notify(
         user_ids=[

@@ -576,6 +576,12 @@ MATRIX: dict[str, Entry] = {
     "api-assessment-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
     "api-assessment-submit": api({"POST": cio_only(400, 404)}, kwargs=_o("assessment")),
     "api-results-detail": api({"GET": scoped()}, kwargs=_o("assessment")),
+    # the campaign's result rule: read by whoever views the campaign, set by commission staff managing it
+    "api-result-rule-detail": api(
+        {"GET": scoped(), "PUT": statuses(404, commission=200)},
+        kwargs=_o("campaign"),
+        data={"PUT": lambda objs, side: {"pass_rule": "percent", "pass_min_percent": "60"}},
+    ),
     # the dashboard's figures: reviewers and commission staff (a CIO has the school's results)
     "api-statistics-detail": api({"GET": review_readers()}, kwargs=_o("campaign")),
     # the review API, on the submitted assessment

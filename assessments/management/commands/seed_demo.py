@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from assessments import services
+from assessments import selectors, services
 from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
 from assessments.models import (
     Assessment,
@@ -91,6 +91,36 @@ DEMO_CAMPAIGNS = [
     ("zibo-k12", "2026年淄博市中小学智慧校园自评", "370300", False, "zb_commission"),
     ("zhejiang-k12", "2026年浙江省中小学智慧校园建设自评", "330000", False, "zj_commission"),
 ]
+
+
+GRADES = [
+    {"label": "优秀", "min_percent": 90},
+    {"label": "良好", "min_percent": 75},
+    {"label": "合格", "min_percent": 60},
+    {"label": "不合格", "min_percent": 0},
+]
+#: the items the higher-education standard marks 「适度探索」 (aspirational) carry it as their note
+EXPLORATORY_NOTE = "适度探索"
+# framework code → the demo campaign's result rule (`services.rule_save` keywords); excluded codes
+# given as a callable are read from the framework
+DEMO_RULES = {
+    # 北京 K-12: 85 % of schools reaching the requirements (001 引言)
+    "beijing-k12": {
+        "pass_rule": "percent",
+        "pass_min_percent": 60,
+        "grades": GRADES,
+        "target_share": "0.850",
+    },
+    "beijing-higher": {
+        "pass_rule": "all_required",
+        "excluded": lambda framework: list(
+            framework.nodes.filter(note=EXPLORATORY_NOTE).order_by("position").values_list("code", flat=True)
+        ),
+    },
+    "zibo-k12": {"pass_rule": "percent", "pass_min_percent": 60, "grades": GRADES},
+    # 浙江: (六) 特色发展 is the school's own profile, left out of the pass decision
+    "zhejiang-k12": {"pass_rule": "all_required", "excluded": ["6"]},
+}
 
 
 class Command(BaseCommand):
@@ -291,4 +321,10 @@ class Command(BaseCommand):
                     campaign=campaign, schools=schools, acting_user=commission
                 )
             self.stdout.write(f"演示自评活动“{title}”：新增 {added} 所学校。")
+            if code in DEMO_RULES and selectors.current_rule(campaign) is None:
+                rule = {
+                    key: value(framework) if callable(value) else value
+                    for key, value in DEMO_RULES[code].items()
+                }
+                services.rule_save(campaign=campaign, acting_user=commission, **rule)
         return True
