@@ -8,6 +8,8 @@ from .models import (
     Assessment,
     Campaign,
     DeadlineExtension,
+    Designation,
+    DesignationQuota,
     ItemResponse,
     Membership,
     Region,
@@ -126,3 +128,20 @@ class AccountStateAdmin(ReadOnlyAdmin):
     list_filter = ("must_change_password",)
     search_fields = ("user__username", "user__first_name")
     list_select_related = ("user", "password_set_by")
+
+
+# --- designations: written by the services (state machine, quotas, history)
+
+
+@admin.register(Designation)
+class DesignationAdmin(ReadOnlyAdmin):
+    list_display = ("assessment", "kind", "state", "nominated_at", "decided_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("assessment__school", "assessment__campaign")
+    search_fields = ("assessment__school__name", "assessment__school__code")
+
+
+@admin.register(DesignationQuota)
+class DesignationQuotaAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "region", "kind", "quota", "updated_at")
+    list_select_related = ("campaign", "region")

@@ -1,6 +1,7 @@
 """The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .designations import DesignationViewSet
 from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
 from .results import ResultsViewSet
@@ -15,5 +16,6 @@ ROUTES = [
     ("results", ResultsViewSet, "api-results"),
     ("assessment-facts", AssessmentFactsViewSet, "api-assessment-facts"),
     ("reviews", ReviewViewSet, "api-review"),
+    ("designations", DesignationViewSet, "api-designation"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
 ]

@@ -12,6 +12,7 @@ from .campaigns import (
     Progress,
     ReviewVerdict,
 )
+from .designations import Designation, DesignationKind, DesignationQuota, DesignationState, DesignationTitle
 from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
@@ -28,6 +29,11 @@ __all__ = [
     "ComplianceStatus",
     "Consolidation",
     "DeadlineExtension",
+    "Designation",
+    "DesignationKind",
+    "DesignationQuota",
+    "DesignationState",
+    "DesignationTitle",
     "FactSource",
     "FactValue",
     "ItemResponse",

@@ -27,6 +27,24 @@ from .campaigns import (
     response_get,
     response_list,
 )
+from .designations import (
+    AwardingQueue,
+    DesignationCell,
+    NominationBoard,
+    NominationRow,
+    QuotaUse,
+    assessment_designations,
+    awarded_counts,
+    awarded_labels,
+    awarding_queue,
+    campaign_designation_labels,
+    campaign_districts,
+    designation_get,
+    designation_labels,
+    designation_list,
+    nomination_board,
+    quota_uses,
+)
 from .facts import (
     BASIC_FACTS,
     Check,
@@ -95,6 +113,22 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "AwardingQueue",
+    "DesignationCell",
+    "NominationBoard",
+    "NominationRow",
+    "QuotaUse",
+    "assessment_designations",
+    "awarded_counts",
+    "awarded_labels",
+    "awarding_queue",
+    "campaign_designation_labels",
+    "campaign_districts",
+    "designation_get",
+    "designation_labels",
+    "designation_list",
+    "nomination_board",
+    "quota_uses",
     "DimensionPair",
     "ItemResult",
     "Official",

@@ -20,6 +20,15 @@ from .campaigns import (
     response_assert_editable,
     response_update,
 )
+from .designations import (
+    designation_award,
+    designation_nominate,
+    designation_quota_set,
+    designation_refuse,
+    designation_revoke,
+    designation_title_set,
+    designations_withdraw,
+)
 from .facts import FactConflict, fact_doubt_set, fact_values_set, facts_assert_editable
 from .notifications import (
     assessment_reviewer_ids,
@@ -46,6 +55,13 @@ from .reviews import (
 )
 
 __all__ = [
+    "designation_award",
+    "designation_nominate",
+    "designation_quota_set",
+    "designation_refuse",
+    "designation_revoke",
+    "designation_title_set",
+    "designations_withdraw",
     "outcome_clear",
     "outcome_set",
     "outcomes_apply",
