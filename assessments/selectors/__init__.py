@@ -74,6 +74,7 @@ from .organisations import (
     school_list,
     user_can,
 )
+from .outcome_stats import OutcomeGroup, OutcomeTable, outcome_groups
 from .results import (
     CampaignOutcomes,
     DimensionPair,
@@ -113,6 +114,9 @@ from .reviews import (
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 
 __all__ = [
+    "OutcomeGroup",
+    "OutcomeTable",
+    "outcome_groups",
     "AwardingQueue",
     "DesignationCell",
     "NominationBoard",
