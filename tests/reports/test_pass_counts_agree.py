@@ -1,6 +1,7 @@
 """The workbook (区县统计 / 各市统计), the dashboard's cards and `campaign_results --json` give the
 same number of passing schools per district, on a seeded city of each scoring mode (Zibo: points,
-Zhejiang: compliance), and the same designations."""
+Zhejiang: compliance), and the same designations; the school PDF's cover shows the official
+result and the designation."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import School
+from assessments.models import Designation, School
 
-from .test_numbers_agree import city, client_of, sheet_rows, workbook  # noqa: F401 — `city` is a fixture
+from .test_numbers_agree import city, client_of, pdf_text, sheet_rows, workbook  # noqa: F401 — `city` is a fixture
 
 
-def test_pass_counts_agree_per_district(city):  # noqa: F811
+def test_pass_counts_agree_per_district(city, tmp_path):  # noqa: F811
     campaign = city["campaign"]
     if not city["is_points"]:
         # the demo's compliance rule (every required item met) passes hardly any school: a new rule
@@ -64,3 +65,12 @@ def test_pass_counts_agree_per_district(city):  # noqa: F811
     cards = dict(re.findall(r'<div class="fw-semibold">([^<]+)</div>\s*<div>\s*达标 (\d+) / \d+', html))
     assert {k: int(v) for k, v in cards.items() if k in counted} == {d: passed[d] for d in counted}
     assert re.search(rf"达标 {data['summary']['passed']} / {data['summary']['counted']}", html)
+
+    if city["is_points"]:
+        # the school PDF's cover: the official result and the awarded designation
+        awarded = Designation.objects.filter(campaign=campaign, state="awarded", kind="standard").first()
+        assessment = next(a for a in city["assessments"] if a.pk == awarded.assessment_id)
+        text = pdf_text(assessment, tmp_path)
+        official = city["results"][assessment.pk].official
+        assert f"认定结果{official.percent:.1f}%·{official.grade}·通过" in text
+        assert "命名淄博市智慧校园" in text
