@@ -8,6 +8,8 @@ from .models import (
     Assessment,
     Campaign,
     DeadlineExtension,
+    Designation,
+    DesignationQuota,
     ItemResponse,
     Membership,
     Region,
@@ -145,3 +147,20 @@ class ResultRuleAdmin(ReadOnlyAdmin):
     )
     list_filter = ("pass_rule", "campaign")
     list_select_related = ("campaign", "created_by")
+
+
+# --- designations: written by the services (state machine, quotas, history)
+
+
+@admin.register(Designation)
+class DesignationAdmin(ReadOnlyAdmin):
+    list_display = ("assessment", "kind", "state", "nominated_at", "decided_at")
+    list_filter = ("kind", "state")
+    list_select_related = ("assessment__school", "assessment__campaign")
+    search_fields = ("assessment__school__name", "assessment__school__code")
+
+
+@admin.register(DesignationQuota)
+class DesignationQuotaAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "region", "kind", "quota", "updated_at")
+    list_select_related = ("campaign", "region")

@@ -27,6 +27,11 @@ a selector computed here.
 | `rectify`     | write the plan of a rectification item and report its completion: the school's CIO |
 | `verify`      | confirm, approve, return, verify or waive rectification items: the reviewers of   |
 |               | the assessment (as for `review`, from the submission on)                          |
+| `nominate`    | nominate a school for a designation: the district, i.e. the reviewers (区县评审专家) |
+|               | whose region membership covers the school (an assessment-only assignment does not |
+|               | make a reviewer the school's district)                                            |
+| `award`       | award, refuse or revoke a designation and set the quotas: commission staff        |
+|               | managing the campaign                                                             |
 
 The review of an assessment exists from its submission on: for the review actions (`read_review`,
 `review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
@@ -81,11 +86,18 @@ class Action(enum.StrEnum):
     REPORT = "report"
     RECTIFY = "rectify"
     VERIFY = "verify"
+    NOMINATE = "nominate"
+    AWARD = "award"
 
 
 #: actions on the review of an assessment, which exists once the school has submitted
 REVIEW_ACTIONS = frozenset(
     {Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN, Action.VERIFY}
+)
+#: what may be done to an object that belongs to one assessment (a rectification item, a
+#: designation), decided by the rule of that action on the assessment
+OWNED_BY_ASSESSMENT_ACTIONS = frozenset(
+    {Action.VIEW, Action.RECTIFY, Action.VERIFY, Action.NOMINATE, Action.AWARD}
 )
 NOTHING = Q(pk__in=[])
 
@@ -186,8 +198,11 @@ class UserScope:
         if self.is_superuser:
             return Q()
         managed = _under(self.commission_paths, f"{prefix}region__path")
-        if action == Action.MANAGE:
+        if action in (Action.MANAGE, Action.AWARD):
             return managed
+        if action == Action.NOMINATE:
+            nominating = Assessment.objects.filter(self.assessments_q(Action.NOMINATE)).values("campaign_id")
+            return Q(**{f"{prefix}pk__in": nominating}) if self.reviewer_paths else NOTHING
         if action != Action.VIEW:
             return NOTHING
         taking_part = Assessment.objects.filter(self.schools_q(Action.VIEW, "school__")).values("campaign_id")
@@ -219,8 +234,10 @@ class UserScope:
         if action == Action.LEAD:
             ids = sorted(self.lead_assessment_ids)
             return Q(**{f"{prefix}id__in": ids}) if ids else NOTHING
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
             return managed
+        if action == Action.NOMINATE:
+            return _under(self.reviewer_paths, f"{school}region__path")
         return NOTHING
 
     # --- one object ---------------------------------------------------------------------------------
@@ -233,9 +250,8 @@ class UserScope:
             obj = obj.assessment
         assessment = getattr(obj, "scope_assessment", None)
         if isinstance(assessment, Assessment):
-            return action in (Action.VIEW, Action.RECTIFY, Action.VERIFY) and self._can_assessment(
-                action, assessment
-            )
+            # objects that belong to one assessment (rectification items, designations)
+            return action in OWNED_BY_ASSESSMENT_ACTIONS and self._can_assessment(action, assessment)
         owner = getattr(obj, "scope_school", None)
         if isinstance(owner, School):
             return action in (Action.VIEW, Action.EDIT) and self._can_school(
@@ -246,6 +262,13 @@ class UserScope:
         if isinstance(obj, School):
             return self._can_school(action, obj.pk, obj.region.path)
         if isinstance(obj, Campaign):
+            if action == Action.NOMINATE:
+                path = obj.region.path
+                return self.is_superuser or any(
+                    p.startswith(path) or path.startswith(p) for p in self.reviewer_paths
+                )
+            if action == Action.AWARD:
+                action = Action.MANAGE
             if action not in (Action.VIEW, Action.MANAGE):
                 return False
             return self.is_superuser or _covered(obj.region.path, self.commission_paths)
@@ -292,8 +315,10 @@ class UserScope:
             return reviewer or _covered(school_path, self.commission_paths)
         if action == Action.LEAD:
             return assessment.pk in self.lead_assessment_ids
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
             return _covered(assessment.campaign.region.path, self.commission_paths)
+        if action == Action.NOMINATE:
+            return _covered(school_path, self.reviewer_paths)
         return False
 
     def can_any(self, action: Action) -> bool:
@@ -304,8 +329,10 @@ class UserScope:
             return True
         if action in (Action.REVIEW, Action.LEAD, Action.VERIFY):
             return bool(self.reviewer_paths or self.review_assessment_ids)
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
             return bool(self.commission_paths)
+        if action == Action.NOMINATE:
+            return bool(self.reviewer_paths)
         if action == Action.REPORT:
             return bool(self.reviewer_paths or self.commission_paths)
         return bool(

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import campaigns as wf
 from .views import clauses as cv
+from .views import designations as dv
 from .views import facts as fv
 from .views import notifications, organisations, years
 from .views import reviews as rv
@@ -23,6 +24,13 @@ urlpatterns = [
     path("campaigns/<int:pk>/", wf.campaign_detail_view, name="campaign-detail"),
     path("campaigns/<int:pk>/add-schools/", wf.campaign_add_schools_view, name="campaign-add-schools"),
     path("campaigns/<int:pk>/next-year/", years.campaign_copy_view, name="campaign-next-year"),
+    path("campaigns/<int:pk>/designations/", dv.awarding_queue_view, name="designation-queue"),
+    path(
+        "campaigns/<int:pk>/designations/settings/", dv.designation_settings_view, name="designation-settings"
+    ),
+    path("campaigns/<int:pk>/nominations/", dv.nomination_board_view, name="designation-board"),
+    path("assessments/<int:pk>/nominate/", dv.designation_nominate_view, name="designation-nominate"),
+    path("designations/<int:pk>/decide/", dv.designation_decide_view, name="designation-decide"),
     path("assessments/", wf.assessment_list_view, name="assessment-list"),
     path("assessments/<int:pk>/", wf.assessment_detail_view, name="assessment-detail"),
     path("assessments/<int:pk>/extend/", wf.deadline_extend_view, name="assessment-extend"),

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from assessments import selectors as assessment_selectors
 from assessments.freshness import campaign_data_version
+from assessments.selectors import campaign_outcomes, outcome_groups
 
 from . import charts, stats
 
@@ -43,6 +44,18 @@ def _compute(*, campaign, assessments, user=None) -> dict:
             [str(label) for _k, label in stats.PROGRESS_BUCKETS],
             [[d.progress.get(k, 0) for k, _l in stats.PROGRESS_BUCKETS] for d in board.districts],
             title=_("%(each)s填报进度") % {"each": each},
+        ),
+        "review_bands_chart": charts.stacked_bars(
+            names,
+            [label for _low, label in stats.BANDS],
+            [d.review_bands for d in board.districts],
+            colors=["#dc3545", "#fd7e14", "#ffc107", "#20c997", "#198754"],
+            title=(
+                _("%(each)s评审得分率分布（评审已定稿的学校）")
+                if board.is_points
+                else _("%(each)s评审达标指数分布（评审已定稿的学校）")
+            )
+            % {"each": each},
         ),
         "bands_chart": charts.stacked_bars(
             names,
@@ -81,6 +94,13 @@ def _compute(*, campaign, assessments, user=None) -> dict:
             unit="%",
         ),
     }
+    # official results: pass counts from the one table every output counts from
+    table = outcome_groups(
+        outcomes=campaign_outcomes(campaign=campaign),
+        assessment_ids=assessments.filter(campaign=campaign).values_list("pk", flat=True),
+    )
+    parts["outcomes"] = table
+    parts["outcome_cards"] = [*table.districts, table.total] if table.total.counted else []
     # The per-school maps are for rankings and tests, not the page: keep the cached entry small.
     parts["board"] = dataclasses.replace(
         board,

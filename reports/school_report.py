@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentStatus, ItemResponse
-from assessments.selectors import assessment_results, results_frame
+from assessments.selectors import assessment_results, designations_of, results_frame
 from evidence.models import EvidenceLink, ResponseEvidence
 from indicators.choices import ComplianceStatus
 from indicators.notes import is_data_note
@@ -159,6 +159,8 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "files": list(files.values()),
         "links": links,
         "font_family": settings.REPORTS_CJK_FONT,
+        "official": results.official,
+        "designations": designations_of([assessment.pk])[assessment.pk],
     }
 
 

@@ -141,7 +141,8 @@ class DistrictRow:
     region_id: int | None
     name: str
     progress: dict[str, int] = field(default_factory=lambda: {k: 0 for k, _l in PROGRESS_BUCKETS})
-    bands: list[int] = field(default_factory=lambda: [0] * len(BANDS))
+    bands: list[int] = field(default_factory=lambda: [0] * len(BANDS))  # self, counted schools
+    review_bands: list[int] = field(default_factory=lambda: [0] * len(BANDS))  # reviewed, finalised
     figures: Figures = field(default_factory=Figures)
 
     @property
@@ -398,6 +399,9 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
             continue
         for pk in pks:
             row.bands[band_of(_percent(self_values[pk], is_points=is_points, maximum=declared))] += 1
+            if pk in review_values:
+                percent = _percent(review_values[pk], is_points=is_points, maximum=declared)
+                row.review_bands[band_of(percent)] += 1
         row.figures = figures_of(
             (self_values[pk] for pk in pks),
             ((self_values[pk], review_values[pk]) for pk in pks if pk in review_values),

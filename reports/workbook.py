@@ -34,7 +34,9 @@ from assessments.selectors import (
     Results,
     ResultsFrame,
     campaign_comparison,
+    campaign_outcomes,
     campaign_results,
+    outcome_groups,
     results_frame,
 )
 from indicators.choices import ComplianceStatus
@@ -48,6 +50,7 @@ from .xlsx import Book, Column, Sheet
 CHUNK_SIZE = 2000
 SCORE_FORMAT = "0.0"  # scores, and percentages written as numbers of percent
 COUNT_FORMAT = "0"
+SHARE_FORMAT = "0.0%"  # a share (0.808) shown as a percentage
 STATUS_LABEL = {k: str(v) for k, v in AssessmentStatus.choices}
 TYPE_LABEL = {k: str(v) for k, v in SchoolType.choices}
 
@@ -407,7 +410,17 @@ def statistics_columns(city: CityData) -> list[Column]:
         Column("其自评平均", 9, SCORE_FORMAT),
         Column("评审平均", 9, SCORE_FORMAT),
         Column("评审−自评", 9, SCORE_FORMAT),
+        Column("认定达标", 8, COUNT_FORMAT),
+        Column("达标率", 8, SHARE_FORMAT),
+        Column("达标目标", 8, SHARE_FORMAT),
     ]
+
+
+def _outcome_cells(group) -> list:
+    """认定达标 / 达标率 / 达标目标 of a unit (the official results, `outcome_groups`)."""
+    if group is None:
+        return [None, None, None]
+    return [group.passed, group.share, group.target]
 
 
 def _indicators(city: CityData) -> list[tuple[str, Callable]]:
@@ -452,15 +465,22 @@ def _statistics_rows(unit: str, schools: int, group: Iterable[Results], indicato
 
 
 def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+    """Per unit the self and review figures of the total and every dimension; on the unit's first
+    row the official results: schools that passed, their share of the finalised ones, the target."""
     indicators = _indicators(city)
     units: dict[int, tuple[str, list[int]]] = {}
     for pk, m in city.meta.items():
         units.setdefault(m.district_id, (m.district, []))[1].append(pk)
-    for name, pks in units.values():
-        for row in _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators):
-            sheet.append(row)
-    for row in _statistics_rows(f"合计（{city.region.name}）", city.total, results.values(), indicators):
-        sheet.total(row)
+    table = outcome_groups(outcomes=campaign_outcomes(campaign=city.campaign), assessment_ids=city.meta)
+    codes = dict(Region.objects.filter(pk__in=list(units)).values_list("pk", "code"))
+    for district_id, (name, pks) in units.items():
+        group = table.by_code.get(codes.get(district_id))
+        rows = _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators)
+        for i, row in enumerate(rows):
+            sheet.append(row + (_outcome_cells(group) if i == 0 else [None, None, None]))
+    rows = _statistics_rows(f"合计（{city.region.name}）", city.total, results.values(), indicators)
+    for i, row in enumerate(rows):
+        sheet.total(row + (_outcome_cells(table.total) if i == 0 else [None, None, None]))
 
 
 # --- 填报进度: each school in exactly one column, per grouping region, with 合计 -------------------

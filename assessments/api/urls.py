@@ -1,6 +1,7 @@
 """The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
+from .designations import DesignationViewSet
 from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
 from .results import ResultRuleViewSet, ResultsViewSet
@@ -16,5 +17,6 @@ ROUTES = [
     ("result-rules", ResultRuleViewSet, "api-result-rule"),
     ("assessment-facts", AssessmentFactsViewSet, "api-assessment-facts"),
     ("reviews", ReviewViewSet, "api-review"),
+    ("designations", DesignationViewSet, "api-designation"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
 ]

@@ -338,6 +338,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
     from django.apps import apps
     from django.utils.module_loading import import_string
 
+    from .designations import campaign_designations_fill  # imports this module's helpers
     from .facts import campaign_facts_fill  # imports this module's helpers
 
     evidence_fill = (
@@ -361,6 +362,11 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
             + f"；{statuses}。"
         )
         log(f"  学校基本情况：{campaign_facts_fill(campaign=campaign, seed=seed)} 项数据。")
+        named = campaign_designations_fill(campaign=campaign)
+        log(
+            f"  命名：名额 {named['quotas']} 项，推荐 {named['nominated']} 所次，"
+            f"已授予 {named['awarded']} 所次。"
+        )
         if evidence_fill is not None:
             counts = evidence_fill(campaign=campaign, seed=seed)
             log(

@@ -13,6 +13,7 @@ from .campaigns import (
     ReviewVerdict,
 )
 from .clauses import ClauseCheck, ClauseSide
+from .designations import Designation, DesignationKind, DesignationQuota, DesignationState, DesignationTitle
 from .facts import FactSource, FactValue
 from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
@@ -31,6 +32,11 @@ __all__ = [
     "ComplianceStatus",
     "Consolidation",
     "DeadlineExtension",
+    "Designation",
+    "DesignationKind",
+    "DesignationQuota",
+    "DesignationState",
+    "DesignationTitle",
     "FactSource",
     "FactValue",
     "ItemResponse",

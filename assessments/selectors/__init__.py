@@ -28,6 +28,24 @@ from .campaigns import (
     response_list,
 )
 from .clauses import ClauseRow, ClauseSheet, clause_sheet, clause_side_context, review_chosen_status
+from .designations import (
+    AwardingQueue,
+    DesignationCell,
+    NominationBoard,
+    NominationRow,
+    QuotaUse,
+    assessment_designations,
+    awarded_counts,
+    awarded_labels,
+    awarding_queue,
+    campaign_designation_labels,
+    campaign_districts,
+    designation_get,
+    designation_labels,
+    designation_list,
+    nomination_board,
+    quota_uses,
+)
 from .facts import (
     BASIC_FACTS,
     Check,
@@ -57,6 +75,7 @@ from .organisations import (
     school_list,
     user_can,
 )
+from .outcome_stats import OutcomeGroup, OutcomeTable, outcome_groups
 from .results import (
     CampaignOutcomes,
     DimensionPair,
@@ -135,6 +154,25 @@ __all__ = [
     "DistrictYear",
     "PreviousItem",
     "SchoolYear",
+    "OutcomeGroup",
+    "OutcomeTable",
+    "outcome_groups",
+    "AwardingQueue",
+    "DesignationCell",
+    "NominationBoard",
+    "NominationRow",
+    "QuotaUse",
+    "assessment_designations",
+    "awarded_counts",
+    "awarded_labels",
+    "awarding_queue",
+    "campaign_designation_labels",
+    "campaign_districts",
+    "designation_get",
+    "designation_labels",
+    "designation_list",
+    "nomination_board",
+    "quota_uses",
     "DimensionPair",
     "ItemResult",
     "Official",

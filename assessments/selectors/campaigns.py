@@ -298,11 +298,14 @@ def assessment_abilities(*, user, assessment: Assessment) -> AssessmentAbilities
 
 
 def campaign_abilities(*, user, campaign: Campaign | None = None) -> dict[str, bool]:
-    """`can_create` (a campaign at all) and, with a campaign, `can_manage` it."""
+    """`can_create` (a campaign at all) and, with a campaign, `can_manage` it, `can_nominate`
+    schools for designations (a district) and `can_award` them (the commission)."""
     scope = get_scope(user)
     abilities = {"can_create": scope.can_any(Action.MANAGE)}
     if campaign is not None:
         abilities["can_manage"] = scope.can(Action.MANAGE, campaign)
+        abilities["can_nominate"] = scope.can(Action.NOMINATE, campaign)
+        abilities["can_award"] = scope.can(Action.AWARD, campaign)
     return abilities
 
 

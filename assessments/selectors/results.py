@@ -43,6 +43,7 @@ from ..models import (
     ResultRule,
     ReviewVerdict,
 )
+from .designations import awarded_labels
 
 #: the columns of a response that results are computed from, in this order
 RESULT_COLUMNS = (
@@ -397,8 +398,9 @@ def results_outcome(*, results: Results, frame: ResultsFrame, rule: ResultRule) 
 
 
 def designations_of(assessment_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The designations (达标命名, 示范校) awarded to each assessment; none are awarded yet."""
-    return {pk: [] for pk in assessment_ids}
+    """The names of the designations (达标命名, 示范校) awarded to each assessment that count (the
+    school's official result stands as passed)."""
+    return awarded_labels(assessment_ids)
 
 
 @dataclass(frozen=True)

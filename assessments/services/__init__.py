@@ -21,6 +21,15 @@ from .campaigns import (
     response_update,
 )
 from .clauses import ClauseConflict, clause_check_save
+from .designations import (
+    designation_award,
+    designation_nominate,
+    designation_quota_set,
+    designation_refuse,
+    designation_revoke,
+    designation_title_set,
+    designations_withdraw,
+)
 from .facts import FactConflict, fact_doubt_set, fact_values_set, facts_assert_editable
 from .notifications import (
     assessment_reviewer_ids,
@@ -52,6 +61,13 @@ __all__ = [
     "clause_check_save",
     "campaign_copy_next_year",
     "campaign_predecessor_set",
+    "designation_award",
+    "designation_nominate",
+    "designation_quota_set",
+    "designation_refuse",
+    "designation_revoke",
+    "designation_title_set",
+    "designations_withdraw",
     "outcome_clear",
     "outcome_set",
     "outcomes_apply",

@@ -45,6 +45,7 @@ from ..selectors.reviews import (
     second_review_done,
 )
 from .campaigns import _require_commission
+from .designations import designations_withdraw
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
 from .results import outcome_clear, outcome_set
 
@@ -561,6 +562,9 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
         user=acting_user,
         reason=_("重新打开：%(r)s") % {"r": reason},
         fields=["status", *outcome_clear(assessment=assessment)],
+    )
+    designations_withdraw(
+        assessment=assessment, acting_user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}
     )
     notify(
         user_ids=[

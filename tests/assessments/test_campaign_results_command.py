@@ -99,7 +99,7 @@ def test_command_table_follows_the_rule_and_agrees_with_the_api(db, settings, tm
             percent, passed = expected_compliance(a, rule)
             grade = None
         assert (D(str(s["result_percent"])), s["passed"], s["grade"]) == (percent, passed, grade), s
-        assert s["designations"] == []
+        assert s["passed"] or s["designations"] == []  # only a passed school holds a designation
     passed = sum(s["passed"] for s in finalised)
     assert data["summary"]["counted"] == len(finalised) and data["summary"]["passed"] == passed
     assert data["summary"]["share"] == float(D(passed / len(finalised)).quantize(D("0.001"), ROUND_HALF_UP))

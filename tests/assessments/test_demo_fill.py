@@ -103,3 +103,19 @@ def test_fill_is_bulk(db, media, django_assert_max_num_queries):
         .count()
         > 150 * 40
     )
+
+
+def test_fill_nominates_and_awards_passed_schools_within_the_quotas(db, media):
+    from assessments.models import Designation, DesignationQuota
+    from assessments.selectors import designations_of
+
+    run("load_frameworks")
+    run("seed_demo", "--schools", "60", "--campaign", "zibo-k12", "--fill", "--quiet")
+    designations = Designation.objects.filter(campaign__framework__code="zibo-k12")
+    assert designations.filter(state="awarded").exists() and designations.filter(state="nominated").exists()
+    assert not designations.exclude(assessment__result_passed=True).exists()
+    for quota in DesignationQuota.objects.filter(campaign__framework__code="zibo-k12"):
+        held = designations.filter(kind=quota.kind, assessment__school__region=quota.region).count()
+        assert held <= quota.quota
+    awarded = designations.filter(state="awarded", kind="standard").first()
+    assert "淄博市智慧校园" in designations_of([awarded.assessment_id])[awarded.assessment_id]

@@ -129,12 +129,13 @@ def test_statistics_count_submitted_schools_and_progress_partitions_them(world, 
     header, data, totals = table(wb["区县统计"])
     assert header == [
         "区县", "指标", "学校数", "已提交", "自评平均", "中位数", "最低", "最高", "已定稿", "其自评平均",
-        "评审平均", "评审−自评",
+        "评审平均", "评审−自评", "认定达标", "达标率", "达标目标",
     ]  # fmt: skip
     a1 = results_of(points_campaign, "S-A1")
     row = next(r for r in data if r[0] == "甲一区" and r[1] == "总分（满分 20）")
     assert row[2:4] == [2, 1]  # two schools, one counted: the draft is not a 0
-    assert [d(v) for v in row[4:8]] == [a1.self.value] * 4 and row[8] == 0 and row[9:] == [None] * 3
+    assert [d(v) for v in row[4:8]] == [a1.self.value] * 4 and row[8] == 0 and row[9:12] == [None] * 3
+    assert row[12:] == [0, None, None]  # no finalised school, no rule: none passed, no share, no target
     total_row = next(r for r in totals if r[1] == "总分（满分 20）")
     assert total_row[0] == "合计（甲市）" and total_row[2:4] == [3, 2]
     header, data, totals = table(wb["填报进度"])

@@ -47,8 +47,8 @@ def expected_layout(campaign: Campaign) -> dict:
     progress = ("B3", [12, 8] + [8] * PROGRESS, [None] + [I] * (1 + PROGRESS), 1)
     statistics = (
         "C3",
-        [12, 28, 7, 7, 9, 9, 9, 9, 7, 9, 9, 9],
-        [None, None, I, I, S, S, S, S, I, S, S, S],
+        [12, 28, 7, 7, 9, 9, 9, 9, 7, 9, 9, 9, 8, 8, 8],
+        [None, None, I, I, S, S, S, S, I, S, S, S, I, P, P],
         1 + dims,
     )
     detail_widths = [12, 13, 26, 9, 18, 8, 6, 40, 7, 9, 9, 11, 40]

@@ -37,7 +37,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from assessments.models import Role
+from assessments.models import Designation, Role
 from assessments.services import campaign_create, end_of_day
 from evidence.models import ResponseEvidence
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
@@ -190,6 +190,10 @@ def objects(world, settings, tmp_path):
         objs[side] = {
             **classroom,
             **_rectification_objects(framework=framework, region=region, school=school, staff=staff, cio=cio),
+            # a nomination of the submitted school (the services need a finalised pass to make one)
+            "designation": Designation.objects.create(
+                campaign=campaign, assessment=submitted, kind="demonstration", state="nominated"
+            ),
             "submitted": submitted,
             "submitted_response": submitted.responses.select_related("node").get(node__code="1.1"),
             "school": school,
@@ -392,6 +396,16 @@ MATRIX: dict[str, Entry] = {
         kwargs=_item_kwargs,
         data={"POST": lambda objs, side: {"version": "0", "met": "1"}},
     ),
+    # designations: the commission's queue and settings, the district's board and nominations
+    "assessments:designation-queue": page({"GET": campaign_manager(200)}, kwargs=_o("campaign")),
+    "assessments:designation-settings": page({"POST": campaign_manager(400)}, kwargs=_o("campaign")),
+    "assessments:designation-board": page({"GET": reviewer_only(200)}, kwargs=_o("campaign")),
+    "assessments:designation-nominate": page(
+        {"POST": reviewer_only(409)},
+        kwargs=_o("assessment"),
+        data={"POST": lambda objs, side: {"kind": "demonstration"}},
+    ),
+    "assessments:designation-decide": page({"POST": campaign_manager(400)}, kwargs=_o("designation")),
     # the 学校基本情况 tab: the school's CIO records facts (htmx autosave: a refusal in scope is swapped
     # in as 200 with X-Save-Status), the school's reviewer marks them doubtful once submitted
     "assessments:assessment-facts": page({"GET": scoped()}, kwargs=_o("assessment")),
@@ -591,6 +605,22 @@ MATRIX: dict[str, Entry] = {
         data={"PATCH": lambda objs, side: {"values": {"students": 1200}, "versions": {"students": 0}}},
     ),
     "api-assessment-facts-checks": api({"GET": scoped()}, kwargs=_o("assessment")),
+    # designations: the district nominates (a draft has not passed: 409), the commission decides
+    "api-designation-list": api(
+        {"GET": ALL_200, "POST": statuses(400, reviewer=409)},
+        data={
+            "POST": lambda objs, side: {"assessment": objs[side]["assessment"].pk, "kind": "demonstration"}
+        },
+        body_out={"POST": 400},
+    ),
+    "api-designation-detail": api({"GET": review_readers()}, kwargs=_o("designation")),
+    "api-designation-award": api({"POST": campaign_manager(409)}, kwargs=_o("designation")),
+    "api-designation-refuse": api({"POST": campaign_manager(400)}, kwargs=_o("designation")),
+    "api-designation-revoke": api(
+        {"POST": campaign_manager(409)},
+        kwargs=_o("designation"),
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
     "api-review-list": api({"GET": ALL_200}),
     "api-review-detail": api({"GET": review_readers()}, kwargs=_submitted),
     "api-review-start": api({"POST": reviewer_only(200)}, kwargs=_submitted),
