@@ -11,10 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators.choices import PassRule
 from indicators.models import Framework
 
 from .models import AssessmentStatus, Region, SchoolType
 from .models.notifications import Notification
+from .models.results import GRADE_LABEL_MAX_LENGTH
 
 
 class BootstrapForm(forms.Form):
@@ -389,3 +391,122 @@ class ReviewReopenForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("原因会记录在修改记录中，并通知学校和评审专家。"),
     )
+
+
+# --- result rules -----------------------------------------------------------------------------------
+
+GRADE_ROWS = 5
+
+
+class ResultRuleForm(BootstrapForm):
+    """A campaign's result rule as the commission edits it: percents throughout (the target share
+    too), grade bands as fixed rows (blank rows are left out), the framework's dimensions and items
+    to leave out of the decision. The rule itself is validated by `services.rule_save`."""
+
+    pass_rule = forms.ChoiceField(label=_("判定方式"))
+    pass_min_percent = forms.DecimalField(
+        label=_("合格线（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text=_("计分制为得分率；达标制“最低达标指数”为达标指数 × 100。"),
+    )
+    excluded = forms.MultipleChoiceField(
+        label=_("不计入达标判定的指标"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    target_share = forms.DecimalField(
+        label=_("目标达标率（%）"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=1,
+        help_text=_("全市希望达标的学校比例。"),
+    )
+    reason = forms.CharField(
+        label=_("修改原因"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, scoring: str, nodes, locked: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locked = locked
+        self.fields["pass_rule"].choices = [(r.value, r.label) for r in PassRule.for_scoring(scoring)]
+        self.fields["excluded"].choices = _excluded_choices(nodes)
+        if locked:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _("规则已锁定，修改须填写原因。")
+        for n in range(1, GRADE_ROWS + 1):
+            label = forms.CharField(label=_("等级名称"), required=False, max_length=GRADE_LABEL_MAX_LENGTH)
+            minimum = forms.DecimalField(
+                label=_("最低得分率（%）"), required=False, min_value=0, max_value=100, decimal_places=2
+            )
+            for name, field in ((f"grade_label_{n}", label), (f"grade_min_{n}", minimum)):
+                field.widget.attrs["class"] = "form-control form-control-sm"
+                self.fields[name] = field
+
+    @classmethod
+    def initial_for(cls, rule) -> dict:
+        """The form's initial values from the rule in force (None: nothing set yet)."""
+        if rule is None:
+            return {}
+        initial = {
+            "pass_rule": rule.pass_rule,
+            "pass_min_percent": rule.pass_min_percent,
+            "excluded": list(rule.excluded or []),
+            "target_share": None if rule.target_share is None else (rule.target_share * 100).normalize(),
+        }
+        for n, band in enumerate(rule.grades or [], start=1):
+            if n > GRADE_ROWS:
+                break
+            initial[f"grade_label_{n}"] = band.get("label", "")
+            initial[f"grade_min_{n}"] = band.get("min_percent")
+        return initial
+
+    def grade_rows(self) -> list[tuple]:
+        """(label field, minimum field) of every grade row, for the template."""
+        return [(self[f"grade_label_{n}"], self[f"grade_min_{n}"]) for n in range(1, GRADE_ROWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        grades = []
+        for n in range(1, GRADE_ROWS + 1):
+            label = (data.get(f"grade_label_{n}") or "").strip()
+            minimum = data.get(f"grade_min_{n}")
+            if f"grade_min_{n}" in self.errors or f"grade_label_{n}" in self.errors:
+                continue
+            if not label and minimum is None:
+                continue
+            if not label:
+                self.add_error(f"grade_label_{n}", _("请填写等级名称。"))
+            elif minimum is None:
+                self.add_error(f"grade_min_{n}", _("请填写最低得分率。"))
+            else:
+                grades.append({"label": label, "min_percent": float(minimum)})
+        data["grades"] = grades
+        return data
+
+    def rule_values(self) -> dict:
+        """The cleaned values as `services.rule_save` takes them."""
+        data = self.cleaned_data
+        share = data.get("target_share")
+        return {
+            "pass_rule": data["pass_rule"],
+            "pass_min_percent": data.get("pass_min_percent"),
+            "grades": data["grades"],
+            "excluded": data.get("excluded") or [],
+            "target_share": None if share is None else share / 100,
+            "reason": data.get("reason") or "",
+        }
+
+
+def _excluded_choices(nodes) -> list[tuple[str, str]]:
+    """The first-level dimensions (the whole dimension) and the items (leaves), in tree order."""
+    parents = {n.parent_id for n in nodes}
+    choices = []
+    for node in nodes:
+        if node.level == 1:
+            choices.append((node.code, _("%(c)s %(t)s（整个维度）") % {"c": node.code, "t": node.title}))
+        elif node.pk not in parents:
+            title = node.title if len(node.title) <= 40 else f"{node.title[:40]}…"
+            choices.append((node.code, f"{node.code} {title}"))
+    return choices

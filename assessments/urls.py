@@ -5,6 +5,7 @@ from .views import clauses as cv
 from .views import designations as dv
 from .views import facts as fv
 from .views import notifications, organisations, years
+from .views import results as rr
 from .views import reviews as rv
 
 app_name = "assessments"
@@ -24,6 +25,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", wf.campaign_detail_view, name="campaign-detail"),
     path("campaigns/<int:pk>/add-schools/", wf.campaign_add_schools_view, name="campaign-add-schools"),
     path("campaigns/<int:pk>/next-year/", years.campaign_copy_view, name="campaign-next-year"),
+    path("campaigns/<int:pk>/result-rule/", rr.campaign_result_rule_view, name="campaign-result-rule"),
     path("campaigns/<int:pk>/designations/", dv.awarding_queue_view, name="designation-queue"),
     path(
         "campaigns/<int:pk>/designations/settings/", dv.designation_settings_view, name="designation-settings"
