@@ -397,6 +397,9 @@ MATRIX: dict[str, Entry] = {
         data={"POST": lambda objs, side: {"version": "0", "met": "1"}},
     ),
     # designations: the commission's queue and settings, the district's board and nominations
+    "assessments:campaign-result-rule": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(400)}, kwargs=_o("campaign")
+    ),
     "assessments:designation-queue": page({"GET": campaign_manager(200)}, kwargs=_o("campaign")),
     "assessments:designation-settings": page({"POST": campaign_manager(400)}, kwargs=_o("campaign")),
     "assessments:designation-board": page({"GET": reviewer_only(200)}, kwargs=_o("campaign")),
