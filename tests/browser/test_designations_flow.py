@@ -4,8 +4,9 @@ nominates the school, the commission awards it; the assessment page, the dashboa
 PDF's cover show it; reopening the review takes the result and the designation away until the
 school is finalised and nominated again.
 
-The rule is set through `services.rule_save` in the setup (its form lives with the rule pages);
-the review itself is given through the services too (the review flow has its own browser test)."""
+The commission changes the demo's rule on the campaign's result rule page after the school was
+finalised (version 2, with a reason; it decides the result at once); the review itself is given
+through the services (the review flow has its own browser test)."""
 
 from __future__ import annotations
 
@@ -43,16 +44,12 @@ def finalised(transactional_db):
     call_command("seed_demo", "--schools", "40", "--quiet", stdout=io.StringIO())
     users = get_user_model().objects
     cio, reviewer, commission = (users.get(username=u) for u in ("hd_cio", "hd_reviewer", "bj_commission"))
-    assessment = Assessment.objects.select_related(
-        "campaign__framework", "campaign__region", "school__region"
-    ).get(campaign__framework__code="beijing-k12", school__memberships__user=cio)
-    services.rule_save(
-        campaign=assessment.campaign,
-        acting_user=commission,
-        pass_rule="percent",
-        pass_min_percent=10,
-        grades=[{"label": "合格", "min_percent": 10}, {"label": "不合格", "min_percent": 0}],
-        target_share="0.85",
+    # this year's campaign (the demo also has last year's, already finalised)
+    assessment = (
+        Assessment.objects.select_related("campaign__framework", "campaign__region", "school__region")
+        .filter(campaign__framework__code="beijing-k12", school__memberships__user=cio)
+        .order_by("-campaign__year")
+        .first()
     )
     if assessment.status in ("draft", "returned"):
         for r in assessment.responses.select_related("node", "assessment").order_by("node__position"):
@@ -63,7 +60,6 @@ def finalised(transactional_db):
         services.assessment_submit(assessment=assessment, acting_user=cio)
     _finalise(Assessment.objects.get(pk=assessment.pk), reviewer)
     assessment.refresh_from_db()
-    assert assessment.result_passed is True
     return {"assessment": assessment, "reviewer": reviewer, "commission": commission}
 
 
@@ -74,6 +70,24 @@ def test_nominate_award_show_and_reopen(finalised, journey, tmp_path):
     commission = journey("designations-commission")
     commission.login("bj_commission", PASSWORD)
     commission.goto(f"/campaigns/{campaign.pk}/", "campaign")
+    commission.page.get_by_role("link", name="结果判定规则").click()
+    form = commission.page
+    form.get_by_label("判定方式").select_option("percent")
+    form.get_by_label("合格线（%）").fill("10")
+    for n, (label, minimum) in enumerate([("合格", "10"), ("不合格", "0"), ("", ""), ("", ""), ("", "")], 1):
+        form.locator(f"input[name=grade_label_{n}]").fill(label)
+        form.locator(f"input[name=grade_min_{n}]").fill(minimum)
+    form.get_by_label("目标达标率（%）").fill("85")
+    # the demo's rule decided the finalised school: a change is version 2, with a reason
+    expect(form.get_by_test_id("rule-locked")).to_contain_text("修改将生成第 2 版")
+    form.get_by_label("修改原因").fill("市教委将合格线调整为 10%")
+    commission.shot("result-rule-form")
+    form.get_by_test_id("save-rule").click()
+    expect(commission.page.locator(".alert-success")).to_contain_text("已保存结果判定规则（第 2 版）")
+    commission.shot("result-rule-saved")
+    # the new version decides the finalised school's result at once
+    assessment.refresh_from_db()
+    assert assessment.result_passed is True and assessment.result_grade == "合格"
     commission.page.get_by_role("link", name="命名审定").click()
     commission.shot("awarding-queue")
     row = commission.page.get_by_test_id(f"quota-{school.region.code}-demonstration")
