@@ -508,6 +508,8 @@ def write_progress(sheet: Sheet, city: CityData, results: dict[int, Results]) ->
 
 
 # --- 必选项达标情况 (compliance frameworks): the counted schools' required items, per dimension ----
+# Each school's counts are those of its reviewed values once the review is finalised (the values the
+# official result is decided from), of its self-assessment before; the self index sits beside.
 
 
 def compliance_columns(city: CityData) -> list[Column]:
@@ -516,6 +518,7 @@ def compliance_columns(city: CityData) -> list[Column]:
         Column("学校标识码", 13),
         Column("学校", 28),
         Column("状态", 9),
+        Column("依据", 7),
         Column("必选项", 7, COUNT_FORMAT),
         Column("达标", 7, COUNT_FORMAT),
         Column("部分达标", 8, COUNT_FORMAT),
@@ -523,6 +526,8 @@ def compliance_columns(city: CityData) -> list[Column]:
         Column("未填写", 7, COUNT_FORMAT),
         Column("达标指数（%）", 9, SCORE_FORMAT),
         Column("全部必选项达标", 9),
+        Column("自评达标指数（%）", 11, SCORE_FORMAT),
+        Column("自评全部必选项达标", 11),
         Column("选配项", 7, COUNT_FORMAT),
         Column("选配达标", 8, COUNT_FORMAT),
         Column("选配不适用", 8, COUNT_FORMAT),
@@ -533,38 +538,47 @@ def compliance_columns(city: CityData) -> list[Column]:
 def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
     counted = [results[pk] for pk in _counted(city, results)]
     sums = [0] * (5 + 3 + len(city.roots))
-    meets = 0
+    meets = self_meets = reviewed = 0
     for r in counted:
         m = city.meta[r.assessment_id]
-        c = r.self.compliance
+        side = r.review if r.review is not None else r.self
+        c, own = side.compliance, r.self.compliance
         counts = [c.required, c.met, c.partial, c.not_met, c.missing]
         optional = [c.optional, c.optional_met, c.optional_na]
-        per_dim = [d.compliance.not_met for d in r.self.dimensions]
+        per_dim = [d.compliance.not_met for d in side.dimensions]
         sheet.append(
             [
                 m.district,
                 m.code,
                 m.name,
                 STATUS_LABEL.get(r.status, r.status),
+                "评审" if r.review is not None else "自评",
                 *counts,
-                r.self.percent,
+                side.percent,
                 "是" if c.meets_standard else "否",
+                r.self.percent,
+                "是" if own.meets_standard else "否",
                 *optional,
                 *per_dim,
             ]
         )
         sums = [a + b for a, b in zip(sums, counts + optional + per_dim, strict=True)]
         meets += c.meets_standard
-    mean = figures_of((r.self.exact for r in counted), ()).self.mean
+        self_meets += own.meets_standard
+        reviewed += r.review is not None
+    sides = [r.review if r.review is not None else r.self for r in counted]
     sheet.total(
         [
             "合计",
             None,
-            f"已提交 {len(counted)} 所（平均达标指数）",
+            f"已提交 {len(counted)} 所，其中已定稿 {reviewed} 所（平均达标指数）",
+            None,
             None,
             *sums[:5],
-            mean,
+            statistics_of(s.exact for s in sides).mean,
             f"{meets} 所",
+            statistics_of(r.self.exact for r in counted).mean,
+            f"{self_meets} 所",
             *sums[5:],
         ]
     )

@@ -152,23 +152,48 @@ def test_district_scope_and_compliance_sheet(world, compliance_campaign):
     assert total == 2
     assert wb.sheetnames[-4:] == ["必选项达标情况", "智慧教室配置", "基础数据", "自动校验"]
     header, data, totals = table(wb["必选项达标情况"])
-    assert header[:14] == [
-        "区县", "学校标识码", "学校", "状态", "必选项", "达标", "部分达标", "未达标", "未填写",
-        "达标指数（%）", "全部必选项达标", "选配项", "选配达标", "选配不适用",
+    assert header[:17] == [
+        "区县", "学校标识码", "学校", "状态", "依据", "必选项", "达标", "部分达标", "未达标", "未填写",
+        "达标指数（%）", "全部必选项达标", "自评达标指数（%）", "自评全部必选项达标",
+        "选配项", "选配达标", "选配不适用",
     ]  # fmt: skip
     assert [r[1] for r in data] == ["S-A1"]  # the draft is not in the statistics
     results = results_of(compliance_campaign, "S-A1")
     c = results.self.compliance
-    assert data[0][4:14] == [
-        c.required, c.met, c.partial, c.not_met, 0, float(results.self.percent),
-        "是" if c.meets_standard else "否", c.optional, c.optional_met, c.optional_na,
-    ]  # fmt: skip
-    assert totals[0][0] == "合计" and totals[0][4] == c.required
+    meets = "是" if c.meets_standard else "否"
+    percent = float(results.self.percent)
+    assert data[0][4:17] == [
+        "自评", c.required, c.met, c.partial, c.not_met, 0, percent, meets, percent, meets,
+        c.optional, c.optional_met, c.optional_na,
+    ]  # fmt: skip  # submitted, not reviewed: its own values
+    assert totals[0][0] == "合计" and totals[0][5] == c.required
     header, data, _totals = table(wb["学校汇总"])
     assert header[6:10] == ["自评达标指数（%）", "全部必选项达标", "选配达标", "选配项"]
     row = next(r for r in data if r[1] == "S-A1")
     assert d(row[6]) == results.self.percent and row[8:10] == [c.optional_met, c.optional]
     assert wb["学校汇总"]["G3"].number_format == "0.0"  # 82.3, never 0.823 shown as a percentage
+
+
+def test_compliance_sheet_counts_the_reviewed_values_with_the_self_index_beside(world, compliance_campaign):
+    from assessments.models import ItemResponse
+
+    school = world.school_a1
+    ItemResponse.objects.filter(assessment__campaign=compliance_campaign, assessment__school=school).update(
+        self_status="met"
+    )
+    set_status(compliance_campaign, AssessmentStatus.FINALISED, schools=[school], conclusion="总体良好")
+    review_all(compliance_campaign, school, adjust={"2.1": "not_met"})
+    wb, _total, _calls = write(compliance_campaign, region=world.district_a1)
+    header, data, totals = table(wb["必选项达标情况"])
+    row = next(r for r in data if r[1] == school.code)
+    by = dict(zip(header, row, strict=True))
+    assert (by["状态"], by["依据"]) == ("已完成", "评审")
+    assert [by[k] for k in ("必选项", "达标", "部分达标", "未达标", "未填写")] == [2, 1, 0, 1, 0]
+    assert (by["达标指数（%）"], by["全部必选项达标"]) == (50.0, "否")  # the reviewer's 2.1 未达标
+    assert (by["自评达标指数（%）"], by["自评全部必选项达标"]) == (100.0, "是")  # the school's own, beside
+    assert [v for k, v in by.items() if k.startswith("未达标 ")] == [0, 1]
+    not_met = header.index("未达标")
+    assert "已定稿 1 所" in totals[0][2] and totals[0][not_met] == sum(r[not_met] for r in data)
 
 
 def test_province_campaign_groups_by_city(db):

@@ -77,8 +77,8 @@ def expected_layout(campaign: Campaign) -> dict:
         "填报进度": progress,
         "必选项达标情况": (
             "D3",
-            [12, 13, 28, 9, 7, 7, 8, 7, 7, 9, 9, 7, 8, 8] + [14] * dims,
-            [None] * 4 + [I] * 5 + [S, None, I, I, I] + [I] * dims,
+            [12, 13, 28, 9, 7, 7, 7, 8, 7, 7, 9, 9, 11, 11, 7, 8, 8] + [14] * dims,
+            [None] * 5 + [I] * 5 + [S, None, S, None, I, I, I] + [I] * dims,
             1,
         ),
         "智慧教室配置": SMART_CLASSROOMS,
