@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "ReportJobKindEnum": "reports.models.JobKind",
         "ClassroomKindEnum": "classrooms.models.ClassroomKind",
         "ClassroomCheckStatusEnum": "classrooms.models.CheckStatus",
+        "DesignationKindEnum": "assessments.models.DesignationKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
