@@ -14,6 +14,7 @@ from indicators.selectors import framework_latest
 
 from .. import services
 from ..models import AssessmentStatus, Campaign, Region, School, SchoolType
+from ..selectors.results import current_rule
 from .fill import campaign_fill
 
 # (framework code, this year's title, last year's title, owning region, commission login)
@@ -55,6 +56,9 @@ def demo_previous_year_seed(*, seed: int, log) -> Campaign | None:
         added = previous.assessments.count()
     else:
         added = services.campaign_add_schools(campaign=previous, schools=schools, acting_user=commission)
+    if current_rule(previous) is None:
+        # last year's round is decided by the same rule, so its schools have official results
+        services.rule_copy(source=this, campaign=previous, acting_user=commission)
     if added:
         stats = campaign_fill(campaign=previous, seed=seed - 1, status_weights=CLOSED)
         log(f"演示上一年度活动“{title}”：{stats.assessments} 所学校已评审完成。")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.selectors import framework_nodes
 from smartcampus.errors import Invalid, Refused
 
 from ..freshness import campaign_data_changed
@@ -222,3 +223,26 @@ def outcomes_decide(*, campaign: Campaign, assessments: list[Assessment], now=No
         assessment.result_rule = rule
         assessment.result_at = now
     return list(OUTCOME_FIELDS)
+
+
+@transaction.atomic
+def rule_copy(*, source: Campaign, campaign: Campaign, acting_user) -> ResultRule | None:
+    """Give `campaign` the result rule currently in force in `source` (next year's round copied from
+    it, the demo's previous year). Exclusions and dimension minimums naming codes that `campaign`'s
+    framework version does not have are left out. None when `source` has no rule."""
+    rule = current_rule(source)
+    if rule is None:
+        return None
+    codes = {n.code for n in framework_nodes(framework=campaign.framework)}
+    return rule_save(
+        campaign=campaign,
+        acting_user=acting_user,
+        pass_rule=rule.pass_rule,
+        pass_min_percent=rule.pass_min_percent,
+        dimension_min_percent={k: v for k, v in rule.dimension_min_percent.items() if k in codes},
+        grades=rule.grades,
+        excluded=[code for code in rule.excluded if code in codes],
+        target_share=rule.target_share,
+        district_targets=rule.district_targets,
+        reason=_("沿用“%(title)s”的规则") % {"title": source.title},
+    )

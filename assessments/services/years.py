@@ -15,13 +15,14 @@ from smartcampus.errors import Conflict, Invalid
 from ..models import Campaign, School
 from ..selectors.years import NextYear, campaign_next_year
 from .campaigns import _assessments_create, _require_commission
+from .results import rule_copy
 
 
 @transaction.atomic
 def campaign_copy_next_year(*, campaign: Campaign, acting_user) -> Campaign:
     """Create next year's round of `campaign`: the latest locked version of the same framework
-    code, the same region and schools, the same review rules (second review, consolidation),
-    deadlines shifted by one year and the year in the title advanced; the new campaign's
+    code, the same region and schools, the same review rules (second review, consolidation) and
+    result rule, deadlines shifted by one year and the year in the title advanced; the new campaign's
     `predecessor` is `campaign`. A campaign that already has a successor is not copied again
     (409 `has_successor`)."""
     _require_commission(user=acting_user, region=campaign.region)
@@ -57,6 +58,7 @@ def campaign_copy_next_year(*, campaign: Campaign, acting_user) -> Campaign:
     framework_lock(framework=plan.framework)
     schools = list(School.objects.filter(assessments__campaign=campaign).select_related("region"))
     _assessments_create(campaign=successor, schools=schools)
+    rule_copy(source=campaign, campaign=successor, acting_user=acting_user)
     return successor
 
 

@@ -42,6 +42,11 @@ def test_seed_creates_the_previous_year_round_and_names_it_as_predecessor(db):
     previous = this.predecessor
     assert previous.year == 2025 and previous.title == "2025年北京市中小学智慧校园自评"
     assert set(previous.assessments.values_list("status", flat=True)) == {"finalised"}
+    # last year's round is decided by this year's rule: every school has its official result
+    from assessments.selectors import current_rule
+
+    assert current_rule(previous).grades == current_rule(this).grades
+    assert not previous.assessments.filter(result_passed=None).exists()
     assert set(previous.assessments.values_list("school_id", flat=True)) == set(
         this.assessments.values_list("school_id", flat=True)
     )

@@ -203,3 +203,25 @@ def test_command_prints_the_comparison_as_json(world, two_years):
 def test_campaign_get_outside_scope_is_404(world, last_year):
     with pytest.raises(Http404):
         selectors.campaign_get(user=world.users["other_commission"], pk=last_year.pk)
+
+
+def test_copy_takes_the_result_rule_in_force(world, last_year):
+    commission = world.users["commission"]
+    grades = [{"label": "合格", "min_percent": 60}, {"label": "不合格", "min_percent": 0}]
+    services.rule_save(
+        campaign=last_year,
+        acting_user=commission,
+        pass_rule="percent",
+        pass_min_percent=60,
+        grades=grades,
+        excluded=["2"],
+        target_share="0.85",
+    )
+    from assessments.models import ResultRule
+
+    # a code the copy's framework version does not have (as after a version change) is left out
+    ResultRule.objects.filter(campaign=last_year).update(excluded=["2", "9.9"])
+    successor = services.campaign_copy_next_year(campaign=last_year, acting_user=commission)
+    rule = selectors.current_rule(successor)
+    assert rule.version == 1 and rule.pass_min_percent == 60 and rule.target_share == D("0.850")
+    assert [g["label"] for g in rule.grades] == ["合格", "不合格"] and rule.excluded == ["2"]
