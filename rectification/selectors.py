@@ -46,6 +46,16 @@ def rectification_get(*, user, pk: int, action: Action = Action.VIEW) -> Rectifi
     return get_object_or_404(rectification_list(user=user, action=action), pk=pk)
 
 
+def assessment_rectification_items(*, assessment: Assessment) -> QuerySet[RectificationItem]:
+    """The items of one assessment (obtained through a selector with the caller's scope), in tree
+    order, with their nodes: the school's PDF and its 整改通知书 list them."""
+    return (
+        RectificationItem.objects.filter(assessment_id=assessment.pk)
+        .select_related("node")
+        .order_by("node__position", "pk")
+    )
+
+
 def rectification_due_list(*, user) -> QuerySet[RectificationItem]:
     """The CIO's 「整改清单」: the items of their schools, open ones first by due date."""
     return (
@@ -205,6 +215,7 @@ class LedgerRow:
     due_date: datetime.date
     overdue: bool
     closed_at: datetime.datetime | None
+    updated_at: datetime.datetime | None = None
 
     @property
     def source_label(self) -> str:
@@ -291,6 +302,7 @@ def rectification_ledger(
         "state",
         "due_date",
         "closed_at",
+        "updated_at",
     )
     open_states = RectificationState.open()
     rows = tuple(
@@ -307,7 +319,21 @@ def rectification_ledger(
             due_date=due,
             overdue=state in open_states and due < today,
             closed_at=closed,
+            updated_at=updated,
         )
-        for pk, assessment_id, code, name, district, node, title, source, state, due, closed in values
+        for (
+            pk,
+            assessment_id,
+            code,
+            name,
+            district,
+            node,
+            title,
+            source,
+            state,
+            due,
+            closed,
+            updated,
+        ) in values
     )
     return Ledger(campaign_id=campaign.pk, rows=rows)

@@ -32,6 +32,7 @@ from .models import (
     RectificationSource,
     RectificationState,
 )
+from .signals import rectification_confirmed
 
 State = RectificationState
 
@@ -84,8 +85,9 @@ def rectification_confirm(
 ) -> list[RectificationItem]:
     """The reviewer confirms the rectification list of a finalised assessment: `items` are dicts with
     node (id), source, problem, action and due_date (a date or ISO string), usually the proposal as
-    edited on the page (an empty list: nothing to rectify). Creates the items in 待制定方案 and notifies
-    the school's CIOs. A list is confirmed once: confirming again is a conflict."""
+    edited on the page (an empty list: nothing to rectify). Creates the items in 待制定方案, notifies
+    the school's CIOs and sends `signals.rectification_confirmed` (the reports app queues the
+    整改通知书 in this transaction). A list is confirmed once: confirming again is a conflict."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("campaign__framework", "campaign__region", "school__region")
@@ -147,6 +149,9 @@ def rectification_confirm(
             % {"n": len(created), "c": "、".join(frame.by_node[i.node_id].code for i in created)},
             url=reverse("rectification:due-list"),
             key=f"rectification-notice:{assessment.pk}",
+        )
+        rectification_confirmed.send(
+            sender=RectificationItem, assessment=assessment, acting_user=acting_user, items=created
         )
     return created
 

@@ -18,6 +18,7 @@ from django.conf import settings
 # (soft, hard) seconds per kind of work; REPORTS_TIME_LIMITS in settings may override any entry.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "school_pdf": (120, 150),
+    "rectification_notice": (120, 150),
     "city_workbook": (1800, 1860),
     "fan_out": (120, 150),
     "assemble": (1200, 1260),

@@ -4,7 +4,8 @@ A job moves queued → running → done | failed. Only `services` change it: `re
 the row with `select_for_update()` and leaves a terminal row alone, so a redelivered or duplicated
 task message is harmless. Batch jobs (a district's or a city's PDFs as one zip) fan out into one
 child `school_pdf` job per school; the parent's progress is children done / total, and the parent
-assembles the zip once every child has finished.
+assembles the zip once every child has finished. A `rectification_notice` is the 整改通知书 of one
+assessment: queued when its reviewer confirms the rectification list (`reports.signals`) or on request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class JobKind(models.TextChoices):
     DISTRICT_PDF_ZIP = "district_pdf_zip", _("区县学校报告合集（ZIP）")
     CITY_PDF_ZIP = "city_pdf_zip", _("全市学校报告合集（ZIP）")
     CITY_WORKBOOK = "city_workbook", _("全市统计工作簿（Excel）")
+    RECTIFICATION_NOTICE = "rectification_notice", _("整改通知书（PDF）")
 
 
 class JobStatus(models.TextChoices):
@@ -34,6 +36,8 @@ class JobStatus(models.TextChoices):
 TERMINAL = (JobStatus.DONE, JobStatus.FAILED)
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 BATCH_KINDS = (JobKind.DISTRICT_PDF_ZIP, JobKind.CITY_PDF_ZIP)
+#: one school's document, made in one step (progress 0/1 → 1/1)
+SCHOOL_KINDS = (JobKind.SCHOOL_PDF, JobKind.RECTIFICATION_NOTICE)
 
 
 def result_upload_to(job: ReportJob, filename: str) -> str:

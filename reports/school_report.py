@@ -1,7 +1,10 @@
 """The school report: data gathered in a constant number of queries, HTML from a Django template,
 PDF from WeasyPrint. Every figure comes from the one results function
 (`assessments.selectors.assessment_results`): the self side always, the review side only once the
-review is finalised; an assessment the school has not submitted carries a 「草稿／未提交」 watermark."""
+review is finalised; an assessment the school has not submitted carries a 「草稿／未提交」 watermark.
+With a predecessor campaign, 「与上年对比」 sets each dimension's figure beside last year's (the side a
+year counts for, `assessments.selectors.years.year_side`, as in 「年度对比」); an assessment with
+rectification items lists them in the appendix 「整改事项」."""
 
 from __future__ import annotations
 
@@ -15,11 +18,14 @@ from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentStatus, ItemResponse
 from assessments.selectors import assessment_results, designations_of, results_frame
+from assessments.selectors.results import Results
+from assessments.selectors.years import REVIEW, year_figure, year_side
 from evidence.models import EvidenceLink, ResponseEvidence
 from indicators.choices import ComplianceStatus
 from indicators.notes import is_data_note
 from indicators.scoring import COMPLIANCE_INDEX_RULE
 from indicators.selectors import framework_nodes
+from rectification.selectors import assessment_rectification_items
 
 from . import charts
 
@@ -65,6 +71,99 @@ class ReportItem:
 
 def _value_text(value, *, is_points: bool) -> str:
     return fmt_decimal(value) if is_points else status_label(value)
+
+
+@dataclass(frozen=True)
+class YearDimension:
+    code: str
+    name: str
+    previous: Decimal | None
+    this: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.previous is None or self.this is None:
+            return None
+        return self.this - self.previous
+
+
+@dataclass(frozen=True)
+class YearComparison:
+    """This year's and last year's figures of one school, each year on the side it counts for
+    (`year_side`): the overall percent with its basis, and every dimension of this year's framework
+    (matched by code; a dimension new this year has no previous figure)."""
+
+    previous_title: str
+    previous_percent: Decimal | None
+    previous_basis: str
+    this_percent: Decimal | None
+    this_basis: str
+    dimensions: tuple[YearDimension, ...]
+    chart: str
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.previous_percent is None or self.this_percent is None:
+            return None
+        return self.this_percent - self.previous_percent
+
+
+BASIS_TEXT = {REVIEW: "评审", "self": "自评"}
+
+
+def year_comparison(*, assessment: Assessment, results: Results) -> YearComparison | None:
+    """「与上年对比」 of `assessment`, or None unless its campaign has a predecessor in which the same
+    school has a counted result and it has one this year. Three queries when there is a previous
+    assessment (it, its responses, its framework's nodes when not cached)."""
+    predecessor_id = assessment.campaign.predecessor_id
+    this_side = year_side(results)
+    if predecessor_id is None or this_side is None:
+        return None
+    previous = (
+        Assessment.objects.filter(campaign_id=predecessor_id, school_id=assessment.school_id)
+        .select_related("campaign__framework")
+        .first()
+    )
+    if previous is None:
+        return None
+    previous_results = assessment_results(assessment=previous)
+    previous_side = year_side(previous_results)
+    if previous_side is None:
+        return None
+    before = {d.code: d.percent for d in previous_side.dimensions}
+    dimensions = tuple(
+        YearDimension(d.code, d.name, before.get(d.code), d.percent) for d in this_side.dimensions
+    )
+    this_figure, previous_figure = year_figure(results), year_figure(previous_results)
+    previous_label = f"{previous.campaign.year} 年（上年）"
+    this_label = f"{assessment.campaign.year} 年（本年）"
+    chart = charts.bar_chart(
+        [f"{d.code} {d.name}" for d in dimensions],
+        [(previous_label, [d.previous for d in dimensions]), (this_label, [d.this for d in dimensions])],
+        title="各一级指标与上年对比（%）",
+        max_value=100,
+        unit="%",
+    )
+    return YearComparison(
+        previous_title=previous.campaign.title,
+        previous_percent=previous_figure.percent,
+        previous_basis=BASIS_TEXT[previous_figure.basis],
+        this_percent=this_figure.percent,
+        this_basis=BASIS_TEXT[this_figure.basis],
+        dimensions=dimensions,
+        chart=chart,
+    )
+
+
+@dataclass(frozen=True)
+class RectificationRow:
+    code: str
+    title: str
+    source: str
+    state: str
+    due_date: object
+    overdue: bool
+    problem: str
 
 
 def school_report_context(*, assessment: Assessment) -> dict:
@@ -139,6 +238,19 @@ def school_report_context(*, assessment: Assessment) -> dict:
         max_value=100,
     )
     unfinished = assessment.status in AssessmentStatus.editable()
+    today = timezone.localdate()
+    rectification = [
+        RectificationRow(
+            code=i.node.code,
+            title=i.node.title,
+            source=i.get_source_display(),
+            state=i.get_state_display(),
+            due_date=i.due_date,
+            overdue=i.is_overdue(today),
+            problem=i.problem,
+        )
+        for i in assessment_rectification_items(assessment=assessment)
+    ]
     return {
         "assessment": assessment,
         "campaign": campaign,
@@ -161,6 +273,8 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "font_family": settings.REPORTS_CJK_FONT,
         "official": results.official,
         "designations": designations_of([assessment.pk])[assessment.pk],
+        "years": year_comparison(assessment=assessment, results=results),
+        "rectification": rectification,
     }
 
 

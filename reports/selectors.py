@@ -3,6 +3,8 @@
 Who may request what (the same rules decide downloads, since a job is only visible to its
 requester while it is in their scope):
 - a school's PDF: anyone whose scope covers the school (its CIO, its district's reviewer, commission);
+- a school's 整改通知书: the assessment's reviewers (`Action.VERIFY`); once made, everyone who may view
+  the assessment downloads the newest one (`rectification_notice_job`), the school's CIO first of all;
 - a district's zip of PDFs: reviewers and commission staff covering that district;
 - the city-wide zip and workbook: commission staff covering the region (by default the campaign's).
 Everything else answers 404, like a row that does not exist.
@@ -15,12 +17,13 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from assessments.models import Assessment, Campaign, Region
 from assessments.scoping import Action, UserScope, get_scope
 from assessments.selectors import assessment_get, campaign_get, region_get, region_list, user_can
 
-from .models import JobKind, ReportJob
+from .models import SCHOOL_KINDS, JobKind, JobStatus, ReportJob
 
 CITY_KINDS = (JobKind.CITY_PDF_ZIP, JobKind.CITY_WORKBOOK)
 
@@ -28,7 +31,7 @@ CITY_KINDS = (JobKind.CITY_PDF_ZIP, JobKind.CITY_WORKBOOK)
 def _jobs_scope_q(scope: UserScope) -> Q:
     """A job stays visible while what it covers is in scope: a school's PDF while the school may be
     viewed, a district's zip while the district's reports may be requested, a city's while managed."""
-    school = Q(kind=JobKind.SCHOOL_PDF) & scope.schools_q(Action.VIEW, "assessment__school__")
+    school = Q(kind__in=SCHOOL_KINDS) & scope.schools_q(Action.VIEW, "assessment__school__")
     district = Q(kind=JobKind.DISTRICT_PDF_ZIP) & scope.regions_q(Action.REPORT, "region__")
     city = Q(kind__in=CITY_KINDS) & scope.regions_q(Action.MANAGE, "region__")
     return school | district | city
@@ -80,6 +83,9 @@ def report_target(*, user, kind: str, campaign=None, assessment=None, region=Non
     if kind == JobKind.SCHOOL_PDF:
         found = assessment_get(user=user, pk=_int(assessment))
         return ReportTarget(kind, found.campaign, assessment=found)
+    if kind == JobKind.RECTIFICATION_NOTICE:
+        found = assessment_get(user=user, pk=_int(assessment), action=Action.VERIFY)
+        return ReportTarget(kind, found.campaign, assessment=found)
     found_campaign = campaign_get(user=user, pk=_int(campaign))
     if kind == JobKind.DISTRICT_PDF_ZIP:
         found_region = region_get(user=user, pk=_int(region), action=Action.REPORT)
@@ -100,3 +106,29 @@ def report_districts(*, user, campaign: Campaign) -> QuerySet[Region]:
 
 def report_may_request_city(*, user, campaign: Campaign) -> bool:
     return user_can(user=user, action=Action.MANAGE, obj=campaign.region)
+
+
+def rectification_notice_job(*, assessment: Assessment) -> ReportJob | None:
+    """The newest downloadable 整改通知书 of `assessment` (obtained through a selector with the
+    caller's scope), whoever requested it: the school reads what its reviewers had made."""
+    return (
+        ReportJob.objects.filter(
+            kind=JobKind.RECTIFICATION_NOTICE,
+            assessment_id=assessment.pk,
+            status=JobStatus.DONE,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(result="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def rectification_notice_get(*, user, assessment_pk: int) -> ReportJob:
+    """The 整改通知书 to download for an assessment the user may view; 404 outside the scope or
+    while none has been made."""
+    assessment = assessment_get(user=user, pk=assessment_pk)
+    job = rectification_notice_job(assessment=assessment)
+    if job is None:
+        raise Http404
+    return job

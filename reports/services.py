@@ -37,15 +37,17 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
+from rectification.selectors import assessment_rectification_items
 from smartcampus.errors import Conflict, Unavailable
 
 from . import embedded
 from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, heartbeat_seconds, heartbeat_timeout, limits
-from .models import ACTIVE, BATCH_KINDS, JobKind, JobStatus, ReportJob, default_expiry
+from .models import ACTIVE, BATCH_KINDS, SCHOOL_KINDS, JobKind, JobStatus, ReportJob, default_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,10 @@ def report_job_request(
 
     The caller has checked scope (reports.selectors.report_target). Returns (job, created). When the
     task queue cannot take the job, the job is failed (retryable) and `QueueUnavailable` is raised.
+    A 整改通知书 needs a confirmed rectification list (else a conflict, `not_confirmed`).
     """
+    if kind == JobKind.RECTIFICATION_NOTICE and not _has_rectification_items(assessment):
+        raise Conflict(_("本校的整改事项尚未确定，不能生成整改通知书。"), code="not_confirmed")
     key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
     params = {"campaign": campaign.pk}
     if assessment is not None:
@@ -113,7 +118,7 @@ def report_job_request(
             assessment=assessment,
             region=region,
             requested_by=acting_user,
-            progress_total=1 if kind == JobKind.SCHOOL_PDF else 0,
+            progress_total=1 if kind in SCHOOL_KINDS else 0,
         )
         job.full_clean(exclude=["result"])
         try:
@@ -127,6 +132,23 @@ def report_job_request(
         _enqueue_run(job.pk, job.kind, dispatch)
     dispatch.raise_if_failed(job)
     return job, True
+
+
+def _has_rectification_items(assessment: Assessment | None) -> bool:
+    return assessment is not None and assessment_rectification_items(assessment=assessment).exists()
+
+
+def rectification_notice_queue(*, assessment: Assessment, acting_user) -> ReportJob:
+    """Queue the 整改通知书 of `assessment` for `acting_user` (the reviewer who confirmed its list),
+    inside the caller's transaction: the row is written with the confirmation and the task is sent
+    when it commits (a queue that refuses it fails the job, which the reviewer can retry)."""
+    job, _created = report_job_request(
+        kind=JobKind.RECTIFICATION_NOTICE,
+        campaign=assessment.campaign,
+        assessment=assessment,
+        acting_user=acting_user,
+    )
+    return job
 
 
 def _active_duplicate(*, user, key: str) -> ReportJob | None:
@@ -230,7 +252,7 @@ def _claim(job_id: int) -> ReportJob | None:
         job.attempts += 1
         job.started_at = job.heartbeat_at = now
         job.error = ""
-        if job.kind != JobKind.SCHOOL_PDF:
+        if job.kind not in SCHOOL_KINDS:
             job.progress_done = 0
         job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "error", "progress_done"])
         if job.is_batch:
@@ -247,6 +269,8 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
     attempt = job.attempts
     if job.kind == JobKind.SCHOOL_PDF:
         _guarded(job_id, attempt, lambda: _run_school_pdf(job, attempt))
+    elif job.kind == JobKind.RECTIFICATION_NOTICE:
+        _guarded(job_id, attempt, lambda: _run_rectification_notice(job, attempt))
     elif job.kind == JobKind.CITY_WORKBOOK:
         _guarded(job_id, attempt, lambda: _run_workbook(job, attempt))
     return ReportJob.objects.filter(pk=job_id).first()
@@ -314,6 +338,27 @@ def _run_school_pdf(job: ReportJob, attempt: int) -> None:
     pdf = school_report_pdf(assessment=assessment)
     name = school_report_filename(assessment)
     _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
+
+
+def _run_rectification_notice(job: ReportJob, attempt: int) -> None:
+    """Make the 整改通知书, then tell the school's CIOs where to download it (once per job)."""
+    from assessments.models import Notification
+    from assessments.services.notifications import notify, school_cio_ids
+
+    from .notice import rectification_notice_filename, rectification_notice_pdf
+
+    assessment = Assessment.objects.select_related("campaign", "school__region").get(pk=job.assessment_id)
+    pdf = rectification_notice_pdf(assessment=assessment)
+    _finish(job, attempt, ContentFile(pdf), rectification_notice_filename(assessment), progress=(1, 1))
+    with transaction.atomic():
+        notify(
+            user_ids=school_cio_ids(school_id=assessment.school_id),
+            kind=Notification.Kind.RECTIFICATION,
+            title=_("%(c)s：整改通知书") % {"c": assessment.campaign.title},
+            body=_("评审组出具了%(s)s的整改通知书，请下载查阅并按期整改。") % {"s": assessment.school.name},
+            url=reverse("reports:rectification-notice", args=[assessment.pk]),
+            key=f"rectification-notice-pdf:{job.pk}",
+        )
 
 
 def _run_workbook(job: ReportJob, attempt: int) -> None:
@@ -503,7 +548,7 @@ def _reset(job: ReportJob) -> None:
     job.attempts = 0
     job.started_at = job.finished_at = job.heartbeat_at = None
     job.expires_at = default_expiry()
-    if job.kind != JobKind.SCHOOL_PDF:
+    if job.kind not in SCHOOL_KINDS:
         job.progress_done = 0
 
 

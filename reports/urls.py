@@ -14,4 +14,9 @@ urlpatterns = [
     path("jobs/<int:pk>/retry/", views.job_retry_view, name="job-retry"),
     path("jobs/<int:pk>/download/", views.job_download_view, name="job-download"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
+    path(
+        "assessments/<int:pk>/rectification-notice/",
+        views.rectification_notice_view,
+        name="rectification-notice",
+    ),
 ]

@@ -126,6 +126,14 @@ def job_download_view(request: HttpRequest, pk: int) -> FileResponse:
     return job_file_response(selectors.report_job_get(user=request.user, pk=pk))
 
 
+@login_required
+@require_GET
+def rectification_notice_view(request: HttpRequest, pk: int) -> FileResponse:
+    """The newest 整改通知书 of assessment `pk`, for everyone who may view the assessment (the
+    school's CIO follows the notification here); 404 outside the scope or before one is made."""
+    return job_file_response(selectors.rectification_notice_get(user=request.user, assessment_pk=pk))
+
+
 def job_file_response(job) -> FileResponse:
     """The file of a job obtained through `selectors.report_job_get` (also used by the API)."""
     if not job.downloadable:

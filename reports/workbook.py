@@ -16,7 +16,8 @@ Every figure is exact and rounded once to one decimal; percentages are written a
 One sheet = two functions: `<sheet>_columns(city)` (headers, widths, number formats) and
 `write_<sheet>(sheet, city, results)` (its rows). `city_workbook_write` adds the sheets in the
 order they appear in the file, streams the detail sheet (which yields the per-school results), and
-then lets every other writer fill its sheet. To add a sheet, write those two functions and add it
+then lets every other writer fill its sheet (年度对比 only when the campaign has a predecessor, 整改台账
+only when it has rectification items). To add a sheet, write those two functions and add it
 in `city_workbook_write` where it should appear.
 """
 
@@ -41,6 +42,8 @@ from assessments.selectors import (
 )
 from indicators.choices import ComplianceStatus
 from indicators.scoring import Statistics, competition_ranks, statistics_of
+from rectification.models import RectificationItem, RectificationState
+from rectification.selectors import rectification_ledger
 
 from .facts import CHECKS, FACTS, checks_columns, facts_columns, write_checks, write_facts
 from .smart_classrooms import SMART_CLASSROOMS, smart_classrooms_columns, write_smart_classrooms
@@ -59,6 +62,7 @@ DETAIL = "逐项明细"
 PROGRESS = "填报进度"
 COMPLIANCE = "必选项达标情况"
 YEARS = "年度对比"
+RECTIFICATION = "整改台账"
 BASIS_LABEL = {"review": "评审", "self": "自评", None: "无"}
 
 
@@ -161,6 +165,11 @@ def city_workbook_write(
     facts = book.sheet(FACTS, facts_columns(city), freeze_cols=3)
     checks = book.sheet(CHECKS, checks_columns(city), freeze_cols=3)
     years = book.sheet(YEARS, years_columns(city), freeze_cols=3) if campaign.predecessor_id else None
+    rectification = (
+        book.sheet(RECTIFICATION, rectification_columns(city), freeze_cols=3)
+        if RectificationItem.objects.filter(assessment__campaign_id=campaign.pk).exists()
+        else None
+    )
 
     results = write_detail(detail, city, on_progress=on_progress)
     write_summary(summary, city, results)
@@ -173,6 +182,8 @@ def city_workbook_write(
     write_checks(checks, city, results)
     if years is not None:
         write_years(years, city)
+    if rectification is not None:
+        write_rectification(rectification, city)
     book.save(out)
     if on_progress:
         on_progress(city.total, city.total)
@@ -617,3 +628,56 @@ def write_years(sheet: Sheet, city: CityData) -> None:
                 row.change,
             ]
         )
+
+
+# --- 整改台账 (a campaign with rectification items): one row per item --------------------------------
+
+
+def rectification_columns(city: CityData) -> list[Column]:
+    return [
+        Column(city.words.unit, 12),
+        Column("学校标识码", 14),
+        Column("学校名称", 28),
+        Column("指标编号", 8),
+        Column("指标名称", 36),
+        Column("来源", 14),
+        Column("状态", 10),
+        Column("整改期限", 11),
+        Column("逾期", 6),
+        Column("验收日期", 11),
+        Column("最近变更", 16),
+    ]
+
+
+def write_rectification(sheet: Sheet, city: CityData) -> None:
+    """One row per item of the schools under the region, from `rectification_ledger` (the ledger
+    command and the dashboard read the same rows); dates as text (YYYY-MM-DD, Asia/Shanghai)."""
+    titles = {i.code: i.title for i in city.frame.items}
+    ledger = rectification_ledger(campaign=city.campaign, region=city.region)
+    for row in ledger.rows:
+        verified = row.closed_at if row.state == RectificationState.VERIFIED else None
+        sheet.append(
+            [
+                row.district,
+                row.school_code,
+                row.school_name,
+                row.node,
+                row.node_title or titles.get(row.node, ""),
+                row.source_label,
+                row.state_label,
+                f"{row.due_date:%Y-%m-%d}",
+                "是" if row.overdue else "否",
+                f"{timezone.localdate(verified):%Y-%m-%d}" if verified else None,
+                f"{timezone.localtime(row.updated_at):%Y-%m-%d %H:%M}" if row.updated_at else None,
+            ]
+        )
+    summary = ledger.summary
+    sheet.total(
+        [
+            "合计",
+            None,
+            f"共 {summary['total']} 项：未办结 {summary['open']}，逾期 {summary['overdue']}，"
+            f"已验收 {summary['verified']}，免于整改 {summary['waived']}",
+        ]
+        + [None] * 8
+    )

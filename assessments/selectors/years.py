@@ -18,7 +18,7 @@ from django.utils import timezone
 from indicators.models import Framework
 
 from ..models import Assessment, Campaign, Region
-from .results import Results, assessment_results, campaign_results
+from .results import Results, SideResult, assessment_results, campaign_results
 
 REVIEW = "review"
 SELF = "self"
@@ -92,14 +92,22 @@ class YearFigure:
 NO_FIGURE = YearFigure(None, None)
 
 
-def year_figure(results: Results) -> YearFigure:
-    """The figure a year counts for one school: the finalised review, else the submitted self
-    result, else nothing."""
+def year_side(results: Results) -> SideResult | None:
+    """The side a year counts for one school: the finalised review, else the submitted self
+    result, else none (its dimensions give the school PDF's 「与上年对比」)."""
     if results.review is not None:
-        return YearFigure(results.review.percent, REVIEW, results.assessment_id)
+        return results.review
     if results.self_counted:
-        return YearFigure(results.self.percent, SELF, results.assessment_id)
-    return YearFigure(None, None, results.assessment_id)
+        return results.self
+    return None
+
+
+def year_figure(results: Results) -> YearFigure:
+    """The figure a year counts for one school (`year_side`): its percent and basis."""
+    side = year_side(results)
+    if side is None:
+        return YearFigure(None, None, results.assessment_id)
+    return YearFigure(side.percent, REVIEW if side is results.review else SELF, results.assessment_id)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import JobKind, ReportJob
+from ..models import SCHOOL_KINDS, JobKind, ReportJob
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -53,9 +53,9 @@ class ReportJobRequestSerializer(serializers.Serializer):
     region = serializers.IntegerField(required=False, min_value=1)
 
     def validate(self, attrs):
-        if attrs["kind"] == JobKind.SCHOOL_PDF and not attrs.get("assessment"):
+        if attrs["kind"] in SCHOOL_KINDS and not attrs.get("assessment"):
             raise serializers.ValidationError({"assessment": "学校报告需要指定 assessment（学校自评 id）。"})
-        if attrs["kind"] != JobKind.SCHOOL_PDF and not attrs.get("campaign"):
+        if attrs["kind"] not in SCHOOL_KINDS and not attrs.get("campaign"):
             raise serializers.ValidationError({"campaign": "需要指定 campaign（自评活动 id）。"})
         if attrs["kind"] == JobKind.DISTRICT_PDF_ZIP and not attrs.get("region"):
             raise serializers.ValidationError({"region": "区县报告合集需要指定 region（区县 id）。"})

@@ -3,6 +3,9 @@ page can include without its view knowing about reports. Only buttons the user m
 
 from django import template
 
+from assessments.scoping import Action, get_scope
+from rectification.selectors import assessment_rectification_items
+
 from .. import selectors
 
 register = template.Library()
@@ -15,7 +18,16 @@ def report_buttons(context, assessment=None, campaign=None):
     if user is None or not user.is_authenticated:
         return {"show": False}
     if assessment is not None:
-        return {"show": True, "assessment": assessment, "csrf_token": context.get("csrf_token")}
+        has_items = assessment_rectification_items(assessment=assessment).exists()
+        return {
+            "show": True,
+            "assessment": assessment,
+            "csrf_token": context.get("csrf_token"),
+            # the reviewers make the 整改通知书 once the list is confirmed; whoever views the
+            # assessment downloads the newest one
+            "may_request_notice": has_items and get_scope(user).can(Action.VERIFY, assessment),
+            "notice": selectors.rectification_notice_job(assessment=assessment) if has_items else None,
+        }
     districts = list(selectors.report_districts(user=user, campaign=campaign))
     return {
         "show": True,

@@ -751,6 +751,10 @@ MATRIX: dict[str, Entry] = {
     "reports:job-download": page(
         {"GET": cio_only(200, 404)}, kwargs=lambda objs, side: _report_job(objs, side)
     ),
+    # the newest 整改通知书 of an assessment: everyone who may view it (made by its reviewers)
+    "reports:rectification-notice": page(
+        {"GET": scoped()}, kwargs=lambda objs, side: _rectification_notice(objs, side)
+    ),
     "api-report-job-list": api(
         {"GET": ALL_200, "POST": scoped(201)},
         data={"POST": lambda objs, side: {"kind": "school_pdf", "assessment": objs[side]["assessment"].pk}},
@@ -804,6 +808,30 @@ def _report_job(objs, side) -> dict:
         job.result.save("报告.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
         objs[side]["report_job"] = job
     return {"pk": objs[side]["report_job"].pk}
+
+
+def _rectification_notice(objs, side) -> dict:
+    """A finished 整改通知书 of the side's rectification assessment (created once)."""
+    assessment = objs[side]["rect_assessment"]
+    if "rect_notice" not in objs[side]:
+        from django.core.files.base import ContentFile
+
+        from reports.models import ReportJob
+
+        job = ReportJob.objects.create(
+            kind="rectification_notice",
+            dedupe_key=f"matrix-notice:{side}",
+            campaign=assessment.campaign,
+            assessment=assessment,
+            requested_by=objs[side]["school"].memberships.get(role=Role.SCHOOL_CIO).user,
+            status="done",
+            progress_done=1,
+            progress_total=1,
+            result_name="整改通知书.pdf",
+        )
+        job.result.save("整改通知书.pdf", ContentFile(b"%PDF-1.7 notice"), save=True)
+        objs[side]["rect_notice"] = job
+    return {"pk": assessment.pk}
 
 
 # --- walking the URLconf -------------------------------------------------------------------------------
