@@ -107,3 +107,82 @@ def test_item_page_query_count(world, two_years, client_for, django_assert_max_n
     client.get(url)
     with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+
+
+# --- the school PDF's 「与上年对比」 ----------------------------------------------------------------
+
+
+def _report_assessment(campaign, school):
+    from assessments.models import Assessment
+
+    return Assessment.objects.select_related("campaign__framework", "school__region__parent").get(
+        campaign=campaign, school=school
+    )
+
+
+def test_school_pdf_compares_each_dimension_with_last_year(world, two_years, tmp_path):  # noqa: F811
+    import subprocess
+
+    from assessments.selectors.years import year_side
+    from reports.school_report import school_report_context, school_report_pdf
+
+    from .test_pdf import ARTIFACTS
+
+    this = _report_assessment(two_years, world.school_a1)
+    before = _report_assessment(two_years.predecessor, world.school_a1)
+    years = school_report_context(assessment=this)["years"]
+    # the figures are the comparison's: each year's counted side, dimension by dimension
+    this_side = year_side(selectors.assessment_results(assessment=this))
+    previous_side = year_side(selectors.assessment_results(assessment=before))
+    assert [(d.code, d.previous, d.this) for d in years.dimensions] == [
+        (t.code, p.percent, t.percent)
+        for t, p in zip(this_side.dimensions, previous_side.dimensions, strict=True)
+    ]
+    row = next(
+        r for r in selectors.campaign_comparison(campaign=two_years).schools if r.school_code == "S-A1"
+    )
+    assert (years.previous_percent, years.this_percent, years.change) == (
+        row.previous.percent,
+        row.this.percent,
+        row.change,
+    )
+    assert (years.previous_basis, years.this_basis) == ("评审", "自评")
+    assert any(d.previous != d.this for d in years.dimensions)
+
+    pdf = school_report_pdf(assessment=this)
+    path = tmp_path / "years.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True).stdout
+    flat = text.replace(" ", "").replace("\n", "")
+    section = flat[flat.index("与上年对比") :]
+    assert f"变化：{row.change:.1f}个百分点" in section
+    for d in years.dimensions:
+        assert f"{d.previous:.1f}{d.this:.1f}{d.change:.1f}" in section  # the table row, in order
+        assert f"{d.previous:.0f}%" in section or f"{d.previous:.1f}%" in section  # the bar's value
+    page = next(i for i, p in enumerate(text.split("\f"), 1) if "与上年对比" in p)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(path),
+            str(ARTIFACTS / "school-report-years"),
+        ],
+        check=True,
+    )
+
+
+def test_no_comparison_without_a_counted_result_in_both_years(world, two_years):  # noqa: F811
+    from reports.school_report import school_report_context
+
+    draft_this_year = _report_assessment(two_years, world.school_a1b)
+    nothing_last_year = _report_assessment(two_years, world.school_a2)
+    first_round = _report_assessment(two_years.predecessor, world.school_a1)
+    for assessment in (draft_this_year, nothing_last_year, first_round):
+        assert school_report_context(assessment=assessment)["years"] is None
