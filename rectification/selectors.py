@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,13 @@ from assessments.models import Assessment, AssessmentStatus, Campaign, Complianc
 from assessments.scoping import Action, get_scope
 from assessments.selectors.results import Results, ResultsFrame, assessment_results, results_frame
 
-from .models import RectificationItem, RectificationSource, RectificationState
+from .models import (
+    RectificationEvent,
+    RectificationItem,
+    RectificationSource,
+    RectificationState,
+    overdue_q,
+)
 
 #: days a school is given by default, from the confirmation of the list
 DEFAULT_DUE_DAYS = 90
@@ -53,6 +59,32 @@ def assessment_rectification_items(*, assessment: Assessment) -> QuerySet[Rectif
         RectificationItem.objects.filter(assessment_id=assessment.pk)
         .select_related("node")
         .order_by("node__position", "pk")
+    )
+
+
+def rectification_search(
+    *,
+    user,
+    campaign_id: int | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    school_id: int | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[RectificationItem]:
+    """The items the user may view, narrowed by the filters given (the API's list): what is due first,
+    each with its evidence files and its history (two queries more, whatever the number of items)."""
+    qs = rectification_list(user=user)
+    if campaign_id is not None:
+        qs = qs.filter(assessment__campaign_id=campaign_id)
+    if state:
+        qs = qs.filter(state=state)
+    if school_id is not None:
+        qs = qs.filter(assessment__school_id=school_id)
+    if overdue is not None:
+        late = overdue_q(today=today or timezone.localdate())
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    return qs.order_by("due_date", "assessment__school__code", "node__position", "pk").prefetch_related(
+        "evidence", Prefetch("events", queryset=RectificationEvent.objects.select_related("actor"))
     )
 
 
@@ -337,3 +369,29 @@ def rectification_ledger(
         ) in values
     )
     return Ledger(campaign_id=campaign.pk, rows=rows)
+
+
+# --- last year's open items on this year's item page ------------------------------------------------
+
+
+def rectification_carried_over(*, user, assessment: Assessment, code: str) -> list[RectificationItem]:
+    """「上年整改事项」: the school's items on the item `code` from earlier rounds of the same standard
+    (the campaign's predecessor, or any earlier year of a framework with the same code) that are still
+    open, for this year's item page. Only what the user may view; one query (the scope of the request
+    and `assessment.campaign.framework` already loaded)."""
+    campaign = assessment.campaign
+    earlier = Q(assessment__campaign__year__lt=campaign.year)
+    if campaign.predecessor_id is not None:
+        earlier |= Q(assessment__campaign_id=campaign.predecessor_id)
+    return list(
+        rectification_list(user=user)
+        .filter(
+            earlier,
+            assessment__school_id=assessment.school_id,
+            assessment__campaign__framework__code=campaign.framework.code,
+            node__code=code,
+            state__in=RectificationState.open(),
+        )
+        .exclude(assessment__campaign_id=campaign.pk)
+        .order_by("-assessment__campaign__year", "due_date")
+    )

@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "ClassroomKindEnum": "classrooms.models.ClassroomKind",
         "ClassroomCheckStatusEnum": "classrooms.models.CheckStatus",
         "DesignationKindEnum": "assessments.models.DesignationKind",
+        "RectificationStateEnum": "rectification.models.RectificationState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -292,3 +292,83 @@ def test_compliance_required_items_not_met(world):
     proposal = selectors.assessment_rectification_proposal(assessment=assessment)
     # 1.2 is optional: partial there is no rectification
     assert [(p.code, p.source) for p in proposal] == [("1.1", "required_unmet"), ("2.1", "required_unmet")]
+
+
+# --- every transition's refusals, one table ---------------------------------------------------------
+
+#: service → (the role allowed, its keyword arguments, the states it starts from)
+TRANSITIONS = {
+    "plan": (
+        services.rectification_plan_submit,
+        "cio",
+        {"plan": "方案", "responsible": "李老师"},
+        {State.DRAFT_PLAN},
+    ),
+    "complete": (services.rectification_complete, "cio", {"report": "完成"}, {State.IN_PROGRESS}),
+    "approve": (services.rectification_plan_approve, "reviewer", {"comment": "同意"}, {State.PLAN_REVIEW}),
+    "return_plan": (services.rectification_plan_return, "reviewer", {"comment": "退回"}, {State.PLAN_REVIEW}),
+    "verify": (
+        services.rectification_verify,
+        "reviewer",
+        {"comment": "合格"},
+        {State.AWAITING_VERIFICATION},
+    ),
+    "return_completion": (
+        services.rectification_verification_return,
+        "reviewer",
+        {"comment": "退回"},
+        {State.AWAITING_VERIFICATION},
+    ),
+    "waive": (services.rectification_waive, "reviewer", {"reason": "理由"}, set(State.open())),
+}
+
+
+def _in_state(item, state):
+    RectificationItem.objects.filter(pk=item.pk).update(state=state)
+    item.refresh_from_db()
+    return item
+
+
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+@pytest.mark.parametrize("state", list(State))
+def test_each_transition_starts_only_from_its_states(world, item, name, state):
+    service, role, kwargs, allowed = TRANSITIONS[name]
+    item = _in_state(item, state)
+    if state in allowed:
+        assert service(item=item, acting_user=world.users[role], version=item.version, **kwargs).version == 2
+        return
+    with pytest.raises(Conflict) as exc:
+        service(item=item, acting_user=world.users[role], version=item.version, **kwargs)
+    assert exc.value.code == "wrong_state"
+    item.refresh_from_db()
+    assert (item.state, item.version) == (state, 1)
+    assert RectificationEvent.objects.filter(item=item).count() == 1
+
+
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_each_transition_refuses_a_stale_version(world, item, name):
+    service, role, kwargs, allowed = TRANSITIONS[name]
+    item = _in_state(item, sorted(allowed)[0])
+    RectificationItem.objects.filter(pk=item.pk).update(version=2)  # changed in another window
+    with pytest.raises(Conflict) as exc:
+        service(item=item, acting_user=world.users[role], version=1, **kwargs)
+    assert exc.value.code == "stale" and exc.value.current.version == 2
+    assert RectificationEvent.objects.filter(item=item).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        (name, role)
+        for name, (_, allowed_role, _, _) in TRANSITIONS.items()
+        for role in ("cio", "reviewer", "commission", "other_cio", "other_reviewer", "other_commission")
+        if role != allowed_role
+    ],
+)
+def test_each_transition_belongs_to_one_role_of_the_school(world, item, name, role):
+    service, _, kwargs, allowed = TRANSITIONS[name]
+    item = _in_state(item, sorted(allowed)[0])
+    with pytest.raises(Refused):
+        service(item=item, acting_user=world.users[role], version=item.version, **kwargs)
+    item.refresh_from_db()
+    assert item.version == 1

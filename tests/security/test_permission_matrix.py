@@ -268,6 +268,11 @@ def _o(key):
     return lambda objs, side: {"pk": objs[side][key].pk}
 
 
+def _rect_step(objs, side, **data) -> dict:
+    """A transition's body: the version of the side's rectification item, and the texts given."""
+    return {"version": objs[side]["rect_item"].version, **data}
+
+
 def _response_kwargs(objs, side):
     return {"response_id": objs[side]["response"].pk}
 
@@ -717,6 +722,41 @@ MATRIX: dict[str, Entry] = {
             "PATCH": lambda objs, side: {"version": 1, "count": 2},
             "PUT": lambda objs, side: {"version": 1},
         },
+    ),
+    # rectification items (the item's plan awaits review): read by whoever views the assessment; the
+    # school's steps are its CIO's (the state forbids them now: 409), the review steps its reviewer's
+    "api-rectification-item-list": api({"GET": ALL_200}),
+    "api-rectification-item-detail": api({"GET": scoped()}, kwargs=_o("rect_item")),
+    "api-rectification-item-plan": api(
+        {"POST": cio_only(409, 404)},
+        kwargs=_o("rect_item"),
+        data={"POST": lambda objs, side: _rect_step(objs, side, plan="矩阵方案", responsible="矩阵")},
+    ),
+    "api-rectification-item-complete": api(
+        {"POST": cio_only(409, 404)},
+        kwargs=_o("rect_item"),
+        data={"POST": lambda objs, side: _rect_step(objs, side, report="矩阵完成")},
+    ),
+    "api-rectification-item-approve": api(
+        {"POST": reviewer_only(200)}, kwargs=_o("rect_item"), data={"POST": _rect_step}
+    ),
+    "api-rectification-item-return-plan": api(
+        {"POST": reviewer_only(200)},
+        kwargs=_o("rect_item"),
+        data={"POST": lambda objs, side: _rect_step(objs, side, comment="矩阵退回")},
+    ),
+    "api-rectification-item-verify": api(
+        {"POST": reviewer_only(409)}, kwargs=_o("rect_item"), data={"POST": _rect_step}
+    ),
+    "api-rectification-item-return-completion": api(
+        {"POST": reviewer_only(409)},
+        kwargs=_o("rect_item"),
+        data={"POST": lambda objs, side: _rect_step(objs, side, comment="矩阵退回")},
+    ),
+    "api-rectification-item-waive": api(
+        {"POST": reviewer_only(200)},
+        kwargs=_o("rect_item"),
+        data={"POST": lambda objs, side: _rect_step(objs, side, reason="矩阵免于整改")},
     ),
     # --- reports: a job is visible to its requester only (the school's CIO here) ---
     # rectification: the CIO's list, the reviewer's queue, one item, its transitions, the confirmation
