@@ -114,6 +114,8 @@ from .reviews import (
 )
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 from .years import (
+    CarryItem,
+    CarryPlan,
     Comparison,
     DistrictYear,
     NextYear,
@@ -124,8 +126,11 @@ from .years import (
     campaign_comparison,
     campaign_comparison_for,
     campaign_next_year,
+    carry_pending_count,
+    carry_plan,
     comparison_districts,
     comparison_regions,
+    item_code_map,
     previous_assessment,
     previous_item,
     previous_items,
@@ -151,6 +156,11 @@ __all__ = [
     "previous_item",
     "previous_items",
     "school_years",
+    "CarryItem",
+    "CarryPlan",
+    "carry_pending_count",
+    "carry_plan",
+    "item_code_map",
     "DistrictYear",
     "PreviousItem",
     "SchoolYear",
