@@ -19,7 +19,16 @@ from django.utils import timezone
 from indicators.models import Framework
 from indicators.selectors import framework_nodes, node_mapping
 
-from ..models import ANSWERED, Assessment, Campaign, FactSource, FactValue, ItemResponse, Region
+from ..models import (
+    ANSWERED,
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    FactSource,
+    FactValue,
+    ItemResponse,
+    Region,
+)
 from .results import Results, assessment_results, campaign_results, results_frame
 
 REVIEW = "review"
@@ -427,3 +436,15 @@ def carry_plan(*, user, assessment: Assessment) -> CarryPlan | None:
 def carry_pending_count(*, assessment: Assessment) -> int:
     """How many items of `assessment` were carried forward and await the CIO's confirmation."""
     return ItemResponse.objects.filter(assessment_id=assessment.pk).carry_pending().count()
+
+
+def carry_offer(*, user, assessment: Assessment, can_edit: bool) -> CarryPlan | None:
+    """The carry-forward plan to offer on the CIO's pages: only on a draft the user may edit
+    (`assessment_abilities(...).can_edit`) whose campaign has a predecessor; no query otherwise."""
+    if (
+        not can_edit
+        or assessment.status != AssessmentStatus.DRAFT
+        or assessment.campaign.predecessor_id is None
+    ):
+        return None
+    return carry_plan(user=user, assessment=assessment)
