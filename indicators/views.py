@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from smartcampus.errors import DomainError, error_response
+from smartcampus.errors import Conflict, DomainError, error_response
 
 from . import selectors, services
 from .mapping import MappingFileError, mapping_workbook
@@ -101,6 +101,10 @@ def _mapping_pair(request: HttpRequest, code: str) -> tuple[Framework, Framework
     return (old, to) if old is not None else None
 
 
+def _single_version() -> Conflict:
+    return Conflict(_("该指标体系只有一个版本，无需对应。"), code="single_version")
+
+
 def _mapping_context(request: HttpRequest, code: str, pair) -> dict:
     context = {"code": code, "view": None, "versions": selectors.framework_versions(code=code)}
     if pair is not None:
@@ -116,7 +120,7 @@ def framework_mapping_view(request: HttpRequest, code: str) -> HttpResponse:
     context = _mapping_context(request, code, pair)
     if request.method == "POST":
         if pair is None:
-            raise Http404
+            return error_response(request, _single_version(), template=MAPPING_TEMPLATE, context=context)
         pairs: dict[int, int | None] = {}
         for key, value in request.POST.items():
             if key.startswith("map-") and key[4:].isdigit():
@@ -144,7 +148,8 @@ def framework_mapping_template_view(request: HttpRequest, code: str) -> HttpResp
     """The mapping as it stands, as the workbook to edit and upload again."""
     pair = _mapping_pair(request, code)
     if pair is None:
-        raise Http404
+        context = _mapping_context(request, code, pair)
+        return error_response(request, _single_version(), template=MAPPING_TEMPLATE, context=context)
     view = selectors.framework_mapping_view(from_framework=pair[0], to_framework=pair[1])
     rows = [
         (
@@ -170,9 +175,9 @@ def framework_mapping_template_view(request: HttpRequest, code: str) -> HttpResp
 def framework_mapping_import_view(request: HttpRequest, code: str) -> HttpResponse:
     """Upload the workbook: every row checked first, errors name the row and the column."""
     pair = _mapping_pair(request, code)
-    if pair is None:
-        raise Http404
     context = _mapping_context(request, code, pair)
+    if pair is None:
+        return error_response(request, _single_version(), template=MAPPING_TEMPLATE, context=context)
     upload = request.FILES.get("file")
     if upload is None:
         context["error_messages"] = [_("请选择要导入的 .xlsx 文件。")]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from smartcampus.errors import DomainError, error_response
+from smartcampus.errors import Conflict, DomainError, error_response
 
 from .. import selectors, services
 from ..scoping import Action
@@ -51,8 +51,6 @@ CARRY_TEMPLATE = "assessments/carry.html"
 def _carry_context(request: HttpRequest, assessment) -> dict:
     abilities = selectors.assessment_abilities(user=request.user, assessment=assessment)
     plan = selectors.carry_offer(user=request.user, assessment=assessment, can_edit=abilities.can_edit)
-    if plan is None:
-        raise Http404
     from .campaigns import _days_left
 
     return {
@@ -72,6 +70,12 @@ def assessment_carry_view(request: HttpRequest, pk: int) -> HttpResponse:
     year not), POST: carry the ticked items (and the facts), overwriting only with the confirmation."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.EDIT)
     context = _carry_context(request, assessment)
+    if context["plan"] is None:
+        refusal = Conflict(
+            _("没有可带入的上年内容：本活动没有上一年度活动，本校上一年度没有自评，或本自评已不是草稿。"),
+            code="no_previous",
+        )
+        return error_response(request, refusal, template=CARRY_TEMPLATE, context=context)
     if request.method == "POST":
         codes = request.POST.getlist("item")
         versions = {code: request.POST.get(f"version-{code}", "") for code in codes}
