@@ -41,11 +41,18 @@ urlpatterns = [
     path("assessments/<int:pk>/facts/", fv.assessment_facts_view, name="assessment-facts"),
     path("assessments/<int:pk>/facts/<str:code>/save/", fv.fact_save_view, name="assessment-fact-save"),
     path("assessments/<int:pk>/facts/<str:code>/doubt/", fv.fact_doubt_view, name="assessment-fact-doubt"),
+    path("assessments/<int:pk>/carry/", years.assessment_carry_view, name="assessment-carry"),
     path("assessments/<int:pk>/items/", wf.item_jump_view, name="assessment-item-jump"),
     path("assessments/<int:pk>/items/<str:code>/", wf.item_view, name="assessment-item"),
     path("assessments/<int:pk>/items/<str:code>/save/", wf.item_save_view, name="assessment-item-save"),
     path(
         "assessments/<int:pk>/items/<str:code>/history/", wf.item_history_view, name="assessment-item-history"
+    ),
+    path("assessments/<int:pk>/items/<str:code>/carry/", years.item_carry_view, name="assessment-item-carry"),
+    path(
+        "assessments/<int:pk>/items/<str:code>/confirm/",
+        years.item_confirm_view,
+        name="assessment-item-confirm",
     ),
     path(
         "assessments/<int:pk>/items/<str:code>/clauses/",

@@ -320,3 +320,45 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, acting_user) -> None:
     evidence_file._history_user = acting_user
     evidence_file.delete()
     transaction.on_commit(lambda: _delete_all(storage, names))
+
+
+@transaction.atomic
+def evidence_carry_forward(*, pairs: list[tuple[ItemResponse, ItemResponse]], acting_user) -> int:
+    """Give each (last year's response, this year's response) pair's new response the library files
+    and web links of the old one: the same files of the school's library, never copies; files and
+    links already there are skipped. Called by `assessments.services.years` inside its transaction
+    (setting CARRY_FORWARD_HANDLERS) after it checked the user may edit the new responses. Returns
+    how many files and links were added."""
+    if not pairs:
+        return 0
+    new_of = {old.pk: new for old, new in pairs}
+    new_ids = [new.pk for new in new_of.values()]
+    have_files = set(
+        ResponseEvidence.objects.filter(response_id__in=new_ids).values_list("response_id", "file_id")
+    )
+    have_links = set(EvidenceLink.objects.filter(response_id__in=new_ids).values_list("response_id", "url"))
+    added = 0
+    for old_id, file_id, school_id in ResponseEvidence.objects.filter(response_id__in=new_of).values_list(
+        "response_id", "file_id", "file__school_id"
+    ):
+        new = new_of[old_id]
+        if (new.pk, file_id) in have_files or school_id != new.assessment.school_id:
+            continue
+        row = ResponseEvidence(response=new, file_id=file_id, attached_by=acting_user)
+        row._history_user = acting_user
+        row.save()
+        have_files.add((new.pk, file_id))
+        added += 1
+    for old_id, url, title in EvidenceLink.objects.filter(response_id__in=new_of).values_list(
+        "response_id", "url", "title"
+    ):
+        new = new_of[old_id]
+        if (new.pk, url) in have_links:
+            continue
+        link = EvidenceLink(response=new, url=url, title=title, added_by=acting_user)
+        link.full_clean(exclude=["response"])
+        link._history_user = acting_user
+        link.save()
+        have_links.add((new.pk, url))
+        added += 1
+    return added

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -17,7 +18,17 @@ from simple_history.models import HistoricalRecords
 
 from .choices import ComplianceStatus, SchoolLevel, Scoring
 
-__all__ = ["ComplianceStatus", "Framework", "FrameworkQuerySet", "Node", "SchoolLevel", "Scoring"]
+__all__ = [
+    "ComplianceStatus",
+    "Framework",
+    "FrameworkMapping",
+    "FrameworkQuerySet",
+    "MappingMatch",
+    "Node",
+    "NodeMapping",
+    "SchoolLevel",
+    "Scoring",
+]
 
 MAX_DEPTH = 3
 
@@ -140,6 +151,89 @@ class Node(models.Model):
     def title(self) -> str:
         """What to show as the node's heading: its name, or the start of its text for unnamed items."""
         return self.name or self.text
+
+
+# --- node mappings between versions -----------------------------------------------------------------
+
+
+class MappingMatch(models.TextChoices):
+    """How an item of one version was found in another (`indicators.mapping.match_nodes`)."""
+
+    SAME = "same", _("编号与原文相同")
+    MOVED = "moved", _("原文相同，编号变化")
+    RENAMED = "renamed", _("已改名")
+    MANUAL = "manual", _("人工指定")
+
+
+class FrameworkMapping(models.Model):
+    """The stored correspondence of the answerable items of two versions of one framework code.
+
+    Without a row, `selectors.node_mapping` derives the correspondence from codes and texts; once
+    someone saves or imports it, the stored `NodeMapping` rows are the answer (an item without a row
+    is 已删除 on the old side, 新增 on the new side). Both keep their history.
+    """
+
+    from_framework = models.ForeignKey(
+        Framework, verbose_name=_("原版本"), on_delete=models.CASCADE, related_name="mappings_from"
+    )
+    to_framework = models.ForeignKey(
+        Framework, verbose_name=_("新版本"), on_delete=models.CASCADE, related_name="mappings_to"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("最后修改时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("版本对应关系")
+        verbose_name_plural = _("版本对应关系")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_framework", "to_framework"], name="indicators_mapping_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_framework} → {self.to_framework}"
+
+    def clean(self) -> None:
+        if self.from_framework_id and self.to_framework_id:
+            if self.from_framework_id == self.to_framework_id:
+                raise ValidationError({"to_framework": _("不能与自身对应。")})
+            if self.from_framework.code != self.to_framework.code:
+                raise ValidationError({"to_framework": _("只能对应同一指标体系的不同版本。")})
+
+
+class NodeMapping(models.Model):
+    """One item of the old version and the item it became in the new version (one to one)."""
+
+    mapping = models.ForeignKey(
+        FrameworkMapping, verbose_name=_("版本对应关系"), on_delete=models.CASCADE, related_name="rows"
+    )
+    from_node = models.ForeignKey(Node, verbose_name=_("原指标"), on_delete=models.CASCADE, related_name="+")
+    to_node = models.ForeignKey(Node, verbose_name=_("新指标"), on_delete=models.CASCADE, related_name="+")
+    match = models.CharField(_("对应方式"), max_length=10, choices=MappingMatch.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标对应")
+        verbose_name_plural = _("指标对应")
+        ordering = ["mapping", "from_node__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["mapping", "from_node"], name="indicators_nodemapping_from"),
+            models.UniqueConstraint(fields=["mapping", "to_node"], name="indicators_nodemapping_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_node.code} → {self.to_node.code}"
 
 
 # --- equipment catalogues (智慧教室设施设备配置参考) ---------------------------------------------------

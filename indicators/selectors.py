@@ -165,3 +165,102 @@ def rule_specs_by_framework(*, framework_ids: Iterable[int]) -> dict[int, list[R
     ):
         specs[rule.framework_id].append(rule.spec(node_code=rule.node.code))
     return specs
+
+
+# --- node mappings between versions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """An item of the old version and what it became (`new` None: 已删除)."""
+
+    old: Node
+    new: Node | None
+    match: str  # a MappingMatch value, "" when deleted
+
+
+@dataclass(frozen=True)
+class MappingView:
+    """The correspondence of two versions as the mapping page shows it: one row per old item, the
+    new items nothing maps to (新增), and whether it is stored or derived."""
+
+    from_framework: Framework
+    to_framework: Framework
+    rows: list[MappingRow]
+    added: list[Node]
+    old_items: list[Node]
+    new_items: list[Node]
+    stored: bool
+    updated_by: object = None
+    updated_at: object = None
+
+
+def mapping_items(*, framework: Framework) -> list[Node]:
+    """The items a mapping pairs: the answerable nodes (those that get an answer), in tree order."""
+    nodes = framework_nodes(framework=framework)
+    return answerable_nodes(tree=scoring_tree(framework=framework, nodes=nodes), nodes=nodes)
+
+
+def framework_mapping_get(*, from_framework: Framework, to_framework: Framework):
+    """The stored `FrameworkMapping` of the pair, or None."""
+    from .models import FrameworkMapping
+
+    return (
+        FrameworkMapping.objects.filter(from_framework=from_framework, to_framework=to_framework)
+        .select_related("updated_by")
+        .first()
+    )
+
+
+def _pairs(from_framework: Framework, to_framework: Framework, old: list[Node], new: list[Node]):
+    """(old id → (new id, match)), stored mapping or None."""
+    from .mapping import match_nodes
+
+    stored = framework_mapping_get(from_framework=from_framework, to_framework=to_framework)
+    if stored is not None:
+        pairs = {
+            f: (t, m) for f, t, m in stored.rows.order_by().values_list("from_node_id", "to_node_id", "match")
+        }
+    else:
+        pairs = {m.from_id: (m.to_id, m.match) for m in match_nodes(old, new)}
+    return pairs, stored
+
+
+def framework_mapping_view(*, from_framework: Framework, to_framework: Framework) -> MappingView:
+    old = mapping_items(framework=from_framework)
+    new = mapping_items(framework=to_framework)
+    pairs, stored = _pairs(from_framework, to_framework, old, new)
+    new_by_id = {n.pk: n for n in new}
+    rows = []
+    for o in old:
+        to_id, match = pairs.get(o.pk, (None, ""))
+        rows.append(MappingRow(o, new_by_id.get(to_id), match if to_id in new_by_id else ""))
+    used = {r.new.pk for r in rows if r.new is not None}
+    return MappingView(
+        from_framework=from_framework,
+        to_framework=to_framework,
+        rows=rows,
+        added=[n for n in new if n.pk not in used],
+        old_items=old,
+        new_items=new,
+        stored=stored is not None,
+        updated_by=stored.updated_by if stored else None,
+        updated_at=stored.updated_at if stored else None,
+    )
+
+
+def node_mapping(from_framework: Framework, to_framework: Framework) -> dict[int, int]:
+    """old node id → new node id for the answerable items of two versions of one framework code:
+    the stored mapping when someone saved one, else the automatic one (`mapping.match_nodes`). The
+    same version maps every item to itself; items without a counterpart are absent."""
+    if from_framework.pk == to_framework.pk:
+        return {n.pk: n.pk for n in framework_nodes(framework=from_framework)}
+    old = mapping_items(framework=from_framework)
+    new = mapping_items(framework=to_framework)
+    pairs, _stored = _pairs(from_framework, to_framework, old, new)
+    return {f: t for f, (t, _m) in pairs.items()}
+
+
+def framework_versions(*, code: str) -> list[Framework]:
+    """Every version of `code`, oldest first."""
+    return list(Framework.objects.filter(code=code).order_by("version"))

@@ -5,17 +5,30 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, ProtectedError, RestrictedError
+from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from smartcampus.errors import Invalid, Refused
+
 from .equipment.catalog import CatalogSpec, catalog_report
 from .facts import FactSpec, fact_problems
-from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
+from .models import (
+    EquipmentCatalog,
+    EquipmentDevice,
+    FactDefinition,
+    Framework,
+    FrameworkMapping,
+    MappingMatch,
+    Node,
+    NodeMapping,
+    Rule,
+)
 from .rules import RuleSpec, rule_problems, rules_from_dict
 from .trees import FrameworkSpec, Problem, SpecError, spec_from_dict, structure_errors
 
@@ -126,6 +139,8 @@ def framework_load(*, spec: FrameworkSpec) -> LoadResult:
         framework, action = Framework(code=spec.code, version=1), LoadAction.CREATED
     elif latest.locked_at is None:
         framework, action = latest, LoadAction.REPLACED
+        # a stored correspondence names the replaced nodes: the automatic one applies again
+        FrameworkMapping.objects.filter(Q(from_framework=latest) | Q(to_framework=latest)).delete()
         latest.nodes.all().delete()
     else:
         framework, action = Framework(code=spec.code, version=latest.version + 1), LoadAction.NEW_VERSION
@@ -459,3 +474,102 @@ def equipment_catalog_load(*, spec: CatalogSpec) -> EquipmentLoadResult:
         EquipmentDevice.objects.bulk_update(changed, _DEVICE_FIELDS)
     EquipmentDevice.objects.bulk_create(new)
     return EquipmentLoadResult(catalog, action, len(spec.devices))
+
+
+# --- node mappings between versions ---------------------------------------------------------------
+
+
+def mapping_editor(user) -> bool:
+    """Whether `user` may change the correspondence of framework versions. Who looks after the
+    frameworks is decided where the roles are known: the setting FRAMEWORK_MAPPING_EDITORS names a
+    `(*, user) -> bool`; without it, superusers."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    path = getattr(settings, "FRAMEWORK_MAPPING_EDITORS", "")
+    return bool(import_string(path)(user=user)) if path else user.is_superuser
+
+
+@transaction.atomic
+def framework_mapping_save(
+    *, from_framework: Framework, to_framework: Framework, pairs: Mapping[int, int | None], acting_user
+) -> FrameworkMapping:
+    """Store the correspondence of two versions with the changes `pairs` gives (old item id → new
+    item id, None: 已删除); items not in `pairs` keep what they map to now (stored, or the automatic
+    match the first save stores). A changed pair is recorded as 人工指定; each row keeps its history."""
+    from .mapping import match_nodes
+    from .selectors import framework_mapping_get, mapping_items
+
+    if not mapping_editor(acting_user):
+        raise Refused(_("只有教委工作人员可以修改版本对应关系。"), code="not_commission")
+    header = framework_mapping_get(from_framework=from_framework, to_framework=to_framework)
+    old = {n.pk: n for n in mapping_items(framework=from_framework)}
+    new = {n.pk: n for n in mapping_items(framework=to_framework)}
+    unknown_old = [pk for pk in pairs if pk not in old]
+    unknown_new = [pk for pk in pairs.values() if pk is not None and pk not in new]
+    if unknown_old or unknown_new:
+        raise Invalid(_("所选条目不属于这两个版本。"), code="invalid_node")
+    if header is None:
+        header = FrameworkMapping(from_framework=from_framework, to_framework=to_framework)
+        current = {m.from_id: (m.to_id, m.match) for m in match_nodes(list(old.values()), list(new.values()))}
+        rows: dict[int, NodeMapping] = {}
+    else:
+        header = FrameworkMapping.objects.select_for_update().get(pk=header.pk)
+        rows = {r.from_node_id: r for r in header.rows.all()}
+        current = {f: (r.to_node_id, r.match) for f, r in rows.items()}
+    wanted = dict(current)
+    for from_id, to_id in pairs.items():
+        if to_id is None:
+            wanted.pop(from_id, None)
+        elif current.get(from_id, (None, ""))[0] != to_id:
+            wanted[from_id] = (to_id, MappingMatch.MANUAL)
+    targets: dict[int, list[int]] = {}
+    for from_id, (to_id, _match) in wanted.items():
+        targets.setdefault(to_id, []).append(from_id)
+    doubled = [(new[t], [old[f] for f in fs]) for t, fs in targets.items() if len(fs) > 1]
+    if doubled:
+        target, sources = doubled[0]
+        message = _("新版本条目 %(new)s 只能对应一个原条目（现为 %(old)s）。") % {
+            "new": target.code,
+            "old": "、".join(s.code for s in sources),
+        }
+        raise Invalid(message, code="doubled", fields={str(sources[-1].pk): [message]})
+    header.updated_by = acting_user
+    header._history_user = acting_user
+    header.full_clean(validate_unique=False)
+    header.save()
+    for from_id, row in list(rows.items()):
+        if wanted.get(from_id, (None, ""))[0] != row.to_node_id:
+            row._history_user = acting_user
+            row.delete()
+            rows.pop(from_id)
+    for from_id, (to_id, match) in wanted.items():
+        if from_id in rows:
+            continue
+        row = NodeMapping(mapping=header, from_node_id=from_id, to_node_id=to_id, match=match)
+        row._history_user = acting_user
+        row.full_clean(exclude=["mapping", "from_node", "to_node"], validate_unique=False)
+        row.save()
+    return header
+
+
+def framework_mapping_import(
+    *, from_framework: Framework, to_framework: Framework, raw: bytes, acting_user
+) -> FrameworkMapping:
+    """Store the correspondence given by an uploaded workbook (`mapping.mapping_from_workbook`): the
+    listed items take what the file says; items the file does not list keep what they map to now.
+    A file with any error stores nothing (`MappingFileError` lists the rows)."""
+    from .mapping import mapping_from_workbook
+    from .selectors import mapping_items
+
+    if not mapping_editor(acting_user):
+        raise Refused(_("只有教委工作人员可以修改版本对应关系。"), code="not_commission")
+    old = {n.code: n.pk for n in mapping_items(framework=from_framework)}
+    new = {n.code: n.pk for n in mapping_items(framework=to_framework)}
+    by_code = mapping_from_workbook(raw, old_codes=set(old), new_codes=set(new))
+    pairs = {old[o]: (new[n] if n else None) for o, n in by_code.items()}
+    return framework_mapping_save(
+        from_framework=from_framework, to_framework=to_framework, pairs=pairs, acting_user=acting_user
+    )

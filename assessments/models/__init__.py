@@ -2,6 +2,7 @@ from .accounts import AccountState
 from .campaigns import (
     ANSWERED,
     AWAITING_REVIEW,
+    CARRY_PENDING,
     Assessment,
     AssessmentStatus,
     Campaign,
@@ -24,6 +25,7 @@ __all__ = [
     "AccountState",
     "ANSWERED",
     "AWAITING_REVIEW",
+    "CARRY_PENDING",
     "Assessment",
     "AssessmentStatus",
     "Campaign",

@@ -297,6 +297,8 @@ class ReviewVerdict(models.TextChoices):
 #: the same two rules as queryset filters (see ItemResponseQuerySet)
 ANSWERED = Q(self_score__isnull=False) | Q(self_status__isnull=False)
 AWAITING_REVIEW = Q(review_verdict__isnull=True) | Q(review_verdict=ReviewVerdict.MORE_EVIDENCE)
+#: carried forward from last year and not yet confirmed by the CIO (待确认): never answered
+CARRY_PENDING = Q(carried_from__isnull=False, confirmed_at__isnull=True)
 
 
 class ItemResponseQuerySet(models.QuerySet):
@@ -305,6 +307,10 @@ class ItemResponseQuerySet(models.QuerySet):
 
     def unanswered(self) -> ItemResponseQuerySet:
         return self.exclude(ANSWERED)
+
+    def carry_pending(self) -> ItemResponseQuerySet:
+        """Items carried forward from last year that the CIO has not confirmed yet (待确认)."""
+        return self.filter(CARRY_PENDING)
 
     def review_pending(self) -> ItemResponseQuerySet:
         """Items awaiting review: no verdict yet, or more evidence requested."""
@@ -323,6 +329,11 @@ class ItemResponse(models.Model):
     The `review_*` fields are the consolidated review result that reports read: the verdict, the
     reviewer's score (points mode) or status (compliance mode) — an "accept" copies the self value —
     the comment, and who decided it when. Each reviewer's own verdicts per round are `ItemReview`s.
+
+    `carried_from` names last year's response whose statement, evidence and facts were carried into
+    this one (`services.years`); until the CIO confirms it (`confirmed_at`, choosing the score or
+    status, last year's shown as a suggestion) the item has no value and so counts as unanswered
+    everywhere — a check constraint keeps it so.
     """
 
     assessment = models.ForeignKey(
@@ -373,6 +384,15 @@ class ItemResponse(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("最后修改时间"), null=True, blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("带入自上年条目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("带入后确认时间"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ItemResponseQuerySet.as_manager()
@@ -382,7 +402,14 @@ class ItemResponse(models.Model):
         verbose_name_plural = _("条目自评")
         ordering = ["assessment", "node__position"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "node"], name="itemresponse_unique_assessment_node")
+            models.UniqueConstraint(
+                fields=["assessment", "node"], name="itemresponse_unique_assessment_node"
+            ),
+            # a carried item is answered only by the CIO's confirmation: its value stays empty till then
+            models.CheckConstraint(
+                condition=~CARRY_PENDING | (Q(self_score__isnull=True) & Q(self_status__isnull=True)),
+                name="itemresponse_carried_unconfirmed_unanswered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -391,6 +418,11 @@ class ItemResponse(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.self_score is not None or bool(self.self_status)
+
+    @property
+    def carry_pending(self) -> bool:
+        """Carried forward from last year and awaiting the CIO's confirmation (待确认)."""
+        return self.carried_from_id is not None and self.confirmed_at is None
 
     @property
     def awaits_review(self) -> bool:

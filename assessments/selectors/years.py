@@ -13,12 +13,23 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from indicators.models import Framework
+from indicators.selectors import framework_nodes, node_mapping
 
-from ..models import Assessment, Campaign, Region
-from .results import Results, SideResult, assessment_results, campaign_results
+from ..models import (
+    ANSWERED,
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    FactSource,
+    FactValue,
+    ItemResponse,
+    Region,
+)
+from .results import Results, SideResult, assessment_results, campaign_results, results_frame
 
 REVIEW = "review"
 SELF = "self"
@@ -193,7 +204,8 @@ def campaign_comparison(*, campaign: Campaign, region: Region | None = None) -> 
 
 @dataclass(frozen=True)
 class PreviousItem:
-    """The same item (same code, same framework code) in the school's previous-year assessment:
+    """The same item in the school's previous-year assessment — through the correspondence of the
+    two framework versions (`indicators.selectors.node_mapping`), so `code` is last year's code —:
     the school's value once that assessment was submitted, the reviewer's value and comment once
     its review was finalised (None / "" otherwise), as `selectors.results` gives them."""
 
@@ -205,6 +217,14 @@ class PreviousItem:
     comment: str
     submitted: bool
     finalised: bool
+    code: str = ""
+    title: str = ""
+
+    @property
+    def suggestion(self) -> Decimal | str | None:
+        """What the CIO is offered when confirming a carried item: last year's reviewed value once
+        the review was finalised, else the school's own value once submitted."""
+        return self.review_value if self.finalised and self.review_value is not None else self.self_value
 
 
 def previous_assessment(*, user, assessment: Assessment) -> Assessment | None:
@@ -226,10 +246,16 @@ def previous_items(*, user, assessment: Assessment) -> dict[str, PreviousItem]:
     previous = previous_assessment(user=user, assessment=assessment)
     if previous is None:
         return {}
-    results = assessment_results(assessment=previous)
+    frame = results_frame(framework=previous.campaign.framework)
+    results = assessment_results(assessment=previous, frame=frame)
     submitted = results.self_counted
-    return {
-        item.code: PreviousItem(
+    this_code = item_code_map(previous=previous.campaign.framework, this=assessment.campaign.framework)
+    items = {}
+    for item in results.items:
+        code = this_code.get(item.code)
+        if code is None:  # 已删除: the item has no counterpart this year
+            continue
+        items[code] = PreviousItem(
             assessment=previous,
             campaign=previous.campaign,
             is_points=results.is_points,
@@ -238,8 +264,22 @@ def previous_items(*, user, assessment: Assessment) -> dict[str, PreviousItem]:
             comment=item.comment,
             submitted=submitted,
             finalised=results.review_counted,
+            code=item.code,
+            title=item.title,
         )
-        for item in results.items
+    return items
+
+
+def item_code_map(*, previous: Framework, this: Framework) -> dict[str, str]:
+    """last year's item code → this year's, through `node_mapping` (identity for one version)."""
+    if previous.pk == this.pk:
+        return {n.code: n.code for n in framework_nodes(framework=this)}
+    old_code = {n.pk: n.code for n in framework_nodes(framework=previous)}
+    new_code = {n.pk: n.code for n in framework_nodes(framework=this)}
+    return {
+        old_code[o]: new_code[n]
+        for o, n in node_mapping(previous, this).items()
+        if o in old_code and n in new_code
     }
 
 
@@ -323,3 +363,96 @@ def campaign_comparison_for(*, user, campaign: Campaign) -> Comparison:
     for region in comparison_regions(user=user, campaign=campaign):
         rows.extend(campaign_comparison(campaign=campaign, region=region).schools)
     return Comparison(campaign=campaign, previous=campaign.predecessor, schools=tuple(rows))
+
+
+# --- carrying last year's answers forward ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CarryItem:
+    """This year's response and last year's response of the same item (through the mapping).
+    `filled`: this year already has a value or a statement, which carrying would replace."""
+
+    response: ItemResponse
+    previous: ItemResponse
+    filled: bool
+
+
+@dataclass(frozen=True)
+class CarryPlan:
+    """What 「从上年带入」 would take into `assessment` from the school's `previous` assessment: the
+    items (in tree order) whose last-year response has a value or a statement and that were not
+    carried from it yet, and how many of last year's facts this year has not recorded."""
+
+    assessment: Assessment
+    previous: Assessment
+    items: list[CarryItem]
+    facts: list[str]  # fact codes
+
+    @property
+    def fresh(self) -> list[CarryItem]:
+        return [i for i in self.items if not i.filled]
+
+    @property
+    def filled(self) -> list[CarryItem]:
+        return [i for i in self.items if i.filled]
+
+    def get(self, code: str) -> CarryItem | None:
+        return next((i for i in self.items if i.response.node.code == code), None)
+
+
+def carry_plan(*, user, assessment: Assessment) -> CarryPlan | None:
+    """The carry-forward plan of `assessment` (obtained through a selector) for `user`, or None when
+    the campaign has no predecessor or the school no assessment there in the user's scope. Three
+    queries besides the previous assessment and the framework nodes, whatever the framework's size."""
+    previous = previous_assessment(user=user, assessment=assessment)
+    if previous is None:
+        return None
+    mapping = node_mapping(previous.campaign.framework, assessment.campaign.framework)
+    old_of = {new: old for old, new in mapping.items()}
+    before = {
+        r.node_id: r
+        for r in ItemResponse.objects.filter(assessment_id=previous.pk).filter(ANSWERED | ~Q(statement=""))
+    }
+    items = []
+    for response in (
+        ItemResponse.objects.filter(assessment_id=assessment.pk)
+        .select_related("node")
+        .order_by("node__position")
+    ):
+        old = before.get(old_of.get(response.node_id))
+        if old is None or response.carried_from_id == old.pk:
+            continue
+        response.assessment = assessment
+        filled = response.is_answered or bool(response.statement.strip())
+        items.append(CarryItem(response=response, previous=old, filled=filled))
+    recorded = set(
+        FactValue.objects.filter(assessment_id=assessment.pk, value__isnull=False).values_list(
+            "fact__code", flat=True
+        )
+    )
+    facts = [
+        code
+        for code in FactValue.objects.filter(
+            assessment_id=previous.pk, value__isnull=False, source=FactSource.SCHOOL
+        ).values_list("fact__code", flat=True)
+        if code not in recorded
+    ]
+    return CarryPlan(assessment=assessment, previous=previous, items=items, facts=facts)
+
+
+def carry_pending_count(*, assessment: Assessment) -> int:
+    """How many items of `assessment` were carried forward and await the CIO's confirmation."""
+    return ItemResponse.objects.filter(assessment_id=assessment.pk).carry_pending().count()
+
+
+def carry_offer(*, user, assessment: Assessment, can_edit: bool) -> CarryPlan | None:
+    """The carry-forward plan to offer on the CIO's pages: only on a draft the user may edit
+    (`assessment_abilities(...).can_edit`) whose campaign has a predecessor; no query otherwise."""
+    if (
+        not can_edit
+        or assessment.status != AssessmentStatus.DRAFT
+        or assessment.campaign.predecessor_id is None
+    ):
+        return None
+    return carry_plan(user=user, assessment=assessment)

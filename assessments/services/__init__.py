@@ -54,12 +54,23 @@ from .reviews import (
     review_start,
     verdict_save,
 )
-from .years import campaign_copy_next_year, campaign_predecessor_set
+from .years import (
+    CarryOutcome,
+    assessment_carry_forward,
+    campaign_copy_next_year,
+    campaign_predecessor_set,
+    response_carry_confirm,
+    response_carry_forward,
+)
 
 __all__ = [
     "ClauseConflict",
     "clause_check_save",
     "campaign_copy_next_year",
+    "CarryOutcome",
+    "assessment_carry_forward",
+    "response_carry_confirm",
+    "response_carry_forward",
     "campaign_predecessor_set",
     "designation_award",
     "designation_nominate",

@@ -334,6 +334,10 @@ def response_update(
         if text != current.statement:
             current.statement = text
             changed.append("statement")
+    if current.carry_pending and (current.self_score is not None or current.self_status is not None):
+        # a carried item gets its value only from the CIO: choosing it is the confirmation
+        current.confirmed_at = timezone.now()
+        changed.append("confirmed_at")
     if not changed:
         return current
     current.version += 1
@@ -374,11 +378,17 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
         )
     missing = assessment_missing(assessment=assessment)
     if missing:
-        raise AssessmentIncomplete(
-            _("还有 %(n)d 个条目未填写，不能提交：%(codes)s")
-            % {"n": len(missing), "codes": "、".join(r.node.code for r in missing[:20])},
-            missing=missing,
-        )
+        pending = [r.node.code for r in missing if r.carry_pending]
+        message = _("还有 %(n)d 个条目未填写，不能提交：%(codes)s") % {
+            "n": len(missing),
+            "codes": "、".join(r.node.code for r in missing[:20]),
+        }
+        if pending:
+            message += _("（其中 %(n)d 个从上年带入、待确认：%(codes)s）") % {
+                "n": len(pending),
+                "codes": "、".join(pending[:20]),
+            }
+        raise AssessmentIncomplete(message, missing=missing)
     # Only a claim is refused: a school that reports a failing number honestly (未达标, or less than
     # full marks) can always submit, and every other failure is listed on the submit page.
     contradicted = fact_claim_failures(assessment=assessment)

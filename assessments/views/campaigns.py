@@ -339,6 +339,10 @@ def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     responses = [i.response for i in context["ws"].items]
     context["results"] = selectors.assessment_results(assessment=assessment, responses=responses)
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
+    context["carry_plan"] = selectors.carry_offer(
+        user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit
+    )
+    context["carry_pending"] = [i for i in context["ws"].items if i.response.carry_pending]
     return render(request, "assessments/assessment_detail.html", context)
 
 
@@ -355,6 +359,11 @@ def _editable(response, user) -> tuple[bool, str]:
 def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """One item: requirement, monitoring points, the answer form (autosaved), evidence, navigation."""
     assessment = selectors.assessment_get(user=request.user, pk=pk)
+    return render(request, "assessments/item.html", item_context(request, assessment, code))
+
+
+def item_context(request: HttpRequest, assessment, code: str) -> dict:
+    """What the item page shows (404 for a code that is not an item of the assessment)."""
     context = _workspace_context(request, assessment)
     ws = context["ws"]
     item = ws.by_code.get(code)
@@ -375,7 +384,11 @@ def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         statuses=ComplianceStatus.for_item(optional=item.node.optional),
         previous=selectors.previous_item(user=request.user, assessment=assessment, code=code),
     )
-    return render(request, "assessments/item.html", context)
+    plan = selectors.carry_offer(
+        user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit and editable
+    )
+    context["carry_item"] = plan.get(code) if plan is not None else None
+    return context
 
 
 @login_required

@@ -132,6 +132,11 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # an e-mailed reset link works for one da
 # The framework pages show their data notes (transcription, 推定值) to those who look after the data:
 # indicators asks this function of assessments (which knows the roles) without importing it.
 FRAMEWORK_DATA_NOTE_READERS = "assessments.selectors.user_reads_data_notes"
+# The correspondence of framework versions is changed by the same people (commission staff).
+FRAMEWORK_MAPPING_EDITORS = "assessments.selectors.user_reads_data_notes"
+# Carrying last year's answers forward: assessments copies statements and facts, then asks each of
+# these `(*, pairs, acting_user)` (higher apps, named without an import) to carry what they keep.
+CARRY_FORWARD_HANDLERS = ["evidence.services.evidence_carry_forward"]
 
 # --- i18n: Simplified Chinese first, English second; China Standard Time ----------------------
 LANGUAGE_CODE = "zh-hans"

@@ -351,6 +351,19 @@ MATRIX: dict[str, Entry] = {
     "assessments:campaign-list": page(),
     "assessments:assessment-list": page(),
     "indicators:framework-detail": page(kwargs=lambda objs, side: {"code": objs["framework"].code}),
+    # the correspondence of framework versions: commission staff; the matrix's framework has one
+    # version, so saving, downloading and importing a mapping is refused by the state (409)
+    "indicators:framework-mapping": page(
+        {"GET": commission_only(200), "POST": commission_only(409)},
+        kwargs=lambda objs, side: {"code": objs["framework"].code},
+    ),
+    "indicators:framework-mapping-template": page(
+        {"GET": commission_only(409)}, kwargs=lambda objs, side: {"code": objs["framework"].code}
+    ),
+    "indicators:framework-mapping-import": page(
+        {"GET": NOT_ALLOWED, "POST": commission_only(409)},
+        kwargs=lambda objs, side: {"code": objs["framework"].code},
+    ),
     # an empty form is invalid input: 400
     "assessments:campaign-create": page({"GET": commission_only(), "POST": commission_only(400)}),
     "assessments:import-index": page({"GET": commission_only()}),
@@ -389,6 +402,21 @@ MATRIX: dict[str, Entry] = {
     "assessments:assessment-item-jump": page({"GET": scoped(302)}, kwargs=_o("assessment")),
     "assessments:assessment-item": page({"GET": scoped()}, kwargs=_item_kwargs),
     "assessments:assessment-item-history": page({"GET": scoped()}, kwargs=_item_kwargs),
+    # carrying last year's answers forward: the school's CIO; the matrix's campaign has no previous
+    # year, so the CIO is refused by the state (409), everyone else finds nothing (404)
+    "assessments:assessment-carry": page(
+        {"GET": cio_only(409, 404), "POST": cio_only(409, 404)}, kwargs=_o("assessment")
+    ),
+    "assessments:assessment-item-carry": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(409, 404)},
+        kwargs=_item_kwargs,
+        data={"POST": lambda objs, side: {"version": "1"}},
+    ),
+    "assessments:assessment-item-confirm": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(409, 404)},
+        kwargs=_item_kwargs,
+        data={"POST": lambda objs, side: {"version": "1", "value": "1"}},
+    ),
     "assessments:assessment-item-save": page(
         # htmx autosave: a refusal in scope is swapped in as 200 with X-Save-Status (item_save_view)
         {"GET": NOT_ALLOWED, "POST": cio_only(200, 404)},
