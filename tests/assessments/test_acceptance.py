@@ -28,7 +28,9 @@ def finalised_b(world, points_campaign):
     from assessments.models import Membership, Role
 
     cio = Membership.objects.create(
-        user=type(world.users["cio"]).objects.create(username="cio_b"), role=Role.SCHOOL_CIO, school=world.school_a1b
+        user=type(world.users["cio"]).objects.create(username="cio_b"),
+        role=Role.SCHOOL_CIO,
+        school=world.school_a1b,
     ).user
     fill_and_submit(a, cio)
     return finalise(world, Assessment.objects.get(pk=a.pk))
@@ -72,18 +74,24 @@ def test_sending_back_reopens_the_district_review_with_the_reason(world, finalis
     page = client_for("reviewer").get(f"/reviews/assessments/{back.pk}/")
     assert "2.1 证明材料不足" in page.content.decode()
     # the district finalises again: pending acceptance, the reason gone
-    again = services.review_finalise(assessment=back, acting_user=world.users["reviewer"], conclusion="已复核。")
+    again = services.review_finalise(
+        assessment=back, acting_user=world.users["reviewer"], conclusion="已复核。"
+    )
     assert (again.acceptance, again.acceptance_reason) == (Acceptance.PENDING, "")
     assert assessment_results(assessment=again).official.final is False
 
 
 def test_reopening_an_accepted_result_makes_it_pending_again(world, finalised):
     services.acceptance_accept(assessment=finalised, acting_user=world.users["commission"])
-    reopened = services.review_reopen(assessment=finalised, acting_user=world.users["commission"], reason="更正")
+    reopened = services.review_reopen(
+        assessment=finalised, acting_user=world.users["commission"], reason="更正"
+    )
     assert reopened.acceptance == Acceptance.PENDING
 
 
-def test_the_list_page_accepts_and_sends_back(world, finalised, finalised_b, client_for, django_assert_max_num_queries):
+def test_the_list_page_accepts_and_sends_back(
+    world, finalised, finalised_b, client_for, django_assert_max_num_queries
+):
     campaign = finalised.campaign
     client = client_for("commission")
     with django_assert_max_num_queries(25):

@@ -114,7 +114,9 @@ def _command(*args) -> dict:
 
 def test_the_command_prints_the_documented_shape_and_saves_only_when_asked(world, finalised_campaign):
     c = finalised_campaign
-    printed = _command("--campaign", str(c.pk), "--rate", "0.2", "--strata", "district,school_type", "--seed", "42", "--json")
+    printed = _command(
+        "--campaign", str(c.pk), "--rate", "0.2", "--strata", "district,school_type", "--seed", "42", "--json"
+    )
     assert list(printed) == ["campaign", "seed", "rate", "strata", "schools"]
     assert (printed["campaign"], printed["seed"], printed["rate"], printed["strata"]) == (
         c.pk,
@@ -140,13 +142,21 @@ def test_the_command_prints_the_documented_shape_and_saves_only_when_asked(world
         _command("--campaign", str(c.pk), "--rate", "0.2", "--seed", "1", "--save", "--user", "cio")
 
 
-def test_the_page_previews_saves_and_agrees_with_the_command(world, finalised_campaign, client_for, django_assert_max_num_queries):
+def test_the_page_previews_saves_and_agrees_with_the_command(
+    world, finalised_campaign, client_for, django_assert_max_num_queries
+):
     c = finalised_campaign
     client = client_for("commission")
     with django_assert_max_num_queries(20):
         form = client.get(f"/campaigns/{c.pk}/samples/")
     assert form.status_code == 200 and 'name="seed"' in form.content.decode()
-    data = {"method": "stratified", "strata": ["district", "school_type"], "rate": "0.2", "seed": "42", "manual": "S-B1"}
+    data = {
+        "method": "stratified",
+        "strata": ["district", "school_type"],
+        "rate": "0.2",
+        "seed": "42",
+        "manual": "S-B1",
+    }
     assert client.post(f"/campaigns/{c.pk}/samples/", data).status_code == 400  # S-B1 is not in the campaign
     data["manual"] = "S-A2"
     preview = client.post(f"/campaigns/{c.pk}/samples/", data)
@@ -156,7 +166,17 @@ def test_the_page_previews_saves_and_agrees_with_the_command(world, finalised_ca
     assert saved.status_code == 302 and saved["Location"] == f"/samples/{sample.pk}/"
     codes = list(sample.schools.order_by("position").values_list("assessment__school__code", flat=True))
     printed = _command(
-        "--campaign", str(c.pk), "--rate", "0.2", "--strata", "district,school_type", "--seed", "42", "--manual", "S-A2", "--json"
+        "--campaign",
+        str(c.pk),
+        "--rate",
+        "0.2",
+        "--strata",
+        "district,school_type",
+        "--seed",
+        "42",
+        "--manual",
+        "S-A2",
+        "--json",
     )
     assert codes == printed["schools"]
     assert sample.schools.get(assessment__school__code="S-A2").manual == ("S-A2" not in codes[:-1])
