@@ -130,3 +130,23 @@ def test_other_commissions_and_districts_get_404(world, finalised, client_for):
         assert client.get(f"/campaigns/{campaign.pk}/acceptance/").status_code == 404
         assert client.post(f"/assessments/{finalised.pk}/accept/").status_code == 404
     assert Assessment.objects.get(pk=finalised.pk).acceptance == Acceptance.PENDING
+
+
+def test_the_demo_fill_accepts_one_school_sends_one_back_and_saves_a_sample(db, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from assessments.models import Sample
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_frameworks", stdout=StringIO())
+    call_command(
+        "seed_demo", "--schools", "40", "--campaign", "zibo-k12", "--fill", "--quiet", stdout=StringIO()
+    )
+    demo = Assessment.objects.filter(campaign__framework__code="zibo-k12")
+    assert demo.filter(acceptance=Acceptance.ACCEPTED, status=AssessmentStatus.FINALISED).count() == 1
+    back = demo.get(acceptance=Acceptance.SENT_BACK)
+    assert back.status == AssessmentStatus.IN_REVIEW and back.acceptance_reason
+    sample = Sample.objects.get(campaign__framework__code="zibo-k12")
+    assert sample.schools.exists() and sample.strata == ["district"]
