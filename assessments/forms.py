@@ -510,3 +510,44 @@ def _excluded_choices(nodes) -> list[tuple[str, str]]:
             title = node.title if len(node.title) <= 40 else f"{node.title[:40]}…"
             choices.append((node.code, f"{node.code} {title}"))
     return choices
+
+
+# --- city acceptance and re-check sampling -----------------------------------------------------------
+
+
+class AcceptanceSendBackForm(BootstrapForm):
+    reason = forms.CharField(
+        label=_("退回原因"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("区县评审专家在评审工作台上看到此原因，重新评审后再次定稿。"),
+    )
+
+
+class SampleForm(BootstrapForm):
+    """The parameters of a draw; `services.sample_params_clean` checks them (the same as the
+    `draw_sample` command)."""
+
+    method = forms.ChoiceField(
+        label=_("抽样方法"), choices=[("simple", _("简单随机抽样")), ("stratified", _("分层随机抽样"))]
+    )
+    strata = forms.MultipleChoiceField(
+        label=_("分层依据"),
+        required=False,
+        choices=[("district", _("区县")), ("school_type", _("学校类型"))],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    rate = forms.CharField(
+        label=_("抽样比例"), required=False, help_text=_("0 到 1 之间，如 0.2；每层向上取整，至少 1 所")
+    )
+    per_stratum = forms.CharField(label=_("或每层抽取数"), required=False)
+    seed = forms.CharField(
+        label=_("随机种子"), help_text=_("已随机生成，可修改；同一种子和参数总是抽到同样的学校")
+    )
+    manual = forms.CharField(
+        label=_("人工增补的学校"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("学校标识码，以逗号、空格或换行分隔"),
+    )

@@ -32,6 +32,12 @@ a selector computed here.
 |               | make a reviewer the school's district)                                            |
 | `award`       | award, refuse or revoke a designation and set the quotas: commission staff        |
 |               | managing the campaign                                                             |
+| `accept`      | accept a finalised assessment or send it back to the district (市级验收):        |
+|               | commission staff managing the campaign                                            |
+| `sample`      | draw a sample of a campaign's schools for the city re-check and assign its city  |
+|               | reviewers: commission staff managing the campaign                                 |
+| `recheck`     | re-score a sampled school (the city stage of the review): the city reviewer the  |
+|               | commission assigned to it in a saved sample; they also read its district review   |
 
 The review of an assessment exists from its submission on: for the review actions (`read_review`,
 `review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
@@ -66,11 +72,13 @@ from .models import (
     Region,
     ReviewAssignment,
     Role,
+    SampleSchool,
     School,
 )
 
 _CACHE_ATTR = "_smartcampus_scope"
 ASSIGNED = "assigned"  # pseudo-role of a review assignment row in get_scope's UNION
+RECHECK = "recheck"  # pseudo-role of a city re-check assignment row in get_scope's UNION
 
 
 class Action(enum.StrEnum):
@@ -88,11 +96,23 @@ class Action(enum.StrEnum):
     VERIFY = "verify"
     NOMINATE = "nominate"
     AWARD = "award"
+    ACCEPT = "accept"
+    SAMPLE = "sample"
+    RECHECK = "recheck"
 
 
 #: actions on the review of an assessment, which exists once the school has submitted
 REVIEW_ACTIONS = frozenset(
-    {Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN, Action.VERIFY}
+    {
+        Action.READ_REVIEW,
+        Action.REVIEW,
+        Action.LEAD,
+        Action.REOPEN,
+        Action.ASSIGN,
+        Action.VERIFY,
+        Action.ACCEPT,
+        Action.RECHECK,
+    }
 )
 #: what may be done to an object that belongs to one assessment (a rectification item, a
 #: designation), decided by the rule of that action on the assessment
@@ -127,6 +147,8 @@ class UserScope:
     review_school_ids: frozenset[int] = field(default_factory=frozenset)
     review_assessment_ids: frozenset[int] = field(default_factory=frozenset)
     lead_assessment_ids: frozenset[int] = field(default_factory=frozenset)
+    #: assessments the user re-checks for the city (a saved sample's `SampleSchool.reviewer`)
+    recheck_assessment_ids: frozenset[int] = field(default_factory=frozenset)
 
     # --- querysets: one Q per model and action ----------------------------------------------------
 
@@ -198,7 +220,7 @@ class UserScope:
         if self.is_superuser:
             return Q()
         managed = _under(self.commission_paths, f"{prefix}region__path")
-        if action in (Action.MANAGE, Action.AWARD):
+        if action in (Action.MANAGE, Action.AWARD, Action.SAMPLE, Action.ACCEPT):
             return managed
         if action == Action.NOMINATE:
             nominating = Assessment.objects.filter(self.assessments_q(Action.NOMINATE)).values("campaign_id")
@@ -227,14 +249,21 @@ class UserScope:
         reviewer = _under(self.reviewer_paths, f"{school}region__path")
         if self.review_assessment_ids:
             reviewer |= Q(**{f"{prefix}id__in": sorted(self.review_assessment_ids)})
+        rechecking = (
+            Q(**{f"{prefix}id__in": sorted(self.recheck_assessment_ids)})
+            if self.recheck_assessment_ids
+            else NOTHING
+        )
         if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
-            return reviewer | _under(self.commission_paths, f"{school}region__path")
+            return reviewer | _under(self.commission_paths, f"{school}region__path") | rechecking
+        if action == Action.RECHECK:
+            return rechecking
         if action == Action.LEAD:
             ids = sorted(self.lead_assessment_ids)
             return Q(**{f"{prefix}id__in": ids}) if ids else NOTHING
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.ACCEPT):
             return managed
         if action == Action.NOMINATE:
             return _under(self.reviewer_paths, f"{school}region__path")
@@ -267,7 +296,7 @@ class UserScope:
                 return self.is_superuser or any(
                     p.startswith(path) or path.startswith(p) for p in self.reviewer_paths
                 )
-            if action == Action.AWARD:
+            if action in (Action.AWARD, Action.SAMPLE, Action.ACCEPT):
                 action = Action.MANAGE
             if action not in (Action.VIEW, Action.MANAGE):
                 return False
@@ -309,13 +338,16 @@ class UserScope:
             return True
         school_path = assessment.school.region.path
         reviewer = assessment.pk in self.review_assessment_ids or _covered(school_path, self.reviewer_paths)
+        rechecking = assessment.pk in self.recheck_assessment_ids
         if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
-            return reviewer or _covered(school_path, self.commission_paths)
+            return reviewer or _covered(school_path, self.commission_paths) or rechecking
+        if action == Action.RECHECK:
+            return rechecking
         if action == Action.LEAD:
             return assessment.pk in self.lead_assessment_ids
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.ACCEPT):
             return _covered(assessment.campaign.region.path, self.commission_paths)
         if action == Action.NOMINATE:
             return _covered(school_path, self.reviewer_paths)
@@ -329,8 +361,17 @@ class UserScope:
             return True
         if action in (Action.REVIEW, Action.LEAD, Action.VERIFY):
             return bool(self.reviewer_paths or self.review_assessment_ids)
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
+        if action in (
+            Action.MANAGE,
+            Action.REOPEN,
+            Action.ASSIGN,
+            Action.AWARD,
+            Action.ACCEPT,
+            Action.SAMPLE,
+        ):
             return bool(self.commission_paths)
+        if action == Action.RECHECK:
+            return bool(self.recheck_assessment_ids)
         if action == Action.NOMINATE:
             return bool(self.reviewer_paths)
         if action == Action.REPORT:
@@ -380,7 +421,7 @@ def get_scope(user) -> UserScope:
     if cached is not None:
         return cached
     cio, reviewer, commission = set(), [], []
-    review_schools, review_assessments, lead = set(), set(), set()
+    review_schools, review_assessments, lead, recheck = set(), set(), set(), set()
     # memberships and review assignments in one UNION: (role, school id, region path, assessment id, lead)
     memberships = (
         Membership.objects.filter(user=user)
@@ -400,7 +441,19 @@ def get_scope(user) -> UserScope:
             "lead",
         )
     )
-    for role, school_id, path, assessment_id, is_lead in memberships.union(assignments, all=True):
+    rechecks = (
+        SampleSchool.objects.filter(reviewer=user)
+        .order_by()
+        .values_list(
+            Value(RECHECK, CharField()),
+            "assessment__school_id",
+            Value(None, CharField()),
+            "assessment_id",
+            Value(False, BooleanField()),
+        )
+    )
+    rows = memberships.union(assignments, rechecks, all=True)
+    for role, school_id, path, assessment_id, is_lead in rows:
         if role == Role.SCHOOL_CIO:
             cio.add(school_id)
         elif role == Role.REVIEWER:
@@ -412,6 +465,10 @@ def get_scope(user) -> UserScope:
             review_assessments.add(assessment_id)
             if is_lead:
                 lead.add(assessment_id)
+        elif role == RECHECK:
+            # a city reviewer sees the school they re-check, as an assigned reviewer does
+            review_schools.add(school_id)
+            recheck.add(assessment_id)
     scope = UserScope(
         user_id=user.pk,
         is_superuser=user.is_superuser,
@@ -421,6 +478,7 @@ def get_scope(user) -> UserScope:
         review_school_ids=frozenset(review_schools),
         review_assessment_ids=frozenset(review_assessments),
         lead_assessment_ids=frozenset(lead),
+        recheck_assessment_ids=frozenset(recheck),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import acceptance as av
 from .views import campaigns as wf
 from .views import clauses as cv
 from .views import designations as dv
@@ -7,6 +8,7 @@ from .views import facts as fv
 from .views import notifications, organisations, years
 from .views import results as rr
 from .views import reviews as rv
+from .views import sampling as sv
 
 app_name = "assessments"
 
@@ -33,6 +35,15 @@ urlpatterns = [
     path("campaigns/<int:pk>/nominations/", dv.nomination_board_view, name="designation-board"),
     path("assessments/<int:pk>/nominate/", dv.designation_nominate_view, name="designation-nominate"),
     path("designations/<int:pk>/decide/", dv.designation_decide_view, name="designation-decide"),
+    path("campaigns/<int:pk>/acceptance/", av.acceptance_list_view, name="acceptance-list"),
+    path("campaigns/<int:pk>/acceptance/bulk/", av.acceptance_bulk_view, name="acceptance-bulk"),
+    path("assessments/<int:pk>/accept/", av.acceptance_accept_view, name="acceptance-accept"),
+    path("assessments/<int:pk>/send-back/", av.acceptance_send_back_view, name="acceptance-send-back"),
+    path("campaigns/<int:pk>/samples/", sv.sample_draw_view, name="sample-draw"),
+    path("samples/<int:pk>/", sv.sample_detail_view, name="sample-detail"),
+    path("samples/<int:pk>/schools/<int:row>/assign/", sv.sample_assign_view, name="sample-assign"),
+    path("rechecks/", sv.recheck_list_view, name="recheck-list"),
+    path("rechecks/assessments/<int:pk>/", sv.recheck_view, name="recheck"),
     path("assessments/", wf.assessment_list_view, name="assessment-list"),
     path("assessments/<int:pk>/", wf.assessment_detail_view, name="assessment-detail"),
     path("assessments/<int:pk>/extend/", wf.deadline_extend_view, name="assessment-extend"),

@@ -183,6 +183,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
     context["rectification"] = rectification_ledger(campaign=campaign, assessments=assessments)
+    deviation = assessment_selectors.recheck_deviation(campaign=campaign, assessments=assessments)
+    if deviation[None].items:
+        board = context["board"]
+        context["recheck_rows"] = [(d, deviation.get(d.region_id)) for d in [*board.districts, board.total]]
     return render(request, "reports/dashboard.html", context)
 
 

@@ -82,6 +82,7 @@ class OfficialSerializer(serializers.Serializer):
     passed = serializers.BooleanField(allow_null=True, help_text="是否达标")
     rule = serializers.IntegerField(source="rule_id", allow_null=True, help_text="判定所依据的规则版本编号")
     at = serializers.DateTimeField(allow_null=True, help_text="判定时间")
+    final = serializers.BooleanField(help_text="已通过市级验收：认定结果为最终结果（否则待市级验收）")
 
 
 class ResultsSerializer(serializers.Serializer):

@@ -338,6 +338,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
     from django.apps import apps
     from django.utils.module_loading import import_string
 
+    from .acceptance import campaign_acceptance_fill  # imports this module's helpers
     from .designations import campaign_designations_fill  # imports this module's helpers
     from .facts import campaign_facts_fill  # imports this module's helpers
 
@@ -375,5 +376,10 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
             )
         if rectification_fill is not None:
             log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
+        accepted = campaign_acceptance_fill(campaign=campaign, seed=seed)
+        log(
+            f"  市级验收：已验收 {accepted['accepted']} 所，退回 {accepted['sent_back']} 所；"
+            f"抽样复核 {accepted['sampled']} 所。"
+        )
         results.append(stats)
     return results

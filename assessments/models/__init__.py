@@ -1,3 +1,4 @@
+from .acceptance import Acceptance
 from .accounts import AccountState
 from .campaigns import (
     ANSWERED,
@@ -20,8 +21,16 @@ from .notifications import Notification
 from .organisations import Membership, Region, Role, School, SchoolType
 from .results import PassRule, ResultRule
 from .reviews import ItemReview, ReviewAssignment
+from .sampling import CityReview, ReviewStage, Sample, SampleMethod, SampleSchool, Stratum
 
 __all__ = [
+    "Acceptance",
+    "CityReview",
+    "ReviewStage",
+    "Sample",
+    "SampleMethod",
+    "SampleSchool",
+    "Stratum",
     "AccountState",
     "ANSWERED",
     "AWAITING_REVIEW",

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from indicators.choices import ComplianceStatus
 
+from .acceptance import Acceptance
 from .organisations import Region, School
 
 STATEMENT_MAX_LENGTH = 2000
@@ -202,7 +203,9 @@ class Assessment(models.Model):
 
     The `result_*` fields are the official result, decided from the reviewed values by the
     campaign's rule in force when the review is finalised (`result_rule`, the version) and cleared
-    when it is reopened; all null while not finalised, or when the campaign has no rule.
+    when it is reopened; all null while not finalised, or when the campaign has no rule. The result
+    is final only once the city accepts it (`acceptance`, see `models/acceptance.py`): a finalisation
+    makes it pending again, and a send-back reopens the district review with its reason.
     """
 
     Status = AssessmentStatus
@@ -240,6 +243,20 @@ class Assessment(models.Model):
         related_name="assessments",
     )
     result_at = models.DateTimeField(_("结果判定时间"), null=True, blank=True, editable=False)
+    acceptance = models.CharField(
+        _("市级验收"), max_length=10, choices=Acceptance.choices, default=Acceptance.PENDING, editable=False
+    )
+    acceptance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("验收人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acceptance_at = models.DateTimeField(_("验收时间"), null=True, blank=True, editable=False)
+    acceptance_reason = models.TextField(_("验收退回原因"), blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -281,6 +298,16 @@ class Assessment(models.Model):
             "is_returned": self.status == AssessmentStatus.RETURNED,
             "is_finalised": self.status == AssessmentStatus.FINALISED,
         }
+
+    @property
+    def is_accepted(self) -> bool:
+        """The city accepted the finalised result: the official result is final."""
+        return self.status == AssessmentStatus.FINALISED and self.acceptance == Acceptance.ACCEPTED
+
+    @property
+    def is_sent_back(self) -> bool:
+        """The city sent the result back; the district reviews again with `acceptance_reason`."""
+        return self.acceptance == Acceptance.SENT_BACK
 
 
 class ReviewVerdict(models.TextChoices):

@@ -1,6 +1,13 @@
 """Reads that depend on who asks, one module per sub-domain; everything is importable from here.
 Every view gets its queryset here; out-of-scope rows do not exist."""
 
+from .acceptance import (
+    ACCEPTANCE_ROWS,
+    AcceptanceAbilities,
+    acceptance_abilities,
+    acceptance_counts,
+    acceptance_list,
+)
 from .accounts import password_change_required, user_get, user_list, user_reads_data_notes
 from .campaigns import (
     PROGRESS,
@@ -112,6 +119,18 @@ from .reviews import (
     reviewer_candidate_list,
     second_review_done,
 )
+from .sampling import (
+    Deviation,
+    RecheckSheet,
+    recheck_deviation,
+    recheck_list,
+    recheck_reviewer_candidates,
+    recheck_sheet,
+    sample_get,
+    sample_list,
+    sample_row_get,
+    sample_rows,
+)
 from .workspace import DimensionProgress, Item, Workspace, assessment_workspace
 from .years import (
     CarryItem,
@@ -139,6 +158,21 @@ from .years import (
 )
 
 __all__ = [
+    "ACCEPTANCE_ROWS",
+    "AcceptanceAbilities",
+    "acceptance_abilities",
+    "acceptance_counts",
+    "acceptance_list",
+    "Deviation",
+    "RecheckSheet",
+    "recheck_deviation",
+    "recheck_list",
+    "recheck_reviewer_candidates",
+    "recheck_sheet",
+    "sample_get",
+    "sample_list",
+    "sample_row_get",
+    "sample_rows",
     "ClauseRow",
     "ClauseSheet",
     "clause_sheet",

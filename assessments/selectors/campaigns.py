@@ -306,6 +306,8 @@ def campaign_abilities(*, user, campaign: Campaign | None = None) -> dict[str, b
         abilities["can_manage"] = scope.can(Action.MANAGE, campaign)
         abilities["can_nominate"] = scope.can(Action.NOMINATE, campaign)
         abilities["can_award"] = scope.can(Action.AWARD, campaign)
+        abilities["can_accept"] = scope.can(Action.ACCEPT, campaign)
+        abilities["can_sample"] = scope.can(Action.SAMPLE, campaign)
     return abilities
 
 

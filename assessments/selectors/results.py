@@ -34,6 +34,7 @@ from indicators.scoring import DimensionResult, ScoringTree, SideResult, round_o
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
 
 from ..models import (
+    Acceptance,
     Assessment,
     AssessmentStatus,
     Campaign,
@@ -149,30 +150,37 @@ class Official:
     passed: bool | None
     rule_id: int | None
     at: datetime.datetime | None
+    #: the city accepted it (市级验收): only then is the official result final
+    final: bool = False
 
     @classmethod
     def of(cls, assessment: Assessment) -> Official | None:
         """The stored result of `assessment`, None when it has none (not finalised, or no rule)."""
-        return cls.from_row(
-            (
-                assessment.result_percent,
-                assessment.result_grade,
-                assessment.result_passed,
-                assessment.result_rule_id,
-                assessment.result_at,
-            )
-        )
+        return cls.from_row(tuple(getattr(assessment, column) for column in OFFICIAL_COLUMNS))
 
     @classmethod
     def from_row(cls, row: Sequence) -> Official | None:
         """From the values of `OFFICIAL_COLUMNS`."""
         if row[3] is None:
             return None
-        return cls(*row)
+        return cls(*row[:5], final=row[5] == Acceptance.ACCEPTED)
+
+    @property
+    def state_label(self) -> str:
+        """待市级验收 or 已验收."""
+        return str(Acceptance.ACCEPTED.label if self.final else Acceptance.PENDING.label)
 
 
-#: the columns of an assessment that hold its official result, in `Official` order
-OFFICIAL_COLUMNS = ("result_percent", "result_grade", "result_passed", "result_rule_id", "result_at")
+#: the columns of an assessment that hold its official result, in `Official` order, then whether
+#: the city accepted it
+OFFICIAL_COLUMNS = (
+    "result_percent",
+    "result_grade",
+    "result_passed",
+    "result_rule_id",
+    "result_at",
+    "acceptance",
+)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 (`assessments.services.response_assert_editable` and `AssessmentLocked` are the evidence app's
 contract)."""
 
+from .acceptance import AcceptanceLocked, acceptance_accept, acceptance_accept_many, acceptance_send_back
 from .accounts import password_assigned, password_change, password_generate, password_reset
 from .campaigns import (
     ASSESSMENT_CHUNK,
@@ -54,6 +55,19 @@ from .reviews import (
     review_start,
     verdict_save,
 )
+from .sampling import (
+    DrawResult,
+    Eligible,
+    SampleParams,
+    city_review_save,
+    city_reviews_save,
+    sample_draw,
+    sample_eligible,
+    sample_params_clean,
+    sample_preview,
+    sample_reviewer_assign,
+    sample_save,
+)
 from .years import (
     CarryOutcome,
     assessment_carry_forward,
@@ -64,6 +78,21 @@ from .years import (
 )
 
 __all__ = [
+    "AcceptanceLocked",
+    "acceptance_accept",
+    "acceptance_accept_many",
+    "acceptance_send_back",
+    "DrawResult",
+    "Eligible",
+    "SampleParams",
+    "city_review_save",
+    "city_reviews_save",
+    "sample_draw",
+    "sample_eligible",
+    "sample_params_clean",
+    "sample_preview",
+    "sample_reviewer_assign",
+    "sample_save",
     "ClauseConflict",
     "clause_check_save",
     "campaign_copy_next_year",

@@ -24,6 +24,7 @@ from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
 from ..models import (
+    Acceptance,
     Assessment,
     AssessmentStatus,
     ComplianceStatus,
@@ -529,11 +530,13 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
     assessment.status = AssessmentStatus.FINALISED
     assessment.review_conclusion = conclusion
     result_fields = outcome_set(assessment=assessment, rule=current_rule(assessment.campaign))
+    # a new finalisation awaits the city's acceptance again (a send-back's reason stays in history)
+    assessment.acceptance, assessment.acceptance_reason = Acceptance.PENDING, ""
     _save_assessment(
         assessment,
         user=acting_user,
         reason=_("评审完成"),
-        fields=["status", "review_conclusion", *result_fields],
+        fields=["status", "review_conclusion", *result_fields, "acceptance", "acceptance_reason"],
     )
     notify(
         user_ids=school_cio_ids(school_id=assessment.school_id),
@@ -557,11 +560,12 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
     if assessment.status != AssessmentStatus.FINALISED:
         raise ReviewLocked(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
     assessment.status = AssessmentStatus.IN_REVIEW
+    assessment.acceptance = Acceptance.PENDING  # a reopened result is no longer accepted
     _save_assessment(
         assessment,
         user=acting_user,
         reason=_("重新打开：%(r)s") % {"r": reason},
-        fields=["status", *outcome_clear(assessment=assessment)],
+        fields=["status", *outcome_clear(assessment=assessment), "acceptance"],
     )
     designations_withdraw(
         assessment=assessment, acting_user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}

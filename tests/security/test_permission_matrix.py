@@ -187,7 +187,10 @@ def objects(world, settings, tmp_path):
         )
         submitted = fill_and_submit(campaign.assessments.get(school=schools[1]), submitters[side])
         classroom = _classroom_objects(school=school, cio=cio, attached=attached)
+        # the district reviewer of A1 re-checks side a's sampled school (nobody side b's)
+        rechecker = world.users["reviewer"] if side == "a" else None
         objs[side] = {
+            **_sample_objects(campaign=campaign, submitted=submitted, staff=staff, rechecker=rechecker),
             **classroom,
             **_rectification_objects(framework=framework, region=region, school=school, staff=staff, cio=cio),
             # a nomination of the submitted school (the services need a finalised pass to make one)
@@ -241,6 +244,18 @@ def _rectification_objects(*, framework, region, school, staff, cio) -> dict:
         responsible="矩阵",
     )
     return {"rect_assessment": assessment, "rect_item": item}
+
+
+def _sample_objects(*, campaign, submitted, staff, rechecker) -> dict:
+    """A saved re-check sample of the campaign holding its submitted school, with `rechecker` as its
+    city reviewer."""
+    from assessments.models import Sample, SampleSchool
+
+    sample = Sample.objects.create(
+        campaign=campaign, method="simple", strata=[], rate="0.5", seed=1, drawn_by=staff
+    )
+    row = SampleSchool.objects.create(sample=sample, assessment=submitted, position=1, reviewer=rechecker)
+    return {"sample": sample, "sample_row": row}
 
 
 def _classroom_objects(*, school, cio, attached) -> dict:
@@ -434,6 +449,33 @@ MATRIX: dict[str, Entry] = {
         {"GET": campaign_manager(200), "POST": campaign_manager(400)}, kwargs=_o("campaign")
     ),
     "assessments:designation-queue": page({"GET": campaign_manager(200)}, kwargs=_o("campaign")),
+    # city acceptance: the commission managing the campaign; a submitted (not finalised) result → 409
+    "assessments:acceptance-list": page({"GET": campaign_manager(200)}, kwargs=_o("campaign")),
+    "assessments:acceptance-bulk": page({"POST": campaign_manager(400)}, kwargs=_o("campaign")),
+    "assessments:acceptance-accept": page({"POST": campaign_manager(409)}, kwargs=_submitted),
+    "assessments:acceptance-send-back": page(
+        {"POST": campaign_manager(409)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    # re-check sampling: the commission managing the campaign (an empty form is invalid input)
+    "assessments:sample-draw": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(400)}, kwargs=_o("campaign")
+    ),
+    "assessments:sample-detail": page({"GET": campaign_manager(200)}, kwargs=_o("sample")),
+    "assessments:sample-assign": page(
+        {"POST": campaign_manager(302)},
+        kwargs=lambda objs, side: {"pk": objs[side]["sample"].pk, "row": objs[side]["sample_row"].pk},
+        data={"POST": lambda objs, side: {"reviewer": ""}},
+    ),
+    # the city re-check: only the assigned city reviewer (here A1's reviewer, side a); the district
+    # review is not finalised yet → 409
+    "assessments:recheck-list": page({"GET": statuses(404, reviewer=200)}),
+    "assessments:recheck": page(
+        {"GET": statuses(404, reviewer=200), "POST": statuses(404, reviewer=409)},
+        kwargs=_submitted,
+        data={"POST": lambda objs, side: {"value-1.1": "1"}},
+    ),
     "assessments:designation-settings": page({"POST": campaign_manager(400)}, kwargs=_o("campaign")),
     "assessments:designation-board": page({"GET": reviewer_only(200)}, kwargs=_o("campaign")),
     "assessments:designation-nominate": page(

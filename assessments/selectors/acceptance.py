@@ -1,0 +1,59 @@
+"""Reads of the city acceptance (市级验收): the list of a campaign's finalised (and sent-back)
+assessments for commission staff, and what the pages may offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from ..models import Acceptance, Assessment, AssessmentStatus, Campaign
+from ..scoping import Action, get_scope
+from .campaigns import assessment_list
+
+#: what the acceptance list shows: the finalised results, and those the city sent back
+ACCEPTANCE_ROWS = Q(status=AssessmentStatus.FINALISED) | Q(acceptance=Acceptance.SENT_BACK)
+
+
+def acceptance_list(*, user, campaign: Campaign, state: str | None = None) -> QuerySet[Assessment]:
+    """The campaign's assessments `user` may accept or send back, finalised or sent back, by
+    district and school code; `state` filters by `Acceptance` (sent-back ones are in review again)."""
+    qs = (
+        assessment_list(user=user, action=Action.ACCEPT)
+        .filter(campaign=campaign)
+        .filter(ACCEPTANCE_ROWS)
+        .select_related("acceptance_by")
+        .order_by("school__region__path", "school__code")
+    )
+    if state in Acceptance.values:
+        qs = qs.filter(acceptance=state)
+        if state != Acceptance.SENT_BACK:
+            qs = qs.filter(status=AssessmentStatus.FINALISED)
+    return qs
+
+
+def acceptance_counts(*, user, campaign: Campaign) -> dict[str, int]:
+    """`Acceptance` value → number of the list's assessments in that state."""
+    rows = (
+        acceptance_list(user=user, campaign=campaign)
+        .order_by()
+        .values_list("acceptance")
+        .annotate(n=Count("pk"))
+    )
+    return {state: n for state, n in rows}
+
+
+@dataclass(frozen=True)
+class AcceptanceAbilities:
+    can_accept: bool
+    can_send_back: bool
+
+
+def acceptance_abilities(*, user, assessment: Assessment) -> AcceptanceAbilities:
+    """What the pages offer on one assessment: accept or send back a finalised, undecided result."""
+    allowed = (
+        get_scope(user).can(Action.ACCEPT, assessment)
+        and assessment.status == AssessmentStatus.FINALISED
+        and assessment.acceptance != Acceptance.ACCEPTED
+    )
+    return AcceptanceAbilities(can_accept=allowed, can_send_back=allowed)
