@@ -32,6 +32,12 @@ a selector computed here.
 |               | make a reviewer the school's district)                                            |
 | `award`       | award, refuse or revoke a designation and set the quotas: commission staff        |
 |               | managing the campaign                                                             |
+| `inspect`     | schedule an on-site visit (现场核验) and be on its team: commission staff managing |
+|               | the campaign and the reviewers of the school (by region or assignment), from the  |
+|               | submission on; findings are recorded by the visit's own team                      |
+| `object`      | raise an objection (申辩) against a published result: the school's CIO              |
+| `publish`     | publish a campaign's results, decide objections, close the publication: commission|
+|               | staff managing the campaign                                                       |
 
 The review of an assessment exists from its submission on: for the review actions (`read_review`,
 `review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
@@ -88,16 +94,36 @@ class Action(enum.StrEnum):
     VERIFY = "verify"
     NOMINATE = "nominate"
     AWARD = "award"
+    INSPECT = "inspect"
+    OBJECT = "object"
+    PUBLISH = "publish"
 
 
 #: actions on the review of an assessment, which exists once the school has submitted
 REVIEW_ACTIONS = frozenset(
-    {Action.READ_REVIEW, Action.REVIEW, Action.LEAD, Action.REOPEN, Action.ASSIGN, Action.VERIFY}
+    {
+        Action.READ_REVIEW,
+        Action.REVIEW,
+        Action.LEAD,
+        Action.REOPEN,
+        Action.ASSIGN,
+        Action.VERIFY,
+        Action.INSPECT,
+    }
 )
 #: what may be done to an object that belongs to one assessment (a rectification item, a
 #: designation), decided by the rule of that action on the assessment
 OWNED_BY_ASSESSMENT_ACTIONS = frozenset(
-    {Action.VIEW, Action.RECTIFY, Action.VERIFY, Action.NOMINATE, Action.AWARD}
+    {
+        Action.VIEW,
+        Action.RECTIFY,
+        Action.VERIFY,
+        Action.NOMINATE,
+        Action.AWARD,
+        Action.INSPECT,
+        Action.OBJECT,
+        Action.PUBLISH,
+    }
 )
 NOTHING = Q(pk__in=[])
 
@@ -198,7 +224,7 @@ class UserScope:
         if self.is_superuser:
             return Q()
         managed = _under(self.commission_paths, f"{prefix}region__path")
-        if action in (Action.MANAGE, Action.AWARD):
+        if action in (Action.MANAGE, Action.AWARD, Action.PUBLISH):
             return managed
         if action == Action.NOMINATE:
             nominating = Assessment.objects.filter(self.assessments_q(Action.NOMINATE)).values("campaign_id")
@@ -217,7 +243,7 @@ class UserScope:
 
     def _assessments_q(self, action: Action, prefix: str) -> Q:
         school = f"{prefix}school__"
-        if action == Action.RECTIFY:
+        if action in (Action.RECTIFY, Action.OBJECT):
             return self.schools_q(Action.EDIT, school)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self.schools_q(action, school)
@@ -234,8 +260,10 @@ class UserScope:
         if action == Action.LEAD:
             ids = sorted(self.lead_assessment_ids)
             return Q(**{f"{prefix}id__in": ids}) if ids else NOTHING
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.PUBLISH):
             return managed
+        if action == Action.INSPECT:
+            return managed | reviewer
         if action == Action.NOMINATE:
             return _under(self.reviewer_paths, f"{school}region__path")
         return NOTHING
@@ -267,7 +295,7 @@ class UserScope:
                 return self.is_superuser or any(
                     p.startswith(path) or path.startswith(p) for p in self.reviewer_paths
                 )
-            if action == Action.AWARD:
+            if action in (Action.AWARD, Action.PUBLISH):
                 action = Action.MANAGE
             if action not in (Action.VIEW, Action.MANAGE):
                 return False
@@ -299,7 +327,7 @@ class UserScope:
         )
 
     def _can_assessment(self, action: Action, assessment: Assessment) -> bool:
-        if action == Action.RECTIFY:
+        if action in (Action.RECTIFY, Action.OBJECT):
             return self._can_school(Action.EDIT, assessment.school_id, assessment.school.region.path)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self._can_school(action, assessment.school_id, assessment.school.region.path)
@@ -315,22 +343,27 @@ class UserScope:
             return reviewer or _covered(school_path, self.commission_paths)
         if action == Action.LEAD:
             return assessment.pk in self.lead_assessment_ids
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
-            return _covered(assessment.campaign.region.path, self.commission_paths)
+        managed = _covered(assessment.campaign.region.path, self.commission_paths)
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.PUBLISH):
+            return managed
+        if action == Action.INSPECT:
+            return managed or reviewer
         if action == Action.NOMINATE:
             return _covered(school_path, self.reviewer_paths)
         return False
 
     def can_any(self, action: Action) -> bool:
         """Whether any object at all is in scope for `action` (what the navigation offers)."""
-        if action in (Action.EDIT, Action.SUBMIT, Action.RECTIFY):
+        if action in (Action.EDIT, Action.SUBMIT, Action.RECTIFY, Action.OBJECT):
             return bool(self.cio_school_ids)
         if self.is_superuser:
             return True
         if action in (Action.REVIEW, Action.LEAD, Action.VERIFY):
             return bool(self.reviewer_paths or self.review_assessment_ids)
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD):
+        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.PUBLISH):
             return bool(self.commission_paths)
+        if action == Action.INSPECT:
+            return bool(self.reviewer_paths or self.review_assessment_ids or self.commission_paths)
         if action == Action.NOMINATE:
             return bool(self.reviewer_paths)
         if action == Action.REPORT:
