@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import selectors as assessment_selectors
 from assessments.scoping import Action
-from indicators.choices import ComplianceStatus
 from assessments.selectors.results import assessment_results
 from evidence.selectors import evidence_file_list
 from evidence.uploads import too_large_message
 from evidence.views import upload_view
+from indicators.choices import ComplianceStatus
 from smartcampus.errors import DomainError, error_response
 
 from . import selectors, services
