@@ -26,7 +26,9 @@ class MultipleFileField(forms.FileField):
 
 
 class VisitForm(forms.Form):
-    date = forms.DateField(label=_("核验日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("核验日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     team = forms.TypedMultipleChoiceField(
         label=_("核验组成员"), coerce=int, widget=forms.CheckboxSelectMultiple
     )
@@ -64,7 +66,9 @@ class RectifyForm(forms.Form):
     action = forms.CharField(
         label=_("整改要求"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
-    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class AdjustForm(forms.Form):
@@ -82,8 +86,12 @@ class PublicationForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("公示范围"), choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.LOGIN
     )
-    window_start = forms.DateField(label=_("申辩开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    window_end = forms.DateField(label=_("申辩截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    window_start = forms.DateField(
+        label=_("申辩开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    window_end = forms.DateField(
+        label=_("申辩截止日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class ObjectionForm(forms.Form):
