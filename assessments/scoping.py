@@ -38,6 +38,12 @@ a selector computed here.
 |               | reviewers: commission staff managing the campaign                                 |
 | `recheck`     | re-score a sampled school (the city stage of the review): the city reviewer the  |
 |               | commission assigned to it in a saved sample; they also read its district review   |
+| `inspect`     | schedule an on-site visit (现场核验) and be on its team: commission staff managing |
+|               | the campaign and the reviewers of the school (by region or assignment), from the  |
+|               | submission on; findings are recorded by the visit's own team                      |
+| `object`      | raise an objection (申辩) against a published result: the school's CIO              |
+| `publish`     | publish a campaign's results, decide objections, close the publication: commission|
+|               | staff managing the campaign                                                       |
 
 The review of an assessment exists from its submission on: for the review actions (`read_review`,
 `review`, `lead`, `reopen`, `assign`) a draft is outside every scope. A reviewer who is also a CIO
@@ -99,6 +105,9 @@ class Action(enum.StrEnum):
     ACCEPT = "accept"
     SAMPLE = "sample"
     RECHECK = "recheck"
+    INSPECT = "inspect"
+    OBJECT = "object"
+    PUBLISH = "publish"
 
 
 #: actions on the review of an assessment, which exists once the school has submitted
@@ -112,12 +121,22 @@ REVIEW_ACTIONS = frozenset(
         Action.VERIFY,
         Action.ACCEPT,
         Action.RECHECK,
+        Action.INSPECT,
     }
 )
 #: what may be done to an object that belongs to one assessment (a rectification item, a
 #: designation), decided by the rule of that action on the assessment
 OWNED_BY_ASSESSMENT_ACTIONS = frozenset(
-    {Action.VIEW, Action.RECTIFY, Action.VERIFY, Action.NOMINATE, Action.AWARD}
+    {
+        Action.VIEW,
+        Action.RECTIFY,
+        Action.VERIFY,
+        Action.NOMINATE,
+        Action.AWARD,
+        Action.INSPECT,
+        Action.OBJECT,
+        Action.PUBLISH,
+    }
 )
 NOTHING = Q(pk__in=[])
 
@@ -220,7 +239,7 @@ class UserScope:
         if self.is_superuser:
             return Q()
         managed = _under(self.commission_paths, f"{prefix}region__path")
-        if action in (Action.MANAGE, Action.AWARD, Action.SAMPLE, Action.ACCEPT):
+        if action in (Action.MANAGE, Action.AWARD, Action.SAMPLE, Action.ACCEPT, Action.PUBLISH):
             return managed
         if action == Action.NOMINATE:
             nominating = Assessment.objects.filter(self.assessments_q(Action.NOMINATE)).values("campaign_id")
@@ -239,7 +258,7 @@ class UserScope:
 
     def _assessments_q(self, action: Action, prefix: str) -> Q:
         school = f"{prefix}school__"
-        if action == Action.RECTIFY:
+        if action in (Action.RECTIFY, Action.OBJECT):
             return self.schools_q(Action.EDIT, school)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self.schools_q(action, school)
@@ -263,8 +282,17 @@ class UserScope:
         if action == Action.LEAD:
             ids = sorted(self.lead_assessment_ids)
             return Q(**{f"{prefix}id__in": ids}) if ids else NOTHING
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.ACCEPT):
+        if action in (
+            Action.MANAGE,
+            Action.REOPEN,
+            Action.ASSIGN,
+            Action.AWARD,
+            Action.ACCEPT,
+            Action.PUBLISH,
+        ):
             return managed
+        if action == Action.INSPECT:
+            return managed | reviewer
         if action == Action.NOMINATE:
             return _under(self.reviewer_paths, f"{school}region__path")
         return NOTHING
@@ -296,7 +324,7 @@ class UserScope:
                 return self.is_superuser or any(
                     p.startswith(path) or path.startswith(p) for p in self.reviewer_paths
                 )
-            if action in (Action.AWARD, Action.SAMPLE, Action.ACCEPT):
+            if action in (Action.AWARD, Action.SAMPLE, Action.ACCEPT, Action.PUBLISH):
                 action = Action.MANAGE
             if action not in (Action.VIEW, Action.MANAGE):
                 return False
@@ -328,7 +356,7 @@ class UserScope:
         )
 
     def _can_assessment(self, action: Action, assessment: Assessment) -> bool:
-        if action == Action.RECTIFY:
+        if action in (Action.RECTIFY, Action.OBJECT):
             return self._can_school(Action.EDIT, assessment.school_id, assessment.school.region.path)
         if action in (Action.VIEW, Action.EDIT, Action.SUBMIT):
             return self._can_school(action, assessment.school_id, assessment.school.region.path)
@@ -347,15 +375,25 @@ class UserScope:
             return rechecking
         if action == Action.LEAD:
             return assessment.pk in self.lead_assessment_ids
-        if action in (Action.MANAGE, Action.REOPEN, Action.ASSIGN, Action.AWARD, Action.ACCEPT):
-            return _covered(assessment.campaign.region.path, self.commission_paths)
+        managed = _covered(assessment.campaign.region.path, self.commission_paths)
+        if action in (
+            Action.MANAGE,
+            Action.REOPEN,
+            Action.ASSIGN,
+            Action.AWARD,
+            Action.ACCEPT,
+            Action.PUBLISH,
+        ):
+            return managed
+        if action == Action.INSPECT:
+            return managed or reviewer
         if action == Action.NOMINATE:
             return _covered(school_path, self.reviewer_paths)
         return False
 
     def can_any(self, action: Action) -> bool:
         """Whether any object at all is in scope for `action` (what the navigation offers)."""
-        if action in (Action.EDIT, Action.SUBMIT, Action.RECTIFY):
+        if action in (Action.EDIT, Action.SUBMIT, Action.RECTIFY, Action.OBJECT):
             return bool(self.cio_school_ids)
         if self.is_superuser:
             return True
@@ -368,10 +406,13 @@ class UserScope:
             Action.AWARD,
             Action.ACCEPT,
             Action.SAMPLE,
+            Action.PUBLISH,
         ):
             return bool(self.commission_paths)
         if action == Action.RECHECK:
             return bool(self.recheck_assessment_ids)
+        if action == Action.INSPECT:
+            return bool(self.reviewer_paths or self.review_assessment_ids or self.commission_paths)
         if action == Action.NOMINATE:
             return bool(self.reviewer_paths)
         if action == Action.REPORT:

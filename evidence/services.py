@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from assessments.models import ItemResponse, School
@@ -123,8 +124,25 @@ def evidence_upload(*, school: School, uploaded_file: UploadedFile, acting_user)
     here, so that no reviewer's browser is ever given the full image to decode.
     """
     evidence_library_assert_writable(school=school, acting_user=acting_user)
+    return evidence_file_store(school=school, uploaded_file=uploaded_file, acting_user=acting_user)
+
+
+@transaction.atomic
+def evidence_file_store(
+    *, school: School, uploaded_file: UploadedFile, acting_user, kinds: tuple[str, ...] = ()
+) -> UploadOutcome:
+    """The library's checks and storage of `evidence_upload`, without its rule of who may write: for
+    a service of a higher app that has decided that rule itself (an on-site visit's photo or check
+    sheet, stored by the visit's team in the school's library). `kinds` limits the detected types
+    (("pdf",) for a signed sheet); another type is rejected before anything is stored."""
     checked = _check_upload(uploaded_file)
     file_type, clean, size = checked.file_type, checked.name, checked.size
+    if kinds and file_type.kind not in kinds:
+        raise EvidenceRejected(
+            _("「%(name)s」不是所要求的文件类型（%(kinds)s）。")
+            % {"name": clean.name, "kinds": "、".join(k.upper() for k in kinds)},
+            code="wrong_kind",
+        )
     notices = []
     if clean.altered:
         notices.append(
@@ -318,7 +336,14 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, acting_user) -> None:
         names.append(evidence_file.thumbnail_name)
     storage = evidence_storage()
     evidence_file._history_user = acting_user
-    evidence_file.delete()
+    try:
+        with transaction.atomic():
+            evidence_file.delete()
+    except ProtectedError:
+        # a record of a higher app keeps the file (an on-site visit's photo or signed sheet)
+        raise EvidenceInUse(
+            _("该文件是其他记录（如现场核验照片或签字核验单）的凭据，不能删除。"), code="kept_by_record"
+        ) from None
     transaction.on_commit(lambda: _delete_all(storage, names))
 
 

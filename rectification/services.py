@@ -156,6 +156,76 @@ def rectification_confirm(
     return created
 
 
+@transaction.atomic
+def rectification_item_add(
+    *,
+    assessment: Assessment,
+    acting_user,
+    node_id: int,
+    source: str,
+    problem: str,
+    action: str,
+    due_date,
+    today: datetime.date | None = None,
+) -> RectificationItem:
+    """Add one item to a school's list outside the confirmation after finalisation: a finding of an
+    on-site visit (source 现场核验发现) or of a city re-check. The acting user must be in the
+    `inspect` scope of the assessment (the visit team's side: reviewers of the school and commission
+    staff managing the campaign), never a CIO of the school. One item per framework item: a second
+    one for the same item is a conflict. The school's CIOs are notified."""
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("campaign__framework", "campaign__region", "school__region")
+        .get(pk=assessment.pk)
+    )
+    scope = get_scope(acting_user)
+    if not scope.can(Action.INSPECT, assessment):
+        raise RectificationRefused(_("您不能为该校提出整改事项。"), code="not_inspector")
+    if scope.has_conflict(assessment):
+        raise RectificationConflict(
+            _("您是该校的信息化负责人，不能为本校提出整改事项。"), code="conflict_of_interest"
+        )
+    if source not in (RectificationSource.ONSITE, RectificationSource.CITY_RECHECK):
+        message = _("来源无效。")
+        raise Invalid(message, fields={"source": [message]})
+    frame = results_frame(framework=assessment.campaign.framework)
+    if node_id not in frame.by_node:
+        message = _("请选择本指标体系的一个条目。")
+        raise Invalid(message, fields={"node": [message]})
+    code = frame.by_node[node_id].code
+    if RectificationItem.objects.filter(assessment=assessment, node_id=node_id).exists():
+        raise RectificationConflict(
+            _("条目 %(c)s 已有整改事项，请在该事项中跟进。") % {"c": code}, code="exists"
+        )
+    item = RectificationItem(
+        assessment=assessment,
+        node_id=node_id,
+        source=source,
+        problem=_text(problem, field="problem", label=_("存在问题"), required=True),
+        action=_text(action, field="action", label=_("整改要求"), required=True),
+        due_date=_date(due_date, field="due_date", today=today or timezone.localdate()),
+        created_by=acting_user,
+    )
+    item.full_clean(exclude=["assessment", "node", "created_by"], validate_unique=False)
+    item._history_user = acting_user
+    item.save()
+    RectificationEvent.objects.create(
+        item=item,
+        from_state="",
+        to_state=State.DRAFT_PLAN,
+        actor=acting_user,
+        comment=item.get_source_display(),
+    )
+    notify(
+        user_ids=school_cio_ids(school_id=assessment.school_id),
+        kind=Notification.Kind.RECTIFICATION,
+        title=_("%(c)s：新的整改事项") % {"c": assessment.campaign.title},
+        body=_("条目 %(c)s（%(s)s）：%(p)s") % {"c": code, "s": item.get_source_display(), "p": item.problem},
+        url=reverse("rectification:due-list"),
+    )
+    return item
+
+
 # --- transitions ------------------------------------------------------------------------------------
 
 

@@ -61,6 +61,12 @@ def navigation(request) -> dict:
         links.append(_link("rectification:due-list", _("整改清单"), current, "rectification:"))
     elif user_can(user=user, action=Action.VERIFY):
         links.append(_link("rectification:review-queue", _("整改审核"), current, "rectification:"))
+    if user_can(user=user, action=Action.INSPECT):
+        links.append(_link("inspections:visit-list", _("现场核验"), current, "inspections:visit-"))
+    if has_scope:
+        links.append(
+            _link("inspections:publication-list", _("结果公示"), current, "inspections:publication-")
+        )
     links.append(
         _link("assessments:school-list", _("本校") if own_only else _("学校"), current, "assessments:school-")
     )

@@ -45,6 +45,7 @@ urlpatterns = [
     path("evidence/", include("evidence.urls")),
     path("classrooms/", include("classrooms.urls")),
     path("rectification/", include("rectification.urls")),
+    path("inspections/", include("inspections.urls")),
     path("reports/", include("reports.urls")),
     path("", include("assessments.urls")),
     path("api/", include(router.urls)),

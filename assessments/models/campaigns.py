@@ -80,6 +80,9 @@ class Campaign(models.Model):
         help_text=_("同一指标体系（任一版本）、更早年度、同一或上级地区的活动，用于年度对比。"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # set when the publication of the results closes: from then on the official results and the
+    # designations of the campaign are final (`services.results_assert_unfrozen`)
+    results_frozen_at = models.DateTimeField(_("结果冻结时间"), null=True, blank=True)
 
     history = HistoricalRecords()
 

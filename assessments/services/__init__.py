@@ -40,7 +40,17 @@ from .notifications import (
     school_cio_ids,
 )
 from .organisations import ImportFileError, ImportOutcome, ImportPreview, import_commit, import_preview
-from .results import outcome_clear, outcome_set, outcomes_apply, outcomes_decide, rule_copy, rule_save
+from .results import (
+    ResultsFrozen,
+    campaign_results_freeze,
+    outcome_clear,
+    outcome_set,
+    outcomes_apply,
+    outcomes_decide,
+    results_assert_unfrozen,
+    rule_copy,
+    rule_save,
+)
 from .reviews import (
     ReviewConflict,
     ReviewIncomplete,
@@ -112,6 +122,9 @@ __all__ = [
     "outcome_set",
     "outcomes_apply",
     "outcomes_decide",
+    "ResultsFrozen",
+    "campaign_results_freeze",
+    "results_assert_unfrozen",
     "rule_copy",
     "rule_save",
     "password_assigned",

@@ -35,6 +35,7 @@ from ..models import (
 from ..models.designations import LABEL_MAX_LENGTH
 from ..scoping import Action, get_scope
 from ..selectors.designations import COUNTING, campaign_designation_labels
+from .results import results_assert_unfrozen
 
 REASON_MAX_LENGTH = 1000
 QUOTA_MAX = 100000
@@ -95,6 +96,7 @@ def designation_quota_set(
     (commission staff managing it). A quota below the places already taken is refused: the
     commission refuses or revokes first."""
     _require(acting_user, Action.AWARD, campaign)
+    results_assert_unfrozen(campaign=campaign)
     kind = _kind(kind)
     if not (
         region.level == Region.Level.DISTRICT
@@ -140,6 +142,7 @@ def designation_nominate(*, assessment: Assessment, kind: str, acting_user) -> D
         .get(pk=assessment.pk)
     )
     _require(acting_user, Action.NOMINATE, assessment)
+    results_assert_unfrozen(campaign=assessment.campaign)
     label = campaign_designation_labels(assessment.campaign)[kind]
     if assessment.status != AssessmentStatus.FINALISED or assessment.result_passed is not True:
         raise Conflict(
@@ -194,6 +197,7 @@ def _lock_designation(designation: Designation, acting_user) -> Designation:
     )
     designation.assessment.campaign = designation.campaign
     _require(acting_user, Action.AWARD, designation)
+    results_assert_unfrozen(campaign=designation.campaign)
     return designation
 
 

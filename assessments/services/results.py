@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.selectors import framework_nodes
-from smartcampus.errors import Invalid, Refused
+from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ResultRule
@@ -45,6 +45,39 @@ RULE_FIELDS = (
     "district_targets",
 )
 OUTCOME_FIELDS = ["result_percent", "result_grade", "result_passed", "result_rule", "result_at"]
+
+
+class ResultsFrozen(Conflict):
+    """The campaign's results were published and the publication closed: the official results and
+    the designations are final."""
+
+
+def results_assert_unfrozen(*, campaign: Campaign) -> None:
+    """Refuse (409, `code="frozen"`) any change to the official results or the designations of a
+    campaign whose results are frozen. Services that change them call this first."""
+    if campaign.results_frozen_at is not None:
+        raise ResultsFrozen(
+            _("本活动的结果公示已结束，结果和命名已冻结（%(t)s），不能再修改。")
+            % {"t": timezone.localtime(campaign.results_frozen_at).strftime("%Y-%m-%d %H:%M")},
+            code="frozen",
+        )
+
+
+@transaction.atomic
+def campaign_results_freeze(*, campaign: Campaign, acting_user) -> Campaign:
+    """Freeze the official results and the designations of `campaign` (the publication of its results
+    has closed); commission staff managing it. Freezing a frozen campaign is a conflict."""
+    if not get_scope(acting_user).can(Action.MANAGE, campaign):
+        raise Refused(_("您不能管理该自评活动。"), code="not_commission")
+    campaign = Campaign.objects.select_for_update().select_related("region").get(pk=campaign.pk)
+    results_assert_unfrozen(campaign=campaign)
+    campaign.results_frozen_at = timezone.now()
+    campaign._history_user = acting_user
+    campaign._change_reason = _("结果公示结束，结果冻结")
+    campaign.full_clean()
+    campaign.save(update_fields=["results_frozen_at"])
+    campaign_data_changed(campaign.pk)
+    return campaign
 
 
 def _same(rule: ResultRule, other: ResultRule) -> bool:
@@ -80,6 +113,7 @@ def rule_save(
         raise Refused(_("您不能管理该自评活动。"), code="not_commission")
     # one writer at a time per campaign: versions are numbered from the latest
     campaign = Campaign.objects.select_for_update().select_related("framework", "region").get(pk=campaign.pk)
+    results_assert_unfrozen(campaign=campaign)
     reason = (reason or "").strip()
     current = current_rule(campaign)
     decided = rule_locked(campaign)  # schools already finalised: the new rule decides them again

@@ -48,7 +48,7 @@ from ..selectors.reviews import (
 from .campaigns import _require_commission
 from .designations import designations_withdraw
 from .notifications import assessment_reviewer_ids, notify, school_cio_ids
-from .results import outcome_clear, outcome_set
+from .results import outcome_clear, outcome_set, results_assert_unfrozen
 
 HALF = Decimal("0.5")
 
@@ -510,6 +510,7 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
             if assessment.status != AssessmentStatus.SUBMITTED
             else ReviewLocked(_("尚未评审任何条目，不能完成评审。"), code="not_started")
         )
+    results_assert_unfrozen(campaign=assessment.campaign)
     pending = review_pending(assessment=assessment)
     if pending:
         raise ReviewIncomplete(
@@ -559,6 +560,7 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
         raise _invalid("reason", _("请填写重新打开的原因。"))
     if assessment.status != AssessmentStatus.FINALISED:
         raise ReviewLocked(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
+    results_assert_unfrozen(campaign=assessment.campaign)
     assessment.status = AssessmentStatus.IN_REVIEW
     assessment.acceptance = Acceptance.PENDING  # a reopened result is no longer accepted
     _save_assessment(

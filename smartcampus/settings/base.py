@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "evidence",
     "classrooms",
     "rectification",
+    "inspections",
     "reports",
     # The project's account pages and rules (top layer: composes assessments' account services).
     "smartcampus.accounts",

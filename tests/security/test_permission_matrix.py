@@ -192,7 +192,17 @@ def objects(world, settings, tmp_path):
         objs[side] = {
             **_sample_objects(campaign=campaign, submitted=submitted, staff=staff, rechecker=rechecker),
             **classroom,
-            **_rectification_objects(framework=framework, region=region, school=school, staff=staff, cio=cio),
+            **(
+                rect := _rectification_objects(
+                    framework=framework, region=region, school=school, staff=staff, cio=cio
+                )
+            ),
+            **_inspection_objects(
+                assessment=rect["rect_assessment"],
+                staff=staff,
+                cio=cio,
+                team=[staff, world.users["reviewer"]] if side == "a" else [staff],
+            ),
             # a nomination of the submitted school (the services need a finalised pass to make one)
             "designation": Designation.objects.create(
                 campaign=campaign, assessment=submitted, kind="demonstration", state="nominated"
@@ -256,6 +266,39 @@ def _sample_objects(*, campaign, submitted, staff, rechecker) -> dict:
     )
     row = SampleSchool.objects.create(sample=sample, assessment=submitted, position=1, reviewer=rechecker)
     return {"sample": sample, "sample_row": row}
+
+
+def _inspection_objects(*, assessment, staff, cio, team) -> dict:
+    """A visit of the finalised assessment (one item to check) and a public publication of its
+    campaign with one open objection of the school."""
+    from inspections.services import objection_raise, publication_create, visit_schedule
+
+    today = timezone.localdate()
+    node_id = assessment.responses.get(node__code="1.2").node_id
+    visit = visit_schedule(
+        assessment=assessment,
+        acting_user=staff,
+        date=today,
+        team_ids=[u.pk for u in team],
+        node_ids=[node_id],
+    )
+    publication = publication_create(
+        campaign=assessment.campaign,
+        acting_user=staff,
+        visibility="public",
+        fields=["show_pass"],
+        window_start=today,
+        window_end=today + datetime.timedelta(days=7),
+    )
+    objection = objection_raise(
+        publication=publication, assessment=assessment, acting_user=cio, reason="矩阵申辩", node_id=node_id
+    )
+    return {
+        "visit": visit,
+        "finding": visit.findings.get(),
+        "publication": publication,
+        "objection": objection,
+    }
 
 
 def _classroom_objects(*, school, cio, attached) -> dict:
@@ -842,6 +885,71 @@ MATRIX: dict[str, Entry] = {
     # the list is confirmed already: the page says so; a POST without the list is invalid
     "rectification:confirm": page(
         {"GET": reviewer_only(200), "POST": reviewer_only(400)}, kwargs=_o("rect_assessment")
+    ),
+    # on-site visits: the school's inspectors (its reviewers, the campaign's commission); findings
+    # and the sheet are the visit team's (reviewer and commission on side a); the school reads the visit
+    "inspections:visit-list": page(
+        {"GET": statuses(404, reviewer=200, other_reviewer=200, commission=200, other_commission=200)}
+    ),
+    "inspections:visit-schedule": page(
+        {
+            "GET": statuses(404, reviewer=200, commission=200),
+            "POST": statuses(404, reviewer=400, commission=400),
+        },
+        kwargs=_o("rect_assessment"),
+    ),
+    "inspections:visit-detail": page({"GET": scoped()}, kwargs=_o("visit")),
+    # without a file the form is invalid
+    "inspections:visit-sheet": page(
+        {"GET": NOT_ALLOWED, "POST": statuses(404, reviewer=400, commission=400)}, kwargs=_o("visit")
+    ),
+    "inspections:finding-record": page(
+        {"GET": NOT_ALLOWED, "POST": statuses(404, reviewer=302, commission=302)},
+        kwargs=_o("finding"),
+        data={"POST": lambda objs, side: {"verdict": "confirmed", "text": ""}},
+    ),
+    "inspections:finding-rectify": page(
+        {"GET": NOT_ALLOWED, "POST": statuses(404, reviewer=400, commission=400)}, kwargs=_o("finding")
+    ),
+    # the finding is not recorded as a discrepancy yet: nothing to adjust
+    "inspections:finding-adjust": page(
+        {"GET": NOT_ALLOWED, "POST": statuses(404, reviewer=409, commission=409)}, kwargs=_o("finding")
+    ),
+    # publication: the commission publishes, decides and closes; the school objects; participants read
+    "inspections:publication-list": page(),
+    "inspections:publication-create": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(400)},
+        kwargs=lambda objs, side: {"pk": objs[side]["rect_assessment"].campaign_id},
+    ),
+    "inspections:publication-detail": page({"GET": scoped()}, kwargs=_o("publication")),
+    # the school's objection is undecided: closing is refused
+    "inspections:publication-close": page(
+        {"GET": NOT_ALLOWED, "POST": campaign_manager(409)}, kwargs=_o("publication")
+    ),
+    "inspections:publication-school": page(
+        {"GET": cio_only(200, 404)},
+        kwargs=lambda objs, side: {
+            "pk": objs[side]["publication"].pk,
+            "assessment_pk": objs[side]["rect_assessment"].pk,
+        },
+    ),
+    # an objection to the result as a whole (the item has one open already)
+    "inspections:objection-raise": page(
+        {"GET": NOT_ALLOWED, "POST": cio_only(302, 404)},
+        kwargs=lambda objs, side: {
+            "pk": objs[side]["publication"].pk,
+            "assessment_pk": objs[side]["rect_assessment"].pk,
+        },
+        data={"POST": lambda objs, side: {"node": "", "reason": "矩阵"}},
+    ),
+    "inspections:objection-decide": page(
+        {"GET": NOT_ALLOWED, "POST": campaign_manager(302)},
+        kwargs=lambda objs, side: {"pk": objs[side]["objection"].pk, "decision": "reject"},
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    # a public results page: anyone with the link (the login-only variant: tests/inspections)
+    "inspections:results": page(
+        {"GET": ALL_200}, kwargs=lambda objs, side: {"token": objs["a"]["publication"].token}, anonymous=200
     ),
     "reports:dashboard": page(),
     "reports:job-list": page(),
