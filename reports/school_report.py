@@ -22,6 +22,7 @@ from indicators.scoring import COMPLIANCE_INDEX_RULE
 from indicators.selectors import framework_nodes
 
 from . import charts
+from .pdf_fonts import compact_fonts
 
 # WeasyPrint logs every layout step at INFO; a worker rendering thousands of schools does not need that.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -173,7 +174,9 @@ def school_report_pdf(*, assessment: Assessment) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     html = school_report_html(assessment=assessment)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=FontConfiguration())
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=FontConfiguration(), finisher=compact_fonts
+    )
 
 
 def school_report_filename(assessment: Assessment) -> str:
