@@ -68,17 +68,29 @@ def services() -> Iterator[dict]:
         subprocess.run(["rm", "-rf", media])
 
 
+# The project package first, then its settings: the package's Celery app reads settings when it is
+# imported, so a settings module that is itself the first to import the package (bench.settings)
+# would be read half-imported. gunicorn (smartcampus.wsgi) and celery (-A smartcampus) import the
+# package first by themselves; manage.py and the measuring processes go through these two.
+MANAGE = (
+    "import sys, smartcampus; from django.core.management import execute_from_command_line; "
+    "execute_from_command_line(['manage.py', *sys.argv[1:]])"
+)
+
+
 def django_setup() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.update({k: v for k, v in BENCH_ENV.items() if k not in os.environ})
     import django
 
+    import smartcampus  # noqa: F401 — see MANAGE
+
     django.setup()
 
 
 def manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([PYTHON, "-c", MANAGE, *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def prepare_city(*, schools: int, seed: int, framework: str = "beijing-k12") -> None:

@@ -1,16 +1,25 @@
 """The region dashboard's figures and charts, cached per (campaign, scope, language, data version).
 
 Computing a city's aggregates reads every response of the campaign (92,000 rows for 2,000 Beijing
-schools, about a second; `reports.stats`). The figures only change when a service changes what they
-read, and every such service bumps the campaign's data version (`assessments.freshness`), so the
-result is cached under that version: a change is visible on the next request, and an idle city is
-computed once. Users whose scopes cover the same schools share the entry (`UserScope.fingerprint`).
+schools, about a second; 10,000 schools, several seconds; `reports.stats`). The figures only change
+when a service changes what they read, and every such service bumps the campaign's data version
+(`assessments.freshness`), so the result is cached under that version: an idle city is computed
+once. Users whose scopes cover the same schools share the entry (`UserScope.fingerprint`).
 
-Single flight: when the version moved, one request recomputes (holding a short cache lock) while
-concurrent requests keep getting the previous figures, marked with the time they were computed; so
-at the deadline, with schools saving every second, the database computes at most one dashboard per
-scope at a time instead of one per request. Without a readable cache everything is computed as
-before.
+Who computes depends on the size of the scope (`DASHBOARD_INLINE_MAX_SCHOOLS`):
+
+* a small scope (a district, a small city: tens of milliseconds) is computed inside the request
+  when the version moved, so the figures are current on the next visit;
+* a large one is never computed inside a request: the first request after a change enqueues
+  `reports.refresh_dashboard` and gets the previous figures, marked with the time they were computed
+  (`refreshing` is set); with no previous figures at all the page says they are being computed
+  (`dashboard_parts` returns None). A broker that cannot be reached is the one exception: then the
+  request computes, as a small scope would.
+
+Single flight either way: a short cache lock lets one request compute or enqueue while concurrent
+requests keep getting the previous figures, so at the deadline, with schools saving every second,
+at most one computation per scope runs at a time. Without a readable cache everything is computed
+as before.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -137,25 +146,90 @@ def _cache_call(method: str, *args, **kwargs):
         return None
 
 
-def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict:
+def _key(campaign, scope) -> str:
+    return f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
+
+
+def _store(key: str, version, parts: dict) -> None:
+    _cache_call("set", key, {"version": version, "parts": parts}, timeout=settings.DASHBOARD_CACHE_SECONDS)
+
+
+def _enqueue(*, campaign, user) -> bool:
+    """Ask a worker to compute the figures of `user`'s scope; False when the broker refused."""
+    from .tasks import dashboard_refresh_task
+
+    try:
+        dashboard_refresh_task.delay(campaign.pk, user.pk, get_language())
+    except Exception:
+        logger.warning("dashboard refresh not enqueued for campaign %s", campaign.pk, exc_info=True)
+        return False
+    return True
+
+
+def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
     """`board` (a slim `stats.Dashboard`), the four charts and `computed_at`, for `assessments`
     (already scoped to the user whose scope is `scope`); with `user` (the same user), also
-    `year_districts`, the comparison with the predecessor campaign where there is one."""
+    `year_districts`, the comparison with the predecessor campaign where there is one.
+
+    For a scope larger than `DASHBOARD_INLINE_MAX_SCHOOLS` (and a `user` to compute for), a stale
+    entry is returned with `refreshing` set while a worker computes the new one, and None when there
+    is nothing to show yet."""
     version = _version(campaign)
     if version is None:
         return _compute(campaign=campaign, assessments=assessments, user=user)
-    key = f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
+    key = _key(campaign, scope)
     entry = _cache_call("get", key)
     if entry is not None and entry["version"] == version:
         return entry["parts"]
-    if entry is not None and not _cache_call("add", f"{key}:lock", 1, timeout=LOCK_SECONDS):
-        return entry["parts"]  # another request is computing the new figures; show the last ones
+    lock = f"{key}:lock"
+    locked = _cache_call("add", lock, 1, timeout=LOCK_SECONDS)
+    if entry is not None and not locked:
+        return {**entry["parts"], "refreshing": True}  # another process is computing the new figures
+    large = user is not None and assessments.count() > settings.DASHBOARD_INLINE_MAX_SCHOOLS
+    if large and locked:
+        if _enqueue(campaign=campaign, user=user):
+            # The worker releases the lock when it has stored the figures (or the lock expires).
+            done = _cache_call("get", key)  # a worker as fast as the request (or running tasks inline)
+            if done is not None and done["version"] == version:
+                return done["parts"]
+            return {**entry["parts"], "refreshing": True} if entry is not None else None
+    elif large and locked is False:
+        return None  # nothing cached yet and a worker is already computing it
     try:
         parts = _compute(campaign=campaign, assessments=assessments, user=user)
-        _cache_call(
-            "set", key, {"version": version, "parts": parts}, timeout=settings.DASHBOARD_CACHE_SECONDS
-        )
+        _store(key, version, parts)
     finally:
-        if entry is not None:
-            _cache_call("delete", f"{key}:lock")
+        if locked:
+            _cache_call("delete", lock)
     return parts
+
+
+def dashboard_refresh(*, campaign_id: int, user_id: int, language: str) -> bool:
+    """Compute and cache the dashboard of `user`'s scope over the campaign (the worker's side of
+    `dashboard_parts`), under the data version read before computing, so a change made meanwhile
+    is computed again on the next visit. Returns False when the figures were already current or
+    the user or campaign is gone. Always releases the request's lock."""
+    from django.contrib.auth import get_user_model
+
+    from assessments.models import Campaign
+    from assessments.scoping import get_scope
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    campaign = Campaign.objects.select_related("framework", "region").filter(pk=campaign_id).first()
+    if user is None or campaign is None:
+        return False
+    with translation.override(language):
+        scope = get_scope(user)
+        key = _key(campaign, scope)
+        try:
+            version = _version(campaign)
+            if version is None:
+                return False
+            entry = _cache_call("get", key)
+            if entry is not None and entry["version"] == version:
+                return False  # a duplicate request: the figures are already current
+            assessments = assessment_selectors.assessment_list(user=user).filter(campaign=campaign)
+            _store(key, version, _compute(campaign=campaign, assessments=assessments, user=user))
+            return True
+        finally:
+            _cache_call("delete", f"{key}:lock")

@@ -28,6 +28,7 @@ from indicators.selectors import framework_nodes
 from rectification.selectors import assessment_rectification_items
 
 from . import charts
+from .pdf_fonts import compact_fonts
 
 # WeasyPrint logs every layout step at INFO; a worker rendering thousands of schools does not need that.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -287,7 +288,9 @@ def school_report_pdf(*, assessment: Assessment) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     html = school_report_html(assessment=assessment)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=FontConfiguration())
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=FontConfiguration(), finisher=compact_fonts
+    )
 
 
 def school_report_filename(assessment: Assessment) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import dashboard, services
 from .limits import DEFAULT_LIMITS
 
 RETRY = {
@@ -48,3 +48,15 @@ def report_jobs_sweep_task() -> int:
 @shared_task(name="reports.cleanup_expired", **RETRY, soft_time_limit=600, time_limit=660)
 def report_files_cleanup_task() -> int:
     return services.report_files_cleanup()
+
+
+# A dashboard is recomputed when a visit finds its data version moved; a later visit enqueues it
+# again, so a lost task costs staleness, not figures. The request's lock lasts LOCK_SECONDS.
+@shared_task(
+    name="reports.refresh_dashboard",
+    **RETRY,
+    soft_time_limit=dashboard.LOCK_SECONDS,
+    time_limit=dashboard.LOCK_SECONDS + 30,
+)
+def dashboard_refresh_task(campaign_id: int, user_id: int, language: str) -> bool:
+    return dashboard.dashboard_refresh(campaign_id=campaign_id, user_id=user_id, language=language)

@@ -176,9 +176,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
         )
-    context.update(
-        dashboard_parts(campaign=campaign, assessments=assessments, scope=scope, user=request.user)
-    )
+    parts = dashboard_parts(campaign=campaign, assessments=assessments, scope=scope, user=request.user)
+    if parts is None:  # a large scope's first figures are being computed by a worker
+        return render(request, "reports/dashboard_computing.html", context)
+    context.update(parts)
     context["progress_buckets"] = stats.PROGRESS_BUCKETS
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +16,8 @@ from assessments.scoping import Action, get_scope
 from .. import selectors, services, views
 from ..dashboard import dashboard_parts
 from .serializers import CampaignStatisticsSerializer, ReportJobRequestSerializer, ReportJobSerializer
+
+COMPUTING_RETRY_SECONDS = 5
 
 
 class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -74,13 +77,19 @@ class CampaignStatisticsViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return assessment_selectors.campaign_list(user=self.request.user)
 
-    @extend_schema(responses={200: CampaignStatisticsSerializer})
+    @extend_schema(responses={200: CampaignStatisticsSerializer, 202: None})
     def retrieve(self, request, pk=None, format=None):
         campaign = self.get_object()
         if not assessment_selectors.user_can(user=request.user, action=Action.REPORT):
             raise NotFound
         assessments = assessment_selectors.assessment_list(user=request.user).filter(campaign=campaign)
-        board = dashboard_parts(campaign=campaign, assessments=assessments, scope=get_scope(request.user))[
-            "board"
-        ]
-        return Response(CampaignStatisticsSerializer(board).data)
+        parts = dashboard_parts(
+            campaign=campaign, assessments=assessments, scope=get_scope(request.user), user=request.user
+        )
+        if parts is None:  # a large scope's first figures are being computed by a worker
+            return Response(
+                {"detail": _("统计数据正在计算，请稍后再试。")},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Retry-After": str(COMPUTING_RETRY_SECONDS)},
+            )
+        return Response(CampaignStatisticsSerializer(parts["board"]).data)

@@ -222,6 +222,9 @@ CACHES = cache_settings(env("CACHE_URL", default=REDIS_URL))
 # The commission dashboard is computed once per (campaign, scope, language, data version) and kept
 # this many seconds at most (the bound on staleness should a change bypass the services).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+# A scope of more schools than this is never computed inside a request: a worker recomputes it
+# (reports.dashboard); up to it, computing takes tens of milliseconds and is done inline.
+DASHBOARD_INLINE_MAX_SCHOOLS = env.int("DASHBOARD_INLINE_MAX_SCHOOLS", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Django REST Framework ----------------------------------------------------------------------
