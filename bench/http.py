@@ -271,6 +271,32 @@ def cpu_breakdown(*, page_list: list[dict], requests: int = 30) -> list[dict]:
     return rows
 
 
+def profile_pages(*, page_list: list[dict], requests: int = 20, top: int = 25) -> str:
+    """cProfile of `requests` requests per page after warm-up (the profiler inflates Python-level
+    calls: read the shares, not the times): the functions with the most time of their own."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    out = io.StringIO()
+    for page in page_list:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=page["user"]))
+        for _ in range(3):
+            client.get(page["path"], HTTP_HOST="127.0.0.1")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(page["path"], HTTP_HOST="127.0.0.1")
+        profiler.disable()
+        out.write(f"\n=== {page['name']} ({requests} requests)\n")
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 BREAKDOWN_COLUMNS = [
     ("page", "page"),
     ("total_ms", "CPU ms"),
@@ -463,6 +489,9 @@ def main() -> None:
         page_list = chosen(pages(campaign=campaign))
         counts_full = query_counts(page_list=page_list)
         breakdown = cpu_breakdown(page_list=page_list, requests=args.requests)
+        if args.profile:
+            with open(args.profile, "w") as fh:
+                fh.write(profile_pages(page_list=page_list))
         rows: list[dict] = []
         if not args.cpu_only:
             port = free_port()
