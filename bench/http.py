@@ -468,6 +468,7 @@ def main() -> None:
     )
     p.add_argument("--requests", type=int, default=30, help="requests per page for the CPU breakdown")
     p.add_argument("--cpu-only", action="store_true", help="only the in-process CPU breakdown (no wrk)")
+    p.add_argument("--profile", metavar="FILE", help="also write a cProfile of every page here")
     p.add_argument(
         "--pages", default="", help="only the pages whose name contains one of these (comma-separated)"
     )
