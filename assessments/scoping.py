@@ -67,7 +67,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, CharField, IntegerField, Q, Value
+from django.db.models import BooleanField, CharField, Exists, IntegerField, OuterRef, Q, Value
 
 from .models import (
     Assessment,
@@ -246,8 +246,12 @@ class UserScope:
             return Q(**{f"{prefix}pk__in": nominating}) if self.reviewer_paths else NOTHING
         if action != Action.VIEW:
             return NOTHING
-        taking_part = Assessment.objects.filter(self.schools_q(Action.VIEW, "school__")).values("campaign_id")
-        return managed | Q(**{f"{prefix}pk__in": taking_part})
+        # EXISTS per campaign stops at its first assessment in scope; `pk IN (every assessment in
+        # scope)` read all of them (the whole city for its commission) on every list and count.
+        taking_part = Assessment.objects.filter(
+            self.schools_q(Action.VIEW, "school__"), campaign_id=OuterRef(f"{prefix}pk")
+        )
+        return managed | Q(Exists(taking_part))
 
     def assessments_q(self, action: Action = Action.VIEW, prefix: str = "") -> Q:
         """Assessments (`prefix` is the path to the assessment, e.g. "assessment__") in scope."""

@@ -2,17 +2,21 @@
 loopback at 1, 10 and 20 concurrent connections, p50/p95 latency and throughput per page, each next
 to the BARE page (bench/bare_view.py: the same size, from memory, through the same gunicorn,
 middleware and session) measured in the same run. SQL queries per page are counted in-process
-(CaptureQueriesContext) at a quarter of the city and at the full city: they must not grow.
+(CaptureQueriesContext) at a quarter of the city and at the full city: they must not grow. Where
+each page's CPU goes is measured in-process too (`cpu_breakdown`): middleware, SQL, context
+(the view) and template, per request, next to the bare page's.
 
     .venv/bin/python -m bench.http --schools 2000 --duration 5 --json var/bench/http.json
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import tempfile
 import time
@@ -126,6 +130,186 @@ def query_counts(*, page_list: list[dict]) -> dict[str, int]:
     return counts
 
 
+PARTS = ("middleware", "sql", "context", "template")
+
+
+class _Clock:
+    """Exclusive CPU time (thread CPU, so time spent waiting for PostgreSQL is not counted) per part
+    of a request: entering a part pauses the one it interrupts, so SQL run from a template counts as
+    SQL and a template rendered inside the view counts as template."""
+
+    def __init__(self) -> None:
+        self.spent = dict.fromkeys(PARTS, 0.0)
+        self.sql_wall = 0.0
+        self.stack: list[str] = []
+        self.mark = 0.0
+
+    def start(self) -> None:
+        self.spent = dict.fromkeys(PARTS, 0.0)
+        self.sql_wall = 0.0
+        self.stack = ["middleware"]
+        self.mark = time.thread_time()
+
+    def stop(self) -> None:
+        self._switch()
+        self.stack = []
+
+    def _switch(self) -> None:
+        now = time.thread_time()
+        if self.stack:
+            self.spent[self.stack[-1]] += now - self.mark
+        self.mark = now
+
+    @contextlib.contextmanager
+    def part(self, name: str):
+        if not self.stack or self.stack[-1] == name:  # not measuring, or nested in the same part
+            yield
+            return
+        self._switch()
+        self.stack.append(name)
+        try:
+            yield
+        finally:
+            self._switch()
+            self.stack.pop()
+
+
+@contextlib.contextmanager
+def _instrumented(clock: _Clock):
+    """Route the view, every template render, DRF's renderer and every SQL statement through `clock`."""
+    from django.core.handlers.base import BaseHandler
+    from django.db import connection
+    from django.template.backends.django import Template
+    from rest_framework.response import Response
+
+    make_view_atomic = BaseHandler.make_view_atomic
+    template_render = Template.render
+    drf_rendered = Response.rendered_content
+
+    def timed_view(self, view):
+        inner = make_view_atomic(self, view)
+
+        def view_in_clock(*args, **kwargs):
+            with clock.part("context"):
+                return inner(*args, **kwargs)
+
+        return view_in_clock
+
+    def timed_render(self, *args, **kwargs):
+        with clock.part("template"):
+            return template_render(self, *args, **kwargs)
+
+    def timed_drf(self):
+        with clock.part("template"):
+            return drf_rendered.fget(self)
+
+    def timed_sql(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            with clock.part("sql"):
+                return execute(sql, params, many, context)
+        finally:
+            clock.sql_wall += time.perf_counter() - start
+
+    BaseHandler.make_view_atomic = timed_view
+    Template.render = timed_render
+    Response.rendered_content = property(timed_drf)
+    try:
+        with connection.execute_wrapper(timed_sql):
+            yield
+    finally:
+        BaseHandler.make_view_atomic = make_view_atomic
+        Template.render = template_render
+        Response.rendered_content = drf_rendered
+
+
+def cpu_breakdown(*, page_list: list[dict], requests: int = 30) -> list[dict]:
+    """Per page, in-process through Django's test client (every middleware, the session and the user
+    lookup as under gunicorn), the median CPU ms per request of each part, after warm-up requests
+    (caches filled as on a server that has been serving the page). The bare page of the same size
+    is measured the same way; `ratio` is total CPU against it."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    User = get_user_model()
+    clients: dict[str, Client] = {}
+    clock = _Clock()
+
+    def run(client: Client, path: str) -> tuple[dict, int]:
+        samples: dict[str, list[float]] = {k: [] for k in (*PARTS, "total", "sql_wall")}
+        size = 0
+        for n in range(requests + 3):
+            clock.start()
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            clock.stop()
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+            size = len(response.content)
+            if n < 3:  # warm-up
+                continue
+            for k in PARTS:
+                samples[k].append(clock.spent[k] * 1000)
+            samples["total"].append(sum(clock.spent.values()) * 1000)
+            samples["sql_wall"].append(clock.sql_wall * 1000)
+        return {k: statistics.median(v) for k, v in samples.items()}, size
+
+    rows = []
+    with _instrumented(clock):
+        for page in page_list:
+            if page["user"] not in clients:
+                clients[page["user"]] = Client()
+                clients[page["user"]].force_login(User.objects.get(username=page["user"]))
+            client = clients[page["user"]]
+            ours, size = run(client, page["path"])
+            bare, _size = run(client, f"/__bench__/bare/?bytes={size}")
+            row = {"page": page["name"], "bytes": size}
+            row.update({f"{k}_ms": v for k, v in ours.items()})
+            row["bare_ms"] = bare["total"]
+            row["ratio"] = ours["total"] / max(bare["total"], 1e-6)
+            rows.append(row)
+            print(f"  {page['name']}: {ours['total']:.1f} ms CPU vs bare {bare['total']:.1f} ms", flush=True)
+    return rows
+
+
+def profile_pages(*, page_list: list[dict], requests: int = 20, top: int = 25) -> str:
+    """cProfile of `requests` requests per page after warm-up (the profiler inflates Python-level
+    calls: read the shares, not the times): the functions with the most time of their own."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    out = io.StringIO()
+    for page in page_list:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=page["user"]))
+        for _ in range(3):
+            client.get(page["path"], HTTP_HOST="127.0.0.1")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(page["path"], HTTP_HOST="127.0.0.1")
+        profiler.disable()
+        out.write(f"\n=== {page['name']} ({requests} requests)\n")
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+BREAKDOWN_COLUMNS = [
+    ("page", "page"),
+    ("total_ms", "CPU ms"),
+    ("middleware_ms", "middleware"),
+    ("sql_ms", "SQL"),
+    ("context_ms", "context"),
+    ("template_ms", "template"),
+    ("sql_wall_ms", "SQL wall ms"),
+    ("bare_ms", "bare CPU ms"),
+    ("ratio", "CPU × bare"),
+]
+
+
 def session_cookie(username: str) -> str:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -133,6 +317,14 @@ def session_cookie(username: str) -> str:
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
     return client.cookies["sessionid"].value
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
@@ -269,51 +461,95 @@ def main() -> None:
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     p.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers")
+    p.add_argument(
+        "--clients",
+        default=",".join(map(str, CONCURRENCY)),
+        help="concurrent connections per wrk run, comma-separated",
+    )
+    p.add_argument("--requests", type=int, default=30, help="requests per page for the CPU breakdown")
+    p.add_argument("--cpu-only", action="store_true", help="only the in-process CPU breakdown (no wrk)")
+    p.add_argument("--profile", metavar="FILE", help="also write a cProfile of every page here")
+    p.add_argument(
+        "--pages", default="", help="only the pages whose name contains one of these (comma-separated)"
+    )
     args = p.parse_args()
-    if not shutil.which("wrk"):
+    concurrency = tuple(int(n) for n in args.clients.split(",") if n.strip())
+    if not args.cpu_only and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    def chosen(page_list: list[dict]) -> list[dict]:
+        wanted = [w.strip() for w in args.pages.split(",") if w.strip()]
+        return [pg for pg in page_list if not wanted or any(w in pg["name"] for w in wanted)]
+
     with c.services():
         small = max(1, args.schools // 4)
         c.prepare_city(schools=small, seed=args.seed)
         campaign = c.city_campaign()
-        counts_small = query_counts(page_list=pages(campaign=campaign))
+        counts_small = query_counts(page_list=chosen(pages(campaign=campaign)))
         c.prepare_city(schools=args.schools, seed=args.seed)
-        page_list = pages(campaign=campaign)
+        page_list = chosen(pages(campaign=campaign))
         counts_full = query_counts(page_list=page_list)
-        port = int(
-            subprocess.run(
+        breakdown = cpu_breakdown(page_list=page_list, requests=args.requests)
+        if args.profile:
+            with open(args.profile, "w") as fh:
+                fh.write(profile_pages(page_list=page_list))
+        rows: list[dict] = []
+        if not args.cpu_only:
+            port = free_port()
+            server = start_gunicorn(port, args.workers)
+            try:
+                rows = measure_load(
+                    base=f"http://127.0.0.1:{port}",
+                    page_list=page_list,
+                    duration=args.duration,
+                    concurrency=concurrency,
+                )
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+        text = ""
+        if rows:
+            text = c.table(
+                rows,
                 [
-                    c.PYTHON,
-                    "-c",
-                    "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+                    ("page", "page"),
+                    ("bytes", "bytes"),
+                    ("clients", "clients"),
+                    ("first_ms", "first ms"),
+                    ("p50_ms", "p50 ms"),
+                    ("p95_ms", "p95 ms"),
+                    ("rps", "req/s"),
+                    ("bare_p95_ms", "bare p95 ms"),
+                    ("bare_rps", "bare req/s"),
+                    ("p95_ratio", "p95 × bare"),
+                    ("errors", "errors"),
                 ],
-                check=True,
-                stdout=subprocess.PIPE,
-                text=True,
-            ).stdout
-        )
-        server = start_gunicorn(port, args.workers)
-        try:
-            rows = measure_load(base=f"http://127.0.0.1:{port}", page_list=page_list, duration=args.duration)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        text = c.table(
-            rows,
-            [
-                ("page", "page"),
-                ("bytes", "bytes"),
-                ("clients", "clients"),
-                ("first_ms", "first ms"),
-                ("p50_ms", "p50 ms"),
-                ("p95_ms", "p95 ms"),
-                ("rps", "req/s"),
-                ("bare_p95_ms", "bare p95 ms"),
-                ("bare_rps", "bare req/s"),
+                f"Pages, {args.schools} schools, gunicorn {args.workers} workers,"
+                f" wrk {args.duration} s per run",
+            )
+            text += "\n\n"
+        # the breakdown next to the p95 of the busiest run
+        top = max(concurrency) if rows else None
+        at_top = {r["page"]: r for r in rows if r["clients"] == top}
+        for row in breakdown:
+            load = at_top.get(row["page"], {})
+            row.update(
+                p95_ms=load.get("p95_ms"),
+                bare_p95_ms=load.get("bare_p95_ms"),
+                p95_ratio=load.get("p95_ratio"),
+            )
+        columns = list(BREAKDOWN_COLUMNS)
+        if rows:
+            columns += [
+                ("p95_ms", f"p95 ms @{top}"),
+                ("bare_p95_ms", f"bare p95 @{top}"),
                 ("p95_ratio", "p95 × bare"),
-                ("errors", "errors"),
-            ],
-            f"Pages, {args.schools} schools, gunicorn {args.workers} workers, wrk {args.duration} s per run",
+            ]
+        text += c.table(
+            breakdown,
+            columns,
+            f"Where the CPU goes, per request (in-process, median of {args.requests}, thread CPU ms;"
+            " SQL wall includes PostgreSQL's time)",
         )
         text += "\n\n" + c.table(
             [{"page": k, "small": counts_small.get(k), "full": v} for k, v in counts_full.items()],
@@ -330,6 +566,7 @@ def main() -> None:
                 "machine": c.machine(),
                 "workers": args.workers,
                 "rows": rows,
+                "breakdown": breakdown,
                 "queries": {
                     "small_schools": small,
                     "full_schools": args.schools,

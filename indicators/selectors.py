@@ -79,6 +79,9 @@ def framework_tree(*, framework: Framework) -> list[TreeNode]:
 # a changed fixture becomes a new version), so every page of a campaign can share one read of its
 # ~200 nodes instead of building them again on each request (~10 ms of a 25 ms page).
 _LOCKED_NODES: dict[tuple[int, str], tuple[Node, ...]] = {}
+# Their scoring trees likewise (~5 ms to build from the nodes). An unlocked framework can still be
+# edited, so its tree is built on every call.
+_LOCKED_TREES: dict[tuple[int, str], ScoringTree] = {}
 
 
 def framework_nodes(*, framework: Framework) -> list[Node]:
@@ -98,13 +101,25 @@ def framework_nodes(*, framework: Framework) -> list[Node]:
 def clear_node_cache() -> None:
     """Forget every cached node list (tests, whose rolled-back databases reuse primary keys)."""
     _LOCKED_NODES.clear()
+    _LOCKED_TREES.clear()
 
 
 def scoring_tree(*, framework: Framework, nodes: Sequence[Node] | None = None) -> ScoringTree:
-    """The scoring engine's tree of `framework` (from `nodes` when the caller has them already)."""
-    if nodes is None:
-        nodes = framework_nodes(framework=framework)
-    return scoring_tree_from_nodes(nodes, scoring=framework.scoring, total_points=framework.total_points)
+    """The scoring engine's tree of `framework` (from `nodes` when the caller has them already).
+    A locked framework's tree is built once per process and shared: callers must not change it."""
+    if framework.locked_at is None:
+        if nodes is None:
+            nodes = framework_nodes(framework=framework)
+        return scoring_tree_from_nodes(nodes, scoring=framework.scoring, total_points=framework.total_points)
+    key = (framework.pk, framework.locked_at.isoformat())
+    tree = _LOCKED_TREES.get(key)
+    if tree is None:
+        if nodes is None:
+            nodes = framework_nodes(framework=framework)
+        tree = _LOCKED_TREES[key] = scoring_tree_from_nodes(
+            nodes, scoring=framework.scoring, total_points=framework.total_points
+        )
+    return tree
 
 
 def answerable_nodes(*, tree: ScoringTree, nodes: Sequence[Node]) -> list[Node]:

@@ -21,3 +21,18 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         kwargs = {"action": self.action} if self.action is not None else {}
         return self.selector(user=self.context["request"].user, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceLabelField(serializers.Field):
+    """The label of a choices field's value, read-only: `ChoiceLabelField(Status.choices,
+    source="status")`. A dict lookup per row, where `source="get_status_display"` makes DRF inspect
+    and call the model's method for every row."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return str(self.labels.get(value, value))

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from assessments.scoping import Action, get_scope
-from assessments.selectors import user_can
+from assessments.selectors import account_menu, user_can
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,12 @@ def _link(name: str, label, current: str, *prefixes: str) -> NavLink:
 
 
 def navigation(request) -> dict:
-    """Context processor: `nav` for signed-in users, None otherwise."""
+    """Context processor: `nav` for signed-in users, None otherwise; `account` (the navbar's roles
+    and unread count) is read only when a template uses it, so fragments rendered with the request
+    do not pay for it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": None}
+        return {"nav": None, "account": None}
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
     has_scope = user_can(user=user, action=Action.VIEW)
@@ -77,4 +80,7 @@ def navigation(request) -> dict:
             _link("assessments:import-index", _("批量导入"), current, "assessments:import-"),
             _link("accounts:user-list", _("用户"), current, "accounts:user-"),
         ]
-    return {"nav": Navigation(links=links, has_scope=has_scope, manages=manages)}
+    return {
+        "nav": Navigation(links=links, has_scope=has_scope, manages=manages),
+        "account": SimpleLazyObject(lambda: account_menu(user=user)),
+    }

@@ -10,10 +10,10 @@ from rest_framework.response import Response
 
 from indicators.selectors import framework_list
 from smartcampus.api import query_parameter
-from smartcampus.fields import ScopedPrimaryKeyField
+from smartcampus.fields import ChoiceLabelField, ScopedPrimaryKeyField
 
 from .. import selectors, services
-from ..models import Assessment, Campaign, ItemResponse
+from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse
 from ..scoping import Action
 
 
@@ -61,7 +61,7 @@ class CampaignCreateSerializer(CampaignSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(AssessmentStatus.choices, source="status")
     deadline = serializers.DateTimeField(read_only=True)
 
     class Meta:
@@ -161,11 +161,14 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         params = self.request.query_params
-        return selectors.assessment_list(
+        qs = selectors.assessment_list(
             user=self.request.user,
             action=Action.SUBMIT if self.action == "submit" else Action.VIEW,
             filters={"campaign": params.get("campaign"), "status": params.get("status")},
         ).order_by("pk")
+        if self.action == "list":  # the rows show the school and the campaign's deadline only
+            qs = qs.select_related(None).select_related("campaign", "school")
+        return qs
 
     @extend_schema(request=None, responses={200: AssessmentSerializer, 409: None})
     @action(detail=True, methods=["post"])

@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from smartcampus.api import query_parameter
-from smartcampus.fields import ScopedPrimaryKeyField
+from smartcampus.fields import ChoiceLabelField, ScopedPrimaryKeyField
 
 from .. import selectors, services
-from ..models import Designation, DesignationKind
+from ..models import Designation, DesignationKind, DesignationState
 from ..scoping import Action
 
 
@@ -25,7 +25,7 @@ class DesignationSerializer(serializers.ModelSerializer):
     school_code = serializers.CharField(source="assessment.school.code", read_only=True)
     school_name = serializers.CharField(source="assessment.school.name", read_only=True)
     label = serializers.SerializerMethodField(help_text="本活动中该类命名的称号，如“淄博市智慧校园”")
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = ChoiceLabelField(DesignationState.choices, source="state")
 
     class Meta:
         model = Designation

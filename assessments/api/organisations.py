@@ -4,9 +4,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from smartcampus.api import query_parameter
+from smartcampus.fields import ChoiceLabelField
 
 from .. import selectors
-from ..models import Region, School
+from ..models import Region, School, SchoolType
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -20,7 +21,7 @@ class RegionSerializer(serializers.ModelSerializer):
 class SchoolSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)
-    school_type_display = serializers.CharField(source="get_school_type_display", read_only=True)
+    school_type_display = ChoiceLabelField(SchoolType.choices, source="school_type")
 
     class Meta:
         model = School

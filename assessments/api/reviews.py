@@ -153,9 +153,13 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action == "list":
             params = self.request.query_params
-            return selectors.review_queue(
-                user=self.request.user,
-                filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
+            return (
+                selectors.review_queue(
+                    user=self.request.user,
+                    filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
+                )
+                .select_related(None)
+                .select_related("campaign", "school__region")  # what the rows show
             )
         action = REVIEW_ACTIONS.get(self.action, Action.READ_REVIEW)
         return selectors.assessment_list(user=self.request.user, action=action).order_by("pk")

@@ -72,7 +72,7 @@ from .facts import (
     fact_sheet,
     fact_submit_checks,
 )
-from .notifications import notification_list, notification_unread_count
+from .notifications import AccountMenu, account_menu, notification_list, notification_unread_count
 from .organisations import (
     campaign_owner_region_list,
     region_get,
@@ -290,6 +290,8 @@ __all__ = [
     "response_get",
     "campaign_owner_region_list",
     "notification_list",
+    "account_menu",
+    "AccountMenu",
     "notification_unread_count",
     "region_get",
     "region_list",

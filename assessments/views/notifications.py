@@ -28,21 +28,22 @@ def notification_list_view(request: HttpRequest) -> HttpResponse:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in page if n.read_at is None]
-    response = render(
+    if request.method == "POST":
+        services.notifications_mark_read(acting_user=request.user)
+        return redirect("assessments:notification-list")
+    # marked before rendering, so the navbar's bell (rendered with the page) already counts them read
+    if unread_ids:
+        services.notifications_mark_read(acting_user=request.user, ids=unread_ids)
+    return render(
         request,
         "assessments/notification_list.html",
         {"page": page, "unread_ids": set(unread_ids), "form": form},
     )
-    if request.method == "POST":
-        services.notifications_mark_read(acting_user=request.user)
-        return redirect("assessments:notification-list")
-    if unread_ids:
-        services.notifications_mark_read(acting_user=request.user, ids=unread_ids)
-    return response
 
 
 @login_required
 def notification_unread_view(request: HttpRequest) -> HttpResponse:
-    """The unread count badge of the navbar bell, loaded by htmx so pages do not pay for it."""
+    """The unread count badge of the navbar bell on its own (pages render it inline), for a
+    client that refreshes the bell without reloading the page."""
     n = selectors.notification_unread_count(user=request.user)
     return render(request, "assessments/_unread_badge.html", {"n": n})

@@ -5,14 +5,22 @@ answered by `smartcampus.errors.error_response`."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +32,85 @@ from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewQueueFilterFor
 from ..models import AssessmentStatus, Role
 from ..scoping import Action
 
+logger = logging.getLogger(__name__)
+
+# A rendered queue row is kept this long at most. Its key is made of everything the row shows, so
+# a cached row is never stale; the bound only lets rows of superseded versions expire.
+QUEUE_ROW_SECONDS = 24 * 3600
+STATUS_LABELS = dict(AssessmentStatus.choices)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the reviewer's queue: the assessment, the user's abilities on it (the button,
+    rendered per request) and the cells every reviewer sees alike (rendered once per content)."""
+
+    assessment: object
+    abilities: selectors.ReviewAbilities
+    cells: SafeString
+
+
+def _queue_row_key(assessment, flags, now) -> str:
+    """The cache key of a row's shared cells: the assessment and its version plus every value the
+    cells show (status, counts, claim flags, names, dates, the deadline passed or not), so any write
+    that changes what the row says gives it a new key."""
+    campaign, school = assessment.campaign, assessment.school
+    shown = repr(
+        (
+            assessment.status,
+            assessment.item_pending,
+            assessment.item_total,
+            assessment.submitted_at,
+            school.name,
+            school.region.name,
+            campaign.title,
+            campaign.review_deadline,
+            campaign.review_deadline < now,
+            flags,
+            timezone.get_current_timezone_name(),
+        )
+    )
+    digest = hashlib.blake2b(shown.encode(), digest_size=12).hexdigest()
+    return f"queue-row:{get_language()}:{assessment.pk}:{assessment.version}:{digest}"
+
+
+def _queue_rows(request, assessments: list, now) -> list[QueueRow]:
+    """The page's rows: shared cells from the cache (rendered and stored on a miss), the per-user
+    button beside them. A cache outage renders every row."""
+    flags = selectors.fact_claim_flags(assessments=assessments)
+    keys = {a.pk: _queue_row_key(a, flags.get(a.pk, []), now) for a in assessments}
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except Exception:  # the cache is an optimisation: never fail the page over it
+        logger.warning("queue row cache unreadable", exc_info=True)
+        cached = {}
+    fresh, rows = {}, []
+    for a in assessments:
+        cells = cached.get(keys[a.pk])
+        if cells is None:
+            cells = fresh[keys[a.pk]] = render_to_string(
+                "assessments/_queue_row.html",
+                {
+                    "a": a,
+                    "status_label": STATUS_LABELS.get(a.status, a.status),
+                    "flags": flags.get(a.pk, []),
+                    "overdue": a.campaign.review_deadline < now,
+                },
+            )
+        rows.append(
+            QueueRow(
+                assessment=a,
+                abilities=selectors.review_abilities(user=request.user, assessment=a),
+                cells=mark_safe(cells),  # noqa: S308 — our own template's output
+            )
+        )
+    if fresh:
+        try:
+            cache.set_many(fresh, QUEUE_ROW_SECONDS)
+        except Exception:
+            logger.warning("queue rows not cached", exc_info=True)
+    return rows
+
 
 @login_required
 def review_queue_view(request: HttpRequest) -> HttpResponse:
@@ -34,13 +121,13 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     queue = selectors.review_queue(user=request.user, filters=form.filters())
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
     counts = selectors.review_queue_counts(user=request.user)
-    for assessment in page:
-        assessment.abilities = selectors.review_abilities(user=request.user, assessment=assessment)
+    now = timezone.now()
     return render(
         request,
         "assessments/review_queue.html",
         {
             "page": page,
+            "rows": _queue_rows(request, list(page), now),
             "form": form,
             "status_counts": [
                 (s, label, counts.get(s, 0))
@@ -48,7 +135,6 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
                 if s in AssessmentStatus.in_review()
             ],
             "total": sum(counts.values()),
-            "now": timezone.now(),
         },
     )
 

@@ -46,6 +46,39 @@ def test_queue_page_lists_only_the_district_with_counts(client_for, submitted, w
     assert api["count"] == 0
 
 
+def test_queue_rows_show_a_change_at_once_and_buttons_per_user(client, client_for, submitted, world):
+    """The queue's rows are cached per content: a status change or a verdict shows on the next
+    visit, and the cached cells never carry one user's button to another."""
+    queue = reverse("assessments:review-queue")
+    reviewer = client_for("reviewer")
+    region = world.users["reviewer"].memberships.get().region
+    conflicted = MembershipFactory(user=UserFactory(), role=Role.REVIEWER, region=region).user
+    MembershipFactory(user=conflicted, role=Role.SCHOOL_CIO, school=world.school_a1)
+    client.force_login(conflicted)
+
+    def row(client) -> str:
+        html = client.get(queue).content.decode()
+        start = html.index('data-testid="queue-row"')
+        return html[start : html.index("</tr>", start)]
+
+    first = row(reviewer)
+    assert "已提交" in first and 'data-testid="pending">4<' in first and "开始评审" in first
+    other = row(client)  # the same cached cells, with this reviewer's own refusal instead of the button
+    assert other.split("</td>")[:-2] == first.split("</td>")[:-2]
+    assert "开始评审" not in other and "利益冲突" in other
+    reviewer.post(reverse("assessments:review-start", args=[submitted.pk]))
+    started = row(reviewer)
+    assert "评审中" in started and "已提交" not in started and "继续评审" in started
+    version = response(submitted, "1.1").version
+    saved = reviewer.post(
+        reverse("assessments:review-item-save", args=[submitted.pk, "1.1"]),
+        {"version": version, "verdict": "accept"},
+    )
+    assert saved["X-Save-Status"] == "200"
+    assert 'data-testid="pending">3<' in row(reviewer)
+    assert 'data-testid="pending">3<' in row(client) and "利益冲突" in row(client)
+
+
 def test_conflict_of_interest_is_explained_on_the_queue_and_workbench(client_for, submitted, world):
     reviewer = world.users["reviewer"]
     MembershipFactory(user=reviewer, role=Role.SCHOOL_CIO, school=world.school_a1)

@@ -87,3 +87,13 @@ def test_table_and_machine():
     text = _common.table([{"a": 1.23456, "b": "x"}], [("a", "A"), ("b", "B")], "T")
     assert "1.235" in text and "T" in text
     assert _common.machine()["cores"]
+
+
+def test_http_cpu_breakdown_splits_each_request(city, settings):
+    settings.ROOT_URLCONF = "bench.urls"  # the bare page lives in the benchmark's URLconf only
+    rows = http.cpu_breakdown(page_list=http.pages(campaign=city)[:2], requests=2)
+    assert [r["page"] for r in rows] == ["CIO overview", "CIO item page"]
+    for row in rows:
+        parts = sum(row[f"{k}_ms"] for k in http.PARTS)
+        assert row["context_ms"] > 0 and row["template_ms"] > 0 and row["bare_ms"] > 0
+        assert parts == pytest.approx(row["total_ms"], rel=0.5)  # medians of parts vs median of sums
