@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from assessments.models import AssessmentStatus, Campaign, ItemResponse, Progress, ReviewVerdict
+from rectification.models import RectificationItem
 from reports.workbook import city_workbook_write
 
 PROGRESS = len(Progress.choices)
@@ -25,6 +26,8 @@ SMART_CLASSROOMS = (
     [None] * 3 + [I] * 8 + [P] + [I] * 4,
     0,
 )
+# one row per rectification item (every cell text: dates as YYYY-MM-DD), the summary below
+RECTIFICATION = ("D3", [12, 14, 28, 8, 36, 14, 10, 11, 6, 11, 16], [None] * 11, 1)
 
 
 @pytest.fixture
@@ -101,8 +104,11 @@ def test_seeded_city_workbook_layout(seeded, code):
     out.seek(0)
     wb = load_workbook(out)
     layout = expected_layout(campaign)
-    # the facts' two sheets come last; their layout: tests/reports/test_facts_reports.py
-    assert schools == 12 and wb.sheetnames == [*layout, "基础数据", "自动校验"]
+    # the facts' two sheets follow (their layout: tests/reports/test_facts_reports.py); the demo's
+    # finalised schools have rectification items, so 整改台账 comes last
+    assert RectificationItem.objects.filter(assessment__campaign=campaign).exists()
+    assert schools == 12 and wb.sheetnames == [*layout, "基础数据", "自动校验", "整改台账"]
+    layout["整改台账"] = RECTIFICATION
     assert wb.properties.title == f"{campaign.title}（{campaign.region.name}）"
     assert wb.properties.creator == campaign.region.name
 
