@@ -349,6 +349,9 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
         if apps.is_installed("rectification")
         else None
     )
+    inspections_fill = (
+        import_string("inspections.demo.inspections_demo_fill") if apps.is_installed("inspections") else None
+    )
     results = []
     for campaign in campaigns:
         stats = campaign_fill(campaign=campaign, seed=seed)
@@ -375,5 +378,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
             )
         if rectification_fill is not None:
             log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
+        if inspections_fill is not None:
+            log(f"  现场核验与结果公示：新增 {inspections_fill(campaign=campaign)} 次核验。")
         results.append(stats)
     return results
