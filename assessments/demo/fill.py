@@ -350,6 +350,9 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
         if apps.is_installed("rectification")
         else None
     )
+    inspections_fill = (
+        import_string("inspections.demo.inspections_demo_fill") if apps.is_installed("inspections") else None
+    )
     results = []
     for campaign in campaigns:
         stats = campaign_fill(campaign=campaign, seed=seed)
@@ -381,5 +384,7 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
             f"  市级验收：已验收 {accepted['accepted']} 所，退回 {accepted['sent_back']} 所；"
             f"抽样复核 {accepted['sampled']} 所。"
         )
+        if inspections_fill is not None:
+            log(f"  现场核验与结果公示：新增 {inspections_fill(campaign=campaign)} 次核验。")
         results.append(stats)
     return results

@@ -95,9 +95,9 @@ def test_fill_is_bulk(db, media, django_assert_max_num_queries):
     run("seed_demo", "--schools", "10", "--campaign", "beijing-k12", "--quiet")
     # 200 schools: a constant number of statements (chunks), not one per school or per item. About
     # 120 of them are the demo CIOs' few classrooms, written through the classroom services; the
-    # demo designations, rectification items, the planner statistics and the city acceptance and
-    # sample add a few more.
-    with django_assert_max_num_queries(335):
+    # demo designations, rectification items, the city acceptance and sample, the demo visit and
+    # publication (about 15) and the planner statistics add a few more.
+    with django_assert_max_num_queries(360):
         run("seed_demo", "--schools", "200", "--campaign", "beijing-k12", "--fill", "--quiet")
     assert (
         ItemResponse.objects.filter(assessment__campaign__framework__code="beijing-k12")
