@@ -53,7 +53,19 @@ class ProposalRowForm(forms.Form):
     action = forms.CharField(
         label=_("整改要求"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
-    due_date = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    # an <input type="date"> shows only an ISO date: the localised format would leave it empty
+    due_date = forms.DateField(
+        label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a row left out of the list need not be filled in
+        if self.is_bound and not self.fields["include"].widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("include")
+        ):
+            for name in ("problem", "action", "due_date"):
+                self.fields[name].required = False
 
 
 ProposalFormSet = forms.formset_factory(ProposalRowForm, extra=0, max_num=1000, validate_max=True)
