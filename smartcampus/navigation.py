@@ -60,6 +60,8 @@ def navigation(request) -> dict:
         ]
     if user_can(user=user, action=Action.REVIEW):
         links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))
+    if user_can(user=user, action=Action.RECHECK):
+        links.append(_link("assessments:recheck-list", _("市级复核"), current, "assessments:recheck"))
     if user_can(user=user, action=Action.RECTIFY):
         links.append(_link("rectification:due-list", _("整改清单"), current, "rectification:"))
     elif user_can(user=user, action=Action.VERIFY):
