@@ -23,6 +23,7 @@ from ..freshness import campaign_data_changed
 from ..models import Acceptance, Assessment, AssessmentStatus, Notification
 from ..scoping import Action, get_scope
 from .notifications import notify, school_cio_ids
+from .results import results_assert_unfrozen
 from .reviews import review_reopen
 
 REASON_MAX_LENGTH = 2000
@@ -46,6 +47,7 @@ def _require_acceptor(*, user, assessment: Assessment) -> None:
 
 
 def _require_pending(assessment: Assessment) -> None:
+    results_assert_unfrozen(campaign=assessment.campaign)
     if assessment.status != AssessmentStatus.FINALISED:
         raise AcceptanceLocked(_("区县评审尚未定稿，不能验收。"), code="not_finalised")
     if assessment.acceptance == Acceptance.ACCEPTED:

@@ -391,7 +391,12 @@ def test_a_frozen_campaigns_results_refuse_every_change(world, frozen):
         assessment_services.review_reopen(assessment=frozen, acting_user=commission, reason="再看")
     with pytest.raises(assessment_services.ResultsFrozen):
         assessment_services.campaign_results_freeze(campaign=campaign, acting_user=commission)
+    with pytest.raises(assessment_services.ResultsFrozen):
+        assessment_services.acceptance_accept(assessment=frozen, acting_user=commission)
+    with pytest.raises(assessment_services.ResultsFrozen):
+        assessment_services.acceptance_send_back(assessment=frozen, acting_user=commission, reason="再看")
     frozen.refresh_from_db()
+    assert frozen.acceptance != "accepted"
     assert frozen.status == AssessmentStatus.FINALISED and frozen.result_passed is True
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0011_designations'),
+        ('assessments', '0012_campaign_results_frozen'),
         ('indicators', '0003_facts_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0011_designations'),
+        ('assessments', '0013_carry_forward'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
