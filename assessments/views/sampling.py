@@ -19,6 +19,7 @@ from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
 from ..forms import SampleForm
+from ..models import Region, SchoolType
 from ..scoping import Action
 
 SEED_DIGITS = 10**9
@@ -80,8 +81,17 @@ def sample_draw_view(request: HttpRequest, pk: int) -> HttpResponse:
             form=form,
         )
     return render(
-        request, "assessments/sample_draw.html", _draw_context(request, campaign, form, result=result)
+        request,
+        "assessments/sample_draw.html",
+        _draw_context(request, campaign, form, result=result, strata=_stratum_rows(campaign, result)),
     )
+
+
+def _stratum_rows(campaign, result) -> list[tuple[str, object]]:
+    """Each stratum of the preview with its key in words (district name, school type label)."""
+    names = dict(Region.objects.filter(path__startswith=campaign.region.path).values_list("code", "name"))
+    names.update((value, str(label)) for value, label in SchoolType.choices)
+    return [(" / ".join(names.get(v, v) for v in s.key), s) for s in result.strata]
 
 
 def _detail_context(request: HttpRequest, sample) -> dict:
