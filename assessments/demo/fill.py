@@ -377,13 +377,14 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
                 f"  佐证材料：新增文件 {counts['files']} 个，关联 {counts['attachments']} 次，"
                 f"链接 {counts['links']} 条。"
             )
-        if rectification_fill is not None:
-            log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
+        # before the rectification items: a school sent back is in review again and gets none
         accepted = campaign_acceptance_fill(campaign=campaign, seed=seed)
         log(
             f"  市级验收：已验收 {accepted['accepted']} 所，退回 {accepted['sent_back']} 所；"
             f"抽样复核 {accepted['sampled']} 所。"
         )
+        if rectification_fill is not None:
+            log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
         if inspections_fill is not None:
             log(f"  现场核验与结果公示：新增 {inspections_fill(campaign=campaign)} 次核验。")
         results.append(stats)
