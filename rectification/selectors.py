@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentStatus, Campaign, ComplianceStatus, Region
 from assessments.scoping import Action, get_scope
+from assessments.selectors.facts import assessment_fact_checks
 from assessments.selectors.results import Results, ResultsFrame, assessment_results, results_frame
 
 from .models import (
@@ -138,20 +140,29 @@ class Proposal:
     due_date: datetime.date
 
 
-def _problem(item, source: str) -> str:
+def _problem(item, source: str, failures: list[str] | None = None) -> str:
     if item.comment:
         return item.comment
+    if source == RectificationSource.THRESHOLD:
+        return _("未达门槛规则：%(r)s") % {"r": "；".join(failures or [])}
     if source == RectificationSource.REQUIRED_UNMET:
         return _("必备条目评审结果为“%(s)s”。") % {"s": ComplianceStatus(item.review_value).label}
     return _("评审得分 %(v)s 分，低于满分 %(m)s 分的一半。") % {"v": item.review_value, "m": item.max_points}
 
 
 def rectification_proposal(
-    *, results: Results, frame: ResultsFrame, today: datetime.date, due_days: int = DEFAULT_DUE_DAYS
+    *,
+    results: Results,
+    frame: ResultsFrame,
+    today: datetime.date,
+    due_days: int = DEFAULT_DUE_DAYS,
+    failed_rules: Mapping[str, list[str]] | None = None,
 ) -> list[Proposal]:
     """The items a finalised review proposes, in tree order (pure: no database access): items the
     reviewer adjusted down, required items 未达标 / 部分达标 after review, and items whose reviewed
-    score is below half of their maximum. One proposal per item (the first matching source).
+    score is below half of their maximum, and items whose threshold rules on the school's facts
+    fail (`failed_rules`: item code → the failed rules' messages). One proposal per item (the first
+    matching source).
     Items of a starred dimension are scored holistically (depth in one item may carry the
     dimension), so a low score there alone proposes nothing."""
     if results.review is None:
@@ -184,6 +195,9 @@ def rectification_proposal(
                 source = RectificationSource.REVIEW_ADJUST
             elif low and not item.optional:
                 source = RectificationSource.REQUIRED_UNMET
+        failures = (failed_rules or {}).get(item.code)
+        if source is None and failures:
+            source = RectificationSource.THRESHOLD
         if source is None:
             continue
         proposals.append(
@@ -192,7 +206,7 @@ def rectification_proposal(
                 code=item.code,
                 title=item.title,
                 source=source,
-                problem=_problem(item, source),
+                problem=_problem(item, source, failures),
                 action=_("对照指标要求完成整改，并上传整改证明材料。"),
                 due_date=due,
             )
@@ -206,7 +220,15 @@ def assessment_rectification_proposal(
     """The proposal of a finalised assessment (obtained through a selector)."""
     frame = results_frame(framework=assessment.campaign.framework)
     results = assessment_results(assessment=assessment, frame=frame)
-    return rectification_proposal(results=results, frame=frame, today=today or timezone.localdate())
+    checks = assessment_fact_checks(assessment=assessment)
+    failed_rules = {
+        code: [c.result.message or c.spec.clause for c in found]
+        for code, found in ((code, [c for c in cs if c.failed]) for code, cs in checks.by_item.items())
+        if found
+    }
+    return rectification_proposal(
+        results=results, frame=frame, today=today or timezone.localdate(), failed_rules=failed_rules
+    )
 
 
 def rectification_to_confirm(*, user) -> QuerySet[Assessment]:
