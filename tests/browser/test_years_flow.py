@@ -6,7 +6,7 @@
   facts — never scores), confirms two items in the browser, is refused at submission while carried
   items await confirmation (the refusal names them), confirms the rest and submits;
 - the comparison shows on the item page (上年：自评 · 评审 · 意见), on the school page (every year
-  with its result) and on the dashboard (年度对比).
+  with its result), on the dashboard (年度对比) and in the school PDF made by the real worker (与上年对比).
 
 Every page is saved under test-artifacts/journeys/<journey>/ and any console error or CSP violation
 fails the test (tests/browser/conftest.py). Steps the browser has already shown (confirming the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -24,6 +25,8 @@ from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import Assessment, AssessmentStatus, Campaign
+
+from .test_journeys import render_pdf, request_and_download
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +54,7 @@ def _own(title: str) -> Assessment:
     )
 
 
-def test_copy_carry_confirm_submit_and_compare(demo, live_server, journey):
+def test_copy_carry_confirm_submit_and_compare(demo, real_celery, live_server, journey):
     # --- commission staff: 「复制为下一年活动」 ---------------------------------------------------------
     this_campaign = Campaign.objects.get(title=THIS_YEAR)
     assert this_campaign.predecessor.title == LAST_YEAR
@@ -130,3 +133,17 @@ def test_copy_carry_confirm_submit_and_compare(demo, live_server, journey):
     comparison = staff.page.get_by_test_id("year-comparison")
     expect(comparison).to_contain_text("年度对比")
     expect(comparison.get_by_test_id("year-district").filter(has_text="海淀区")).to_have_count(1)
+
+    # the school PDF from the real worker gets the 与上年对比 section (this year's self result against
+    # last year's review)
+    staff.goto(f"/assessments/{assessment.pk}/", "school-page")
+    school_pdf = request_and_download(staff, "form:has(input[value=school_pdf]) button", "school-pdf")
+    assert render_pdf(staff, school_pdf, "school-report")
+    text = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(school_pdf), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "与上年对比" in text and "2025" in text
