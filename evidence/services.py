@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from assessments.models import ItemResponse, School
@@ -339,10 +339,12 @@ def evidence_file_delete(*, evidence_file: EvidenceFile, acting_user) -> None:
     try:
         with transaction.atomic():
             evidence_file.delete()
-    except ProtectedError:
-        # a record of a higher app keeps the file (an on-site visit's photo or signed sheet)
+    except (ProtectedError, RestrictedError):
+        # a record of a higher app keeps the file (a rectification's proof, an on-site visit's photo
+        # or signed sheet)
         raise EvidenceInUse(
-            _("该文件是其他记录（如现场核验照片或签字核验单）的凭据，不能删除。"), code="kept_by_record"
+            _("该文件是其他记录（如整改证明材料、现场核验照片或签字核验单）的凭据，不能删除。"),
+            code="kept_by_record",
         ) from None
     transaction.on_commit(lambda: _delete_all(storage, names))
 

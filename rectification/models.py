@@ -183,7 +183,12 @@ class RectificationEvidence(models.Model):
         RectificationItem, verbose_name=_("整改事项"), on_delete=models.CASCADE, related_name="evidence"
     )
     file = models.ForeignKey(
-        "evidence.EvidenceFile", verbose_name=_("证明材料"), on_delete=models.CASCADE, related_name="+"
+        # the library refuses to delete a file that proves a completion (an item never loses its
+        # proof silently); deleting the school or the item still takes the link with it
+        "evidence.EvidenceFile",
+        verbose_name=_("证明材料"),
+        on_delete=models.RESTRICT,
+        related_name="+",
     )
     attached_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

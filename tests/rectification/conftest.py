@@ -84,7 +84,7 @@ def library_file(world):
             file=f"evidence/{school.pk}/{name}",
             original_name=name,
             content_type="image/png",
-            kind="image",
+            kind="png",
             size=10,
             sha256=f"{school.pk:064d}"[-60:] + f"{len(name):04d}",
         )

@@ -372,3 +372,22 @@ def test_each_transition_belongs_to_one_role_of_the_school(world, item, name, ro
         service(item=item, acting_user=world.users[role], version=item.version, **kwargs)
     item.refresh_from_db()
     assert item.version == 1
+
+
+def test_a_file_proving_a_completion_cannot_be_deleted_from_the_library(world, item, library_file):
+    from evidence.models import EvidenceFile
+    from evidence.services import EvidenceInUse, evidence_file_delete
+
+    item = _plan(world, item)
+    item = services.rectification_plan_approve(
+        item=item, acting_user=world.users["reviewer"], version=item.version
+    )
+    photo = library_file()
+    item = services.rectification_complete(
+        item=item, acting_user=world.users["cio"], version=item.version, report="已完成", file_ids=[photo.pk]
+    )
+    with pytest.raises(EvidenceInUse) as exc:
+        evidence_file_delete(evidence_file=photo, acting_user=world.users["cio"])
+    assert exc.value.code == "kept_by_record" and "整改证明材料" in exc.value.message
+    assert EvidenceFile.objects.filter(pk=photo.pk).exists()
+    assert list(item.evidence.values_list("file_id", flat=True)) == [photo.pk]
