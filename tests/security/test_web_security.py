@@ -112,7 +112,7 @@ def test_pages_carry_a_strict_csp(world, client_for):
 
 
 #: templates rendered only into PDF by WeasyPrint, never served to a browser (CSP does not apply)
-PDF_ONLY_TEMPLATES = {"templates/reports/school_report.html"}
+PDF_ONLY_TEMPLATES = {"templates/reports/school_report.html", "templates/reports/rectification_notice.html"}
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.I)
 
