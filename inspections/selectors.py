@@ -9,10 +9,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from assessments.models import Assessment, AssessmentStatus, Membership, ReviewAssignment, Role
+from assessments.models import (
+    Acceptance,
+    Assessment,
+    AssessmentStatus,
+    Membership,
+    ReviewAssignment,
+    Role,
+)
 from assessments.scoping import Action, get_scope
 from assessments.selectors.designations import awarded_labels
 
@@ -192,10 +199,15 @@ class PublishedRow:
     designations: tuple[str, ...] | None
 
 
+#: the assessments whose result a publication shows: finalised and accepted by the city (the
+#: official result is final only then); pending and sent-back ones are left out
+PUBLISHED = Q(status=AssessmentStatus.FINALISED, acceptance=Acceptance.ACCEPTED)
+
+
 def publication_rows(*, publication: Publication) -> list[PublishedRow]:
-    """The finalised schools of the campaign with the chosen fields only (two or three queries)."""
+    """The accepted schools of the campaign with the chosen fields only (two or three queries)."""
     assessments = list(
-        Assessment.objects.filter(campaign_id=publication.campaign_id, status=AssessmentStatus.FINALISED)
+        Assessment.objects.filter(PUBLISHED, campaign_id=publication.campaign_id)
         .order_by("school__region__path", "school__code")
         .values_list(
             "pk", "school__name", "school__region__name", "result_passed", "result_grade", "result_percent"
@@ -213,6 +225,35 @@ def publication_rows(*, publication: Publication) -> list[PublishedRow]:
         )
         for pk, name, district, passed, grade, percent in assessments
     ]
+
+
+@dataclass(frozen=True)
+class AcceptanceCounts:
+    """How many of a campaign's schools a publication shows (accepted by the city) and how many it
+    leaves out (every other school: not finalised, pending acceptance or sent back)."""
+
+    accepted: int
+    pending: int
+    sent_back: int
+    unfinished: int
+
+    @property
+    def not_accepted(self) -> int:
+        return self.pending + self.sent_back + self.unfinished
+
+
+def acceptance_counts(*, campaign_id: int) -> AcceptanceCounts:
+    """The acceptance of a campaign's schools, as the publication pages state it (one query)."""
+    row = Assessment.objects.filter(campaign_id=campaign_id).aggregate(
+        accepted=Count("pk", filter=PUBLISHED),
+        pending=Count("pk", filter=Q(status=AssessmentStatus.FINALISED) & ~Q(acceptance=Acceptance.ACCEPTED)),
+        sent_back=Count(
+            "pk", filter=~Q(status=AssessmentStatus.FINALISED) & Q(acceptance=Acceptance.SENT_BACK)
+        ),
+        total=Count("pk"),
+    )
+    unfinished = row["total"] - row["accepted"] - row["pending"] - row["sent_back"]
+    return AcceptanceCounts(row["accepted"], row["pending"], row["sent_back"], unfinished)
 
 
 def publication_school_assessments(*, user, publication: Publication) -> QuerySet[Assessment]:
@@ -266,6 +307,9 @@ def open_objection_nodes(*, publication: Publication, assessment: Assessment) ->
 
 
 __all__ = [
+    "PUBLISHED",
+    "AcceptanceCounts",
+    "acceptance_counts",
     "finding_get",
     "inspector_candidates",
     "objection_get",

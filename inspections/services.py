@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import (
+    Acceptance,
     Assessment,
     AssessmentStatus,
     Campaign,
@@ -63,7 +64,7 @@ from .models import (
     Visit,
     VisitState,
 )
-from .selectors import inspector_candidates
+from .selectors import PUBLISHED, inspector_candidates
 
 MAX_PHOTOS = 10
 
@@ -343,12 +344,18 @@ def publication_create(
 ) -> Publication:
     """Publish the official results of `campaign` (commission staff managing it): which fields, who
     reads the page, and the objection window (dates, both included). One publication per campaign;
-    a frozen campaign is not published again."""
+    a frozen campaign is not published again. Only results the city has accepted are published
+    (the official result is final only then): with none accepted there is nothing to publish."""
     campaign = Campaign.objects.select_for_update().select_related("region").get(pk=campaign.pk)
     _require(acting_user, Action.PUBLISH, campaign, _("您不能公示该活动的结果。"))
     results_assert_unfrozen(campaign=campaign)
     if Publication.objects.filter(campaign=campaign).exists():
         raise InspectionConflict(_("本活动的结果已经公示。"), code="published")
+    if not Assessment.objects.filter(PUBLISHED, campaign=campaign).exists():
+        raise InspectionConflict(
+            _("本活动还没有通过市级验收的学校，不能公示结果：请先在“市级验收”中验收学校的评审结果。"),
+            code="nothing_accepted",
+        )
     fields = set(fields)
     known = {"show_pass", "show_grade", "show_total", "show_designation"}
     if not fields or not fields <= known:
@@ -386,7 +393,10 @@ def publication_create(
 
 
 def school_cio_ids_of(campaign: Campaign) -> list[int]:
-    school_ids = list(Assessment.objects.filter(campaign=campaign).values_list("school_id", flat=True))
+    """The CIOs of the schools a publication of `campaign` shows (accepted by the city)."""
+    school_ids = list(
+        Assessment.objects.filter(PUBLISHED, campaign=campaign).values_list("school_id", flat=True)
+    )
     by_school = cio_ids_by_school(school_ids=school_ids)
     return sorted({u for ids in by_school.values() for u in ids})
 
@@ -402,7 +412,8 @@ def _lock_publication(publication: Publication) -> Publication:
 @transaction.atomic
 def publication_close(*, publication: Publication, acting_user) -> Publication:
     """End the publication: refused while objections are undecided or a school whose objection was
-    upheld has not been finalised again; then the campaign's results and designations freeze."""
+    upheld has not been finalised and accepted again (its new result is not published until then);
+    then the campaign's results and designations freeze."""
     publication = _lock_publication(publication)
     _require(acting_user, Action.PUBLISH, publication.campaign, _("您不能结束该公示。"))
     if publication.state != PublicationState.OPEN:
@@ -414,13 +425,13 @@ def publication_close(*, publication: Publication, acting_user) -> Publication:
         )
     reopened = list(
         publication.objections.filter(state=ObjectionState.UPHELD)
-        .exclude(assessment__status=AssessmentStatus.FINALISED)
+        .exclude(assessment__in=Assessment.objects.filter(PUBLISHED))
         .values_list("assessment__school__name", flat=True)
         .distinct()
     )
     if reopened:
         raise InspectionConflict(
-            _("申辩成立的学校尚未重新完成评审：%(s)s。重新完成评审后才能结束公示。")
+            _("申辩成立的学校尚未重新完成评审和市级验收：%(s)s。重新完成评审并通过验收后才能结束公示。")
             % {"s": "、".join(reopened)},
             code="reopened_pending",
         )
@@ -466,6 +477,10 @@ def objection_raise(
         )
     if assessment.status != AssessmentStatus.FINALISED:
         raise InspectionConflict(_("该校的评审结果尚未确定，不能提出申辩。"), code="not_finalised")
+    if assessment.acceptance != Acceptance.ACCEPTED:
+        raise InspectionConflict(
+            _("该校的评审结果尚未通过市级验收，未在本次公示中，不能提出申辩。"), code="not_accepted"
+        )
     if node_id is not None:
         node_id = int(node_id)
         if not ItemResponse.objects.filter(assessment=assessment, node_id=node_id).exists():
@@ -540,8 +555,9 @@ def _decide(objection: Objection, acting_user, reason: str) -> Objection:
 @transaction.atomic
 def objection_uphold(*, objection: Objection, acting_user, reason: str) -> Objection:
     """The commission upholds an objection: the school's review is reopened through the review
-    service (its result and designations are withdrawn until the reviewers finalise again), naming
-    the item objected to. A review already reopened by another upheld objection stays open."""
+    service (its result, its city acceptance and its designations are withdrawn, with the reason,
+    until the reviewers finalise again and the city accepts again), naming the item objected to. A
+    review already reopened by another upheld objection stays open."""
     objection = _decide(objection, acting_user, reason)
     objection.state = ObjectionState.UPHELD
     _save(objection, user=acting_user, reason=_("申辩成立"))

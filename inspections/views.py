@@ -271,14 +271,19 @@ def publication_list_view(request: HttpRequest) -> HttpResponse:
 def publication_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a campaign's results: fields, visibility, objection window."""
     campaign = assessment_selectors.campaign_get(user=request.user, pk=pk, action=Action.PUBLISH)
+    counts = selectors.acceptance_counts(campaign_id=campaign.pk)
     if request.method == "GET":
         today = timezone.localdate()
         form = PublicationForm(
             initial={"window_start": today, "window_end": today + datetime.timedelta(days=7)}
         )
-        return render(request, "inspections/publication_create.html", {"campaign": campaign, "form": form})
+        return render(
+            request,
+            "inspections/publication_create.html",
+            {"campaign": campaign, "form": form, "counts": counts},
+        )
     form = PublicationForm(request.POST)
-    context = {"campaign": campaign, "form": form}
+    context = {"campaign": campaign, "form": form, "counts": counts}
     if not form.is_valid():
         return render(request, "inspections/publication_create.html", context, status=400)
     data = form.cleaned_data
@@ -314,6 +319,7 @@ def _publication_context(request, publication, **extra) -> dict:
         "results_url": request.build_absolute_uri(_results_path(publication)),
         "is_public": publication.visibility == Visibility.PUBLIC,
         "open_state": ObjectionState.OPEN,
+        "counts": selectors.acceptance_counts(campaign_id=publication.campaign_id),
         **extra,
     }
 
@@ -392,13 +398,15 @@ def _school_context(request, publication, assessment, **extra) -> dict:
         {"code": i.code, "title": i.title, "node_id": frame_nodes.get(i.code), "review": i.review_value}
         for i in results.items
     ]
+    published = assessment.is_accepted
     return {
         "publication": publication,
         "assessment": assessment,
         "items": items,
         "open_nodes": open_nodes,
         "result_open": None in open_nodes,
-        "can_object": window_open,
+        "published": published,
+        "can_object": window_open and published,
         "objection_form": ObjectionForm(files_choices=file_choices),
         "objections": selectors.publication_objections(user=request.user, publication=publication).filter(
             assessment=assessment

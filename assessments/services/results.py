@@ -20,7 +20,14 @@ from indicators.selectors import framework_nodes
 from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
-from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ResultRule
+from ..models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    ItemResponse,
+    ResultRule,
+    acceptance_withdraw_fields,
+)
 from ..scoping import Action, get_scope
 from ..selectors.results import (
     RESULT_COLUMNS,
@@ -197,7 +204,13 @@ def outcome_clear(*, assessment: Assessment) -> list[str]:
 
 def outcomes_apply(*, campaign: Campaign, rule: ResultRule, acting_user) -> int:
     """Decide the result of every finalised school of `campaign` again by `rule` (a new version),
-    with a history row on each; returns how many changed."""
+    with a history row on each; returns how many were decided again.
+
+    A result the city had accepted (市级验收) and that the new version changes (percent, grade or
+    pass) loses its acceptance in the same save, with the reason in the row and in its history: the
+    commission accepted a result, not whatever a later rule makes of it, so it must accept the new
+    one (and a publication shows it again only then). An accepted result the new version leaves as
+    it was stays accepted."""
     frame = results_frame(framework=campaign.framework)
     now = timezone.now()
     changed = 0
@@ -212,15 +225,25 @@ def outcomes_apply(*, campaign: Campaign, rule: ResultRule, acting_user) -> int:
         if assessment is None:
             continue
         outcome = results_outcome(results=results, frame=frame, rule=rule)
+        before = (assessment.result_percent, assessment.result_grade, assessment.result_passed)
         assessment.result_percent = outcome.percent
         assessment.result_grade = outcome.grade
         assessment.result_passed = outcome.passed
         assessment.result_rule = rule
         assessment.result_at = now
+        decided = _("按结果判定规则第 %(v)d 版重新判定") % {"v": rule.version}
+        withdrawn = []
+        if before != (outcome.percent, outcome.grade, outcome.passed):
+            withdrawn = acceptance_withdraw_fields(
+                assessment,
+                user=acting_user,
+                reason=_("按结果判定规则第 %(v)d 版重新判定，认定结果改变，须重新验收") % {"v": rule.version},
+                now=now,
+            )
         assessment._history_user = acting_user
-        assessment._change_reason = (_("按结果判定规则第 %(v)d 版重新判定") % {"v": rule.version})[:100]
+        assessment._change_reason = (assessment.acceptance_reason if withdrawn else decided)[:100]
         assessment.full_clean()
-        assessment.save(update_fields=OUTCOME_FIELDS)
+        assessment.save(update_fields=[*OUTCOME_FIELDS, *withdrawn])
         changed += 1
     return changed
 

@@ -34,6 +34,7 @@ from ..models import (
     Notification,
     ReviewAssignment,
     ReviewVerdict,
+    acceptance_withdraw_fields,
 )
 from ..models.campaigns import STATEMENT_MAX_LENGTH
 from ..scoping import Action, get_scope
@@ -562,12 +563,15 @@ def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assess
         raise ReviewLocked(_("只有已完成评审的自评可以重新打开。"), code="not_finalised")
     results_assert_unfrozen(campaign=assessment.campaign)
     assessment.status = AssessmentStatus.IN_REVIEW
-    assessment.acceptance = Acceptance.PENDING  # a reopened result is no longer accepted
+    # a reopened result is no longer accepted: the acceptance is withdrawn with the reason
+    withdrawn = acceptance_withdraw_fields(
+        assessment, user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}
+    )
     _save_assessment(
         assessment,
         user=acting_user,
         reason=_("重新打开：%(r)s") % {"r": reason},
-        fields=["status", *outcome_clear(assessment=assessment), "acceptance"],
+        fields=["status", *outcome_clear(assessment=assessment), *withdrawn],
     )
     designations_withdraw(
         assessment=assessment, acting_user=acting_user, reason=_("重新打开：%(r)s") % {"r": reason}

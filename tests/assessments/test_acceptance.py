@@ -87,6 +87,12 @@ def test_reopening_an_accepted_result_makes_it_pending_again(world, finalised):
         assessment=finalised, acting_user=world.users["commission"], reason="更正"
     )
     assert reopened.acceptance == Acceptance.PENDING
+    # withdrawn with who and why, in the reopening's own history row
+    assert (reopened.acceptance_by, reopened.acceptance_reason) == (
+        world.users["commission"],
+        "重新打开：更正",
+    )
+    assert reopened.history.first().acceptance == Acceptance.PENDING
 
 
 def test_the_list_page_accepts_and_sends_back(

@@ -3,7 +3,7 @@ K-12): the commission schedules a visit of a finalised school, the district's re
 records a discrepancy with a photo, turns it into a rectification item and uploads the signed check
 sheet; the commission publishes the results (public page, pass and grade); the school objects to
 an item; the commission upholds the objection and the school's review is reopened; closing is
-refused until the school is finalised again, then closes and freezes the results: a later change of
+refused until the school is finalised and accepted again, then closes and freezes the results: a later change of
 the result rule is refused with the message; the public page is read without signing in.
 
 The review itself (finalising before the visit, and again after the objection) goes through the
@@ -20,7 +20,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from assessments import services
-from assessments.models import Assessment, AssessmentStatus
+from assessments.models import Acceptance, Assessment, AssessmentStatus
 from inspections.models import Objection, ObjectionState, Publication
 from rectification.models import RectificationItem, RectificationSource
 from tests.samples import image_bytes, pdf_bytes
@@ -63,6 +63,9 @@ def finalised(transactional_db):
     if assessment.status != AssessmentStatus.FINALISED:
         _finalise(Assessment.objects.get(pk=assessment.pk), reviewer)
     assessment.refresh_from_db()
+    if assessment.acceptance != Acceptance.ACCEPTED:  # only accepted results are published
+        services.acceptance_accept(assessment=assessment, acting_user=commission)
+        assessment.refresh_from_db()
     return {"assessment": assessment, "reviewer": reviewer, "commission": commission}
 
 
@@ -168,6 +171,10 @@ def test_visit_publication_objection_and_freeze(finalised, journey, tmp_path):
     expect(commission.page.locator(".alert-danger")).to_contain_text("尚未重新完成评审")
     commission.shot("close-refused")
     _finalise(Assessment.objects.get(pk=assessment.pk), reviewer)  # the reviewers finalise again
+    # and the city accepts the new result (the publication shows accepted results only)
+    services.acceptance_accept(
+        assessment=Assessment.objects.get(pk=assessment.pk), acting_user=finalised["commission"]
+    )
     commission.goto(f"/inspections/publications/{publication.pk}/", "refinalised")
     commission.page.get_by_role("button", name="结束公示并冻结结果").click()
     expect(commission.page.locator(".alert-success")).to_contain_text("结果和命名已冻结")

@@ -64,10 +64,16 @@ def visit(world, finalised, node_ids):
 
 
 @pytest.fixture
-def publication(world, finalised):
+def accepted(world, finalised) -> Assessment:
+    """School a1's result accepted by the city (a publication shows accepted results only)."""
+    return assessment_services.acceptance_accept(assessment=finalised, acting_user=world.users["commission"])
+
+
+@pytest.fixture
+def publication(world, accepted):
     today = timezone.localdate()
     return services.publication_create(
-        campaign=finalised.campaign,
+        campaign=accepted.campaign,
         acting_user=world.users["commission"],
         visibility="public",
         fields=["show_pass"],

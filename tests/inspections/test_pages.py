@@ -115,6 +115,33 @@ def test_the_publication_page_keeps_its_query_count(
 # --- the results page ---------------------------------------------------------------------------
 
 
+def test_the_publication_pages_count_and_leave_out_schools_not_accepted(
+    world, client_for, publication, finalised, campaign
+):
+    from assessments.models import Assessment, Role
+
+    from ..factories import MembershipFactory, UserFactory, fill_and_submit
+    from ..rectification.conftest import finalise
+
+    other = Assessment.objects.get(campaign=campaign, school=world.school_a1b)
+    cio = MembershipFactory(
+        user=UserFactory(username="a1b_cio"), role=Role.SCHOOL_CIO, school=world.school_a1b
+    )
+    fill_and_submit(other, cio.user, score="3")
+    finalise(other, world.users["reviewer"])
+    page = client_for("commission").get(reverse("inspections:publication-detail", args=[publication.pk]))
+    counts = page.content.decode()
+    assert "已验收 1 所" in counts and "待验收 1 所" in counts
+    results = client_for("commission").get(reverse("inspections:results", args=[publication.token]))
+    assert world.school_a1.name in results.content.decode()
+    assert world.school_a1b.name not in results.content.decode()
+    client = client_for("cio")
+    client.force_login(cio.user)
+    own = client.get(reverse("inspections:publication-school", args=[publication.pk, other.pk]))
+    text = own.content.decode()
+    assert own.status_code == 200 and "尚未通过市级验收" in text and "提交申辩" not in text
+
+
 def test_the_public_page_shows_only_the_chosen_fields(client, publication, finalised):
     finalised.refresh_from_db()
     url = reverse("inspections:results", args=[publication.token])

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments.models import (
+    Acceptance,
     Assessment,
     AssessmentStatus,
     Designation,
@@ -20,6 +21,7 @@ from assessments.models import (
 from evidence.models import EvidenceFile
 from evidence.services import EvidenceInUse, EvidenceRejected, evidence_file_delete
 from inspections import services
+from inspections import selectors
 from inspections.models import FindingVerdict, ObjectionState, PublicationState, VisitState
 from rectification.models import RectificationSource, RectificationState
 from smartcampus.errors import Conflict, Invalid, Refused
@@ -247,16 +249,92 @@ def test_a_campaign_is_published_once(world, publication):
         (["show_pass"], TODAY, TODAY - datetime.timedelta(1)),
     ],
 )
-def test_a_publication_needs_fields_and_a_window(world, finalised, fields, start, end):
+def test_a_publication_needs_fields_and_a_window(world, accepted, fields, start, end):
     with pytest.raises(Invalid):
         services.publication_create(
-            campaign=finalised.campaign,
+            campaign=accepted.campaign,
             acting_user=world.users["commission"],
             visibility="public",
             fields=fields,
             window_start=start,
             window_end=end,
         )
+
+
+def test_nothing_is_published_before_the_city_accepts_a_school(world, finalised):
+    with pytest.raises(Conflict) as exc:
+        services.publication_create(
+            campaign=finalised.campaign,
+            acting_user=world.users["commission"],
+            visibility="public",
+            fields=["show_pass"],
+            window_start=TODAY,
+            window_end=TODAY,
+        )
+    assert exc.value.code == "nothing_accepted" and "市级验收" in exc.value.message
+
+
+def _finalise_other(world, campaign):
+    """School a1b of the same district, finalised (pending the city's acceptance)."""
+    other = Assessment.objects.get(campaign=campaign, school=world.school_a1b)
+    cio = MembershipFactory(
+        user=UserFactory(username="a1b_cio"), role=Role.SCHOOL_CIO, school=world.school_a1b
+    )
+    fill_and_submit(other, cio.user, score="3")
+    return finalise(other, world.users["reviewer"]), cio.user
+
+
+def test_a_publication_shows_and_opens_to_objection_only_accepted_results(world, publication, campaign):
+    other, other_cio = _finalise_other(world, campaign)
+    rows = selectors.publication_rows(publication=publication)
+    assert [r.school for r in rows] == [world.school_a1.name]
+    counts = selectors.acceptance_counts(campaign_id=campaign.pk)
+    assert (counts.accepted, counts.pending) == (1, 1)
+    assert counts.accepted + counts.not_accepted == Assessment.objects.filter(campaign=campaign).count()
+    with pytest.raises(Conflict) as exc:
+        services.objection_raise(
+            publication=publication, assessment=other, acting_user=other_cio, reason="我校也要申辩"
+        )
+    assert exc.value.code == "not_accepted"
+    # sent back: still not published
+    assessment_services.acceptance_send_back(
+        assessment=other, acting_user=world.users["commission"], reason="请复核"
+    )
+    assert [r.school for r in selectors.publication_rows(publication=publication)] == [world.school_a1.name]
+    assert selectors.acceptance_counts(campaign_id=campaign.pk).sent_back == 1
+
+
+def test_a_new_rule_version_withdraws_the_acceptance_of_a_result_it_changes(world, accepted, campaign):
+    commission = world.users["commission"]
+    other, _cio = _finalise_other(world, campaign)
+    other = assessment_services.acceptance_accept(assessment=other, acting_user=commission)
+    assert accepted.result_grade == "合格" and accepted.result_passed is True
+    # 优秀 from 50 %: both schools' grade changes, their acceptance is withdrawn with the reason
+    assessment_services.rule_save(
+        campaign=campaign,
+        acting_user=commission,
+        pass_rule="percent",
+        pass_min_percent="60",
+        grades=[{"label": "优秀", "min_percent": 50}, {"label": "合格", "min_percent": 0}],
+        reason="调整等级线",
+    )
+    accepted.refresh_from_db()
+    assert accepted.result_grade == "优秀" and accepted.acceptance == Acceptance.PENDING
+    assert accepted.acceptance_by == commission and "第 2 版" in accepted.acceptance_reason
+    assert "须重新验收" in accepted.history.first().history_change_reason
+    assessment_services.acceptance_accept(assessment=accepted, acting_user=commission)
+    # a version that leaves the result as it was keeps the acceptance
+    assessment_services.rule_save(
+        campaign=campaign,
+        acting_user=commission,
+        pass_rule="percent",
+        pass_min_percent="55",
+        grades=[{"label": "优秀", "min_percent": 50}, {"label": "合格", "min_percent": 0}],
+        reason="调整合格线",
+    )
+    accepted.refresh_from_db()
+    assert accepted.acceptance == Acceptance.ACCEPTED and accepted.result_rule.version == 3
+    assert "第 3 版重新判定" in accepted.history.first().history_change_reason
 
 
 def _object(world, publication, finalised, code="1.2", role="cio", **kw):
@@ -326,6 +404,12 @@ def test_upholding_reopens_the_review_through_the_reopen_service(world, publicat
     finalised.refresh_from_db()
     assert finalised.status == AssessmentStatus.IN_REVIEW and finalised.result_passed is None
     assert "申辩成立（1.2）" in finalised.history.first().history_change_reason
+    # the city's acceptance is withdrawn in the same save, with who, when and why
+    assert finalised.acceptance == Acceptance.PENDING
+    assert finalised.acceptance_by == world.users["commission"]
+    assert "申辩成立（1.2）：材料属实" in finalised.acceptance_reason
+    assert finalised.history.first().acceptance == Acceptance.PENDING
+    assert finalised.history.all()[1].acceptance == Acceptance.ACCEPTED
     # a second upheld objection finds the review open already
     services.objection_uphold(objection=second, acting_user=world.users["commission"], reason="同上")
     with pytest.raises(Conflict) as exc:
@@ -359,6 +443,11 @@ def test_closing_waits_for_decisions_and_refinalisation_then_freezes(world, publ
     assessment_services.review_finalise(
         assessment=finalised, acting_user=world.users["reviewer"], conclusion="复核后维持。"
     )
+    # finalised again, but its new result is not published until the city accepts it again
+    with pytest.raises(Conflict) as exc:
+        services.publication_close(publication=publication, acting_user=world.users["commission"])
+    assert exc.value.code == "reopened_pending" and "市级验收" in exc.value.message
+    assessment_services.acceptance_accept(assessment=finalised, acting_user=world.users["commission"])
     publication = services.publication_close(publication=publication, acting_user=world.users["commission"])
     assert publication.state == PublicationState.CLOSED
     campaign = publication.campaign
@@ -396,7 +485,7 @@ def test_a_frozen_campaigns_results_refuse_every_change(world, frozen):
     with pytest.raises(assessment_services.ResultsFrozen):
         assessment_services.acceptance_send_back(assessment=frozen, acting_user=commission, reason="再看")
     frozen.refresh_from_db()
-    assert frozen.acceptance != "accepted"
+    assert frozen.acceptance == "accepted"  # as it was when the publication closed
     assert frozen.status == AssessmentStatus.FINALISED and frozen.result_passed is True
 
 
