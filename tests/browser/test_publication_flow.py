@@ -3,8 +3,9 @@ K-12): the commission schedules a visit of a finalised school, the district's re
 records a discrepancy with a photo, turns it into a rectification item and uploads the signed check
 sheet; the commission publishes the results (public page, pass and grade); the school objects to
 an item; the commission upholds the objection and the school's review is reopened; closing is
-refused until the school is finalised and accepted again, then closes and freezes the results: a later change of
-the result rule is refused with the message; the public page is read without signing in.
+refused until the school is finalised and accepted again, then closes and freezes the results: a
+later change of the result rule is refused with the message; the public page is read without
+signing in.
 
 The review itself (finalising before the visit, and again after the objection) goes through the
 services: the review flow has its own browser test."""

@@ -20,8 +20,7 @@ from assessments.models import (
 )
 from evidence.models import EvidenceFile
 from evidence.services import EvidenceInUse, EvidenceRejected, evidence_file_delete
-from inspections import services
-from inspections import selectors
+from inspections import selectors, services
 from inspections.models import FindingVerdict, ObjectionState, PublicationState, VisitState
 from rectification.models import RectificationSource, RectificationState
 from smartcampus.errors import Conflict, Invalid, Refused
