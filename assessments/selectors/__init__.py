@@ -4,9 +4,11 @@ Every view gets its queryset here; out-of-scope rows do not exist."""
 from .acceptance import (
     ACCEPTANCE_ROWS,
     AcceptanceAbilities,
+    AcceptanceRecord,
     acceptance_abilities,
     acceptance_counts,
     acceptance_list,
+    acceptance_records,
 )
 from .accounts import password_change_required, user_get, user_list, user_reads_data_notes
 from .campaigns import (
@@ -160,7 +162,9 @@ from .years import (
 __all__ = [
     "ACCEPTANCE_ROWS",
     "AcceptanceAbilities",
+    "AcceptanceRecord",
     "acceptance_abilities",
+    "acceptance_records",
     "acceptance_counts",
     "acceptance_list",
     "Deviation",

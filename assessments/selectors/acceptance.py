@@ -3,6 +3,7 @@ assessments for commission staff, and what the pages may offer."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -57,3 +58,43 @@ def acceptance_abilities(*, user, assessment: Assessment) -> AcceptanceAbilities
         and assessment.acceptance != Acceptance.ACCEPTED
     )
     return AcceptanceAbilities(can_accept=allowed, can_send_back=allowed)
+
+
+@dataclass(frozen=True)
+class AcceptanceRecord:
+    """Where the city's acceptance of one assessment stands, as the pages and `campaign_results`
+    state it: the state (`Acceptance`), who last changed it (accepted, sent back, or withdrew an
+    acceptance when the result changed) and when, and the reason (of a send-back or a withdrawal)."""
+
+    state: str
+    by: str | None  # username
+    by_name: str | None  # what the pages show: the name, else the username
+    at: datetime.datetime | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(Acceptance(self.state).label)
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> AcceptanceRecord:
+        """From an assessment with `acceptance_by` loaded."""
+        user = assessment.acceptance_by
+        return cls(
+            state=assessment.acceptance,
+            by=user.username if user else None,
+            by_name=(user.first_name or user.username) if user else None,
+            at=assessment.acceptance_at,
+            reason=assessment.acceptance_reason,
+        )
+
+
+def acceptance_records(*, campaign: Campaign) -> dict[int, AcceptanceRecord]:
+    """Assessment id → its `AcceptanceRecord`, for every school of `campaign` (one query; for
+    callers that already chose the campaign, such as the result table command)."""
+    return {
+        a.pk: AcceptanceRecord.of(a)
+        for a in Assessment.objects.filter(campaign_id=campaign.pk)
+        .select_related("acceptance_by")
+        .only("acceptance", "acceptance_at", "acceptance_reason", "acceptance_by")
+    }

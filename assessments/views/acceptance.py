@@ -30,6 +30,7 @@ def _list_context(request: HttpRequest, campaign, **extra) -> dict:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for assessment in page:
         assessment.abilities = selectors.acceptance_abilities(user=request.user, assessment=assessment)
+        assessment.record = selectors.AcceptanceRecord.of(assessment)
     counts = selectors.acceptance_counts(user=request.user, campaign=campaign)
     return {
         "campaign": campaign,

@@ -156,3 +156,36 @@ def test_the_demo_fill_accepts_one_school_sends_one_back_and_saves_a_sample(db, 
     assert back.status == AssessmentStatus.IN_REVIEW and back.acceptance_reason
     sample = Sample.objects.get(campaign__framework__code="zibo-k12")
     assert sample.schools.exists() and sample.strata == ["district"]
+
+
+def test_the_result_table_command_and_the_acceptance_page_agree(world, finalised, finalised_b, client_for):
+    import json
+    import re
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    commission = world.users["commission"]
+    services.acceptance_accept(assessment=finalised, acting_user=commission)
+    services.acceptance_send_back(assessment=finalised_b, acting_user=commission, reason="2.1 材料不足")
+    out = StringIO()
+    call_command("campaign_results", "--campaign", str(finalised.campaign_id), "--json", stdout=out)
+    rows = {s["school_code"]: s["acceptance"] for s in json.loads(out.getvalue())["schools"]}
+    assert rows["S-A1"]["state"] == "accepted" and rows["S-A1"]["by"] == "commission"
+    assert rows["S-A1"]["at"].endswith("+08:00") and rows["S-A1"]["reason"] == ""
+    assert rows["S-A1B"] == {
+        "state": "sent_back",
+        "by": "commission",
+        "at": rows["S-A1B"]["at"],
+        "reason": "2.1 材料不足",
+    }
+    page = client_for("commission").get(f"/campaigns/{finalised.campaign_id}/acceptance/").content.decode()
+    shown = dict(
+        (code, (state, by))
+        for code, state, by in re.findall(
+            r'data-testid="acceptance-(S-[A-Z0-9]+)".*?data-state="(\w+)"\s+data-by="(\w*)"', page, re.S
+        )
+    )
+    assert shown == {code: (rows[code]["state"], rows[code]["by"]) for code in shown}
+    assert set(shown) == {"S-A1", "S-A1B"}
+    assert "2.1 材料不足" in page

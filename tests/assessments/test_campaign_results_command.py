@@ -82,9 +82,11 @@ def test_command_table_follows_the_rule_and_agrees_with_the_api(db, settings, tm
     assert len(schools) == campaign.assessments.count()
     assert all(
         list(s) == ["school_code", "status", "self_percent", "review_percent", "result_percent", "grade",
-                    "passed", "designations"]
+                    "passed", "designations", "acceptance"]
         for s in schools
     )  # fmt: skip
+    assert all(list(s["acceptance"]) == ["state", "by", "at", "reason"] for s in schools)
+    assert {s["acceptance"]["state"] for s in schools} <= {"pending", "accepted", "sent_back"}
     finalised = [s for s in schools if s["status"] == AssessmentStatus.FINALISED]
     assert finalised and len(finalised) < len(schools)
     for s in schools:

@@ -8,9 +8,15 @@ import json
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from assessments.models import AssessmentStatus, Campaign, PassRule
-from assessments.selectors import CampaignOutcomes, campaign_outcomes
+from assessments.selectors import (
+    AcceptanceRecord,
+    CampaignOutcomes,
+    acceptance_records,
+    campaign_outcomes,
+)
 from indicators.choices import Scoring
 
 
@@ -18,11 +24,26 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def outcomes_data(outcomes: CampaignOutcomes) -> dict:
+def acceptance_data(record: AcceptanceRecord | None) -> dict | None:
+    """The city's acceptance of one school: state, by (username), at (ISO time), reason."""
+    if record is None:
+        return None
+    return {
+        "state": record.state,
+        "by": record.by,
+        "at": timezone.localtime(record.at).isoformat() if record.at else None,
+        "reason": record.reason,
+    }
+
+
+def outcomes_data(outcomes: CampaignOutcomes, acceptance: dict[int, AcceptanceRecord] | None = None) -> dict:
     """The table as JSON data: numbers as numbers rounded as the pages show them, null where the
     school has no such figure (no review result before finalisation, no official result without a
-    rule)."""
+    rule). Each school carries the city's acceptance (`acceptance`) from the selector the acceptance
+    page reads (`acceptance_records`)."""
     campaign, rule = outcomes.campaign, outcomes.rule
+    if acceptance is None:
+        acceptance = acceptance_records(campaign=campaign)
     rule_data = None
     if rule is not None:
         rule_data = {
@@ -46,6 +67,7 @@ def outcomes_data(outcomes: CampaignOutcomes) -> dict:
                 "grade": (official.grade or None) if official else None,
                 "passed": official.passed if official else None,
                 "designations": list(school.designations),
+                "acceptance": acceptance_data(acceptance.get(school.assessment_id)),
             }
         )
     return {
