@@ -33,7 +33,9 @@ a selector computed here.
 | `award`       | award, refuse or revoke a designation and set the quotas: commission staff        |
 |               | managing the campaign                                                             |
 | `accept`      | accept a finalised assessment or send it back to the district (市级验收):        |
-|               | commission staff managing the campaign                                            |
+|               | commission staff managing the campaign, and the city reviewers they delegated the |
+|               | campaign's acceptance or that school's to (`AcceptanceDelegate`), never for a     |
+|               | school they are a CIO of; delegates also read the review they accept              |
 | `sample`      | draw a sample of a campaign's schools for the city re-check and assign its city  |
 |               | reviewers: commission staff managing the campaign                                 |
 | `recheck`     | re-score a sampled school (the city stage of the review): the city reviewer the  |
@@ -67,9 +69,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, CharField, Exists, IntegerField, OuterRef, Q, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Cast
 
 from .models import (
+    AcceptanceDelegate,
     Assessment,
     AssessmentStatus,
     Campaign,
@@ -85,6 +97,7 @@ from .models import (
 _CACHE_ATTR = "_smartcampus_scope"
 ASSIGNED = "assigned"  # pseudo-role of a review assignment row in get_scope's UNION
 RECHECK = "recheck"  # pseudo-role of a city re-check assignment row in get_scope's UNION
+ACCEPTING = "accepting"  # pseudo-role of an acceptance delegation row in get_scope's UNION
 
 
 class Action(enum.StrEnum):
@@ -168,6 +181,11 @@ class UserScope:
     lead_assessment_ids: frozenset[int] = field(default_factory=frozenset)
     #: assessments the user re-checks for the city (a saved sample's `SampleSchool.reviewer`)
     recheck_assessment_ids: frozenset[int] = field(default_factory=frozenset)
+    #: acceptance delegated to the user: whole campaigns, single assessments, and the campaigns
+    #: of either (`AcceptanceDelegate`)
+    accept_campaign_ids: frozenset[int] = field(default_factory=frozenset)
+    accept_assessment_ids: frozenset[int] = field(default_factory=frozenset)
+    accepting_campaign_ids: frozenset[int] = field(default_factory=frozenset)
 
     # --- querysets: one Q per model and action ----------------------------------------------------
 
@@ -239,6 +257,8 @@ class UserScope:
         if self.is_superuser:
             return Q()
         managed = _under(self.commission_paths, f"{prefix}region__path")
+        if action == Action.ACCEPT and self.accepting_campaign_ids:
+            return managed | Q(**{f"{prefix}pk__in": sorted(self.accepting_campaign_ids)})
         if action in (Action.MANAGE, Action.AWARD, Action.SAMPLE, Action.ACCEPT, Action.PUBLISH):
             return managed
         if action == Action.NOMINATE:
@@ -277,10 +297,13 @@ class UserScope:
             if self.recheck_assessment_ids
             else NOTHING
         )
+        accepting = self._delegated_q(prefix)
         if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
-            return reviewer | _under(self.commission_paths, f"{school}region__path") | rechecking
+            return reviewer | _under(self.commission_paths, f"{school}region__path") | rechecking | accepting
+        if action == Action.ACCEPT:
+            return managed | accepting
         if action == Action.RECHECK:
             return rechecking
         if action == Action.LEAD:
@@ -300,6 +323,22 @@ class UserScope:
         if action == Action.NOMINATE:
             return _under(self.reviewer_paths, f"{school}region__path")
         return NOTHING
+
+    def _delegated_q(self, prefix: str) -> Q:
+        """Assessments whose acceptance commission staff delegated to the user (not their schools)."""
+        q = NOTHING
+        if self.accept_campaign_ids:
+            q |= Q(**{f"{prefix}campaign_id__in": sorted(self.accept_campaign_ids)})
+        if self.accept_assessment_ids:
+            q |= Q(**{f"{prefix}id__in": sorted(self.accept_assessment_ids)})
+        if q is not NOTHING and self.cio_school_ids:
+            q &= ~Q(**{f"{prefix}school_id__in": sorted(self.cio_school_ids)})
+        return q
+
+    def _delegated(self, assessment: Assessment) -> bool:
+        return (
+            assessment.campaign_id in self.accept_campaign_ids or assessment.pk in self.accept_assessment_ids
+        ) and assessment.school_id not in self.cio_school_ids
 
     # --- one object ---------------------------------------------------------------------------------
 
@@ -328,6 +367,8 @@ class UserScope:
                 return self.is_superuser or any(
                     p.startswith(path) or path.startswith(p) for p in self.reviewer_paths
                 )
+            if action == Action.ACCEPT and obj.pk in self.accepting_campaign_ids:
+                return True
             if action in (Action.AWARD, Action.SAMPLE, Action.ACCEPT, Action.PUBLISH):
                 action = Action.MANAGE
             if action not in (Action.VIEW, Action.MANAGE):
@@ -374,7 +415,14 @@ class UserScope:
         if action in (Action.REVIEW, Action.VERIFY):
             return reviewer
         if action == Action.READ_REVIEW:
-            return reviewer or _covered(school_path, self.commission_paths) or rechecking
+            return (
+                reviewer
+                or _covered(school_path, self.commission_paths)
+                or rechecking
+                or self._delegated(assessment)
+            )
+        if action == Action.ACCEPT and self._delegated(assessment):
+            return True
         if action == Action.RECHECK:
             return rechecking
         if action == Action.LEAD:
@@ -408,13 +456,14 @@ class UserScope:
             Action.REOPEN,
             Action.ASSIGN,
             Action.AWARD,
-            Action.ACCEPT,
             Action.SAMPLE,
             Action.PUBLISH,
         ):
             return bool(self.commission_paths)
         if action == Action.RECHECK:
             return bool(self.recheck_assessment_ids)
+        if action == Action.ACCEPT:
+            return bool(self.commission_paths or self.accepting_campaign_ids)
         if action == Action.INSPECT:
             return bool(self.reviewer_paths or self.review_assessment_ids or self.commission_paths)
         if action == Action.NOMINATE:
@@ -467,13 +516,18 @@ def get_scope(user) -> UserScope:
         return cached
     cio, reviewer, commission = set(), [], []
     review_schools, review_assessments, lead, recheck = set(), set(), set(), set()
-    # memberships and review assignments in one UNION: (role, school id, region path, assessment id, lead)
+    accept_campaigns, accept_assessments, accepting = set(), set(), set()
+
+    # memberships and assignments in one UNION:
+    # (role, school id, region path, assessment id, lead, campaign id)
+    def none():
+        # typed: a column that is NULL in the first parts of the UNION would be resolved as text
+        return Cast(Value(None), BigIntegerField())
+
     memberships = (
         Membership.objects.filter(user=user)
         .order_by()
-        .values_list(
-            "role", "school_id", "region__path", Value(None, IntegerField()), Value(False, BooleanField())
-        )
+        .values_list("role", "school_id", "region__path", none(), Value(False, BooleanField()), none())
     )
     assignments = (
         ReviewAssignment.objects.filter(reviewer=user)
@@ -484,6 +538,7 @@ def get_scope(user) -> UserScope:
             Value(None, CharField()),
             "assessment_id",
             "lead",
+            none(),
         )
     )
     rechecks = (
@@ -495,10 +550,23 @@ def get_scope(user) -> UserScope:
             Value(None, CharField()),
             "assessment_id",
             Value(False, BooleanField()),
+            none(),
         )
     )
-    rows = memberships.union(assignments, rechecks, all=True)
-    for role, school_id, path, assessment_id, is_lead in rows:
+    delegations = (
+        AcceptanceDelegate.objects.filter(reviewer=user)
+        .order_by()
+        .values_list(
+            Value(ACCEPTING, CharField()),
+            "assessment__school_id",
+            Value(None, CharField()),
+            "assessment_id",
+            Value(False, BooleanField()),
+            "campaign_id",
+        )
+    )
+    rows = memberships.union(assignments, rechecks, delegations, all=True)
+    for role, school_id, path, assessment_id, is_lead, campaign_id in rows:
         if role == Role.SCHOOL_CIO:
             cio.add(school_id)
         elif role == Role.REVIEWER:
@@ -514,6 +582,12 @@ def get_scope(user) -> UserScope:
             # a city reviewer sees the school they re-check, as an assigned reviewer does
             review_schools.add(school_id)
             recheck.add(assessment_id)
+        elif role == ACCEPTING:
+            accepting.add(campaign_id)
+            if assessment_id is None:
+                accept_campaigns.add(campaign_id)
+            else:
+                accept_assessments.add(assessment_id)
     scope = UserScope(
         user_id=user.pk,
         is_superuser=user.is_superuser,
@@ -524,6 +598,9 @@ def get_scope(user) -> UserScope:
         review_assessment_ids=frozenset(review_assessments),
         lead_assessment_ids=frozenset(lead),
         recheck_assessment_ids=frozenset(recheck),
+        accept_campaign_ids=frozenset(accept_campaigns),
+        accept_assessment_ids=frozenset(accept_assessments),
+        accepting_campaign_ids=frozenset(accepting),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -39,6 +39,14 @@ urlpatterns = [
     path("campaigns/<int:pk>/acceptance/bulk/", av.acceptance_bulk_view, name="acceptance-bulk"),
     path("assessments/<int:pk>/accept/", av.acceptance_accept_view, name="acceptance-accept"),
     path("assessments/<int:pk>/send-back/", av.acceptance_send_back_view, name="acceptance-send-back"),
+    path(
+        "campaigns/<int:pk>/acceptance/delegates/", av.acceptance_delegates_view, name="acceptance-delegates"
+    ),
+    path(
+        "acceptance-delegates/<int:pk>/remove/",
+        av.acceptance_delegate_remove_view,
+        name="acceptance-delegate-remove",
+    ),
     path("campaigns/<int:pk>/samples/", sv.sample_draw_view, name="sample-draw"),
     path("samples/<int:pk>/", sv.sample_detail_view, name="sample-detail"),
     path("samples/<int:pk>/schools/<int:row>/assign/", sv.sample_assign_view, name="sample-assign"),

@@ -1,4 +1,4 @@
-from .acceptance import Acceptance, acceptance_withdraw_fields
+from .acceptance import Acceptance, AcceptanceDelegate, acceptance_withdraw_fields
 from .accounts import AccountState
 from .campaigns import (
     ANSWERED,
@@ -25,6 +25,7 @@ from .sampling import CityReview, ReviewStage, Sample, SampleMethod, SampleSchoo
 
 __all__ = [
     "Acceptance",
+    "AcceptanceDelegate",
     "acceptance_withdraw_fields",
     "CityReview",
     "ReviewStage",

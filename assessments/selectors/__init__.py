@@ -7,6 +7,8 @@ from .acceptance import (
     AcceptanceRecord,
     acceptance_abilities,
     acceptance_counts,
+    acceptance_delegate_get,
+    acceptance_delegate_list,
     acceptance_list,
     acceptance_records,
 )
@@ -163,6 +165,8 @@ __all__ = [
     "ACCEPTANCE_ROWS",
     "AcceptanceAbilities",
     "AcceptanceRecord",
+    "acceptance_delegate_get",
+    "acceptance_delegate_list",
     "acceptance_abilities",
     "acceptance_records",
     "acceptance_counts",

@@ -7,8 +7,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
-from ..models import Acceptance, Assessment, AssessmentStatus, Campaign
+from ..models import Acceptance, AcceptanceDelegate, Assessment, AssessmentStatus, Campaign
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list
 
@@ -98,3 +99,22 @@ def acceptance_records(*, campaign: Campaign) -> dict[int, AcceptanceRecord]:
         .select_related("acceptance_by")
         .only("acceptance", "acceptance_at", "acceptance_reason", "acceptance_by")
     }
+
+
+def acceptance_delegate_list(*, user, campaign: Campaign) -> QuerySet[AcceptanceDelegate]:
+    """The delegations of `campaign`'s acceptance, for commission staff managing it (else none)."""
+    if not get_scope(user).can(Action.MANAGE, campaign):
+        return AcceptanceDelegate.objects.none()
+    return (
+        AcceptanceDelegate.objects.filter(campaign=campaign)
+        .select_related("reviewer", "assigned_by", "assessment__school")
+        .order_by("reviewer__username", "assessment__school__code")
+    )
+
+
+def acceptance_delegate_get(*, user, pk: int) -> AcceptanceDelegate:
+    """One delegation of a campaign the user manages, else 404."""
+    delegate = AcceptanceDelegate.objects.select_related("campaign__region").filter(pk=pk).first()
+    if delegate is None or not get_scope(user).can(Action.MANAGE, delegate.campaign):
+        raise Http404
+    return delegate

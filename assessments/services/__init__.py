@@ -2,7 +2,14 @@
 (`assessments.services.response_assert_editable` and `AssessmentLocked` are the evidence app's
 contract)."""
 
-from .acceptance import AcceptanceLocked, acceptance_accept, acceptance_accept_many, acceptance_send_back
+from .acceptance import (
+    AcceptanceLocked,
+    acceptance_accept,
+    acceptance_accept_many,
+    acceptance_delegate_assign,
+    acceptance_delegate_remove,
+    acceptance_send_back,
+)
 from .accounts import password_assigned, password_change, password_generate, password_reset
 from .campaigns import (
     ASSESSMENT_CHUNK,
@@ -91,6 +98,8 @@ __all__ = [
     "AcceptanceLocked",
     "acceptance_accept",
     "acceptance_accept_many",
+    "acceptance_delegate_assign",
+    "acceptance_delegate_remove",
     "acceptance_send_back",
     "DrawResult",
     "Eligible",

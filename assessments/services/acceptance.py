@@ -6,6 +6,10 @@ Accepting makes the official result final; sending back reopens the district rev
 notified) and keeps the reason on the assessment for the district reviewer. The next finalisation
 makes the assessment pending again (`review_finalise`). History rows are written in the same
 transaction.
+
+Commission staff may delegate the acceptance of a campaign, or of some of its schools, to city
+reviewers (`acceptance_delegate_assign` / `acceptance_delegate_remove`); a delegate accepts and
+sends back through the same services, the scope (`accept`) deciding for both.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from django.utils.translation import gettext as _
 from smartcampus.errors import Conflict, Invalid, Refused
 
 from ..freshness import campaign_data_changed
-from ..models import Acceptance, Assessment, AssessmentStatus, Notification
-from ..scoping import Action, get_scope
+from ..models import Acceptance, AcceptanceDelegate, Assessment, AssessmentStatus, Campaign, Notification
+from ..scoping import Action, clear_scope_cache, get_scope
+from ..selectors.sampling import recheck_reviewer_candidates
 from .notifications import notify, school_cio_ids
 from .results import results_assert_unfrozen
 from .reviews import review_reopen
@@ -101,7 +106,10 @@ def acceptance_send_back(*, assessment: Assessment, acting_user, reason: str) ->
         raise Invalid(message, fields={"reason": [message]})
     _require_pending(assessment)
     review_reopen(
-        assessment=assessment, acting_user=acting_user, reason=_("市级验收退回：%(r)s") % {"r": reason}
+        assessment=assessment,
+        acting_user=acting_user,
+        reason=_("市级验收退回：%(r)s") % {"r": reason},
+        action=Action.ACCEPT,
     )
     assessment = _lock(assessment.pk)
     assessment.acceptance = Acceptance.SENT_BACK
@@ -117,3 +125,65 @@ def acceptance_accept_many(*, assessments: Iterable[Assessment], acting_user) ->
     """Accept several finalised results at once (the confirmed bulk action of the list). All or
     nothing: one that cannot be accepted refuses the whole batch with its reason."""
     return [acceptance_accept(assessment=a, acting_user=acting_user) for a in assessments]
+
+
+@transaction.atomic
+def acceptance_delegate_assign(
+    *, campaign: Campaign, reviewer, acting_user, assessments: Iterable[Assessment] = ()
+) -> list[AcceptanceDelegate]:
+    """Commission staff managing `campaign` name a city reviewer (one of the campaign's city
+    reviewers, as for the re-check: `recheck_reviewer_candidates`) to accept or send back its
+    results: of every school when `assessments` is empty, else of those schools. A school the
+    reviewer is a CIO of is refused (conflict of interest); naming someone again for the same
+    scope changes nothing. Returns the delegations created."""
+    campaign = Campaign.objects.select_for_update().select_related("region").get(pk=campaign.pk)
+    if not get_scope(acting_user).can(Action.MANAGE, campaign):
+        raise Refused(_("您不能管理该自评活动。"), code="not_commission")
+    results_assert_unfrozen(campaign=campaign)
+    name = reviewer.first_name or reviewer.username
+    if not recheck_reviewer_candidates(user=acting_user, campaign=campaign).filter(pk=reviewer.pk).exists():
+        message = _("%(u)s不是本活动可委托的市级评审专家。") % {"u": name}
+        raise Invalid(message, code="not_eligible", fields={"reviewer": [message]})
+    assessments = list(assessments)
+    if any(a.campaign_id != campaign.pk for a in assessments):
+        message = _("所选学校不在本活动中。")
+        raise Invalid(message, fields={"assessments": [message]})
+    cio_schools = get_scope(reviewer).cio_school_ids
+    conflicted = [a for a in assessments if a.school_id in cio_schools]
+    if conflicted:
+        message = _("%(u)s是%(s)s的信息化负责人，存在利益冲突，不能验收本校。") % {
+            "u": name,
+            "s": "、".join(a.school.name for a in conflicted),
+        }
+        raise Invalid(message, code="conflict_of_interest", fields={"assessments": [message]})
+    created = []
+    for assessment in assessments or [None]:
+        if AcceptanceDelegate.objects.filter(
+            campaign=campaign, reviewer=reviewer, assessment=assessment
+        ).exists():
+            continue
+        delegate = AcceptanceDelegate(
+            campaign=campaign, reviewer=reviewer, assessment=assessment, assigned_by=acting_user
+        )
+        delegate._history_user = acting_user
+        delegate._change_reason = _("委托市级验收")
+        delegate.full_clean(validate_constraints=False)
+        delegate.save()
+        created.append(delegate)
+    clear_scope_cache(reviewer)
+    return created
+
+
+@transaction.atomic
+def acceptance_delegate_remove(*, delegate: AcceptanceDelegate, acting_user) -> None:
+    """Commission staff end a delegation; what the delegate accepted stays accepted."""
+    delegate = (
+        AcceptanceDelegate.objects.select_for_update(of=("self",))
+        .select_related("campaign__region")
+        .get(pk=delegate.pk)
+    )
+    if not get_scope(acting_user).can(Action.MANAGE, delegate.campaign):
+        raise Refused(_("您不能管理该自评活动。"), code="not_commission")
+    delegate._history_user = acting_user
+    delegate._change_reason = _("取消验收委托")
+    delegate.delete()

@@ -551,11 +551,18 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
 
 
 @transaction.atomic
-def review_reopen(*, assessment: Assessment, acting_user, reason: str) -> Assessment:
+def review_reopen(
+    *, assessment: Assessment, acting_user, reason: str, action: Action = Action.REOPEN
+) -> Assessment:
     """Commission staff reopen a finalised assessment (back to 评审中); the reason is recorded and
-    the official result is cleared until the next finalisation."""
+    the official result is cleared until the next finalisation. `action=Action.ACCEPT` is the
+    city's send-back, by whoever may accept the assessment (a delegated city reviewer too)."""
     assessment = _lock(assessment.pk)
-    _require_commission(user=acting_user, region=assessment.campaign.region)
+    if action == Action.ACCEPT:
+        if not get_scope(acting_user).can(Action.ACCEPT, assessment):
+            raise Refused(_("您不能验收该校的评审结果。"), code="not_commission")
+    else:
+        _require_commission(user=acting_user, region=assessment.campaign.region)
     reason = (reason or "").strip()
     if not reason:
         raise _invalid("reason", _("请填写重新打开的原因。"))

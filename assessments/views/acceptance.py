@@ -12,14 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
 from ..forms import AcceptanceSendBackForm
 from ..models import Acceptance
-from ..scoping import Action
+from ..scoping import Action, get_scope
 
 PAGE_SIZE = 50
 
@@ -38,6 +38,7 @@ def _list_context(request: HttpRequest, campaign, **extra) -> dict:
         "state": state,
         "states": [(value, label, counts.get(value, 0)) for value, label in Acceptance.choices],
         "send_back_form": AcceptanceSendBackForm(),
+        "can_delegate": get_scope(request.user).can(Action.MANAGE, campaign),
         **extra,
     }
 
@@ -122,3 +123,72 @@ def acceptance_bulk_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _("已验收 %(n)d 所学校的评审结果。") % {"n": len(done)})
     return redirect(reverse("assessments:acceptance-list", args=[campaign.pk]))
+
+
+# --- delegation to city reviewers -------------------------------------------------------------------
+
+
+def _delegates_context(request: HttpRequest, campaign, **extra) -> dict:
+    return {
+        "campaign": campaign,
+        "delegates": selectors.acceptance_delegate_list(user=request.user, campaign=campaign),
+        "candidates": selectors.recheck_reviewer_candidates(user=request.user, campaign=campaign),
+        "assessments": campaign.assessments.select_related("school").order_by("school__code"),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def acceptance_delegates_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Commission staff delegate the campaign's acceptance (or some schools') to city reviewers: the
+    first POST shows what will be delegated for confirmation, the second (`confirm=1`) does it."""
+    campaign = selectors.campaign_get(user=request.user, pk=pk, action=Action.MANAGE)
+    template = "assessments/acceptance_delegates.html"
+    if request.method == "GET":
+        return render(request, template, _delegates_context(request, campaign))
+    candidates = _delegates_context(request, campaign)["candidates"]
+    reviewer_id = request.POST.get("reviewer") or ""
+    reviewer = candidates.filter(pk=reviewer_id).first() if reviewer_id.isdigit() else None
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    chosen = list(campaign.assessments.filter(pk__in=ids).select_related("school").order_by("school__code"))
+    if reviewer is None:
+        message = _("请选择要委托的市级评审专家。")
+        return error_response(
+            request,
+            Invalid(message, fields={"reviewer": [message]}),
+            template=template,
+            context=_delegates_context(request, campaign),
+        )
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            template,
+            _delegates_context(request, campaign, confirm_reviewer=reviewer, confirm_chosen=chosen),
+        )
+    try:
+        services.acceptance_delegate_assign(
+            campaign=campaign, reviewer=reviewer, acting_user=request.user, assessments=chosen
+        )
+    except (DomainError, ValidationError) as exc:
+        return error_response(request, exc, template=template, context=_delegates_context(request, campaign))
+    messages.success(request, _("已委托%(u)s验收。") % {"u": reviewer.first_name or reviewer.username})
+    return redirect(reverse("assessments:acceptance-delegates", args=[campaign.pk]))
+
+
+@login_required
+@require_POST
+def acceptance_delegate_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    delegate = selectors.acceptance_delegate_get(user=request.user, pk=pk)
+    campaign = delegate.campaign
+    try:
+        services.acceptance_delegate_remove(delegate=delegate, acting_user=request.user)
+    except (DomainError, ValidationError) as exc:
+        return error_response(
+            request,
+            exc,
+            template="assessments/acceptance_delegates.html",
+            context=_delegates_context(request, campaign),
+        )
+    messages.success(request, _("已取消该验收委托。"))
+    return redirect(reverse("assessments:acceptance-delegates", args=[campaign.pk]))

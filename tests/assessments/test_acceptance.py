@@ -189,3 +189,91 @@ def test_the_result_table_command_and_the_acceptance_page_agree(world, finalised
     assert shown == {code: (rows[code]["state"], rows[code]["by"]) for code in shown}
     assert set(shown) == {"S-A1", "S-A1B"}
     assert "2.1 材料不足" in page
+
+
+# --- delegation to city reviewers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def city_expert(db):
+    from ..factories import UserFactory
+
+    return UserFactory(username="city_expert", first_name="市级专家")
+
+
+def test_the_commission_delegates_the_campaigns_acceptance_after_confirming(
+    world, finalised, finalised_b, city_expert, client_for
+):
+    campaign = finalised.campaign
+    client = client_for("commission")
+    url = f"/campaigns/{campaign.pk}/acceptance/delegates/"
+    page = client.get(url)
+    assert page.status_code == 200 and "市级专家" in page.content.decode()
+    confirm = client.post(url, {"reviewer": city_expert.pk})
+    assert confirm.status_code == 200 and "确认委托" in confirm.content.decode()
+    assert not campaign.acceptance_delegates.exists()
+    assert client.post(url, {"reviewer": city_expert.pk, "confirm": "1"}).status_code == 302
+    delegate = campaign.acceptance_delegates.get()
+    assert delegate.assessment is None and delegate.assigned_by == world.users["commission"]
+    assert delegate.history.first().history_user == world.users["commission"]
+    # the delegate accepts and sends back through the same pages and services
+    expert = client_for("cio")
+    expert.force_login(city_expert)
+    listing = expert.get(f"/campaigns/{campaign.pk}/acceptance/")
+    assert listing.status_code == 200 and "S-A1B" in listing.content.decode()
+    assert "委托市级评审专家验收" not in listing.content.decode()  # delegating stays the commission's
+    assert expert.get(url).status_code == 404
+    assert expert.post(f"/assessments/{finalised.pk}/accept/").status_code == 302
+    assert expert.post(f"/assessments/{finalised_b.pk}/send-back/", {"reason": "请复核"}).status_code == 302
+    a1, a1b = (Assessment.objects.get(pk=a.pk) for a in (finalised, finalised_b))
+    assert (a1.acceptance, a1.acceptance_by) == (Acceptance.ACCEPTED, city_expert)
+    assert (a1b.acceptance, a1b.status) == (Acceptance.SENT_BACK, AssessmentStatus.IN_REVIEW)
+    assert expert.get(f"/reviews/assessments/{a1.pk}/").status_code == 200
+    # removing the delegation ends it (what was accepted stays accepted)
+    assert client.post(f"/acceptance-delegates/{delegate.pk}/remove/").status_code == 302
+    assert expert.get(f"/campaigns/{campaign.pk}/acceptance/").status_code == 404
+    assert Assessment.objects.get(pk=a1.pk).acceptance == Acceptance.ACCEPTED
+
+
+def test_a_delegation_for_some_schools_covers_only_those(world, finalised, finalised_b, city_expert):
+    commission = world.users["commission"]
+    services.acceptance_delegate_assign(
+        campaign=finalised.campaign, reviewer=city_expert, acting_user=commission, assessments=[finalised_b]
+    )
+    with pytest.raises(Refused):
+        services.acceptance_accept(assessment=finalised, acting_user=city_expert)
+    from assessments.selectors import acceptance_list
+
+    assert list(acceptance_list(user=city_expert, campaign=finalised.campaign)) == [finalised_b]
+    services.acceptance_accept(assessment=finalised_b, acting_user=city_expert)
+
+
+def test_only_city_reviewers_are_delegated_and_never_for_their_own_school(
+    world, finalised, city_expert, client_for
+):
+    from assessments.models import Membership, Role
+
+    commission = world.users["commission"]
+    with pytest.raises(Invalid) as exc:  # a district's own reviewer is not a city reviewer
+        services.acceptance_delegate_assign(
+            campaign=finalised.campaign, reviewer=world.users["reviewer"], acting_user=commission
+        )
+    assert exc.value.code == "not_eligible"
+    with pytest.raises(Refused):
+        services.acceptance_delegate_assign(
+            campaign=finalised.campaign, reviewer=city_expert, acting_user=world.users["other_commission"]
+        )
+    for role in ("reviewer", "other_commission", "cio"):
+        assert (
+            client_for(role).get(f"/campaigns/{finalised.campaign_id}/acceptance/delegates/").status_code
+            == 404
+        )
+    # a campaign-wide delegate who is (later) a CIO of a school does not accept that school
+    services.acceptance_delegate_assign(
+        campaign=finalised.campaign, reviewer=city_expert, acting_user=commission
+    )
+    Membership.objects.create(user=city_expert, role=Role.SCHOOL_CIO, school=world.school_a1)
+    with pytest.raises(Refused):
+        services.acceptance_accept(
+            assessment=finalised, acting_user=type(city_expert).objects.get(pk=city_expert.pk)
+        )
