@@ -13,6 +13,7 @@ from assessments.api.urls import ROUTES as ASSESSMENT_ROUTES
 from classrooms.api.urls import ROUTES as CLASSROOM_ROUTES
 from evidence.api.urls import ROUTES as EVIDENCE_ROUTES
 from indicators.api.urls import ROUTES as INDICATOR_ROUTES
+from inspections.api.urls import ROUTES as INSPECTION_ROUTES
 from rectification.api.urls import ROUTES as RECTIFICATION_ROUTES
 from reports.api.urls import ROUTES as REPORT_ROUTES
 
@@ -29,6 +30,7 @@ for prefix, viewset, basename in [
     *EVIDENCE_ROUTES,
     *CLASSROOM_ROUTES,
     *RECTIFICATION_ROUTES,
+    *INSPECTION_ROUTES,
     *REPORT_ROUTES,
 ]:
     router.register(prefix, viewset, basename=basename)

@@ -1,5 +1,6 @@
 """The API routes of this app, registered on the project's one router (`smartcampus.urls`)."""
 
+from .acceptance import AcceptanceViewSet
 from .campaigns import AssessmentViewSet, CampaignViewSet, ItemResponseViewSet
 from .designations import DesignationViewSet
 from .facts import AssessmentFactsViewSet
@@ -19,4 +20,5 @@ ROUTES = [
     ("reviews", ReviewViewSet, "api-review"),
     ("designations", DesignationViewSet, "api-designation"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
+    ("acceptance", AcceptanceViewSet, "api-acceptance"),
 ]

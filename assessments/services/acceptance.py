@@ -51,6 +51,15 @@ def _require_acceptor(*, user, assessment: Assessment) -> None:
         raise Refused(_("您不能验收该校的评审结果。"), code="not_commission")
 
 
+def _require_version(assessment: Assessment, version: int | None) -> None:
+    """A client that read the assessment at `version` acts on what it read, or gets 409 `stale`
+    with the assessment as it is now (`None`: the pages, which act on the current row)."""
+    if version is not None and int(version) != assessment.version:
+        raise AcceptanceLocked(
+            _("该校的评审结果已被他人更改，请刷新后重试。"), code="stale", current=assessment
+        )
+
+
 def _require_pending(assessment: Assessment) -> None:
     results_assert_unfrozen(campaign=assessment.campaign)
     if assessment.status != AssessmentStatus.FINALISED:
@@ -71,10 +80,11 @@ def _save(assessment: Assessment, *, user, reason: str) -> None:
 
 
 @transaction.atomic
-def acceptance_accept(*, assessment: Assessment, acting_user) -> Assessment:
+def acceptance_accept(*, assessment: Assessment, acting_user, version: int | None = None) -> Assessment:
     """Accept the finalised result of one assessment: its official result becomes final."""
     assessment = _lock(assessment.pk)
     _require_acceptor(user=acting_user, assessment=assessment)
+    _require_version(assessment, version)
     _require_pending(assessment)
     assessment.acceptance = Acceptance.ACCEPTED
     assessment.acceptance_by = acting_user
@@ -92,7 +102,9 @@ def acceptance_accept(*, assessment: Assessment, acting_user) -> Assessment:
 
 
 @transaction.atomic
-def acceptance_send_back(*, assessment: Assessment, acting_user, reason: str) -> Assessment:
+def acceptance_send_back(
+    *, assessment: Assessment, acting_user, reason: str, version: int | None = None
+) -> Assessment:
     """Send a finalised result back to the district: the review is reopened (评审中) with the
     reason, which the district reviewer sees on the workbench until they finalise again."""
     assessment = _lock(assessment.pk)
@@ -104,6 +116,7 @@ def acceptance_send_back(*, assessment: Assessment, acting_user, reason: str) ->
     if len(reason) > REASON_MAX_LENGTH:
         message = _("退回原因最多 %(max)d 字。") % {"max": REASON_MAX_LENGTH}
         raise Invalid(message, fields={"reason": [message]})
+    _require_version(assessment, version)
     _require_pending(assessment)
     review_reopen(
         assessment=assessment,

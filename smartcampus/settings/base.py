@@ -272,6 +272,10 @@ SPECTACULAR_SETTINGS = {
         "ClassroomCheckStatusEnum": "classrooms.models.CheckStatus",
         "DesignationKindEnum": "assessments.models.DesignationKind",
         "RectificationStateEnum": "rectification.models.RectificationState",
+        "AssessmentStatusEnum": "assessments.models.AssessmentStatus",
+        "VisitStateEnum": "inspections.models.VisitState",
+        "PublicationStateEnum": "inspections.models.PublicationState",
+        "ObjectionStateEnum": "inspections.models.ObjectionState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -37,7 +37,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from assessments.models import Designation, Role
+from assessments.models import Acceptance, AcceptanceDelegate, Assessment, Designation, Role
 from assessments.services import campaign_create, end_of_day
 from evidence.models import ResponseEvidence
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
@@ -219,6 +219,10 @@ def objects(world, settings, tmp_path):
             "spare_file": spare,
             "attachment": ResponseEvidence.objects.get(response=response, file=attached),
             "link": link,
+            # acceptance delegated to a city reviewer who holds no role among the matrix's users
+            "acceptance_delegate": AcceptanceDelegate.objects.create(
+                campaign=campaign, reviewer=UserFactory(username=f"delegate_{side}")
+            ),
         }
     return objs
 
@@ -270,7 +274,7 @@ def _sample_objects(*, campaign, submitted, staff, rechecker) -> dict:
 
 def _inspection_objects(*, assessment, staff, cio, team) -> dict:
     """A visit of the finalised assessment (one item to check) and a public publication of its
-    campaign with one open objection of the school."""
+    campaign (the assessment accepted by the city) with one open objection of the school."""
     from inspections.services import objection_raise, publication_create, visit_schedule
 
     today = timezone.localdate()
@@ -282,6 +286,8 @@ def _inspection_objects(*, assessment, staff, cio, team) -> dict:
         team_ids=[u.pk for u in team],
         node_ids=[node_id],
     )
+    # a publication shows only results the city accepted
+    Assessment.objects.filter(pk=assessment.pk).update(acceptance=Acceptance.ACCEPTED)
     publication = publication_create(
         campaign=assessment.campaign,
         acting_user=staff,
@@ -324,6 +330,38 @@ def _classroom_objects(*, school, cio, attached) -> dict:
 
 def _o(key):
     return lambda objs, side: {"pk": objs[side][key].pk}
+
+
+def _visit_body(objs, side) -> dict:
+    """A visit of side a's finalised school: today, the commission on the team, item 1.2."""
+    assessment = objs["a"]["rect_assessment"]
+    return {
+        "assessment": assessment.pk,
+        "date": timezone.localdate().isoformat(),
+        "team": [objs["world"].users["commission"].pk],
+        "items": [assessment.responses.get(node__code="1.2").node_id],
+    }
+
+
+def _publication_body(objs, side) -> dict:
+    return {
+        "campaign": objs["a"]["rect_assessment"].campaign_id,
+        "visibility": "login",
+        "fields_shown": ["show_pass"],
+        "window_start": timezone.localdate().isoformat(),
+        "window_end": timezone.localdate().isoformat(),
+    }
+
+
+def _objection_body(objs, side) -> dict:
+    """Side a's school objects again to item 1.2, which has an open objection already."""
+    assessment = objs["a"]["rect_assessment"]
+    return {
+        "publication": objs["a"]["publication"].pk,
+        "assessment": assessment.pk,
+        "node": assessment.responses.get(node__code="1.2").node_id,
+        "reason": "矩阵",
+    }
 
 
 def _rect_step(objs, side, **data) -> dict:
@@ -500,6 +538,13 @@ MATRIX: dict[str, Entry] = {
         {"POST": campaign_manager(409)},
         kwargs=_submitted,
         data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    # delegating the acceptance: the commission managing the campaign (no reviewer chosen → 400)
+    "assessments:acceptance-delegates": page(
+        {"GET": campaign_manager(200), "POST": campaign_manager(400)}, kwargs=_o("campaign")
+    ),
+    "assessments:acceptance-delegate-remove": page(
+        {"GET": NOT_ALLOWED, "POST": campaign_manager(302)}, kwargs=_o("acceptance_delegate")
     ),
     # re-check sampling: the commission managing the campaign (an empty form is invalid input)
     "assessments:sample-draw": page(
@@ -740,6 +785,48 @@ MATRIX: dict[str, Entry] = {
     "api-designation-revoke": api(
         {"POST": campaign_manager(409)},
         kwargs=_o("designation"),
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    # city acceptance: the commission managing the campaign (the result is accepted already → 409)
+    "api-acceptance-list": api({"GET": ALL_200}),
+    "api-acceptance-detail": api({"GET": campaign_manager(200)}, kwargs=_o("rect_assessment")),
+    "api-acceptance-accept": api({"POST": campaign_manager(409)}, kwargs=_o("rect_assessment")),
+    "api-acceptance-send-back": api(
+        {"POST": campaign_manager(409)},
+        kwargs=_o("rect_assessment"),
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    # visits: the school's inspectors schedule; the team records findings
+    "api-visit-list": api(
+        {"GET": ALL_200, "POST": statuses(404, reviewer=201, commission=201)},
+        data={"POST": _visit_body},
+    ),
+    "api-visit-detail": api({"GET": statuses(404, reviewer=200, commission=200)}, kwargs=_o("visit")),
+    "api-visit-findings": api(
+        {"POST": statuses(404, reviewer=200, commission=200)},
+        kwargs=lambda objs, side: {"pk": objs[side]["visit"].pk, "finding_pk": objs[side]["finding"].pk},
+        data={"POST": lambda objs, side: {"verdict": "confirmed", "text": ""}},
+    ),
+    # publications: participants read; the commission publishes (already published → 409) and closes
+    # (an objection is undecided → 409)
+    "api-publication-list": api(
+        {"GET": ALL_200, "POST": statuses(404, commission=409)}, data={"POST": _publication_body}
+    ),
+    "api-publication-detail": api({"GET": scoped()}, kwargs=_o("publication")),
+    "api-publication-close": api({"POST": campaign_manager(409)}, kwargs=_o("publication")),
+    # objections: the school raises (its item has an open one → 409); the commission decides
+    "api-objection-list": api(
+        {"GET": ALL_200, "POST": statuses(404, cio=409)}, data={"POST": _objection_body}
+    ),
+    "api-objection-detail": api({"GET": scoped()}, kwargs=_o("objection")),
+    "api-objection-uphold": api(
+        {"POST": campaign_manager(200)},
+        kwargs=_o("objection"),
+        data={"POST": lambda objs, side: {"reason": "矩阵"}},
+    ),
+    "api-objection-reject": api(
+        {"POST": campaign_manager(200)},
+        kwargs=_o("objection"),
         data={"POST": lambda objs, side: {"reason": "矩阵"}},
     ),
     "api-review-list": api({"GET": ALL_200}),
