@@ -7,6 +7,7 @@ from .facts import AssessmentFactsViewSet
 from .organisations import RegionViewSet, SchoolViewSet
 from .results import ResultRuleViewSet, ResultsViewSet
 from .reviews import ReviewItemViewSet, ReviewViewSet
+from .sampling import SampleViewSet
 
 ROUTES = [
     ("schools", SchoolViewSet, "api-school"),
@@ -21,4 +22,5 @@ ROUTES = [
     ("designations", DesignationViewSet, "api-designation"),
     ("review-items", ReviewItemViewSet, "api-review-item"),
     ("acceptance", AcceptanceViewSet, "api-acceptance"),
+    ("samples", SampleViewSet, "api-sample"),
 ]

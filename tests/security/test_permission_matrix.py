@@ -796,6 +796,13 @@ MATRIX: dict[str, Entry] = {
         kwargs=_o("rect_assessment"),
         data={"POST": lambda objs, side: {"reason": "矩阵"}},
     ),
+    # re-check samples: the commission managing the campaign (a preview draw answers 200)
+    "api-sample-list": api({"GET": ALL_200}),
+    "api-sample-detail": api({"GET": campaign_manager(200)}, kwargs=_o("sample")),
+    "api-sample-draw": api(
+        {"POST": statuses(404, commission=200)},
+        data={"POST": lambda objs, side: {"campaign": objs["a"]["campaign"].pk, "rate": "0.5", "seed": "7"}},
+    ),
     # visits: the school's inspectors schedule; the team records findings
     "api-visit-list": api(
         {"GET": ALL_200, "POST": statuses(404, reviewer=201, commission=201)},
