@@ -1,6 +1,7 @@
 """Demo visits and publications for `seed_demo --fill`: in each campaign with a finalised school, the
-first such school (by code) gets a recorded visit (three items, one discrepancy) and the campaign an
-open, login-only publication with one objection of that school, so the pages are not empty on a
+first such school (by code; the one the city accepted, if any, else it is accepted here, since a
+publication shows accepted results only) gets a recorded visit (three items, one discrepancy) and the
+campaign an open, login-only publication with one objection of that school, so the pages are not empty on a
 fresh demo. Deterministic; a campaign already published is left as it is."""
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentStatus, Campaign, Membership, Role
+from assessments.models import Acceptance, Assessment, AssessmentStatus, Campaign, Membership, Role
 
 from .models import Finding, FindingVerdict, Objection, Publication, Visibility, Visit
+
+VISIT_NOTE = "演示数据：市级现场核验。"  # i18n: data
+ONSITE_TEXT = "现场查看设备清单与实物，部分设备未到位。"  # i18n: data
+OBJECTION_REASON = "演示数据：该条目的设备已于公示前安装到位，请复核。"  # i18n: data
 
 
 def _ancestors(path: str) -> list[str]:
@@ -25,12 +30,13 @@ def inspections_demo_fill(*, campaign: Campaign) -> int:
     """Create the demo visit, publication and objection of `campaign`; returns how many visits (0 or 1)."""
     if Publication.objects.filter(campaign_id=campaign.pk).exists():
         return 0
-    assessment = (
+    finalised = (
         Assessment.objects.filter(campaign_id=campaign.pk, status=AssessmentStatus.FINALISED)
         .select_related("school__region", "campaign__region")
         .order_by("school__code")
-        .first()
     )
+    # a publication shows accepted results only: the school the city accepted if there is one
+    assessment = finalised.filter(acceptance=Acceptance.ACCEPTED).first() or finalised.first()
     if assessment is None:
         return 0
     roles = dict(
@@ -53,7 +59,7 @@ def inspections_demo_fill(*, campaign: Campaign) -> int:
     visit = Visit.objects.create(
         assessment=assessment,
         date=today - datetime.timedelta(days=7),
-        note="演示数据：市级现场核验。",
+        note=VISIT_NOTE,
         created_by_id=commission,
     )
     visit.team.set([u for u in (commission, reviewer) if u])
@@ -64,12 +70,16 @@ def inspections_demo_fill(*, campaign: Campaign) -> int:
             visit=visit,
             node_id=node,
             verdict=verdict,
-            text="现场查看设备清单与实物，部分设备未到位。" if verdict == FindingVerdict.DISCREPANCY else "",
+            text=ONSITE_TEXT if verdict == FindingVerdict.DISCREPANCY else "",
             recorded_by_id=reviewer,
             recorded_at=now,
         )
         for node, verdict in zip(nodes, verdicts, strict=False)
     )
+    if assessment.acceptance != Acceptance.ACCEPTED:
+        Assessment.objects.filter(pk=assessment.pk).update(
+            acceptance=Acceptance.ACCEPTED, acceptance_by_id=commission, acceptance_at=now
+        )
     publication = Publication.objects.create(
         campaign=campaign,
         visibility=Visibility.LOGIN,
@@ -84,7 +94,7 @@ def inspections_demo_fill(*, campaign: Campaign) -> int:
             publication=publication,
             assessment=assessment,
             node_id=nodes[1],
-            reason="演示数据：该条目的设备已于公示前安装到位，请复核。",
+            reason=OBJECTION_REASON,
             raised_by_id=cio,
         )
     return 1

@@ -244,7 +244,8 @@ def visit_sheet_upload(*, visit: Visit, acting_user, uploaded_file: UploadedFile
     )
     if pending:
         raise InspectionConflict(
-            _("还有 %(n)d 个条目没有记录核验结论：%(c)s") % {"n": len(pending), "c": "、".join(pending)},
+            _("还有 %(n)d 个条目没有记录核验结论：%(c)s")
+            % {"n": len(pending), "c": "、".join(pending)},  # i18n: data
             code="incomplete",
         )
     stored = evidence_file_store(
@@ -432,7 +433,7 @@ def publication_close(*, publication: Publication, acting_user) -> Publication:
     if reopened:
         raise InspectionConflict(
             _("申辩成立的学校尚未重新完成评审和市级验收：%(s)s。重新完成评审并通过验收后才能结束公示。")
-            % {"s": "、".join(reopened)},
+            % {"s": "、".join(reopened)},  # i18n: data
             code="reopened_pending",
         )
     publication.state = PublicationState.CLOSED

@@ -61,7 +61,7 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
 
 def _visit_form_choices(assessment):
     team = [
-        (u.pk, f"{u.first_name or u.username}（{u.username}）")
+        (u.pk, f"{u.first_name or u.username}（{u.username}）")  # i18n: data
         for u in selectors.inspector_candidates(assessment=assessment)
     ]
     items = [

@@ -12,6 +12,7 @@ acceptance scope 404.
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -55,9 +56,9 @@ class AcceptanceSerializer(serializers.ModelSerializer):
 
 
 class AcceptanceFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text="自评活动 id")
+    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text=_("自评活动 id"))
     state = django_filters.ChoiceFilter(
-        field_name="acceptance", choices=Acceptance.choices, help_text="市级验收状态"
+        field_name="acceptance", choices=Acceptance.choices, help_text=_("市级验收状态")
     )
 
     class Meta:
@@ -66,11 +67,11 @@ class AcceptanceFilterSet(django_filters.FilterSet):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, required=False, help_text="客户端读取时的版本")
+    version = serializers.IntegerField(min_value=1, required=False, help_text=_("客户端读取时的版本"))
 
 
 class SendBackSerializer(VersionSerializer):
-    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, help_text="退回原因")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, help_text=_("退回原因"))
 
 
 class AcceptanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

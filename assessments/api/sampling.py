@@ -11,6 +11,7 @@ sampling scope a 404.
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -60,17 +61,17 @@ class SampleDetailSerializer(SampleSerializer):
 
 
 class DrawSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(help_text="自评活动 id")
+    campaign = serializers.IntegerField(help_text=_("自评活动 id"))
     strata = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="district,school_type"
     )
-    rate = serializers.CharField(required=False, allow_blank=True, default="", help_text="抽样比例 0–1")
-    count = serializers.CharField(required=False, allow_blank=True, default="", help_text="每层抽取数")
-    seed = serializers.CharField(help_text="随机种子")
+    rate = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("抽样比例 0–1"))
+    count = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("每层抽取数"))
+    seed = serializers.CharField(help_text=_("随机种子"))
     manual = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="人工增补的学校标识码"
+        required=False, allow_blank=True, default="", help_text=_("人工增补的学校标识码")
     )
-    save = serializers.BooleanField(required=False, default=False, help_text="保存抽样（默认只预览）")
+    save = serializers.BooleanField(required=False, default=False, help_text=_("保存抽样（默认只预览）"))
 
 
 class DrawResultSerializer(serializers.Serializer):
@@ -83,7 +84,7 @@ class DrawResultSerializer(serializers.Serializer):
 
 
 class SampleFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text="自评活动 id")
+    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text=_("自评活动 id"))
 
     class Meta:
         model = Sample

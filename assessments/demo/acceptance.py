@@ -14,7 +14,7 @@ from ..models import Acceptance, Assessment, AssessmentStatus, Campaign, Role, S
 from ..services.sampling import sample_params_clean, sample_save
 from .fill import _first_user_ids
 
-SENT_BACK_REASON = "演示数据：部分条目的证明材料与自评说明不一致，请区县重新核实。"
+SENT_BACK_REASON = "演示数据：部分条目的证明材料与自评说明不一致，请区县重新核实。"  # i18n: data
 
 
 @transaction.atomic

@@ -166,7 +166,7 @@ def acceptance_delegate_assign(
     if conflicted:
         message = _("%(u)s是%(s)s的信息化负责人，存在利益冲突，不能验收本校。") % {
             "u": name,
-            "s": "、".join(a.school.name for a in conflicted),
+            "s": "、".join(a.school.name for a in conflicted),  # i18n: data
         }
         raise Invalid(message, code="conflict_of_interest", fields={"assessments": [message]})
     created = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from smartcampus.fields import ChoiceLabelField
@@ -73,10 +74,10 @@ class VisitDetailSerializer(VisitSerializer):
 
 
 class VisitCreateSerializer(serializers.Serializer):
-    assessment = serializers.IntegerField(help_text="学校自评 id")
+    assessment = serializers.IntegerField(help_text=_("学校自评 id"))
     date = serializers.DateField()
     team = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, help_text="条目 id")
+    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, help_text=_("条目 id"))
     note = serializers.CharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
@@ -109,7 +110,7 @@ class PublicationSerializer(serializers.ModelSerializer):
 
 
 class PublicationCreateSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(help_text="自评活动 id")
+    campaign = serializers.IntegerField(help_text=_("自评活动 id"))
     visibility = serializers.ChoiceField(choices=Visibility.choices)
     fields_shown = serializers.ListField(
         child=serializers.ChoiceField(choices=["show_pass", "show_grade", "show_total", "show_designation"]),
@@ -148,10 +149,12 @@ class ObjectionSerializer(serializers.ModelSerializer):
 class ObjectionCreateSerializer(serializers.Serializer):
     publication = serializers.IntegerField()
     assessment = serializers.IntegerField()
-    node = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="空：总体结果")
+    node = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("空：总体结果")
+    )
     reason = serializers.CharField(max_length=TEXT_MAX_LENGTH)
     files = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
 class DecisionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, help_text="处理意见")
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, help_text=_("处理意见"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -44,7 +45,7 @@ from .serializers import (
 
 
 class VisitFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="assessment__campaign_id", help_text="自评活动 id")
+    campaign = django_filters.NumberFilter(field_name="assessment__campaign_id", help_text=_("自评活动 id"))
     state = django_filters.ChoiceFilter(choices=VisitState.choices)
 
     class Meta:
@@ -103,7 +104,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class PublicationFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text="自评活动 id")
+    campaign = django_filters.NumberFilter(field_name="campaign_id", help_text=_("自评活动 id"))
     state = django_filters.ChoiceFilter(choices=PublicationState.choices)
 
     class Meta:
@@ -149,7 +150,7 @@ class PublicationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class ObjectionFilterSet(django_filters.FilterSet):
-    publication = django_filters.NumberFilter(field_name="publication_id", help_text="结果公示 id")
+    publication = django_filters.NumberFilter(field_name="publication_id", help_text=_("结果公示 id"))
     state = django_filters.ChoiceFilter(choices=ObjectionState.choices)
 
     class Meta:

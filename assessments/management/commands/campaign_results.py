@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import AssessmentStatus, Campaign, PassRule
 from assessments.selectors import (
@@ -90,65 +92,82 @@ def _shown(value: Decimal | None, suffix: str = "%") -> str:
 
 
 class Command(BaseCommand):
-    help = "打印自评活动的结果表：各校自评、评审与认定结果（--json 输出机器可读格式）"
+    help = gettext_lazy("打印自评活动的结果表：各校自评、评审与认定结果（--json 输出机器可读格式）")
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", type=int, required=True, help="自评活动编号")
-        parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+        parser.add_argument("--campaign", type=int, required=True, help=_("自评活动编号"))
+        parser.add_argument("--json", action="store_true", help=_("以 JSON 输出"))
 
     def handle(self, *args, campaign: int, json: bool, **options):
         found = Campaign.objects.select_related("framework", "region").filter(pk=campaign).first()
         if found is None:
-            raise CommandError(f"找不到编号为 {campaign} 的自评活动")
+            raise CommandError(_("找不到编号为 %(n)s 的自评活动") % {"n": campaign})
         outcomes = campaign_outcomes(campaign=found)
+        acceptance = acceptance_records(campaign=found)
         if json:
-            self.stdout.write(_dumps(outcomes_data(outcomes)))
+            self.stdout.write(_dumps(outcomes_data(outcomes, acceptance)))
             return
-        self._table(outcomes)
+        self._table(outcomes, acceptance)
 
-    def _table(self, outcomes: CampaignOutcomes) -> None:
+    def _table(self, outcomes: CampaignOutcomes, acceptance: dict[int, AcceptanceRecord]) -> None:
         out = self.stdout.write
         campaign, rule = outcomes.campaign, outcomes.rule
         framework = campaign.framework
-        out(f"{campaign.title}（编号 {campaign.pk}，{framework.name}，{framework.get_scoring_display()}）")
+        out(
+            _("%(title)s（编号 %(pk)s，%(framework)s，%(scoring)s）")
+            % {
+                "title": campaign.title,
+                "pk": campaign.pk,
+                "framework": framework.name,
+                "scoring": framework.get_scoring_display(),
+            }
+        )
         if rule is None:
-            out("本活动尚未设定结果判定规则")
+            out(_("本活动尚未设定结果判定规则"))
         else:
-            line = f"结果判定规则第 {rule.version} 版：{PassRule(rule.pass_rule).label}"
+            parts = [
+                _("结果判定规则第 %(v)s 版：%(rule)s")
+                % {"v": rule.version, "rule": PassRule(rule.pass_rule).label}
+            ]
             if rule.pass_min_percent is not None:
-                line += f"，合格线 {_shown(rule.pass_min_percent.normalize())}"
+                parts.append(_("合格线 %(p)s") % {"p": _shown(rule.pass_min_percent.normalize())})
             if rule.grades:
-                line += "，等级 " + " · ".join(f"{g['label']} ≥ {g['min_percent']:g}%" for g in rule.grades)
+                grades = " · ".join(f"{g['label']} ≥ {g['min_percent']:g}%" for g in rule.grades)
+                parts.append(_("等级 %(g)s") % {"g": grades})
             if rule.excluded:
-                line += "，不计入判定：" + "、".join(rule.excluded)
-            out(line)
+                parts.append(_("不计入判定：%(codes)s") % {"codes": ", ".join(rule.excluded)})
+            out(_("，").join(str(p) for p in parts))
         out("")
-        out(f"{'学校标识码':<12}\t{'学校':<16}\t状态\t自评\t评审\t结果\t等级\t是否达标")
+        header = [_("学校标识码"), _("学校"), _("状态"), _("自评"), _("评审"), _("结果"), _("等级")]
+        out("\t".join(str(h) for h in [*header, _("是否达标"), _("市级验收")]))
         for school in outcomes.schools:
             official = school.official
-            passed = "—" if official is None else ("通过" if official.passed else "未通过")
+            passed = "—" if official is None else (_("通过") if official.passed else _("未通过"))
+            record = acceptance.get(school.assessment_id)
             out(
                 "\t".join(
-                    [
+                    str(cell)
+                    for cell in [
                         f"{school.school_code:<12}",
                         f"{school.school_name:<16}",
-                        str(AssessmentStatus(school.status).label),
+                        AssessmentStatus(school.status).label,
                         _shown(school.self_percent),
                         _shown(school.review_percent),
                         _shown(official.percent if official else None),
                         (official.grade or "—") if official else "—",
                         passed,
+                        record.label if record else "—",
                     ]
                 )
             )
         out("")
-        summary = f"已完成评审 {outcomes.counted} 所"
+        summary = [_("已完成评审 %(n)s 所") % {"n": outcomes.counted}]
         if rule is not None:
             share = "—" if outcomes.share is None else f"{outcomes.share * 100:.1f}%"
-            summary += f"，达标 {outcomes.passed} 所（{share}）"
+            summary.append(_("达标 %(n)s 所（%(share)s）") % {"n": outcomes.passed, "share": share})
             if rule.target_share is not None:
-                summary += f"，目标 {rule.target_share * 100:.1f}%"
-        out(summary)
+                summary.append(_("目标 %(t)s") % {"t": f"{rule.target_share * 100:.1f}%"})
+        out(_("，").join(str(p) for p in summary))
 
 
 def _dumps(data) -> str:
