@@ -801,7 +801,13 @@ MATRIX: dict[str, Entry] = {
     "api-sample-detail": api({"GET": campaign_manager(200)}, kwargs=_o("sample")),
     "api-sample-draw": api(
         {"POST": statuses(404, commission=200)},
-        data={"POST": lambda objs, side: {"campaign": objs["a"]["campaign"].pk, "rate": "0.5", "seed": "7"}},
+        data={
+            "POST": lambda objs, side: {
+                "campaign": objs["a"]["rect_assessment"].campaign_id,  # it has a finalised school
+                "rate": "0.5",
+                "seed": "7",
+            }
+        },
     ),
     # visits: the school's inspectors schedule; the team records findings
     "api-visit-list": api(
