@@ -284,13 +284,27 @@ def sample_reviewer_assign(*, row: SampleSchool, reviewer, acting_user) -> Sampl
     return row
 
 
+def city_review_version(*, response: ItemResponse) -> int:
+    """The version of an item's re-check the workbench saves against: how many times it was written
+    (its history rows, deletions included), so it only grows."""
+    return CityReview.history.filter(response_id=response.pk).count()
+
+
 @transaction.atomic
 def city_review_save(
-    *, response: ItemResponse, acting_user, score=None, status=None, comment: str = ""
+    *,
+    response: ItemResponse,
+    acting_user,
+    score=None,
+    status=None,
+    comment: str = "",
+    version: int | None = None,
 ) -> CityReview:
     """The city reviewer's re-check value of one item of a sampled school (the city stage of the
     review), checked by the scoring engine's validators like a district adjustment. Only a
-    finalised district review is re-checked; an empty value removes the item's re-check."""
+    finalised district review is re-checked; an empty value removes the item's re-check. With
+    `version` (the workbench's autosave), a re-check written meanwhile by someone else is a
+    conflict and nothing is written."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("campaign__framework", "school__region", "campaign__region")
@@ -310,6 +324,10 @@ def city_review_save(
         raise _invalid("comment", _("复核意见最多 %(max)d 字。") % {"max": STATEMENT_MAX_LENGTH})
     value = score if tree.is_points else status
     existing = CityReview.objects.filter(response=response).first()
+    if version is not None and version != city_review_version(response=response):
+        raise Conflict(
+            _("该条目的复核已被修改，您的修改未保存。请刷新查看最新内容后再修改。"), code="version_conflict"
+        )
     if value in (None, ""):
         if existing is not None:
             existing._history_user = acting_user

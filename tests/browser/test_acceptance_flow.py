@@ -96,10 +96,13 @@ def test_acceptance_sampling_and_recheck(reviewed, journey):
     expert.login("city_expert", PASSWORD)
     expert.goto("/rechecks/", "recheck-list")
     page.get_by_test_id("recheck-S-A1").click()
-    expert.shot("recheck-sheet")
-    page.get_by_test_id("recheck-value-1.1").fill("3")
-    page.get_by_test_id("recheck-save").click()
-    expect(page.locator("main")).to_contain_text("复核已保存")
+    expect(page.get_by_test_id("review-stage")).to_have_text("市级复核")  # the review workbench, city stage
+    expect(page.get_by_test_id("district-value")).to_contain_text("1")
+    expert.shot("recheck-workbench")
+    page.get_by_test_id("city-value").fill("3")
+    page.get_by_test_id("city-value").press("Tab")
+    expect(page.get_by_test_id("review-save-state")).to_have_text("已保存")
+    expect(page.get_by_test_id("recheck-done")).to_contain_text("1/")
     expert.shot("rechecked")
 
     # the deviation appears on the dashboard, next to the self − review gap
