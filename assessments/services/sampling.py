@@ -160,7 +160,7 @@ def sample_params_clean(
     unknown = [s for s in strata if s not in Stratum.values]
     if unknown:
         raise _invalid(
-            "strata", _("未知的分层依据：%(s)s（可用：district、school_type）") % {"s": "、".join(unknown)}
+            "strata", _("未知的分层依据：%(s)s（可用：district、school_type）") % {"s": _("、").join(unknown)}
         )
     method = method or (SampleMethod.STRATIFIED if strata else SampleMethod.SIMPLE)
     if method not in SampleMethod.values:
@@ -194,7 +194,7 @@ def sample_params_clean(
     if not 0 <= seed <= SEED_MAX:
         raise _invalid("seed", _("随机种子须为 0 到 %(max)d 之间的整数。") % {"max": SEED_MAX})
     if isinstance(manual, str):
-        manual = manual.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",")
+        manual = manual.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",")  # i18n: data
     manual = tuple(dict.fromkeys(c.strip() for c in (manual or ()) if c and c.strip()))
     return SampleParams(method, strata, rate, per_stratum, seed, manual)
 
@@ -222,7 +222,7 @@ def sample_preview(*, campaign: Campaign, params: SampleParams) -> DrawResult:
         )
         unknown = [c for c in params.manual if c not in known]
         if unknown:
-            raise _invalid("manual", _("以下学校不在本活动中：%(c)s") % {"c": "、".join(unknown)})
+            raise _invalid("manual", _("以下学校不在本活动中：%(c)s") % {"c": _("、").join(unknown)})
     if not eligible and not params.manual:
         raise Conflict(_("本活动还没有完成区县评审的学校，无法抽样。"), code="nothing_to_draw")
     return sample_draw(schools=eligible, params=params)
@@ -376,7 +376,7 @@ def city_reviews_save(*, assessment: Assessment, acting_user, values: dict[str, 
         first = next(iter(errors.items()))
         raise Invalid(
             _("%(n)d 个条目的复核值有误（%(c)s：%(m)s），未保存。")
-            % {"n": len(errors), "c": first[0], "m": "；".join(first[1])},
+            % {"n": len(errors), "c": first[0], "m": _("；").join(first[1])},
             code="invalid_values",
             fields=errors,
         )

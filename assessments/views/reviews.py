@@ -298,7 +298,7 @@ def review_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("已退回%(s)s修改 %(n)d 个条目：%(c)s")
-        % {"s": assessment.school.name, "n": len(returned), "c": "、".join(r.node.code for r in returned)},
+        % {"s": assessment.school.name, "n": len(returned), "c": _("、").join(r.node.code for r in returned)},
     )
     return redirect("assessments:review-summary", pk=pk)
 
