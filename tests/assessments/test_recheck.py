@@ -148,6 +148,7 @@ def test_the_workbench_in_the_city_stage_and_the_dashboard(
     district = re.search(r'data-testid="district-value">\s*([^\s<]+)', html)
     assert district and district.group(1) == "3"
     assert 'data-testid="city-value"' in html and 'name="verdict"' not in html
+    assert "您不是该校的评审专家" not in html  # the district's refusal does not apply to the city stage
     bad = _city_save(client, sampled, "1.2", "99", version=0)
     assert bad["X-Save-Status"] == "400" and not CityReview.objects.exists()
     ok = _city_save(client, sampled, "1.2", "1", version=0, comment="偏高")
