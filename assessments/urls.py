@@ -52,6 +52,12 @@ urlpatterns = [
     path("samples/<int:pk>/schools/<int:row>/assign/", sv.sample_assign_view, name="sample-assign"),
     path("rechecks/", sv.recheck_list_view, name="recheck-list"),
     path("rechecks/assessments/<int:pk>/", sv.recheck_view, name="recheck"),
+    path("rechecks/assessments/<int:pk>/items/<str:code>/", rv.recheck_item_view, name="recheck-item"),
+    path(
+        "rechecks/assessments/<int:pk>/items/<str:code>/save/",
+        rv.recheck_item_save_view,
+        name="recheck-item-save",
+    ),
     path("assessments/", wf.assessment_list_view, name="assessment-list"),
     path("assessments/<int:pk>/", wf.assessment_detail_view, name="assessment-detail"),
     path("assessments/<int:pk>/extend/", wf.deadline_extend_view, name="assessment-extend"),

@@ -82,7 +82,7 @@ class Sample(models.Model):
         unknown = [s for s in self.strata if s not in Stratum.values]
         if unknown:
             raise ValidationError(
-                {"strata": _("未知的分层依据：%(s)s") % {"s": "、".join(map(str, unknown))}}
+                {"strata": _("未知的分层依据：%(s)s") % {"s": _("、").join(map(str, unknown))}}
             )
 
 

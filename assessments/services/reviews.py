@@ -286,7 +286,7 @@ def average_review(a: ItemReview, b: ItemReview, *, is_points: bool) -> tuple:
     """The consolidated (verdict, score, status, comment) of two verdicts by averaging: more
     evidence if either asks for it, accept if both accept, else adjust with the mean score rounded
     to 0.5 (points) or the lower status (compliance). Pure: no database access."""
-    comments = "；".join(c for c in (a.comment, b.comment) if c)
+    comments = "；".join(c for c in (a.comment, b.comment) if c)  # i18n: data (stored)
     if ReviewVerdict.MORE_EVIDENCE in (a.verdict, b.verdict):
         return ReviewVerdict.MORE_EVIDENCE, None, None, comments
     if a.verdict == b.verdict == ReviewVerdict.ACCEPT:
@@ -434,7 +434,7 @@ def review_return(
         r.node.code for r in responses if r.pk in reasons and not (reasons[r.pk] or current_comment[r.pk])
     ]
     if missing:
-        raise _invalid("items", _("请为勾选的条目填写退回原因：%(c)s") % {"c": "、".join(missing)})
+        raise _invalid("items", _("请为勾选的条目填写退回原因：%(c)s") % {"c": _("、").join(missing)})
     if not responses:
         raise _invalid(
             "items",
@@ -479,7 +479,7 @@ def review_return(
         assessment,
         user=acting_user,
         reason=_("退回修改：%(n)d 个条目（%(c)s）")
-        % {"n": len(responses), "c": "、".join(r.node.code for r in responses[:10])},
+        % {"n": len(responses), "c": _("、").join(r.node.code for r in responses[:10])},
         fields=["status", "review_round"],
     )
     notify(
@@ -487,7 +487,7 @@ def review_return(
         kind=Notification.Kind.RETURNED,
         title=_("%(c)s：自评被退回修改") % {"c": assessment.campaign.title},
         body=_("评审专家退回了 %(n)d 个条目，请查看退回原因并修改后重新提交：%(c)s")
-        % {"n": len(responses), "c": "、".join(r.node.code for r in responses)},
+        % {"n": len(responses), "c": _("、").join(r.node.code for r in responses)},
         url=_url("assessments:assessment-detail", assessment.pk),
     )
     return responses
@@ -516,7 +516,7 @@ def review_finalise(*, assessment: Assessment, acting_user, conclusion: str) -> 
     if pending:
         raise ReviewIncomplete(
             _("还有 %(n)d 个条目未评审或需补充材料，不能完成评审：%(c)s")
-            % {"n": len(pending), "c": "、".join(r.node.code for r in pending[:20])},
+            % {"n": len(pending), "c": _("、").join(r.node.code for r in pending[:20])},
             pending=pending,
         )
     conclusion = (conclusion or "").replace("\r\n", "\n").strip()

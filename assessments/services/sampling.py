@@ -160,7 +160,7 @@ def sample_params_clean(
     unknown = [s for s in strata if s not in Stratum.values]
     if unknown:
         raise _invalid(
-            "strata", _("未知的分层依据：%(s)s（可用：district、school_type）") % {"s": "、".join(unknown)}
+            "strata", _("未知的分层依据：%(s)s（可用：district、school_type）") % {"s": _("、").join(unknown)}
         )
     method = method or (SampleMethod.STRATIFIED if strata else SampleMethod.SIMPLE)
     if method not in SampleMethod.values:
@@ -194,7 +194,7 @@ def sample_params_clean(
     if not 0 <= seed <= SEED_MAX:
         raise _invalid("seed", _("随机种子须为 0 到 %(max)d 之间的整数。") % {"max": SEED_MAX})
     if isinstance(manual, str):
-        manual = manual.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",")
+        manual = manual.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",")  # i18n: data
     manual = tuple(dict.fromkeys(c.strip() for c in (manual or ()) if c and c.strip()))
     return SampleParams(method, strata, rate, per_stratum, seed, manual)
 
@@ -222,7 +222,7 @@ def sample_preview(*, campaign: Campaign, params: SampleParams) -> DrawResult:
         )
         unknown = [c for c in params.manual if c not in known]
         if unknown:
-            raise _invalid("manual", _("以下学校不在本活动中：%(c)s") % {"c": "、".join(unknown)})
+            raise _invalid("manual", _("以下学校不在本活动中：%(c)s") % {"c": _("、").join(unknown)})
     if not eligible and not params.manual:
         raise Conflict(_("本活动还没有完成区县评审的学校，无法抽样。"), code="nothing_to_draw")
     return sample_draw(schools=eligible, params=params)
@@ -284,13 +284,27 @@ def sample_reviewer_assign(*, row: SampleSchool, reviewer, acting_user) -> Sampl
     return row
 
 
+def city_review_version(*, response: ItemResponse) -> int:
+    """The version of an item's re-check the workbench saves against: how many times it was written
+    (its history rows, deletions included), so it only grows."""
+    return CityReview.history.filter(response_id=response.pk).count()
+
+
 @transaction.atomic
 def city_review_save(
-    *, response: ItemResponse, acting_user, score=None, status=None, comment: str = ""
+    *,
+    response: ItemResponse,
+    acting_user,
+    score=None,
+    status=None,
+    comment: str = "",
+    version: int | None = None,
 ) -> CityReview:
     """The city reviewer's re-check value of one item of a sampled school (the city stage of the
     review), checked by the scoring engine's validators like a district adjustment. Only a
-    finalised district review is re-checked; an empty value removes the item's re-check."""
+    finalised district review is re-checked; an empty value removes the item's re-check. With
+    `version` (the workbench's autosave), a re-check written meanwhile by someone else is a
+    conflict and nothing is written."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("campaign__framework", "school__region", "campaign__region")
@@ -310,6 +324,10 @@ def city_review_save(
         raise _invalid("comment", _("复核意见最多 %(max)d 字。") % {"max": STATEMENT_MAX_LENGTH})
     value = score if tree.is_points else status
     existing = CityReview.objects.filter(response=response).first()
+    if version is not None and version != city_review_version(response=response):
+        raise Conflict(
+            _("该条目的复核已被修改，您的修改未保存。请刷新查看最新内容后再修改。"), code="version_conflict"
+        )
     if value in (None, ""):
         if existing is not None:
             existing._history_user = acting_user
@@ -358,7 +376,7 @@ def city_reviews_save(*, assessment: Assessment, acting_user, values: dict[str, 
         first = next(iter(errors.items()))
         raise Invalid(
             _("%(n)d 个条目的复核值有误（%(c)s：%(m)s），未保存。")
-            % {"n": len(errors), "c": first[0], "m": "；".join(first[1])},
+            % {"n": len(errors), "c": first[0], "m": _("；").join(first[1])},
             code="invalid_values",
             fields=errors,
         )

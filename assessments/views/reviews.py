@@ -29,7 +29,7 @@ from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewQueueFilterForm, ReviewReopenForm
-from ..models import AssessmentStatus, Role
+from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
 
 logger = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ def review_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("已退回%(s)s修改 %(n)d 个条目：%(c)s")
-        % {"s": assessment.school.name, "n": len(returned), "c": "、".join(r.node.code for r in returned)},
+        % {"s": assessment.school.name, "n": len(returned), "c": _("、").join(r.node.code for r in returned)},
     )
     return redirect("assessments:review-summary", pk=pk)
 
@@ -394,3 +394,75 @@ def review_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "assessments/history.html", {"assessment": assessment, "changes": changes, "item": None}
     )
+
+
+def _recheck_context(request, assessment, code: str) -> dict:
+    """The workbench in the city stage: the school's input and evidence, the district's
+    consolidated verdict read-only, and the city reviewer's own value for the item."""
+    context = _workbench_context(request, assessment)
+    current = context["rw"].by_code.get(code)
+    sheet = selectors.recheck_sheet(assessment=assessment)
+    row = next((r for r in sheet.rows if r.code == code), None)
+    if current is None or row is None:
+        raise Http404
+    codes = [r.code for r in sheet.rows]
+    pos = codes.index(code)
+    after = sheet.rows[pos + 1 :] + sheet.rows[:pos]
+    context.update(
+        stage=ReviewStage.CITY,
+        ri=current,
+        item=current.item,
+        response=current.response,
+        sheet=sheet,
+        row=row,
+        city_version=services.city_review_version(response=current.response),
+        statuses=ComplianceStatus.choices,
+        prev_code=codes[pos - 1] if pos > 0 else None,
+        next_code=codes[pos + 1] if pos + 1 < len(codes) else None,
+        next_todo_code=next((r.code for r in after if r.city is None), None),
+        position=pos + 1,
+    )
+    return context
+
+
+@login_required
+def recheck_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """The review workbench in the city stage (市级复核) for one item of a sampled school."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK)
+    return render(request, "assessments/review_item.html", _recheck_context(request, assessment, code))
+
+
+@login_required
+@require_POST
+def recheck_item_save_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Autosave of the city value (htmx), like the district verdict's: the save state plus, out of
+    band, the new version; a refusal is swapped in with its real status in `X-Save-Status`."""
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK)
+    response = selectors.response_get(
+        user=request.user, assessment=assessment, code=code, action=Action.RECHECK
+    )
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    value = (request.POST.get("value") or "").strip() or None
+    error = None
+    try:
+        services.city_review_save(
+            response=response,
+            acting_user=request.user,
+            score=value,
+            status=value,
+            comment=request.POST.get("comment", ""),
+            version=version,
+        )
+    except (DomainError, ValidationError) as exc:
+        error = exc
+    context = _recheck_context(request, assessment, code)
+    context["now"] = timezone.now()
+    template = "assessments/_review_city_save_state.html"
+    if error is not None:
+        return error_response(request, error, template=template, context=context, swap=True)
+    http = render(request, template, context)
+    http["X-Save-Status"] = "200"
+    return http

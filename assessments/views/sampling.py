@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from indicators.choices import ComplianceStatus
 from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
@@ -143,37 +142,14 @@ def recheck_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _sheet_context(request: HttpRequest, assessment) -> dict:
-    return {
-        "assessment": assessment,
-        "campaign": assessment.campaign,
-        "sheet": selectors.recheck_sheet(assessment=assessment),
-        "statuses": ComplianceStatus.choices,
-    }
-
-
 @login_required
+@require_GET
 def recheck_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The re-check sheet of one sampled school: per item the school's and the district's values
-    beside the city value and comment (each item opens in the review workbench to see the evidence);
-    saving writes them all or nothing."""
+    """A sampled school's re-check opens in the review workbench in the city stage, at its first
+    item without a city value (or its first item)."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK)
-    if request.method != "POST":
-        return render(request, "assessments/recheck.html", _sheet_context(request, assessment))
-    sheet = selectors.recheck_sheet(assessment=assessment)
-    values = {
-        row.code: (
-            (request.POST.get(f"value-{row.code}") or "").strip() or None,
-            request.POST.get(f"comment-{row.code}", ""),
-        )
-        for row in sheet.rows
-        if f"value-{row.code}" in request.POST
-    }
-    try:
-        done = services.city_reviews_save(assessment=assessment, acting_user=request.user, values=values)
-    except (DomainError, ValidationError) as exc:
-        context = _sheet_context(request, assessment)
-        context["posted"] = request.POST
-        return error_response(request, exc, template="assessments/recheck.html", context=context)
-    messages.success(request, _("复核已保存：%(n)d 个条目有复核值。") % {"n": done})
-    return redirect("assessments:recheck", pk=assessment.pk)
+    rows = selectors.recheck_sheet(assessment=assessment).rows
+    if not rows:
+        raise Http404
+    first = next((r for r in rows if r.city is None), rows[0])
+    return redirect("assessments:recheck-item", pk=assessment.pk, code=first.code)

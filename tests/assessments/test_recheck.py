@@ -119,7 +119,15 @@ def test_compliance_deviation_is_in_percentage_points(world, compliance_assessme
     assert deviation[None].mean == D("25.0")  # (|1 − 0.5| + 0) / 2 × 100
 
 
-def test_the_recheck_pages_and_the_dashboard(
+def _city_save(client, assessment, code: str, value: str, *, version: int, comment: str = ""):
+    return client.post(
+        f"/rechecks/assessments/{assessment.pk}/items/{code}/save/",
+        {"value": value, "comment": comment, "version": str(version)},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_workbench_in_the_city_stage_and_the_dashboard(
     world, sampled, expert, client_for, django_assert_max_num_queries
 ):
     from django.test import Client
@@ -127,19 +135,39 @@ def test_the_recheck_pages_and_the_dashboard(
     client = Client()
     client.force_login(expert)
     assert client.get("/rechecks/").status_code == 200
-    with django_assert_max_num_queries(20):
-        sheet = client.get(f"/rechecks/assessments/{sampled.pk}/")
-    assert sheet.status_code == 200
-    assert client.get(f"/reviews/assessments/{sampled.pk}/").status_code == 200  # the workbench, read-only
-    bad = client.post(f"/rechecks/assessments/{sampled.pk}/", {"value-1.2": "99", "value-1.1": "2"})
-    assert bad.status_code == 400 and not CityReview.objects.exists()  # all or nothing
-    ok = client.post(
-        f"/rechecks/assessments/{sampled.pk}/", {"value-1.2": "1", "comment-1.2": "偏高", "value-1.1": "2"}
+    entry = client.get(f"/rechecks/assessments/{sampled.pk}/")
+    assert entry.status_code == 302 and entry["Location"].endswith(
+        f"/rechecks/assessments/{sampled.pk}/items/1.1/"
     )
-    assert ok.status_code == 302 and CityReview.objects.count() == 2
+    with django_assert_max_num_queries(40):
+        page = client.get(f"/rechecks/assessments/{sampled.pk}/items/1.2/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="review-stage"' in html and "市级复核" in html
+    # the district's adjusted 3 shown read-only beside the city's own (empty) value
+    district = re.search(r'data-testid="district-value">\s*([^\s<]+)', html)
+    assert district and district.group(1) == "3"
+    assert 'data-testid="city-value"' in html and 'name="verdict"' not in html
+    assert "您不是该校的评审专家" not in html  # the district's refusal does not apply to the city stage
+    bad = _city_save(client, sampled, "1.2", "99", version=0)
+    assert bad["X-Save-Status"] == "400" and not CityReview.objects.exists()
+    ok = _city_save(client, sampled, "1.2", "1", version=0, comment="偏高")
+    assert ok["X-Save-Status"] == "200" and "已保存" in ok.content.decode()
+    # a stale version (someone wrote the re-check meanwhile) is refused, nothing written
+    stale = _city_save(client, sampled, "1.2", "2", version=0)
+    assert stale["X-Save-Status"] == "409" and "已被修改" in stale.content.decode()
+    assert CityReview.objects.get().score == D("1")
+    assert _city_save(client, sampled, "1.1", "2", version=0)["X-Save-Status"] == "200"
+    assert CityReview.objects.count() == 2
+    # the district's review is untouched
+    sampled.refresh_from_db()
+    assert response(sampled, "1.2").review_score == D("3")
     for role in ("reviewer", "commission", "other_commission", "cio"):
-        assert client_for(role).get(f"/rechecks/assessments/{sampled.pk}/").status_code == 404
+        assert client_for(role).get(f"/rechecks/assessments/{sampled.pk}/items/1.2/").status_code == 404
+        assert _city_save(client_for(role), sampled, "1.2", "2", version=2).status_code == 404
     with django_assert_max_num_queries(60):
         board = client_for("commission").get(f"/reports/dashboard/?campaign={sampled.campaign_id}")
     figures = re.findall(r'data-figure="recheck-deviation">\s*([^\s<]+)', board.content.decode())
     assert figures == ["—", "1.5", "1.5"]  # 甲二区 (nothing re-checked), 甲一区, 合计
+    deviation = selectors.recheck_deviation(campaign=sampled.campaign, assessments=[sampled.pk])
+    assert f"{deviation[sampled.school.region_id].mean}" == figures[1]

@@ -156,8 +156,8 @@ def journey(chromium, live_server, request):
     journeys: list[Journey] = []
     contexts = []
 
-    def make(name: str, *, width: int = 1280) -> Journey:
-        directory = JOURNEYS / name
+    def make(name: str, *, width: int = 1280, under: Path = JOURNEYS) -> Journey:
+        directory = under / name
         directory.mkdir(parents=True, exist_ok=True)
         for old in directory.glob("*.png"):
             old.unlink()

@@ -559,10 +559,14 @@ MATRIX: dict[str, Entry] = {
     # the city re-check: only the assigned city reviewer (here A1's reviewer, side a); the district
     # review is not finalised yet → 409
     "assessments:recheck-list": page({"GET": statuses(404, reviewer=200)}),
-    "assessments:recheck": page(
-        {"GET": statuses(404, reviewer=200), "POST": statuses(404, reviewer=409)},
-        kwargs=_submitted,
-        data={"POST": lambda objs, side: {"value-1.1": "1"}},
+    # the re-check opens the review workbench in the city stage (a redirect to its first item);
+    # its autosave is swapped in (200, the 409 in X-Save-Status)
+    "assessments:recheck": page({"GET": statuses(404, reviewer=302)}, kwargs=_submitted),
+    "assessments:recheck-item": page({"GET": statuses(404, reviewer=200)}, kwargs=_submitted_item_kwargs),
+    "assessments:recheck-item-save": page(
+        {"GET": NOT_ALLOWED, "POST": statuses(404, reviewer=200)},
+        kwargs=_submitted_item_kwargs,
+        data={"POST": lambda objs, side: {"value": "1", "version": "0"}},
     ),
     "assessments:designation-settings": page({"POST": campaign_manager(400)}, kwargs=_o("campaign")),
     "assessments:designation-board": page({"GET": reviewer_only(200)}, kwargs=_o("campaign")),
