@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,10 +71,17 @@ def too_long(limit: int) -> str:
 
 
 def choice(value: str, choices) -> str | None:
-    """The stored value of a choice given by its Chinese label (or by the stored value itself)."""
+    """The stored value of a choice given by its label (in the page's language or any other the
+    product speaks: a Chinese file uploaded from the English pages still imports), or by the stored
+    value itself."""
     for stored, label in choices:
         if value in (stored, str(label)):
             return stored
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for stored, label in choices:
+                if value == str(label):
+                    return stored
     return None
 
 
