@@ -217,7 +217,7 @@ class FrameworkChoiceField(forms.ModelChoiceField):
         parts = [obj.get_school_level_display(), obj.get_scoring_display()]
         if obj.region:
             parts.insert(0, obj.region)
-        return f"{obj.name}（{' · '.join(str(p) for p in parts)}）"
+        return _("%(name)s（%(details)s）") % {"name": obj.name, "details": " · ".join(str(p) for p in parts)}
 
 
 class CampaignScopeForm(BootstrapForm):
@@ -256,7 +256,8 @@ class CampaignScopeForm(BootstrapForm):
 
     def codes(self) -> list[str]:
         raw = self.cleaned_data.get("school_codes") or ""
-        return [c for c in raw.replace(",", "\n").replace("，", "\n").split() if c]
+        raw = raw.replace("，", "\n")  # i18n: data (the full-width comma users type)
+        return [c for c in raw.replace(",", "\n").split() if c]
 
     def clean_school_types_for(self, framework: Framework | None) -> None:
         """Chosen school types that the framework does not apply to are an error on the field."""
@@ -272,7 +273,7 @@ class CampaignScopeForm(BootstrapForm):
                 % {
                     "fw": framework.name,
                     "level": framework.get_school_level_display(),
-                    "types": "、".join(str(u) for u in unfit),
+                    "types": _("、").join(str(u) for u in unfit),
                 },
             )
 

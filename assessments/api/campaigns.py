@@ -149,8 +149,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("campaign", "自评活动 id", OpenApiTypes.INT),
-            query_parameter("status", "状态"),
+            query_parameter("campaign", _("自评活动 id"), OpenApiTypes.INT),
+            query_parameter("status", _("状态")),
         ]
     )
 )
@@ -178,7 +178,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[query_parameter("assessment", "只列出该自评的条目", OpenApiTypes.INT)]),
+    list=extend_schema(parameters=[query_parameter("assessment", _("只列出该自评的条目"), OpenApiTypes.INT)]),
     partial_update=extend_schema(
         request=ItemResponseUpdateSerializer, responses={200: ItemResponseSerializer, 409: None}
     ),

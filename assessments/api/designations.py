@@ -8,6 +8,7 @@ A school whose result did not pass, a used-up quota or a wrong state: 409 with t
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -24,7 +25,7 @@ from ..scoping import Action
 class DesignationSerializer(serializers.ModelSerializer):
     school_code = serializers.CharField(source="assessment.school.code", read_only=True)
     school_name = serializers.CharField(source="assessment.school.name", read_only=True)
-    label = serializers.SerializerMethodField(help_text="本活动中该类命名的称号，如“淄博市智慧校园”")
+    label = serializers.SerializerMethodField(help_text=_("本活动中该类命名的称号，如“淄博市智慧校园”"))
     state_display = ChoiceLabelField(DesignationState.choices, source="state")
 
     class Meta:
@@ -61,7 +62,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-@extend_schema_view(list=extend_schema(parameters=[query_parameter("campaign", "自评活动 id")]))
+@extend_schema_view(list=extend_schema(parameters=[query_parameter("campaign", _("自评活动 id"))]))
 class DesignationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Designations (达标命名、示范校): nominate, award, refuse, revoke."""
 

@@ -36,17 +36,19 @@ class FactFieldSerializer(serializers.Serializer):
     label = serializers.CharField(source="spec.label")
     unit = serializers.CharField(source="spec.unit")
     kind = serializers.CharField(source="spec.kind", help_text="integer/decimal/percent/bool/choice")
-    value = serializers.SerializerMethodField(help_text="数值、true/false，或 null（未填）")
-    text = serializers.CharField(help_text="按事实类型显示的数值，如 1000 Mbps、是、第二级")
-    version = serializers.IntegerField(help_text="PATCH 时须带回的版本号（未填写过的为 0）")
+    value = serializers.SerializerMethodField(help_text=_("数值、true/false，或 null（未填）"))
+    text = serializers.CharField(help_text=_("按事实类型显示的数值，如 1000 Mbps、是、第二级"))
+    version = serializers.IntegerField(help_text=_("PATCH 时须带回的版本号（未填写过的为 0）"))
     source = serializers.SerializerMethodField(
-        help_text="school（学校填报）/inventory（设备清单），未填为 null"
+        help_text=_("school（学校填报）/inventory（设备清单），未填为 null")
     )
     updated_at = serializers.DateTimeField(source="record.updated_at", default=None)
-    used_by = serializers.ListField(child=serializers.CharField(), help_text="读取该事实的自动校验所在的条目")
+    used_by = serializers.ListField(
+        child=serializers.CharField(), help_text=_("读取该事实的自动校验所在的条目")
+    )
     editable = serializers.BooleanField()
     doubt = serializers.SerializerMethodField(
-        help_text="评审专家的存疑标记（评审可见；退回或定稿后学校可见）"
+        help_text=_("评审专家的存疑标记（评审可见；退回或定稿后学校可见）")
     )
 
     def get_value(self, field) -> bool | int | float | None:
@@ -69,7 +71,7 @@ class FactSheetSerializer(serializers.Serializer):
     """The facts of one assessment (the 「学校基本情况」 tab)."""
 
     assessment = serializers.IntegerField(source="assessment.pk")
-    school_type = serializers.CharField(help_text="学校类型（取自学校）：primary/junior/senior/…")
+    school_type = serializers.CharField(help_text=_("学校类型（取自学校）：primary/junior/senior/…"))
     school_type_display = serializers.CharField(source="school_type_label")
     facts = serializers.SerializerMethodField()
 
@@ -104,12 +106,12 @@ class FactsUpdateSerializer(serializers.Serializer):
     values = serializers.DictField(
         child=serializers.JSONField(allow_null=True),
         allow_empty=False,
-        help_text='如 {"students": 1200, "ipv6": true, "security_level": 2}',
+        help_text=_('如 {"students": 1200, "ipv6": true, "security_level": 2}'),
     )
     versions = serializers.DictField(
         child=serializers.IntegerField(),
         error_messages={"required": _("缺少版本号 versions。")},
-        help_text='如 {"students": 0, "ipv6": 3}',
+        help_text=_('如 {"students": 0, "ipv6": 3}'),
     )
 
 
@@ -121,10 +123,10 @@ class UsedNumberSerializer(serializers.Serializer):
 
 class CheckSerializer(serializers.Serializer):
     node = serializers.CharField(source="result.node")
-    items = serializers.ListField(child=serializers.CharField(), help_text="该规则所属的评分条目")
+    items = serializers.ListField(child=serializers.CharField(), help_text=_("该规则所属的评分条目"))
     rule = serializers.CharField(source="result.rule")
     severity = serializers.CharField(
-        source="spec.severity", help_text="blocking（阻止提交）/advisory（提示）"
+        source="spec.severity", help_text=_("blocking（阻止提交）/advisory（提示）")
     )
     status = serializers.CharField(help_text="pass/fail/unknown/not_applicable")
     passed = serializers.BooleanField(source="result.passed", allow_null=True)

@@ -1,5 +1,6 @@
 """API of the organisation tree: schools and regions in the caller's scope (read-only)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
@@ -31,9 +32,9 @@ class SchoolSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("q", "名称或代码包含"),
-            query_parameter("region", "地区代码（含下级地区）"),
-            query_parameter("school_type", "学校类型"),
+            query_parameter("q", _("名称或代码包含")),
+            query_parameter("region", _("地区代码（含下级地区）")),
+            query_parameter("school_type", _("学校类型")),
         ]
     )
 )

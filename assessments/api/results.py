@@ -5,6 +5,7 @@ reviewer's values, verdicts, comments and the overall conclusion only once the r
 Every figure is a string decimal rounded once to one decimal (scores are exact); `exact` values are
 left out on purpose: what a client shows must be what the pages show."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
@@ -21,22 +22,22 @@ class ComplianceCountsSerializer(serializers.Serializer):
     met = serializers.IntegerField()
     partial = serializers.IntegerField()
     not_met = serializers.IntegerField()
-    missing = serializers.IntegerField(help_text="必选条目中未填写的")
+    missing = serializers.IntegerField(help_text=_("必选条目中未填写的"))
     optional = serializers.IntegerField()
-    optional_met = serializers.IntegerField(help_text="选配达标 optional_met / optional")
+    optional_met = serializers.IntegerField(help_text=_("选配达标 optional_met / optional"))
     optional_na = serializers.IntegerField()
-    percent = serializers.DecimalField(**FIGURE, help_text="达标指数（%）：达标 1、部分达标 0.5、未达标 0")
-    meets_standard = serializers.BooleanField(help_text="全部必选条目达标")
+    percent = serializers.DecimalField(**FIGURE, help_text=_("达标指数（%）：达标 1、部分达标 0.5、未达标 0"))
+    meets_standard = serializers.BooleanField(help_text=_("全部必选条目达标"))
 
 
 class DimensionResultSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    max = serializers.DecimalField(**FIGURE, help_text="计分制：该维度满分")
-    score = serializers.DecimalField(**FIGURE, help_text="计分制：得分（封顶后）")
-    percent = serializers.DecimalField(**FIGURE, help_text="得分率或达标指数（%）")
+    max = serializers.DecimalField(**FIGURE, help_text=_("计分制：该维度满分"))
+    score = serializers.DecimalField(**FIGURE, help_text=_("计分制：得分（封顶后）"))
+    percent = serializers.DecimalField(**FIGURE, help_text=_("得分率或达标指数（%）"))
     value = serializers.DecimalField(
-        **FIGURE, help_text="排名与统计所用的数：得分（计分制）或百分比（达标制）"
+        **FIGURE, help_text=_("排名与统计所用的数：得分（计分制）或百分比（达标制）")
     )
     answered = serializers.IntegerField()
     total = serializers.IntegerField()
@@ -44,10 +45,10 @@ class DimensionResultSerializer(serializers.Serializer):
 
 
 class SideResultSerializer(serializers.Serializer):
-    total = serializers.DecimalField(**FIGURE, help_text="计分制：总分（各维度封顶后之和）")
-    declared_total = serializers.DecimalField(**FIGURE, help_text="计分制：声明总分（淄博为 110）")
-    percent = serializers.DecimalField(**FIGURE, help_text="得分率（占声明总分）或达标指数（%）")
-    value = serializers.DecimalField(**FIGURE, help_text="排名与统计所用的数")
+    total = serializers.DecimalField(**FIGURE, help_text=_("计分制：总分（各维度封顶后之和）"))
+    declared_total = serializers.DecimalField(**FIGURE, help_text=_("计分制：声明总分（淄博为 110）"))
+    percent = serializers.DecimalField(**FIGURE, help_text=_("得分率（占声明总分）或达标指数（%）"))
+    value = serializers.DecimalField(**FIGURE, help_text=_("排名与统计所用的数"))
     answered = serializers.IntegerField()
     item_count = serializers.IntegerField()
     compliance = ComplianceCountsSerializer(allow_null=True)
@@ -58,7 +59,7 @@ class DimensionPairSerializer(serializers.Serializer):
     name = serializers.CharField(source="self.name")
     self = DimensionResultSerializer()
     review = DimensionResultSerializer(allow_null=True)
-    difference = serializers.DecimalField(**FIGURE, help_text="评审 − 自评（按显示的数计算）")
+    difference = serializers.DecimalField(**FIGURE, help_text=_("评审 − 自评（按显示的数计算）"))
 
 
 class ItemResultSerializer(serializers.Serializer):
@@ -67,22 +68,24 @@ class ItemResultSerializer(serializers.Serializer):
     dimension = serializers.CharField()
     optional = serializers.BooleanField()
     max_points = serializers.DecimalField(**FIGURE)
-    self_value = serializers.CharField(allow_null=True, help_text="分数或 met/partial/not_met/na")
-    review_value = serializers.CharField(allow_null=True, help_text="评审定稿后才有")
-    verdict = serializers.CharField(allow_null=True, help_text="accept/adjust（评审定稿后才有）")
+    self_value = serializers.CharField(allow_null=True, help_text=_("分数或 met/partial/not_met/na"))
+    review_value = serializers.CharField(allow_null=True, help_text=_("评审定稿后才有"))
+    verdict = serializers.CharField(allow_null=True, help_text=_("accept/adjust（评审定稿后才有）"))
     comment = serializers.CharField(allow_blank=True)
     adjusted = serializers.BooleanField()
 
 
 class OfficialSerializer(serializers.Serializer):
     percent = serializers.DecimalField(
-        **FIGURE, help_text="结果得分率（占声明总分，去除不计入判定的指标）或达标指数 × 100"
+        **FIGURE, help_text=_("结果得分率（占声明总分，去除不计入判定的指标）或达标指数 × 100")
     )
-    grade = serializers.CharField(allow_blank=True, help_text="等级（规则未设等级时为空）")
-    passed = serializers.BooleanField(allow_null=True, help_text="是否达标")
-    rule = serializers.IntegerField(source="rule_id", allow_null=True, help_text="判定所依据的规则版本编号")
-    at = serializers.DateTimeField(allow_null=True, help_text="判定时间")
-    final = serializers.BooleanField(help_text="已通过市级验收：认定结果为最终结果（否则待市级验收）")
+    grade = serializers.CharField(allow_blank=True, help_text=_("等级（规则未设等级时为空）"))
+    passed = serializers.BooleanField(allow_null=True, help_text=_("是否达标"))
+    rule = serializers.IntegerField(
+        source="rule_id", allow_null=True, help_text=_("判定所依据的规则版本编号")
+    )
+    at = serializers.DateTimeField(allow_null=True, help_text=_("判定时间"))
+    final = serializers.BooleanField(help_text=_("已通过市级验收：认定结果为最终结果（否则待市级验收）"))
 
 
 class ResultsSerializer(serializers.Serializer):
@@ -90,14 +93,14 @@ class ResultsSerializer(serializers.Serializer):
     status = serializers.CharField()
     progress = serializers.CharField(help_text="not_started/draft/submitted/in_review/returned/finalised")
     scoring = serializers.CharField(help_text="points/compliance")
-    self_counted = serializers.BooleanField(help_text="计入自评统计与排名（已提交及以后）")
-    review_counted = serializers.BooleanField(help_text="计入评审统计与排名（评审已定稿）")
+    self_counted = serializers.BooleanField(help_text=_("计入自评统计与排名（已提交及以后）"))
+    review_counted = serializers.BooleanField(help_text=_("计入评审统计与排名（评审已定稿）"))
     self = SideResultSerializer()
-    review = SideResultSerializer(allow_null=True, help_text="评审定稿后才有")
-    difference = serializers.DecimalField(**FIGURE, help_text="评审 − 自评（按显示的数计算）")
-    conclusion = serializers.CharField(allow_blank=True, help_text="总体评审意见（评审定稿后才有）")
+    review = SideResultSerializer(allow_null=True, help_text=_("评审定稿后才有"))
+    difference = serializers.DecimalField(**FIGURE, help_text=_("评审 − 自评（按显示的数计算）"))
+    conclusion = serializers.CharField(allow_blank=True, help_text=_("总体评审意见（评审定稿后才有）"))
     official = OfficialSerializer(
-        allow_null=True, help_text="认定结果：评审定稿时按活动的结果判定规则从评审值得出（未设规则时为空）"
+        allow_null=True, help_text=_("认定结果：评审定稿时按活动的结果判定规则从评审值得出（未设规则时为空）")
     )
     dimensions = DimensionPairSerializer(many=True)
     items = ItemResultSerializer(many=True)
@@ -157,9 +160,9 @@ class ResultRuleSerializer(serializers.ModelSerializer):
 
 class CampaignRuleSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
-    locked = serializers.BooleanField(help_text="已有学校完成评审：修改将生成新版本，须填写原因")
-    rule = ResultRuleSerializer(allow_null=True, help_text="现行规则（最新版本）；未设定时为空")
-    versions = ResultRuleSerializer(many=True, help_text="全部版本，最新在前")
+    locked = serializers.BooleanField(help_text=_("已有学校完成评审：修改将生成新版本，须填写原因"))
+    rule = ResultRuleSerializer(allow_null=True, help_text=_("现行规则（最新版本）；未设定时为空"))
+    versions = ResultRuleSerializer(many=True, help_text=_("全部版本，最新在前"))
 
 
 class ResultRuleViewSet(viewsets.GenericViewSet):

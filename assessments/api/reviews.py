@@ -136,10 +136,10 @@ REVIEW_ACTIONS = {
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("campaign", "自评活动 id", OpenApiTypes.INT),
-            query_parameter("district", "区县代码（含下级）"),
-            query_parameter("status", "状态"),
-            query_parameter("deadline", "week：7 天内截止；overdue：已过评审截止时间"),
+            query_parameter("campaign", _("自评活动 id"), OpenApiTypes.INT),
+            query_parameter("district", _("区县代码（含下级）")),
+            query_parameter("status", _("状态")),
+            query_parameter("deadline", _("week：7 天内截止；overdue：已过评审截止时间")),
         ]
     )
 )
@@ -202,7 +202,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
-        parameters=[query_parameter("q", "按姓名、登录名或地区查找")],
+        parameters=[query_parameter("q", _("按姓名、登录名或地区查找"))],
         responses={200: ReviewerCandidateSerializer(many=True)},
     )
     @action(detail=True, methods=["get"])
@@ -250,7 +250,7 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[query_parameter("assessment", "只列出该自评的条目", OpenApiTypes.INT)]),
+    list=extend_schema(parameters=[query_parameter("assessment", _("只列出该自评的条目"), OpenApiTypes.INT)]),
     partial_update=extend_schema(request=VerdictSerializer, responses={200: ReviewItemSerializer, 409: None}),
 )
 class ReviewItemViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -27,8 +27,8 @@ from ..models import (
 from .fill import _first_user_ids
 
 #: campaigns whose 达标命名 has a name of its own (the commission's wording)
-TITLES = {"zibo-k12": "淄博市智慧校园", "beijing-k12": "北京市智慧校园达标校"}
-REASON = "演示数据"
+TITLES = {"zibo-k12": "淄博市智慧校园", "beijing-k12": "北京市智慧校园达标校"}  # i18n: data
+REASON = "演示数据"  # i18n: data
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
@@ -45,7 +46,7 @@ from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse, ItemR
 from ..services.results import outcomes_decide
 
 UPDATE_CHUNK = 2000
-CHANGE_REASON = "演示数据填充"
+CHANGE_REASON = "演示数据填充"  # i18n: data
 
 # (status, weight): most finalised or in review, some submitted, some returned, some drafts.
 STATUS_WEIGHTS = [
@@ -57,24 +58,24 @@ STATUS_WEIGHTS = [
 ]
 
 STATEMENTS = [
-    "本校已按要求完成建设并投入使用，运行情况良好，相关制度与记录齐全，详见佐证材料。",
-    "已制定专项方案并落实到部门，覆盖全体师生，年度使用数据见附件。",
-    "基础条件已具备，部分功能仍在完善中，计划于下学期完成升级。",
-    "由信息中心统一建设和运维，建立了巡检和故障响应机制，近一年可用率达 99% 以上。",
-    "结合学校发展规划开展特色应用，已形成校本案例并在区内交流。",
-    "已完成采购与部署，教师培训覆盖率约 85%，常态化应用仍需加强。",
-    "相关平台已与区级平台对接，数据按学期同步，数据质量定期核查。",
-    "该项建设尚处于起步阶段，已列入明年预算，现有条件说明见佐证材料。",
+    "本校已按要求完成建设并投入使用，运行情况良好，相关制度与记录齐全，详见佐证材料。",  # i18n: data
+    "已制定专项方案并落实到部门，覆盖全体师生，年度使用数据见附件。",  # i18n: data
+    "基础条件已具备，部分功能仍在完善中，计划于下学期完成升级。",  # i18n: data
+    "由信息中心统一建设和运维，建立了巡检和故障响应机制，近一年可用率达 99% 以上。",  # i18n: data
+    "结合学校发展规划开展特色应用，已形成校本案例并在区内交流。",  # i18n: data
+    "已完成采购与部署，教师培训覆盖率约 85%，常态化应用仍需加强。",  # i18n: data
+    "相关平台已与区级平台对接，数据按学期同步，数据质量定期核查。",  # i18n: data
+    "该项建设尚处于起步阶段，已列入明年预算，现有条件说明见佐证材料。",  # i18n: data
 ]
 ADJUST_COMMENTS = [
-    "佐证材料未体现常态化应用，酌情扣分。",
-    "覆盖范围不足，与自评描述不一致，调整得分。",
-    "制度文件齐全，但缺少运行记录，按实际情况调整。",
-    "材料与指标要求对应不充分，建议补充使用数据。",
+    "佐证材料未体现常态化应用，酌情扣分。",  # i18n: data
+    "覆盖范围不足，与自评描述不一致，调整得分。",  # i18n: data
+    "制度文件齐全，但缺少运行记录，按实际情况调整。",  # i18n: data
+    "材料与指标要求对应不充分，建议补充使用数据。",  # i18n: data
 ]
 MORE_EVIDENCE_COMMENTS = [
-    "请补充近一学期的运行记录或使用统计。",
-    "佐证材料无法打开或与条目无关，请重新上传。",
+    "请补充近一学期的运行记录或使用统计。",  # i18n: data
+    "佐证材料无法打开或与条目无关，请重新上传。",  # i18n: data
 ]
 HALF = Decimal("0.5")
 
@@ -356,36 +357,40 @@ def demo_campaigns_fill(*, campaigns: list[Campaign], seed: int, log) -> list[Fi
     results = []
     for campaign in campaigns:
         stats = campaign_fill(campaign=campaign, seed=seed)
-        statuses = "、".join(
+        statuses = _("、").join(
             f"{AssessmentStatus(s).label} {n}" for s, n in sorted(stats.statuses.items(), key=lambda t: -t[1])
         )
         log(
-            f"已填充“{campaign.title}”：{stats.assessments} 所学校，"
-            f"{stats.answered}/{stats.responses} 个条目已填写"
-            + f"，{stats.reviewed} 个已评审（专家评审记录 {stats.item_reviews} 条）"
-            + f"；{statuses}。"
+            _(
+                "已填充“%(title)s”：%(schools)d 所学校，%(answered)d/%(responses)d 个条目已填写，"
+                "%(reviewed)d 个已评审（专家评审记录 %(item_reviews)d 条）；%(statuses)s。"
+            )
+            % {
+                "title": campaign.title,
+                "schools": stats.assessments,
+                "answered": stats.answered,
+                "responses": stats.responses,
+                "reviewed": stats.reviewed,
+                "item_reviews": stats.item_reviews,
+                "statuses": statuses,
+            }
         )
-        log(f"  学校基本情况：{campaign_facts_fill(campaign=campaign, seed=seed)} 项数据。")
+        facts = campaign_facts_fill(campaign=campaign, seed=seed)
+        log(_("  学校基本情况：%(n)d 项数据。") % {"n": facts})
         named = campaign_designations_fill(campaign=campaign)
-        log(
-            f"  命名：名额 {named['quotas']} 项，推荐 {named['nominated']} 所次，"
-            f"已授予 {named['awarded']} 所次。"
-        )
+        log(_("  命名：名额 %(quotas)d 项，推荐 %(nominated)d 所次，已授予 %(awarded)d 所次。") % named)
         if evidence_fill is not None:
             counts = evidence_fill(campaign=campaign, seed=seed)
-            log(
-                f"  佐证材料：新增文件 {counts['files']} 个，关联 {counts['attachments']} 次，"
-                f"链接 {counts['links']} 条。"
-            )
+            log(_("  佐证材料：新增文件 %(files)d 个，关联 %(attachments)d 次，链接 %(links)d 条。") % counts)
         # before the rectification items: a school sent back is in review again and gets none
         accepted = campaign_acceptance_fill(campaign=campaign, seed=seed)
         log(
-            f"  市级验收：已验收 {accepted['accepted']} 所，退回 {accepted['sent_back']} 所；"
-            f"抽样复核 {accepted['sampled']} 所。"
+            _("  市级验收：已验收 %(accepted)d 所，退回 %(sent_back)d 所；抽样复核 %(sampled)d 所。")
+            % accepted
         )
         if rectification_fill is not None:
-            log(f"  整改事项：新增 {rectification_fill(campaign=campaign, seed=seed)} 项。")
+            log(_("  整改事项：新增 %(n)d 项。") % {"n": rectification_fill(campaign=campaign, seed=seed)})
         if inspections_fill is not None:
-            log(f"  现场核验与结果公示：新增 {inspections_fill(campaign=campaign)} 次核验。")
+            log(_("  现场核验与结果公示：新增 %(n)d 次核验。") % {"n": inspections_fill(campaign=campaign)})
         results.append(stats)
     return results

@@ -9,6 +9,7 @@ import random
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.selectors import framework_nodes, scoring_tree
 
@@ -44,11 +45,11 @@ def _fill(assessment: Assessment, *, seed: int) -> None:
             r.self_status = "met" if share >= 0.7 else "partial" if share >= 0.45 else "not_met"
         r.statement = rng.choice(STATEMENTS)
         r.version, r.updated_at = 2, now
-        r._change_reason = "演示数据"
+        r._change_reason = "演示数据"  # i18n: data
         r.save(update_fields=["self_score", "self_status", "statement", "version", "updated_at"])
     assessment.status, assessment.submitted_at = AssessmentStatus.SUBMITTED, now
     assessment.version += 1
-    assessment._change_reason = "演示数据：已提交待评审"
+    assessment._change_reason = "演示数据：已提交待评审"  # i18n: data
     assessment.save(update_fields=["status", "submitted_at", "version"])
     campaign_data_changed(assessment.campaign_id)
 
@@ -80,7 +81,7 @@ def demo_reviews_seed(*, seed: int, log) -> None:
                 _fill(a, seed=seed)
                 filled += 1
         if filled:
-            log(f"演示评审：{code} 新提交 {filled} 份自评待评审。")
+            log(_("演示评审：%(code)s 新提交 %(n)d 份自评待评审。") % {"code": code, "n": filled})
     User = get_user_model()
     expert = User.objects.filter(username="bj_expert").first()
     commission = User.objects.filter(username="bj_commission").first()
@@ -89,4 +90,4 @@ def demo_reviews_seed(*, seed: int, log) -> None:
     ).first()
     if expert and commission and target and not ReviewAssignment.objects.filter(assessment=target).exists():
         services.review_assign(assessment=target, reviewer=expert, acting_user=commission, lead=True)
-        log("演示评审：北京联合大学已指派给高校评审专家 bj_expert。")
+        log(_("演示评审：北京联合大学已指派给高校评审专家 bj_expert。"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from indicators.selectors import framework_latest
 
@@ -20,8 +21,8 @@ from .fill import campaign_fill
 # (framework code, this year's title, last year's title, owning region, commission login)
 DEMO_PREVIOUS_YEAR = (
     "beijing-k12",
-    "2026年北京市中小学智慧校园自评",
-    "2025年北京市中小学智慧校园自评",
+    "2026年北京市中小学智慧校园自评",  # i18n: data
+    "2025年北京市中小学智慧校园自评",  # i18n: data
     "110000",
     "bj_commission",
 )
@@ -61,6 +62,9 @@ def demo_previous_year_seed(*, seed: int, log) -> Campaign | None:
         services.rule_copy(source=this, campaign=previous, acting_user=commission)
     if added:
         stats = campaign_fill(campaign=previous, seed=seed - 1, status_weights=CLOSED)
-        log(f"演示上一年度活动“{title}”：{stats.assessments} 所学校已评审完成。")
+        log(
+            _("演示上一年度活动“%(title)s”：%(n)d 所学校已评审完成。")
+            % {"title": title, "n": stats.assessments}
+        )
     services.campaign_predecessor_set(campaign=this, predecessor=previous, acting_user=commission)
     return previous

@@ -97,7 +97,11 @@ class ItemReview(models.Model):
         indexes = [models.Index(fields=["reviewer", "round"], name="itemreview_reviewer_round")]
 
     def __str__(self) -> str:
-        return f"{self.response} · {self.get_verdict_display()} (第{self.round}轮)"
+        return _("%(response)s · %(verdict)s (第%(round)s轮)") % {
+            "response": self.response,
+            "verdict": self.get_verdict_display(),
+            "round": self.round,
+        }
 
     def clean(self) -> None:
         if self.verdict in (ReviewVerdict.ADJUST, ReviewVerdict.MORE_EVIDENCE) and not self.comment.strip():

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +34,7 @@ class RowProblems(ValueError):
     """Every problem of one row, each naming its column: the row is not imported."""
 
     def __init__(self, messages: list[str]):
-        super().__init__("；".join(messages))
+        super().__init__(_("；").join(messages))
         self.messages = list(messages)
 
 
@@ -58,10 +60,10 @@ def wrong(column: str, value: str, reason: str) -> str:
 
 
 def one_of(choices) -> str:
-    return _("应为以下之一：%(options)s") % {"options": "、".join(str(label) for _v, label in choices)}
+    return _("应为以下之一：%(options)s") % {"options": _("、").join(str(label) for _v, label in choices)}
 
 
-labels = lazy(lambda choices: "、".join(str(label) for _v, label in choices), str)
+labels = lazy(lambda choices: _("、").join(str(label) for _v, label in choices), str)
 
 
 def too_long(limit: int) -> str:
@@ -69,10 +71,17 @@ def too_long(limit: int) -> str:
 
 
 def choice(value: str, choices) -> str | None:
-    """The stored value of a choice given by its Chinese label (or by the stored value itself)."""
+    """The stored value of a choice given by its label (in the page's language or any other the
+    product speaks: a Chinese file uploaded from the English pages still imports), or by the stored
+    value itself."""
     for stored, label in choices:
         if value in (stored, str(label)):
             return stored
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for stored, label in choices:
+                if value == str(label):
+                    return stored
     return None
 
 
@@ -196,16 +205,26 @@ class ScopedResource(resources.ModelResource):
 
 # The columns of the import files. They are the files' format (the header row Chinese Excel users
 # fill in and upload), matched as written whatever the page's language, so they are not translated.
-REGION_CODE, REGION_NAME, REGION_LEVEL, REGION_PARENT = "行政区划代码", "名称", "级别", "上级地区代码"
-SCHOOL_CODE, SCHOOL_NAME, SCHOOL_TYPE, SCHOOL_REGION = "学校标识码", "学校名称", "学校类型", "所属地区代码"
+REGION_CODE, REGION_NAME, REGION_LEVEL, REGION_PARENT = (
+    "行政区划代码",  # i18n: data
+    "名称",  # i18n: data
+    "级别",  # i18n: data
+    "上级地区代码",  # i18n: data
+)
+SCHOOL_CODE, SCHOOL_NAME, SCHOOL_TYPE, SCHOOL_REGION = (
+    "学校标识码",  # i18n: data
+    "学校名称",  # i18n: data
+    "学校类型",  # i18n: data
+    "所属地区代码",  # i18n: data
+)
 USERNAME, FULL_NAME, EMAIL, PASSWORD, ROLE, MEMBER_SCHOOL, MEMBER_REGION = (
-    "用户名",
-    "姓名",
-    "邮箱",
-    "初始密码",
-    "角色",
-    "学校标识码",
-    "地区代码",
+    "用户名",  # i18n: data
+    "姓名",  # i18n: data
+    "邮箱",  # i18n: data
+    "初始密码",  # i18n: data
+    "角色",  # i18n: data
+    "学校标识码",  # i18n: data
+    "地区代码",  # i18n: data
 )
 EXPECT_REGION = gettext_lazy("已有地区的 6 位行政区划代码（如 370303）")
 NOT_FOUND_REGION = gettext_lazy("找不到该地区，或它不在您的管理范围内；应为已有地区的 6 位行政区划代码")

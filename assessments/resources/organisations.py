@@ -249,8 +249,8 @@ class SchoolResource(ScopedResource):
                 changes.append(
                     Change(
                         SCHOOL_REGION,
-                        f"{existing.region.code}（{existing.region}）",
-                        f"{region.code}（{region}）",
+                        _("%(code)s（%(name)s）") % {"code": existing.region.code, "name": existing.region},
+                        _("%(code)s（%(name)s）") % {"code": region.code, "name": region},
                     )
                 )
         return problems, changes

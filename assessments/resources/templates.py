@@ -66,8 +66,8 @@ KINDS: dict[str, ImportKind] = {
             RegionResource,
             (REGION_CODE, REGION_NAME, REGION_LEVEL, REGION_PARENT),
             (
-                ("371100", "日照市", Region.Level.CITY.label, "370000"),
-                ("371102", "东港区", Region.Level.DISTRICT.label, "371100"),
+                ("371100", "日照市", Region.Level.CITY.label, "370000"),  # i18n: data
+                ("371102", "东港区", Region.Level.DISTRICT.label, "371100"),  # i18n: data
             ),
             (
                 gettext_lazy(
@@ -85,7 +85,7 @@ KINDS: dict[str, ImportKind] = {
             gettext_lazy("学校"),
             SchoolResource,
             (SCHOOL_CODE, SCHOOL_NAME, SCHOOL_TYPE, SCHOOL_REGION),
-            (("2137000001", "张店区实验小学", SchoolType.PRIMARY.label, "370303"),),
+            (("2137000001", "张店区实验小学", SchoolType.PRIMARY.label, "370303"),),  # i18n: data
             (
                 gettext_lazy(
                     "学校标识码：10 位数字 = 2 位学校类别码（21 小学、31 初中、34 高中、36 中职、41 高校等）"
@@ -201,7 +201,7 @@ def template_xlsx(kind: ImportKind, *, examples: tuple[tuple, ...] | None = None
             allow_blank=True,
             showErrorMessage=True,
             errorTitle=column,
-            error=_("请从下拉列表中选择：%(options)s") % {"options": labels.replace(",", "、")},
+            error=_("请从下拉列表中选择：%(options)s") % {"options": labels.replace(",", _("、"))},
             promptTitle=column,
             prompt=_("请从下拉列表中选择"),
             showInputMessage=True,

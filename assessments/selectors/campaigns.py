@@ -36,6 +36,7 @@ from ..models import (
     Campaign,
     ComplianceStatus,
     ItemResponse,
+    Progress,
     Region,
     ReviewVerdict,
 )
@@ -209,14 +210,7 @@ def _total(result, is_points: bool) -> Decimal | None:
 
 #: where a school stands, for progress figures: each school in exactly one column (a draft with
 #: nothing answered has not started)
-PROGRESS = (
-    ("not_started", _("未开始")),
-    (AssessmentStatus.DRAFT.value, _("填报中")),
-    (AssessmentStatus.SUBMITTED.value, AssessmentStatus.SUBMITTED.label),
-    (AssessmentStatus.IN_REVIEW.value, AssessmentStatus.IN_REVIEW.label),
-    (AssessmentStatus.RETURNED.value, AssessmentStatus.RETURNED.label),
-    (AssessmentStatus.FINALISED.value, AssessmentStatus.FINALISED.label),
-)
+PROGRESS = tuple(Progress.choices)
 
 
 @dataclass(frozen=True)

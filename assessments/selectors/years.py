@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.models import Framework
 from indicators.selectors import framework_nodes, node_mapping
@@ -60,7 +61,7 @@ def next_title(title: str, year: int) -> str:
     """The title with its year advanced ("2024年…" → "2025年…"), or the new year appended."""
     if str(year) in title:
         return title.replace(str(year), str(year + 1))
-    return f"{title}（{year + 1}）"
+    return _("%(title)s（%(year)s）") % {"title": title, "year": year + 1}
 
 
 def latest_locked_version(framework: Framework) -> Framework:

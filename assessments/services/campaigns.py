@@ -145,7 +145,7 @@ def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
     if outside:
         raise Invalid(
             _("以下学校不在%(region)s范围内：%(names)s")
-            % {"region": campaign.region, "names": "、".join(s.name for s in outside[:10])},
+            % {"region": campaign.region, "names": _("、").join(s.name for s in outside[:10])},
             code="outside_region",
             fields={"schools": [_("所选学校须在主管地区范围内。")]},
         )
@@ -155,7 +155,10 @@ def _assessments_create(*, campaign: Campaign, schools: list[School]) -> int:
         message = _("以下学校的类型不适用于%(level)s的指标体系“%(fw)s”：%(names)s") % {
             "level": framework.get_school_level_display(),
             "fw": framework.name,
-            "names": "、".join(f"{s.name}（{s.get_school_type_display()}）" for s in unfit[:10]),
+            "names": _("、").join(
+                _("%(name)s（%(type)s）") % {"name": s.name, "type": s.get_school_type_display()}
+                for s in unfit[:10]
+            ),
         }
         raise Invalid(message, code="school_level", fields={"schools": [message]})
     existing = set(Assessment.objects.filter(campaign=campaign).values_list("school_id", flat=True))
@@ -381,12 +384,12 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
         pending = [r.node.code for r in missing if r.carry_pending]
         message = _("还有 %(n)d 个条目未填写，不能提交：%(codes)s") % {
             "n": len(missing),
-            "codes": "、".join(r.node.code for r in missing[:20]),
+            "codes": _("、").join(r.node.code for r in missing[:20]),
         }
         if pending:
             message += _("（其中 %(n)d 个从上年带入、待确认：%(codes)s）") % {
                 "n": len(pending),
-                "codes": "、".join(pending[:20]),
+                "codes": _("、").join(pending[:20]),
             }
         raise AssessmentIncomplete(message, missing=missing)
     # Only a claim is refused: a school that reports a failing number honestly (未达标, or less than
@@ -397,7 +400,7 @@ def assessment_submit(*, assessment: Assessment, acting_user) -> Assessment:
             _(
                 "以下条目自评为达标或满分，但自动校验不符合（须满足的要求），不能提交：%(items)s。请核对学校基本情况，或如实修改自评。"
             )
-            % {"items": "；".join(f"{f.item} {f.check.result.detail}" for f in contradicted[:10])},
+            % {"items": _("；").join(f"{f.item} {f.check.result.detail}" for f in contradicted[:10])},
             failures=contradicted,
         )
     was_returned = assessment.status == AssessmentStatus.RETURNED

@@ -176,7 +176,7 @@ def _check_versions(assessment, values, versions, records, catalogue) -> None:
     missing = [code for code in values if code not in versions]
     if missing:
         raise Invalid(
-            _("缺少版本号：%(c)s") % {"c": "、".join(missing)},
+            _("缺少版本号：%(c)s") % {"c": _("、").join(missing)},
             code="invalid",
             fields={"versions": [_("每个事实都须带上开始修改时的版本号（未填写过的为 0）。")]},
         )

@@ -73,7 +73,7 @@ def _send_emails(*, user_ids: list[int], title: str, body: str, url: str) -> Non
     message = body + (f"\n\n{base}{url}" if url else "")
     for address in recipients:
         try:
-            send_mail(f"[智慧校园自评平台] {title}", message, None, [address])
+            send_mail(_("[智慧校园自评平台] %(title)s") % {"title": title}, message, None, [address])
         except Exception:
             logger.exception("notification e-mail to %s failed", address)
 

@@ -74,7 +74,7 @@ def _load_dataset(raw: bytes, name: str, kind: ImportKind) -> tablib.Dataset:
     missing = [c for c in kind.columns if c not in headers and c not in kind.optional_columns]
     if missing:
         raise ImportFileError(
-            _("缺少列：%(cols)s。第一行应是列名，请使用下载的模板。") % {"cols": "、".join(missing)}
+            _("缺少列：%(cols)s。第一行应是列名，请使用下载的模板。") % {"cols": _("、").join(missing)}
         )
     dataset.headers = headers
     # Drop rows that are completely empty (Excel often keeps formatted blank rows).
@@ -262,7 +262,7 @@ def import_commit(*, kind: ImportKind, token: str, acting_user, confirmed_change
             first = _errors_of(result, resource)[0]
             raise ImportFileError(
                 _("导入未执行：第 %(line)d 行 %(msg)s（数据在预览后已变化，请重新上传）")
-                % {"line": first.line, "msg": "；".join(first.messages)}
+                % {"line": first.line, "msg": _("；").join(first.messages)}
             )
         updates = bool(_changing(rows))
         if updates and not confirmed_changes:

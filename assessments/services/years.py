@@ -201,7 +201,7 @@ def _carry(*, plan: CarryPlan, versions: Mapping[str, int], overwrite: bool, act
             filled.append(current.node.code)
     if filled and not overwrite:
         raise Conflict(
-            _("以下条目本年已填写，确认覆盖后才能带入：%(codes)s") % {"codes": "、".join(filled[:20])},
+            _("以下条目本年已填写，确认覆盖后才能带入：%(codes)s") % {"codes": _("、").join(filled[:20])},
             code="filled",
             extra={"filled": filled},
         )

@@ -88,14 +88,19 @@ def _scope_schools(form: CampaignScopeForm, *, user, within: Region, framework=N
         unknown = sorted(set(codes) - {s.code for s in found})
         if unknown:
             form.add_error(
-                "school_codes", _("找不到这些学校（或不在范围内）：%(c)s") % {"c": "、".join(unknown[:20])}
+                "school_codes", _("找不到这些学校（或不在范围内）：%(c)s") % {"c": _("、").join(unknown[:20])}
             )
         unfit = [s for s in found if fitting is not None and s.school_type not in fitting]
         if unfit:
             form.add_error(
                 "school_codes",
                 _("这些学校的类型不适用于所选指标体系：%(s)s")
-                % {"s": "、".join(f"{s.name}（{s.get_school_type_display()}）" for s in unfit[:20])},
+                % {
+                    "s": _("、").join(
+                        _("%(name)s（%(type)s）") % {"name": s.name, "type": s.get_school_type_display()}
+                        for s in unfit[:20]
+                    )
+                },
             )
         return found, 0
     if region := form.cleaned_data.get("scope_region"):

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         "Compare a campaign's schools with its predecessor (the previous year's round). "
         'With --json prints {"campaign": ID, "previous": ID or null, "schools": [{"school_code", '
         '"this_percent", "previous_percent", "change", "basis"}]}. A percent is the result as the '
-        "pages show it (points: percent of the declared total; compliance: the 达标指数 × 100). Each "
+        "pages show it (points: percent of the declared total; compliance: the compliance index × 100). Each "
         "year uses the finalised review where it exists and the submitted self-assessment otherwise: "
         '"basis" is {"this": b, "previous": b} with b = "review", "self" or null (no counted '
         'result: a draft, or the school was not in that round). "change" = this − previous, null '

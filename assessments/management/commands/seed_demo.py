@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assessments import selectors, services
 from assessments.demo.regions import REGIONS, SCHOOL_REGION_CODES, UNIVERSITIES
@@ -28,15 +29,15 @@ from smartcampus.db import planner_statistics_refresh
 DEMO_PASSWORD = "Campus#2026"
 
 K12_TYPES = [
-    (SchoolType.PRIMARY, "小学", 50),
-    (SchoolType.JUNIOR, "中学", 18),
-    (SchoolType.SENIOR, "高级中学", 10),
-    (SchoolType.NINE_YEAR, "学校", 10),
-    (SchoolType.COMPLETE, "中学", 7),
-    (SchoolType.VOCATIONAL, "职业学校", 5),
+    (SchoolType.PRIMARY, "小学", 50),  # i18n: data
+    (SchoolType.JUNIOR, "中学", 18),  # i18n: data
+    (SchoolType.SENIOR, "高级中学", 10),  # i18n: data
+    (SchoolType.NINE_YEAR, "学校", 10),  # i18n: data
+    (SchoolType.COMPLETE, "中学", 7),  # i18n: data
+    (SchoolType.VOCATIONAL, "职业学校", 5),  # i18n: data
 ]
 
-_DIGITS = "零一二三四五六七八九"
+_DIGITS = "零一二三四五六七八九"  # i18n: data
 
 
 def chinese_number(n: int) -> str:
@@ -44,63 +45,63 @@ def chinese_number(n: int) -> str:
     if n < 10:
         return _DIGITS[n]
     if n < 20:
-        return "十" + (_DIGITS[n % 10] if n % 10 else "")
-    parts, units = [], [(1000, "千"), (100, "百"), (10, "十")]
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")  # i18n: data
+    parts, units = [], [(1000, "千"), (100, "百"), (10, "十")]  # i18n: data
     rest, zero = n, False
     for value, unit in units:
         digit, rest = divmod(rest, value)
         if digit:
             if zero:
-                parts.append("零")
+                parts.append("零")  # i18n: data
                 zero = False
             parts.append(_DIGITS[digit] + unit)
         elif parts:
             zero = True
     if rest:
         if zero:
-            parts.append("零")
+            parts.append("零")  # i18n: data
         parts.append(_DIGITS[rest])
     return "".join(parts)
 
 
 # (username, display name, role, scope: region code or ("school", region code, nth school))
 DEMO_USERS = [
-    ("admin", "系统管理员", None, None),
-    ("bj_commission", "北京市教委·张老师", Role.COMMISSION, "110000"),
-    ("zb_commission", "淄博市教育局·刘老师", Role.COMMISSION, "370300"),
-    ("zj_commission", "浙江省教育厅·陈老师", Role.COMMISSION, "330000"),
-    ("hd_reviewer", "海淀区评审专家·王老师", Role.REVIEWER, "110108"),
-    ("cy_reviewer", "朝阳区评审专家·赵老师", Role.REVIEWER, "110105"),
-    ("zd_reviewer", "张店区评审专家·孙老师", Role.REVIEWER, "370303"),
-    ("hz_reviewer", "杭州市评审专家·周老师", Role.REVIEWER, "330100"),
-    ("hd_cio", "海淀区学校CIO·李老师", Role.SCHOOL_CIO, ("110108", 0)),
-    ("hd_cio2", "海淀区学校CIO·吴老师", Role.SCHOOL_CIO, ("110108", 1)),
-    ("cy_cio", "朝阳区学校CIO·郑老师", Role.SCHOOL_CIO, ("110105", 0)),
-    ("zd_cio", "张店区学校CIO·钱老师", Role.SCHOOL_CIO, ("370303", 0)),
-    ("hz_cio", "杭州市学校CIO·冯老师", Role.SCHOOL_CIO, ("330100", 0)),
-    ("bjut_cio", "北京工业大学CIO·何老师", Role.SCHOOL_CIO, ("univ", 0)),
-    # no membership: reviews the universities the commission assigns to them (ReviewAssignment)
-    ("bj_expert", "高校评审专家·林老师", None, None),
+    ("admin", "系统管理员", None, None),  # i18n: data
+    ("bj_commission", "北京市教委·张老师", Role.COMMISSION, "110000"),  # i18n: data
+    ("zb_commission", "淄博市教育局·刘老师", Role.COMMISSION, "370300"),  # i18n: data
+    ("zj_commission", "浙江省教育厅·陈老师", Role.COMMISSION, "330000"),  # i18n: data
+    ("hd_reviewer", "海淀区评审专家·王老师", Role.REVIEWER, "110108"),  # i18n: data
+    ("cy_reviewer", "朝阳区评审专家·赵老师", Role.REVIEWER, "110105"),  # i18n: data
+    ("zd_reviewer", "张店区评审专家·孙老师", Role.REVIEWER, "370303"),  # i18n: data
+    ("hz_reviewer", "杭州市评审专家·周老师", Role.REVIEWER, "330100"),  # i18n: data
+    ("hd_cio", "海淀区学校CIO·李老师", Role.SCHOOL_CIO, ("110108", 0)),  # i18n: data
+    ("hd_cio2", "海淀区学校CIO·吴老师", Role.SCHOOL_CIO, ("110108", 1)),  # i18n: data
+    ("cy_cio", "朝阳区学校CIO·郑老师", Role.SCHOOL_CIO, ("110105", 0)),  # i18n: data
+    ("zd_cio", "张店区学校CIO·钱老师", Role.SCHOOL_CIO, ("370303", 0)),  # i18n: data
+    ("hz_cio", "杭州市学校CIO·冯老师", Role.SCHOOL_CIO, ("330100", 0)),  # i18n: data
+    ("bjut_cio", "北京工业大学CIO·何老师", Role.SCHOOL_CIO, ("univ", 0)),  # i18n: data
+    # no membership: reviews the universities the commission assigns to them (ReviewAssignment)  # i18n: data
+    ("bj_expert", "高校评审专家·林老师", None, None),  # i18n: data
 ]
 
 
 # (framework code, title, owning region, universities only?, commission login)
 DEMO_CAMPAIGNS = [
-    ("beijing-k12", "2026年北京市中小学智慧校园自评", "110000", False, "bj_commission"),
-    ("beijing-higher", "2026年北京高校智慧校园建设达标自评", "110000", True, "bj_commission"),
-    ("zibo-k12", "2026年淄博市中小学智慧校园自评", "370300", False, "zb_commission"),
-    ("zhejiang-k12", "2026年浙江省中小学智慧校园建设自评", "330000", False, "zj_commission"),
+    ("beijing-k12", "2026年北京市中小学智慧校园自评", "110000", False, "bj_commission"),  # i18n: data
+    ("beijing-higher", "2026年北京高校智慧校园建设达标自评", "110000", True, "bj_commission"),  # i18n: data
+    ("zibo-k12", "2026年淄博市中小学智慧校园自评", "370300", False, "zb_commission"),  # i18n: data
+    ("zhejiang-k12", "2026年浙江省中小学智慧校园建设自评", "330000", False, "zj_commission"),  # i18n: data
 ]
 
 
 GRADES = [
-    {"label": "优秀", "min_percent": 90},
-    {"label": "良好", "min_percent": 75},
-    {"label": "合格", "min_percent": 60},
-    {"label": "不合格", "min_percent": 0},
+    {"label": "优秀", "min_percent": 90},  # i18n: data
+    {"label": "良好", "min_percent": 75},  # i18n: data
+    {"label": "合格", "min_percent": 60},  # i18n: data
+    {"label": "不合格", "min_percent": 0},  # i18n: data
 ]
 #: the items the higher-education standard marks 「适度探索」 (aspirational) carry it as their note
-EXPLORATORY_NOTE = "适度探索"
+EXPLORATORY_NOTE = "适度探索"  # i18n: data
 # framework code → the demo campaign's result rule (`services.rule_save` keywords); excluded codes
 # given as a callable are read from the framework
 DEMO_RULES = {
@@ -124,25 +125,28 @@ DEMO_RULES = {
 
 
 class Command(BaseCommand):
-    help = "创建演示数据：北京、淄博、浙江的地区、学校与各角色演示账号（可重复执行，结果相同）。"
+    @property
+    def help(self) -> str:
+        # A property: argparse needs a real string, translated in the active language.
+        return _("创建演示数据：北京、淄博、浙江的地区、学校与各角色演示账号（可重复执行，结果相同）。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--schools",
             type=int,
             default=120,
-            help="中小学数量（默认 120，上限 20000；与 --campaign 一起使用时为该活动所在地区的学校数）",
+            help=_("中小学数量（默认 120，上限 20000；与 --campaign 一起使用时为该活动所在地区的学校数）"),
         )
-        parser.add_argument("--seed", type=int, default=2026, help="随机种子（决定学校类型分布）")
-        parser.add_argument("--quiet", action="store_true", help="不打印演示账号")
+        parser.add_argument("--seed", type=int, default=2026, help=_("随机种子（决定学校类型分布）"))
+        parser.add_argument("--quiet", action="store_true", help=_("不打印演示账号"))
         # --campaign/--fill: assessments/demo/fill.py (complete self-assessments, reviews, evidence)
         parser.add_argument(
             "--campaign",
             choices=[code for code, *_rest in DEMO_CAMPAIGNS],
-            help="只填充该指标体系的演示自评活动（与 --fill 一起使用；默认全部）",
+            help=_("只填充该指标体系的演示自评活动（与 --fill 一起使用；默认全部）"),
         )
         parser.add_argument(
-            "--fill", action="store_true", help="为演示自评活动生成完整的自评、评审结果与佐证材料"
+            "--fill", action="store_true", help=_("为演示自评活动生成完整的自评、评审结果与佐证材料")
         )
 
     @transaction.atomic
@@ -150,7 +154,7 @@ class Command(BaseCommand):
         self, *args, schools: int, seed: int, quiet: bool, campaign=None, fill=False, **options
     ) -> None:
         if not 0 <= schools <= 20000:
-            self.stderr.write("--schools 须在 0 到 20000 之间")
+            self.stderr.write(_("--schools 须在 0 到 20000 之间"))
             raise SystemExit(2)
         regions = self._regions()
         created_schools = self._schools(regions, schools, seed, self._campaign_districts(campaign, regions))
@@ -170,12 +174,20 @@ class Command(BaseCommand):
         planner_statistics_refresh(School, Assessment, ItemResponse)
         self.stdout.write(
             self.style.SUCCESS(
-                f"演示数据就绪：地区 {Region.objects.count()} 个，学校 {School.objects.count()} 所"
-                f"（本次新增 {created_schools}），账号 {len(DEMO_USERS)} 个。"
+                _(
+                    "演示数据就绪：地区 %(regions)d 个，学校 %(schools)d 所"
+                    "（本次新增 %(created)d），账号 %(users)d 个。"
+                )
+                % {
+                    "regions": Region.objects.count(),
+                    "schools": School.objects.count(),
+                    "created": created_schools,
+                    "users": len(DEMO_USERS),
+                }
             )
         )
         if not quiet:
-            self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+            self.stdout.write("\n" + _("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
             for username, display, _role, _scope in DEMO_USERS:
                 self.stdout.write(f"  {username:<14} {display}")
 
@@ -213,7 +225,7 @@ class Command(BaseCommand):
             rows.append(
                 School(
                     code=f"{region_code}{nth:04d}",
-                    name=f"{region.name}第{chinese_number(per_region_type[key])}{suffix}",
+                    name=f"{region.name}第{chinese_number(per_region_type[key])}{suffix}",  # i18n: data
                     school_type=school_type,
                     region=region,
                 )
@@ -288,12 +300,14 @@ class Command(BaseCommand):
         False when no framework is loaded yet (nothing created)."""
         User = get_user_model()
         if not any(framework_latest(code=code) for code, *_rest in DEMO_CAMPAIGNS):
-            self.stdout.write("指标体系尚未加载，跳过演示自评活动（先运行 manage.py load_frameworks）。")
+            self.stdout.write(_("指标体系尚未加载，跳过演示自评活动（先运行 manage.py load_frameworks）。"))
             return False
         for code, title, region_code, higher, username in DEMO_CAMPAIGNS:
             framework = framework_latest(code=code)
             if framework is None:
-                self.stdout.write(f"指标体系 {code} 尚未加载，跳过“{title}”。")
+                self.stdout.write(
+                    _("指标体系 %(code)s 尚未加载，跳过“%(title)s”。") % {"code": code, "title": title}
+                )
                 continue
             region = regions[region_code]
             schools = School.objects.filter(region__path__startswith=region.path).select_related("region")
@@ -320,7 +334,9 @@ class Command(BaseCommand):
                 added = services.campaign_add_schools(
                     campaign=campaign, schools=schools, acting_user=commission
                 )
-            self.stdout.write(f"演示自评活动“{title}”：新增 {added} 所学校。")
+            self.stdout.write(
+                _("演示自评活动“%(title)s”：新增 %(n)d 所学校。") % {"title": title, "n": added}
+            )
             if code in DEMO_RULES and selectors.current_rule(campaign) is None:
                 rule = {
                     key: value(framework) if callable(value) else value
