@@ -84,7 +84,7 @@ class Framework(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（v{self.version}）"
+        return _("%(name)s（v%(version)s）") % {"name": self.name, "version": self.version}
 
     @property
     def is_locked(self) -> bool:
@@ -256,7 +256,7 @@ class ConfigRule(models.TextChoices):
 def source_citation(document: str, section: str, file: str) -> str:
     """Where a catalogue comes from, in one line: “document section（file）”."""
     where = " ".join(part for part in (document, section) if part)
-    return f"{where}（{file}）" if file else where
+    return _("%(where)s（%(file)s）") % {"where": where, "file": file} if file else where
 
 
 class EquipmentCatalog(models.Model):
