@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -399,16 +400,19 @@ class FactDefinition(models.Model):
         return f"{self.code} {self.label}"
 
     def spec(self):
+        """The fact as plain data, its wording in the active language (indicators/fact_strings.py
+        lists the catalogue's wording for translation; wording without a translation shows as stored)."""
+        from .fact_strings import UNIT_CONTEXT
         from .facts import FactSpec
 
         return FactSpec(
             code=self.code,
-            label=self.label,
+            label=gettext(self.label) if self.label else "",
             kind=self.kind,
-            unit=self.unit,
-            help_text=self.help_text,
+            unit=pgettext(UNIT_CONTEXT, self.unit) if self.unit else "",
+            help_text=gettext(self.help_text) if self.help_text else "",
             levels=tuple(self.levels or ()),
-            choices=tuple((int(value), str(label)) for value, label in self.choices or ()),
+            choices=tuple((int(value), gettext(str(label))) for value, label in self.choices or ()),
             part_of=self.part_of,
         )
 
