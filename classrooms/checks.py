@@ -46,7 +46,7 @@ class MeasurementError(ValueError):
     """Measured values that cannot be read: `errors` maps each spec (`what`) to a Chinese message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
+        super().__init__(_("；").join(errors.values()))
         self.errors = errors
 
 

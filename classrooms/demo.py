@@ -11,6 +11,7 @@ schools get a passing and a failing one (a 必配 switch missing).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assessments.models import Membership, Role
 from indicators.models import EquipmentDevice
@@ -22,46 +23,60 @@ from .models import Classroom, ClassroomKind
 PANEL = (
     "interactive-panel",
     1,
-    {"屏幕尺寸": "86", "分辨率": "3840×2160", "显示比例": "16:9", "触控点数": "20"},
+    {"屏幕尺寸": "86", "分辨率": "3840×2160", "显示比例": "16:9", "触控点数": "20"},  # i18n: data
 )
-NETWORK = [("router", 1, {"同时接入终端数": "64"}), ("switch", 1, {"同时接入终端数": "64"})]
+NETWORK = [("router", 1, {"同时接入终端数": "64"}), ("switch", 1, {"同时接入终端数": "64"})]  # i18n: data
 BASICS = [("chalk-or-whiteboard", 1, {}), ("combinable-desk", 45, {}), ("plain-curtain", 2, {})]
 
 #: (name, kind, seats, building, room, [(device code, count, measured)])
-SMART_MET = ("301 智慧教室", ClassroomKind.SMART, 45, "教学楼A", "301", [*BASICS, PANEL, *NETWORK])
-SMART_NO_DISPLAY = ("302 智慧教室", ClassroomKind.SMART, 45, "教学楼A", "302", [*BASICS, *NETWORK])
-SMART_UNVERIFIED = (
-    "303 智慧教室",
+SMART_MET = (
+    "301 智慧教室",  # i18n: data
     ClassroomKind.SMART,
     45,
-    "教学楼A",
+    "教学楼A",  # i18n: data
+    "301",
+    [*BASICS, PANEL, *NETWORK],
+)  # i18n: data
+SMART_NO_DISPLAY = (
+    "302 智慧教室",  # i18n: data
+    ClassroomKind.SMART,
+    45,
+    "教学楼A",  # i18n: data
+    "302",
+    [*BASICS, *NETWORK],
+)  # i18n: data
+SMART_UNVERIFIED = (
+    "303 智慧教室",  # i18n: data
+    ClassroomKind.SMART,
+    45,
+    "教学楼A",  # i18n: data
     "303",
     [
         *BASICS,
-        ("interactive-panel", 1, {"屏幕尺寸": "86"}),
+        ("interactive-panel", 1, {"屏幕尺寸": "86"}),  # i18n: data
         *NETWORK,
-        ("student-terminal", 45, {"屏幕尺寸": "10.1"}),
-        ("terminal-charging-cart", 1, {"同时充电终端数": "48"}),
+        ("student-terminal", 45, {"屏幕尺寸": "10.1"}),  # i18n: data
+        ("terminal-charging-cart", 1, {"同时充电终端数": "48"}),  # i18n: data
     ],
 )
 ORDINARY_WHITEBOARD = (
-    "初一(1)班",
+    "初一(1)班",  # i18n: data
     ClassroomKind.ORDINARY,
     42,
-    "教学楼B",
+    "教学楼B",  # i18n: data
     "101",
-    [*BASICS, ("whiteboard-projector", 1, {"投影机照度": "3600"}), *NETWORK],
+    [*BASICS, ("whiteboard-projector", 1, {"投影机照度": "3600"}), *NETWORK],  # i18n: data
 )
 RECORDING = (
-    "录播教室",
+    "录播教室",  # i18n: data
     ClassroomKind.RECORDING,
     60,
-    "实验楼",
+    "实验楼",  # i18n: data
     "201",
     [*BASICS, PANEL, *NETWORK, ("routine-recording", 1, {}), ("omnidirectional-mic", 2, {})],
 )
-SMART_NO_SWITCH = ("智慧教室一", ClassroomKind.SMART, 40, "", "", [*BASICS, PANEL, NETWORK[0]])
-SMART_MET_SHORT = ("智慧教室二", ClassroomKind.SMART, 40, "", "", [*BASICS, PANEL, *NETWORK])
+SMART_NO_SWITCH = ("智慧教室一", ClassroomKind.SMART, 40, "", "", [*BASICS, PANEL, NETWORK[0]])  # i18n: data
+SMART_MET_SHORT = ("智慧教室二", ClassroomKind.SMART, 40, "", "", [*BASICS, PANEL, *NETWORK])  # i18n: data
 
 DEMO_CLASSROOMS = {
     "hd_cio": [SMART_MET, SMART_NO_DISPLAY, SMART_UNVERIFIED, ORDINARY_WHITEBOARD, RECORDING],
@@ -78,7 +93,7 @@ def classrooms_demo_seed(*, log=None) -> int:
     catalog = equipment_catalog_get()
     if catalog is None:
         if log:
-            log("智慧教室设备配置目录尚未加载，跳过演示教室（先运行 manage.py load_frameworks）。")
+            log(_("智慧教室设备配置目录尚未加载，跳过演示教室（先运行 manage.py load_frameworks）。"))
         return 0
     devices = {d.code: d for d in EquipmentDevice.objects.filter(catalog=catalog)}
     memberships = (
@@ -110,5 +125,8 @@ def classrooms_demo_seed(*, log=None) -> int:
             existing.add(name)
             created += 1
     if log:
-        log(f"演示教室：新增 {created} 间（{len(DEMO_CLASSROOMS)} 个演示学校账号）。")
+        log(
+            _("演示教室：新增 %(created)d 间（%(accounts)d 个演示学校账号）。")
+            % {"created": created, "accounts": len(DEMO_CLASSROOMS)}
+        )
     return created

@@ -20,7 +20,10 @@ class ClassroomForm(forms.Form):
 class DeviceChoiceForm(forms.Form):
     """Step one of adding a device: which catalogue row (the next step asks for its specs)."""
 
-    device = forms.ChoiceField(label=_("设备"), widget=forms.Select(attrs={"class": "form-select"}))
+    # the options are catalogue device names (data from the standard), shown as written
+    device = forms.ChoiceField(
+        label=_("设备"), widget=forms.Select(attrs={"class": "form-select", "lang": "zh-CN"})
+    )
 
     def __init__(self, *args, devices: list[DeviceSpec], **kwargs):
         super().__init__(*args, **kwargs)

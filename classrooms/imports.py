@@ -30,18 +30,20 @@ from smartcampus.spreadsheets import append_row
 from . import checks
 from .models import ClassroomKind
 
-SHEET = "资产清单"
-CATALOG_SHEET = "设备目录"
-NOTES_SHEET = "说明"
+# Sheet names, column headers and the example rows (catalogue device names) are the workbook's file
+# format — the template is filled in and imported again by them — so they stay Chinese (data).
+SHEET = "资产清单"  # i18n: data
+CATALOG_SHEET = "设备目录"  # i18n: data
+NOTES_SHEET = "说明"  # i18n: data
 NAME, KIND, SEATS, BUILDING, ROOM, DEVICE, COUNT, YEAR = (
-    "教室名称",
-    "教室类型",
-    "座位数",
-    "楼宇",
-    "房间号",
-    "设备名称",
-    "数量",
-    "购置年份",
+    "教室名称",  # i18n: data
+    "教室类型",  # i18n: data
+    "座位数",  # i18n: data
+    "楼宇",  # i18n: data
+    "房间号",  # i18n: data
+    "设备名称",  # i18n: data
+    "数量",  # i18n: data
+    "购置年份",  # i18n: data
 )
 BASE_COLUMNS = (NAME, KIND, SEATS, BUILDING, ROOM, DEVICE, COUNT, YEAR)
 REQUIRED_COLUMNS = (NAME, KIND, DEVICE, COUNT)
@@ -87,7 +89,12 @@ def device_lookup(catalog: CatalogSpec) -> dict[str, DeviceSpec]:
 
 
 def _spec_hint(device: DeviceSpec) -> str:
-    return "；".join(str(t) for t in device.specs)
+    return _("；").join(str(t) for t in device.specs)
+
+
+def _without_spec(what: str, message: str) -> str:
+    """A measurement message without its leading spec name (the row names it as the column)."""
+    return message.removeprefix(f"“{what}”").removeprefix("的")  # i18n: data
 
 
 # --- the template ----------------------------------------------------------------------------------
@@ -95,22 +102,22 @@ def _spec_hint(device: DeviceSpec) -> str:
 
 EXAMPLE = (
     # (教室名称, 教室类型, 座位数, 楼宇, 房间号, 设备名称, 数量, 购置年份, {spec: value})
-    ("初一(1)班", "智慧教室", 45, "教学楼A", "301", "绿板或白板", 1, 2024, {}),
-    ("初一(1)班", "", "", "", "", "组合型课桌", 45, 2024, {}),
-    ("初一(1)班", "", "", "", "", "普通窗帘", 2, 2024, {}),
+    ("初一(1)班", "智慧教室", 45, "教学楼A", "301", "绿板或白板", 1, 2024, {}),  # i18n: data
+    ("初一(1)班", "", "", "", "", "组合型课桌", 45, 2024, {}),  # i18n: data
+    ("初一(1)班", "", "", "", "", "普通窗帘", 2, 2024, {}),  # i18n: data
     (
-        "初一(1)班",
+        "初一(1)班",  # i18n: data
         "",
         "",
         "",
         "",
-        "交互式触控一体机",
+        "交互式触控一体机",  # i18n: data
         1,
         2024,
-        {"屏幕尺寸": "86", "分辨率": "3840×2160", "显示比例": "16:9", "触控点数": "20"},
+        {"屏幕尺寸": "86", "分辨率": "3840×2160", "显示比例": "16:9", "触控点数": "20"},  # i18n: data
     ),
-    ("初一(1)班", "", "", "", "", "路由器", 1, 2024, {"同时接入终端数": "64"}),
-    ("初一(1)班", "", "", "", "", "交换机", 1, 2024, {"同时接入终端数": "64"}),
+    ("初一(1)班", "", "", "", "", "路由器", 1, 2024, {"同时接入终端数": "64"}),  # i18n: data
+    ("初一(1)班", "", "", "", "", "交换机", 1, 2024, {"同时接入终端数": "64"}),  # i18n: data
 )
 
 
@@ -155,7 +162,7 @@ def template_xlsx(catalog: CatalogSpec) -> bytes:
         cell.font = Font(bold=True)
     groups = catalog.groups()
     for device in catalog.devices:
-        members = "、".join(m.name for m in groups.get(device.group, []))
+        members = _("、").join(m.name for m in groups.get(device.group, []))
         append_row(
             listing,
             [
@@ -366,7 +373,7 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
     normalised = [_cell_text(h) for h in headers]
     missing = [c for c in REQUIRED_COLUMNS if c not in normalised]
     if missing:
-        raise AssetFileError(_("缺少列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)})
+        raise AssetFileError(_("缺少列：%(cols)s。请使用下载的模板。") % {"cols": _("、").join(missing)})
     known = set(columns(catalog))
     index = {h: i for i, h in reversed(list(enumerate(normalised))) if h in known}
     ignored = [h for h in normalised if h and h not in known]
@@ -400,7 +407,7 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
                 % {
                     "col": KIND,
                     "value": kind_text,
-                    "options": "、".join(str(label) for _v, label in ClassroomKind.choices),
+                    "options": _("、").join(str(label) for _v, label in ClassroomKind.choices),
                 }
             )
         seats = _int(cell(SEATS), SEATS, low=0, high=1000, errors=problems)
@@ -448,7 +455,7 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
                 except checks.MeasurementError as exc:
                     # the message names the spec, which is the column: "「屏幕尺寸」测量值“很大”无法识别"
                     problems += [
-                        f"「{what}」" + message.removeprefix(f"“{what}”").removeprefix("的")
+                        _("「%(what)s」%(message)s") % {"what": what, "message": _without_spec(what, message)}
                         for what, message in exc.errors.items()
                     ]
             if planned is not None and device is not None and count is not None and not problems:
@@ -460,7 +467,7 @@ def plan(headers: list[str], data: list[tuple[int, list]], catalog: CatalogSpec)
                 classroom=name,
                 device=device.name if device else device_text,
                 count=count,
-                values=[f"{s}：{v}" for s, v in given.items()],
+                values=[_("%(spec)s：%(value)s") % {"spec": s, "value": v} for s, v in given.items()],
                 errors=problems,
             )
         )

@@ -27,11 +27,18 @@ from django.utils.translation import gettext as _
 from .choices import ComplianceStatus
 
 #: a clause number as printed: full-width or ASCII parentheses around one or more digits
-CLAUSE_MARK = re.compile(r"[（(]\s*(\d+)\s*[）)]")
+CLAUSE_MARK = re.compile(r"[（(]\s*(\d+)\s*[）)]")  # i18n: data
 #: an inline optional marker at the end of a clause
-INLINE_OPTIONAL = re.compile(r"[（(]\s*选配\s*[）)]")
+INLINE_OPTIONAL = re.compile(r"[（(]\s*选配\s*[）)]")  # i18n: data
 #: 「第（5）条选配」 / 「第(2)、(4)条选配」 in a remark
-NOTE_OPTIONAL = re.compile(r"第((?:\s*[（(]\s*\d+\s*[）)]\s*[、，,和及]?)+)\s*条\s*选配")
+NOTE_OPTIONAL = re.compile(  # i18n: data
+    r"第((?:\s*[（(]\s*\d+\s*[）)]\s*[、，,和及]?)+)\s*条\s*选配"  # i18n: data
+)
+
+
+def clause_mark(number: int) -> str:
+    """A clause number as the standards print it: 「（5）」."""
+    return f"（{number}）"  # i18n: data
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Clause:
 
     @property
     def label(self) -> str:
-        return f"（{self.number}）" if self.number is not None else str(self.index)
+        return clause_mark(self.number) if self.number is not None else str(self.index)
 
 
 def _marks(text: str) -> list[re.Match]:
@@ -58,7 +65,8 @@ def _marks(text: str) -> list[re.Match]:
     found = []
     for match in CLAUSE_MARK.finditer(text):
         before = text[: match.start()].rstrip(" \t")
-        if not before or before[-1] in "。；;：:\n" or (found and before.endswith(("）", ")"))):
+        ends_sentence = before[-1] in "。；;：:\n" if before else True  # i18n: data
+        if ends_sentence or (found and before.endswith(("）", ")"))):  # i18n: data
             found.append(match)
     return found
 
@@ -129,14 +137,14 @@ def numbering_problems(text: str) -> list[str]:
     problems = []
     repeated = sorted(n for n, count in Counter(numbers).items() if count > 1)
     if repeated:
-        problems.append(_("条款编号重复：%(n)s") % {"n": "、".join(f"（{n}）" for n in repeated)})
+        problems.append(_("条款编号重复：%(n)s") % {"n": _("、").join(clause_mark(n) for n in repeated)})
     if numbers[0] != 1:
-        problems.append(_("条款编号不从（1）开始：%(n)s") % {"n": f"（{numbers[0]}）"})
+        problems.append(_("条款编号不从（1）开始：%(n)s") % {"n": clause_mark(numbers[0])})
     missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
     if missing:
-        problems.append(_("条款编号缺失：%(n)s") % {"n": "、".join(f"（{n}）" for n in missing)})
+        problems.append(_("条款编号缺失：%(n)s") % {"n": _("、").join(clause_mark(n) for n in missing)})
     if not repeated and not missing and numbers != sorted(numbers):
-        problems.append(_("条款编号顺序错乱：%(n)s") % {"n": "".join(f"（{n}）" for n in numbers)})
+        problems.append(_("条款编号顺序错乱：%(n)s") % {"n": "".join(clause_mark(n) for n in numbers)})
     return problems
 
 
@@ -150,11 +158,14 @@ def optional_clause_problems(*, text: str, note: str, optional_clauses: Iterable
     problems = []
     unknown = sorted(stored - numbers)
     if unknown:
-        problems.append(_("可选条款 %(n)s 不是条目中的条款") % {"n": "、".join(f"（{n}）" for n in unknown)})
+        problems.append(
+            _("可选条款 %(n)s 不是条目中的条款") % {"n": _("、").join(clause_mark(n) for n in unknown)}
+        )
     unstored = sorted(marked - stored)
     if unstored:
         problems.append(
-            _("条款 %(n)s 标注为选配，但未记入可选条款") % {"n": "、".join(f"（{n}）" for n in unstored)}
+            _("条款 %(n)s 标注为选配，但未记入可选条款")
+            % {"n": _("、").join(clause_mark(n) for n in unstored)}
         )
     return problems
 

@@ -60,21 +60,21 @@ _FULL_WIDTH = str.maketrans(
         "≥": ">=",
         "≤": "<=",
         "≠": "!=",
-        "＞": ">",
-        "＜": "<",
-        "＝": "=",
-        "（": "(",
-        "）": ")",
-        "，": ",",
+        "＞": ">",  # i18n: data
+        "＜": "<",  # i18n: data
+        "＝": "=",  # i18n: data
+        "（": "(",  # i18n: data
+        "）": ")",  # i18n: data
+        "，": ",",  # i18n: data
         "‘": "'",
         "’": "'",
         "“": "'",
         "”": "'",
-        "＋": "+",
-        "－": "-",
+        "＋": "+",  # i18n: data
+        "－": "-",  # i18n: data
         "×": "*",
         "÷": "/",
-        "\u3000": " ",
+        "\u3000": " ",  # i18n: data
     }
 )
 
@@ -124,7 +124,7 @@ class LevelNotApplicable(Exception):
 
     def __init__(self, named: tuple[str, ...]):
         self.named = named
-        super().__init__("、".join(level_label(level) for level in named))
+        super().__init__(_("、").join(level_label(level) for level in named))
 
 
 class Type(enum.StrEnum):
@@ -257,7 +257,7 @@ class _Whitelist:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise ExpressionError(
                 _("不允许调用 %(what)s；可用的函数：%(functions)s")
-                % {"what": _describe(node.func), "functions": "、".join(FUNCTIONS)}
+                % {"what": _describe(node.func), "functions": _("、").join(FUNCTIONS)}
             )
         name = node.func.id
         self.calls.add(name)
@@ -272,7 +272,13 @@ class _Whitelist:
                 if keyword.arg is None or keyword.arg not in Level.values:
                     raise ExpressionError(
                         _("%(name)s 的参数应为学段：%(levels)s")
-                        % {"name": name, "levels": "、".join(f"{v}（{lbl}）" for v, lbl in Level.choices)}
+                        % {
+                            "name": name,
+                            "levels": _("、").join(
+                                _("%(value)s（%(label)s）") % {"value": v, "label": lbl}
+                                for v, lbl in Level.choices
+                            ),
+                        }
                     )
                 _number_literal(keyword.value, name)
                 levels.append(keyword.arg)
@@ -287,7 +293,7 @@ class _Whitelist:
             ):
                 raise ExpressionError(
                     _("has_level 需要一个学段，如 has_level('primary')；可选：%(levels)s")
-                    % {"levels": "、".join(Level.values)}
+                    % {"levels": _("、").join(Level.values)}
                 )
             self.count += 1
             return
@@ -301,39 +307,39 @@ class _Whitelist:
 
 def _describe(node: ast.AST) -> str:
     names = {
-        ast.Attribute: "属性访问（.）",
-        ast.Subscript: "下标（[]）",
+        ast.Attribute: _("属性访问（.）"),
+        ast.Subscript: _("下标（[]）"),
         ast.Lambda: "lambda",
-        ast.Pow: "乘方（**）",
-        ast.FloorDiv: "整除（//）",
-        ast.Mod: "取余（%）",
-        ast.NamedExpr: "赋值（:=）",
-        ast.JoinedStr: "f-字符串",
-        ast.Dict: "字典",
-        ast.Set: "集合",
-        ast.ListComp: "推导式",
-        ast.SetComp: "推导式",
-        ast.DictComp: "推导式",
-        ast.GeneratorExp: "推导式",
-        ast.Starred: "*参数",
+        ast.Pow: _("乘方（**）"),
+        ast.FloorDiv: _("整除（//）"),
+        ast.Mod: _("取余（%）"),
+        ast.NamedExpr: _("赋值（:=）"),
+        ast.JoinedStr: _("f-字符串"),
+        ast.Dict: _("字典"),
+        ast.Set: _("集合"),
+        ast.ListComp: _("推导式"),
+        ast.SetComp: _("推导式"),
+        ast.DictComp: _("推导式"),
+        ast.GeneratorExp: _("推导式"),
+        ast.Starred: _("*参数"),
         ast.Await: "await",
         ast.Yield: "yield",
         ast.YieldFrom: "yield",
-        ast.Slice: "切片",
-        ast.BitAnd: "位运算",
-        ast.BitOr: "位运算",
-        ast.BitXor: "位运算",
-        ast.LShift: "位运算",
-        ast.RShift: "位运算",
-        ast.Invert: "位运算",
-        ast.MatMult: "矩阵乘法（@）",
+        ast.Slice: _("切片"),
+        ast.BitAnd: _("位运算"),
+        ast.BitOr: _("位运算"),
+        ast.BitXor: _("位运算"),
+        ast.LShift: _("位运算"),
+        ast.RShift: _("位运算"),
+        ast.Invert: _("位运算"),
+        ast.MatMult: _("矩阵乘法（@）"),
         ast.Is: "is",
         ast.IsNot: "is not",
     }
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        return "属性访问（.）"
+        return _("属性访问（.）")
     return names.get(type(node), type(node).__name__)
 
 
@@ -436,7 +442,7 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
     if isinstance(node, ast.UnaryOp):
         operand = _type(node.operand, types)
         wanted = Type.BOOL if isinstance(node.op, ast.Not) else Type.NUMBER
-        _expect(operand, wanted, "not" if wanted is Type.BOOL else "正负号")
+        _expect(operand, wanted, "not" if wanted is Type.BOOL else _("正负号"))
         return wanted
     if isinstance(node, ast.BinOp):
         for side in (node.left, node.right):
@@ -447,7 +453,7 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
             _expect(_type(value, types), Type.BOOL, "and / or")
         return Type.BOOL
     if isinstance(node, ast.IfExp):
-        _expect(_type(node.test, types), Type.BOOL, "if 条件")
+        _expect(_type(node.test, types), Type.BOOL, _("if 条件"))
         body, orelse = _type(node.body, types), _type(node.orelse, types)
         if body is not orelse:
             raise ExpressionError(_("a if 条件 else b 的两个分支类型应相同"))
@@ -460,8 +466,8 @@ def _type(node: ast.AST, types: Mapping[str, Type]) -> Type:
                 continue
             right = _type(right_node, types)
             if isinstance(op, _ORDER):
-                _expect(left, Type.NUMBER, "大小比较")
-                _expect(right, Type.NUMBER, "大小比较")
+                _expect(left, Type.NUMBER, _("大小比较"))
+                _expect(right, Type.NUMBER, _("大小比较"))
             elif left is not right:
                 raise ExpressionError(_("不能比较%(a)s与%(b)s") % {"a": left.label, "b": right.label})
             left = right

@@ -21,8 +21,9 @@ from .levels import Level, school_levels
 from .models import FactKind
 from .trees import Problem, SpecError
 
-YES = ("是", "true", "yes", "y", "1", "✓", "√", "有")
-NO = ("否", "false", "no", "n", "0", "✗", "×", "无")
+# what a school may type for yes/no: accepted in either language
+YES = ("是", "true", "yes", "y", "1", "✓", "√", "有")  # i18n: data
+NO = ("否", "false", "no", "n", "0", "✗", "×", "无")  # i18n: data
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -74,7 +75,9 @@ class FactSpec:
         for value, label in self.choices:
             if text in (str(value), label) or (not isinstance(raw, bool) and raw == value):
                 return Decimal(value)
-        options = "、".join(f"{value}（{label}）" for value, label in self.choices)
+        options = _("、").join(
+            _("%(value)s（%(label)s）") % {"value": value, "label": label} for value, label in self.choices
+        )
         raise ValueError(
             _("%(label)s“%(v)s”无效，可选：%(options)s") % {"label": self.label, "v": raw, "options": options}
         )
@@ -96,7 +99,9 @@ class FactSpec:
     @property
     def title(self) -> str:
         """The label with its unit: 出口带宽（Mbps）."""
-        return f"{self.label}（{self.unit}）" if self.unit else self.label
+        return (
+            _("%(label)s（%(unit)s）") % {"label": self.label, "unit": self.unit} if self.unit else self.label
+        )
 
 
 def format_number(value: Decimal | int | float) -> str:
@@ -142,7 +147,7 @@ class FactValueError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("；".join(p.message for p in problems[:5]))
+        super().__init__(_("；").join(p.message for p in problems[:5]))
 
 
 def clean_fact_values(raw: Mapping, catalogue: Mapping[str, FactSpec]) -> dict[str, FactValue]:
@@ -246,7 +251,7 @@ def fact_problems(facts: list[FactSpec]) -> list[Problem]:
             problems.append(
                 Problem(
                     where,
-                    _("类型“%(k)s”无效，可选：%(o)s") % {"k": fact.kind, "o": "、".join(FactKind.values)},
+                    _("类型“%(k)s”无效，可选：%(o)s") % {"k": fact.kind, "o": _("、").join(FactKind.values)},
                 )
             )
         if (fact.kind == FactKind.CHOICE) != bool(fact.choices):

@@ -69,7 +69,9 @@ class UnknownSchoolType(ValueError):
 
 def school_type_choices_text() -> str:
     """ "primary（小学）、junior（初中）…": what to show when a code is wrong."""
-    return "、".join(f"{value}（{label}）" for value, label in SchoolType.choices)
+    return _("、").join(
+        _("%(value)s（%(label)s）") % {"value": value, "label": label} for value, label in SchoolType.choices
+    )
 
 
 def school_levels(school_type: str) -> tuple[str, ...]:

@@ -77,9 +77,10 @@ def match_nodes(old: Sequence[MappableNode], new: Sequence[MappableNode]) -> lis
 
 # --- the Excel workbook: template and import ------------------------------------------------------
 
-SHEET = "对应关系"
-COLUMNS = ("原编号", "原名称", "新编号", "新名称", "对应方式")
-FROM_COLUMN, TO_COLUMN = "原编号", "新编号"
+# the workbook's sheet and column names are its file format (read back on import): never translated
+SHEET = "对应关系"  # i18n: data
+COLUMNS = ("原编号", "原名称", "新编号", "新名称", "对应方式")  # i18n: data
+FROM_COLUMN, TO_COLUMN = "原编号", "新编号"  # i18n: data
 
 
 class MappingFileError(ValueError):
@@ -88,7 +89,7 @@ class MappingFileError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("；".join(problems[:5]))
+        super().__init__(_("；").join(problems[:5]))
 
 
 def mapping_workbook(rows: Sequence[tuple[str, str, str, str, str]]) -> bytes:
@@ -143,7 +144,7 @@ def mapping_from_workbook(raw: bytes, *, old_codes: set[str], new_codes: set[str
     if missing:
         raise MappingFileError(
             [
-                _("缺少“%(c)s”列（第 1 行须为表头：%(all)s）") % {"c": c, "all": "、".join(COLUMNS)}
+                _("缺少“%(c)s”列（第 1 行须为表头：%(all)s）") % {"c": c, "all": _("、").join(COLUMNS)}
                 for c in missing
             ]
         )

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -84,7 +85,7 @@ class Framework(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（v{self.version}）"
+        return _("%(name)s（v%(version)s）") % {"name": self.name, "version": self.version}
 
     @property
     def is_locked(self) -> bool:
@@ -256,7 +257,7 @@ class ConfigRule(models.TextChoices):
 def source_citation(document: str, section: str, file: str) -> str:
     """Where a catalogue comes from, in one line: “document section（file）”."""
     where = " ".join(part for part in (document, section) if part)
-    return f"{where}（{file}）" if file else where
+    return _("%(where)s（%(file)s）") % {"where": where, "file": file} if file else where
 
 
 class EquipmentCatalog(models.Model):
@@ -399,16 +400,19 @@ class FactDefinition(models.Model):
         return f"{self.code} {self.label}"
 
     def spec(self):
+        """The fact as plain data, its wording in the active language (indicators/fact_strings.py
+        lists the catalogue's wording for translation; wording without a translation shows as stored)."""
+        from .fact_strings import UNIT_CONTEXT
         from .facts import FactSpec
 
         return FactSpec(
             code=self.code,
-            label=self.label,
+            label=gettext(self.label) if self.label else "",
             kind=self.kind,
-            unit=self.unit,
-            help_text=self.help_text,
+            unit=pgettext(UNIT_CONTEXT, self.unit) if self.unit else "",
+            help_text=gettext(self.help_text) if self.help_text else "",
             levels=tuple(self.levels or ()),
-            choices=tuple((int(value), str(label)) for value, label in self.choices or ()),
+            choices=tuple((int(value), gettext(str(label))) for value, label in self.choices or ()),
             part_of=self.part_of,
         )
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 #: words only a note about the transcription uses (checked against every note of the shipped
 #: frameworks in tests/indicators/test_notes.py)
 TRANSCRIPTION_WORDS = (
-    "原文",
-    "正文",
-    "表格",
-    "提取",
-    "拼接",
-    "接续",
-    "录入",
-    "照录",
-    "并入",
-    "合并",
-    "推定",
-    "补足",
+    "原文",  # i18n: data
+    "正文",  # i18n: data
+    "表格",  # i18n: data
+    "提取",  # i18n: data
+    "拼接",  # i18n: data
+    "接续",  # i18n: data
+    "录入",  # i18n: data
+    "照录",  # i18n: data
+    "并入",  # i18n: data
+    "合并",  # i18n: data
+    "推定",  # i18n: data
+    "补足",  # i18n: data
 )
 
 

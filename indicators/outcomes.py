@@ -238,7 +238,7 @@ def _compliance_outcome(tree: ScoringTree, side: SideResult, rule: RuleSpec) -> 
                 % {"p": _fmt(percent), "m": _fmt(rule.pass_min_percent)}
             )
     elif not_met:
-        shown = "、".join(not_met[:20]) + ("……" if len(not_met) > 20 else "")
+        shown = _("、").join(not_met[:20]) + ("……" if len(not_met) > 20 else "")
         reasons.append(_("%(n)d 个必选条目未达标：%(c)s") % {"n": len(not_met), "c": shown})
     return Outcome(percent, grade_of(percent, rule.grades), not reasons, tuple(reasons))
 

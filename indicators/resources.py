@@ -29,10 +29,12 @@ from .models import FactKind, Framework, Node, Rule, SchoolLevel, Scoring, Sever
 from .rules import RuleSpec
 from .trees import FrameworkSpec, NodeSpec, Problem, json_number, parse_points
 
-NODE_SHEET = "指标"
-META_SHEET = "框架信息"
-YES = ("是", "y", "yes", "true", "1", "✓", "√")
-NO = ("", "否", "n", "no", "false", "0")
+# Sheet names, column headers and 是/否 cells are the workbook's file format — an exported workbook
+# is imported again by them — so they stay Chinese in every language (marked as data below).
+NODE_SHEET = "指标"  # i18n: data
+META_SHEET = "框架信息"  # i18n: data
+YES = ("是", "y", "yes", "true", "1", "✓", "√")  # i18n: data
+NO = ("", "否", "n", "no", "false", "0")  # i18n: data
 
 
 class TextWidget(widgets.Widget):
@@ -76,7 +78,7 @@ class YesNoWidget(widgets.Widget):
         raise ValueError(_("%(label)s“%(v)s”应填“是”或“否”") % {"label": self.label, "v": value})
 
     def render(self, value, obj=None, **kwargs):
-        return "是" if value else "否"
+        return "是" if value else "否"  # i18n: data
 
 
 class PointsWidget(widgets.Widget):
@@ -92,34 +94,65 @@ class ClausesWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         text = TextWidget().clean(value)
-        parts = [p for p in re.split(r"[,，、;；\s]+", text) if p]
+        parts = [p for p in re.split(r"[,，、;；\s]+", text) if p]  # i18n: data
         if not all(re.fullmatch(r"\d+", p) for p in parts):
             raise ValueError(_("可选条款“%(v)s”应为条款序号，如“5”或“2、5”") % {"v": text})
         return [int(p) for p in parts]
 
     def render(self, value, obj=None, **kwargs):
-        return "、".join(str(v) for v in value or [])
+        return "、".join(str(v) for v in value or [])  # i18n: data
+
+
+#: column headers of the sheet, by attribute
+NODE_COLUMNS = {
+    "code": "编号",  # i18n: data
+    "level": "层级",  # i18n: data
+    "parent_code": "上级编号",  # i18n: data
+    "name": "名称",  # i18n: data
+    "text": "要求原文",  # i18n: data
+    "points": "分值",  # i18n: data
+    "optional": "可选",  # i18n: data
+    "optional_clauses": "可选条款",  # i18n: data
+    "starred": "带星号",  # i18n: data
+    "points_inferred": "推定值",  # i18n: data
+    "note": "备注",  # i18n: data
+    "source_section": "原文位置",  # i18n: data
+}
 
 
 class NodeResource(resources.ModelResource):
     """One row per indicator. Used for export and to clean each imported row (widgets)."""
 
-    code = fields.Field(attribute="code", column_name="编号", widget=TextWidget())
-    level = fields.Field(attribute="level", column_name="层级", widget=LevelWidget())
-    parent_code = fields.Field(attribute="parent__code", column_name="上级编号", widget=TextWidget())
-    name = fields.Field(attribute="name", column_name="名称", widget=TextWidget())
-    text = fields.Field(attribute="text", column_name="要求原文", widget=TextWidget())
-    points = fields.Field(attribute="points", column_name="分值", widget=PointsWidget())
-    optional = fields.Field(attribute="optional", column_name="可选", widget=YesNoWidget("可选"))
+    code = fields.Field(attribute="code", column_name=NODE_COLUMNS["code"], widget=TextWidget())
+    level = fields.Field(attribute="level", column_name=NODE_COLUMNS["level"], widget=LevelWidget())
+    parent_code = fields.Field(
+        attribute="parent__code", column_name=NODE_COLUMNS["parent_code"], widget=TextWidget()
+    )
+    name = fields.Field(attribute="name", column_name=NODE_COLUMNS["name"], widget=TextWidget())
+    text = fields.Field(attribute="text", column_name=NODE_COLUMNS["text"], widget=TextWidget())
+    points = fields.Field(attribute="points", column_name=NODE_COLUMNS["points"], widget=PointsWidget())
+    optional = fields.Field(
+        attribute="optional",
+        column_name=NODE_COLUMNS["optional"],
+        widget=YesNoWidget(NODE_COLUMNS["optional"]),
+    )
     optional_clauses = fields.Field(
-        attribute="optional_clauses", column_name="可选条款", widget=ClausesWidget()
+        attribute="optional_clauses",
+        column_name=NODE_COLUMNS["optional_clauses"],
+        widget=ClausesWidget(),
     )
-    starred = fields.Field(attribute="starred", column_name="带星号", widget=YesNoWidget("带星号"))
+    starred = fields.Field(
+        attribute="starred", column_name=NODE_COLUMNS["starred"], widget=YesNoWidget(NODE_COLUMNS["starred"])
+    )
     points_inferred = fields.Field(
-        attribute="points_inferred", column_name="推定值", widget=YesNoWidget("推定值")
+        attribute="points_inferred",
+        column_name=NODE_COLUMNS["points_inferred"],
+        widget=YesNoWidget(NODE_COLUMNS["points_inferred"]),
     )
-    note = fields.Field(attribute="note", column_name="备注", widget=TextWidget())
-    source_section = fields.Field(attribute="source_section", column_name="原文位置", widget=TextWidget())
+    note = fields.Field(attribute="note", column_name=NODE_COLUMNS["note"], widget=TextWidget())
+    source_section = fields.Field(
+        attribute="source_section", column_name=NODE_COLUMNS["source_section"], widget=TextWidget()
+    )
 
     class Meta:
         model = Node
@@ -154,23 +187,23 @@ class NodeResource(resources.ModelResource):
             except ValueError as exc:
                 errors.append(str(exc))
         if errors:
-            raise ValueError("；".join(errors))
+            raise ValueError(_("；").join(errors))
         return values
 
 
 SCORING_LABELS = {str(label): value for value, label in Scoring.choices}
 LEVEL_LABELS = {str(label): value for value, label in SchoolLevel.choices}
 META_FIELDS = (
-    ("code", "代码"),
-    ("name", "名称"),
-    ("region", "发布地区"),
-    ("school_level", "学段"),
-    ("source_document", "来源文件"),
-    ("source_file", "来源文本文件"),
-    ("year", "发布年份"),
-    ("scoring", "评价方式"),
-    ("total_points", "声明总分"),
-    ("note", "说明"),
+    ("code", "代码"),  # i18n: data
+    ("name", "名称"),  # i18n: data
+    ("region", "发布地区"),  # i18n: data
+    ("school_level", "学段"),  # i18n: data
+    ("source_document", "来源文件"),  # i18n: data
+    ("source_file", "来源文本文件"),  # i18n: data
+    ("year", "发布年份"),  # i18n: data
+    ("scoring", "评价方式"),  # i18n: data
+    ("total_points", "声明总分"),  # i18n: data
+    ("note", "说明"),  # i18n: data
 )
 
 
@@ -178,7 +211,7 @@ def framework_workbook(framework: Framework, nodes) -> bytes:
     """The .xlsx export of one framework version (`nodes` in tree order, with parents selected)."""
     node_sheet = NodeResource().export(queryset=nodes)
     node_sheet.title = NODE_SHEET
-    meta = tablib.Dataset(headers=["字段", "值"], title=META_SHEET)
+    meta = tablib.Dataset(headers=["字段", "值"], title=META_SHEET)  # i18n: data
     for attr, label in META_FIELDS:
         value = getattr(framework, attr)
         if attr == "scoring":
@@ -188,7 +221,7 @@ def framework_workbook(framework: Framework, nodes) -> bytes:
         elif attr == "total_points":
             value = json_number(value)
         meta.append([label, "" if value is None else value])
-    meta.append(["版本", framework.version])
+    meta.append(["版本", framework.version])  # i18n: data
     raw = tablib.Databook([meta, node_sheet]).export("xlsx")
     return _styled(raw)
 
@@ -196,14 +229,14 @@ def framework_workbook(framework: Framework, nodes) -> bytes:
 def _styled(raw: bytes) -> bytes:
     wb = load_workbook(io.BytesIO(raw))
     widths = {
-        "编号": 9,
-        "层级": 6,
-        "上级编号": 9,
-        "名称": 22,
-        "要求原文": 70,
-        "备注": 40,
-        "原文位置": 24,
-        "值": 90,
+        "编号": 9,  # i18n: data
+        "层级": 6,  # i18n: data
+        "上级编号": 9,  # i18n: data
+        "名称": 22,  # i18n: data
+        "要求原文": 70,  # i18n: data
+        "备注": 40,  # i18n: data
+        "原文位置": 24,  # i18n: data
+        "值": 90,  # i18n: data
     }
     for ws in wb.worksheets:
         for cell in ws[1]:
@@ -226,7 +259,7 @@ class WorkbookError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("；".join(str(p) for p in problems[:5]))
+        super().__init__(_("；").join(str(p) for p in problems[:5]))
 
 
 def _sheet(book: tablib.Databook, title: str) -> tablib.Dataset | None:
@@ -255,33 +288,33 @@ def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
     def meta_text(label: str) -> str:
         return TextWidget().clean(meta.get(label))
 
-    scoring_text = meta_text("评价方式")
+    scoring_text = meta_text("评价方式")  # i18n: data
     scoring = SCORING_LABELS.get(scoring_text, scoring_text)
     if scoring not in Scoring.values:
         problems.append(Problem(META_SHEET, _("评价方式“%(v)s”应为“计分制”或“达标制”") % {"v": scoring_text}))
-    level_text = meta_text("学段") or SchoolLevel.K12
+    level_text = meta_text("学段") or SchoolLevel.K12  # i18n: data
     school_level = LEVEL_LABELS.get(level_text, level_text)
     if school_level not in SchoolLevel.values:
         problems.append(Problem(META_SHEET, _("学段“%(v)s”应为“中小学”或“高等学校”") % {"v": level_text}))
-    year_text = meta_text("发布年份")
+    year_text = meta_text("发布年份")  # i18n: data
     if year_text and not re.fullmatch(r"\d{4}", year_text):
         problems.append(Problem(META_SHEET, _("发布年份“%(v)s”应为四位数字") % {"v": year_text}))
     try:
-        total = parse_points(meta.get("声明总分"))
+        total = parse_points(meta.get("声明总分"))  # i18n: data
     except ValueError as exc:
-        problems.append(Problem(META_SHEET, _("声明总分：") + str(exc)))
+        problems.append(Problem(META_SHEET, _("声明总分：%(error)s") % {"error": exc}))
         total = None
     spec = FrameworkSpec(
-        code=(code or meta_text("代码")).strip(),
-        name=meta_text("名称"),
+        code=(code or meta_text("代码")).strip(),  # i18n: data
+        name=meta_text("名称"),  # i18n: data
         scoring=scoring,
         school_level=school_level,
-        region=meta_text("发布地区"),
-        source_document=meta_text("来源文件"),
-        source_file=meta_text("来源文本文件"),
+        region=meta_text("发布地区"),  # i18n: data
+        source_document=meta_text("来源文件"),  # i18n: data
+        source_file=meta_text("来源文本文件"),  # i18n: data
         year=int(year_text) if re.fullmatch(r"\d{4}", year_text or "") else None,
         total_points=total,
-        note=meta_text("说明"),
+        note=meta_text("说明"),  # i18n: data
     )
     if not spec.code or not re.fullmatch(r"[-a-zA-Z0-9_]+", spec.code):
         problems.append(
@@ -293,7 +326,7 @@ def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
     headers = [str(h or "").strip() for h in node_sheet.headers or []]
     missing = [c for c in NodeResource.columns() if c not in headers]
     if missing:
-        problems.append(Problem(NODE_SHEET, _("缺少列：%(c)s") % {"c": "、".join(missing)}))
+        problems.append(Problem(NODE_SHEET, _("缺少列：%(c)s") % {"c": _("、").join(missing)}))
         raise WorkbookError(problems)
     resource = NodeResource()
     for i, values in enumerate(node_sheet):
@@ -334,8 +367,9 @@ def spec_from_workbook(raw: bytes, *, code: str | None = None) -> FrameworkSpec:
 # author's reference, the sheet 事实 (the fact catalogue: codes usable in expressions). Only 规则 is
 # read back. 中间量 holds one “名称 = 表达式” per line; 严重程度 is 提示 or 阻止提交.
 
-RULE_SHEET = "规则"
-FACT_SHEET = "事实"
+RULE_SHEET = "规则"  # i18n: data
+FACT_SHEET = "事实"  # i18n: data
+FACT_COLUMNS = ["代码", "名称", "单位", "类型", "适用学段", "填写说明"]  # i18n: data
 SEVERITY_LABELS = {str(label): value for value, label in Severity.choices}
 _VALUE_LINE = re.compile(r"\s*([a-z][a-z0-9_]*)\s*=(?!=)\s*(.+?)\s*")
 
@@ -370,20 +404,42 @@ class RuleValuesWidget(widgets.Widget):
         return "\n".join(f"{name} = {source}" for name, source in value or ())
 
 
+#: column headers of the sheet, by attribute
+RULE_COLUMNS = {
+    "code": "规则编号",  # i18n: data
+    "node": "指标编号",  # i18n: data
+    "clause": "条款原文",  # i18n: data
+    "applies_to": "适用范围",  # i18n: data
+    "when": "适用条件",  # i18n: data
+    "values": "中间量",  # i18n: data
+    "expression": "判定表达式",  # i18n: data
+    "severity": "严重程度",  # i18n: data
+    "message": "提示信息模板",  # i18n: data
+    "edge": "边界说明",  # i18n: data
+    "note": "备注",  # i18n: data
+}
+
+
 class RuleResource(resources.ModelResource):
     """One row per rule. Used for export and to clean each imported row (widgets)."""
 
-    code = fields.Field(attribute="code", column_name="规则编号", widget=TextWidget())
-    node = fields.Field(attribute="node__code", column_name="指标编号", widget=TextWidget())
-    clause = fields.Field(attribute="clause", column_name="条款原文", widget=TextWidget())
-    applies_to = fields.Field(attribute="applies_to", column_name="适用范围", widget=TextWidget())
-    when = fields.Field(attribute="when", column_name="适用条件", widget=TextWidget())
-    values = fields.Field(attribute="values", column_name="中间量", widget=RuleValuesWidget())
-    expression = fields.Field(attribute="expression", column_name="判定表达式", widget=TextWidget())
-    severity = fields.Field(attribute="severity", column_name="严重程度", widget=SeverityWidget())
-    message = fields.Field(attribute="message", column_name="提示信息模板", widget=TextWidget())
-    edge = fields.Field(attribute="edge", column_name="边界说明", widget=TextWidget())
-    note = fields.Field(attribute="note", column_name="备注", widget=TextWidget())
+    code = fields.Field(attribute="code", column_name=RULE_COLUMNS["code"], widget=TextWidget())
+    node = fields.Field(attribute="node__code", column_name=RULE_COLUMNS["node"], widget=TextWidget())
+    clause = fields.Field(attribute="clause", column_name=RULE_COLUMNS["clause"], widget=TextWidget())
+    applies_to = fields.Field(
+        attribute="applies_to", column_name=RULE_COLUMNS["applies_to"], widget=TextWidget()
+    )
+    when = fields.Field(attribute="when", column_name=RULE_COLUMNS["when"], widget=TextWidget())
+    values = fields.Field(attribute="values", column_name=RULE_COLUMNS["values"], widget=RuleValuesWidget())
+    expression = fields.Field(
+        attribute="expression", column_name=RULE_COLUMNS["expression"], widget=TextWidget()
+    )
+    severity = fields.Field(
+        attribute="severity", column_name=RULE_COLUMNS["severity"], widget=SeverityWidget()
+    )
+    message = fields.Field(attribute="message", column_name=RULE_COLUMNS["message"], widget=TextWidget())
+    edge = fields.Field(attribute="edge", column_name=RULE_COLUMNS["edge"], widget=TextWidget())
+    note = fields.Field(attribute="note", column_name=RULE_COLUMNS["note"], widget=TextWidget())
 
     class Meta:
         model = Rule
@@ -417,7 +473,7 @@ class RuleResource(resources.ModelResource):
             except ValueError as exc:
                 errors.append(str(exc))
         if errors:
-            raise ValueError("；".join(errors))
+            raise ValueError(_("；").join(errors))
         return values
 
 
@@ -426,27 +482,26 @@ def rule_workbook(framework: Framework, rules, catalogue) -> bytes:
     fact catalogue (code → FactSpec) as a reference sheet."""
     rule_sheet = RuleResource().export(queryset=rules)
     rule_sheet.title = RULE_SHEET
-    fact_sheet = tablib.Dataset(
-        headers=["代码", "名称", "单位", "类型", "适用学段", "填写说明"], title=FACT_SHEET
-    )
+    fact_sheet = tablib.Dataset(headers=FACT_COLUMNS, title=FACT_SHEET)
     kinds = dict(FactKind.choices)
     for fact in catalogue.values():
         kind = str(kinds.get(fact.kind, fact.kind))
         if fact.choices:
-            kind += "（" + "、".join(f"{value}={label}" for value, label in fact.choices) + "）"
-        levels = "、".join(level_label(level) for level in fact.levels) or "全部"
+            options = _("、").join(f"{value}={label}" for value, label in fact.choices)
+            kind = _("%(kind)s（%(options)s）") % {"kind": kind, "options": options}
+        levels = _("、").join(level_label(level) for level in fact.levels) or _("全部")
         fact_sheet.append([fact.code, fact.label, fact.unit, kind, levels, fact.help_text])
     raw = tablib.Databook([rule_sheet, fact_sheet]).export("xlsx")
     wb = load_workbook(io.BytesIO(raw))
     widths = {
-        "条款原文": 40,
-        "适用条件": 20,
-        "中间量": 36,
-        "判定表达式": 36,
-        "提示信息模板": 50,
-        "边界说明": 40,
+        "条款原文": 40,  # i18n: data
+        "适用条件": 20,  # i18n: data
+        "中间量": 36,  # i18n: data
+        "判定表达式": 36,  # i18n: data
+        "提示信息模板": 50,  # i18n: data
+        "边界说明": 40,  # i18n: data
     }
-    widths.update({"备注": 30, "名称": 24, "填写说明": 60, "适用学段": 16, "类型": 16})
+    widths.update({"备注": 30, "名称": 24, "填写说明": 60, "适用学段": 16, "类型": 16})  # i18n: data
     for ws in wb.worksheets:
         for cell in ws[1]:
             cell.font = Font(bold=True, color="FFFFFF")
@@ -475,7 +530,7 @@ def rules_from_workbook(raw: bytes) -> list[RuleSpec]:
     headers = [str(h or "").strip() for h in sheet.headers or []]
     missing = [c for c in RuleResource.columns() if c not in headers]
     if missing:
-        raise WorkbookError([Problem(RULE_SHEET, _("缺少列：%(c)s") % {"c": "、".join(missing)})])
+        raise WorkbookError([Problem(RULE_SHEET, _("缺少列：%(c)s") % {"c": _("、").join(missing)})])
     resource = RuleResource()
     problems: list[Problem] = []
     specs: list[RuleSpec] = []

@@ -108,7 +108,9 @@ def rules_from_dict(data) -> tuple[str, list[RuleSpec]]:
             raise SpecError(_("第 %(i)d 条规则应为对象") % {"i": i})
         unknown = set(item) - set(RULE_KEYS)
         if unknown:
-            raise SpecError(_("第 %(i)d 条规则有未知字段：%(k)s") % {"i": i, "k": "、".join(sorted(unknown))})
+            raise SpecError(
+                _("第 %(i)d 条规则有未知字段：%(k)s") % {"i": i, "k": _("、").join(sorted(unknown))}
+            )
         values = item.get("values") or {}
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
             raise SpecError(_("第 %(i)d 条规则：values 应为 {名称: 表达式}") % {"i": i})
@@ -157,7 +159,7 @@ class RuleError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("；".join(problems))
+        super().__init__(_("；").join(problems))
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,7 +207,7 @@ def _compile(spec: RuleSpec, fact_types: frozenset[tuple[str, Type]]) -> Compile
         try:
             return parse_expression(source)
         except ExpressionError as exc:
-            problems.append(f"{what}：{exc}")
+            problems.append(_("%(what)s：%(error)s") % {"what": what, "error": exc})
             return None
 
     parsed_values: dict[str, Expression] = {}
@@ -244,7 +246,7 @@ def _compile(spec: RuleSpec, fact_types: frozenset[tuple[str, Type]]) -> Compile
                 problems.append(_("%(w)s应得出是/否（一个比较或条件），而不是数值或文本") % {"w": what})
             check_directions(parsed, aliases)
         except ExpressionError as exc:
-            problems.append(f"{what}：{exc}")
+            problems.append(_("%(what)s：%(error)s") % {"what": what, "error": exc})
     for name, parsed in ordered:
         try:
             check_directions(parsed, aliases)
@@ -294,7 +296,7 @@ def _dependency_order(values: dict[str, Expression], problems: list[str]) -> lis
     while pending:
         ready = [name for name, expr in pending.items() if not expr.names & set(pending)]
         if not ready:
-            problems.append(_("中间量循环引用：%(n)s") % {"n": "、".join(sorted(pending))})
+            problems.append(_("中间量循环引用：%(n)s") % {"n": _("、").join(sorted(pending))})
             break
         for name in ready:
             ordered.append((name, pending.pop(name)))
@@ -491,7 +493,7 @@ def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context
             rule=rule.code,
             severity=rule.severity,
             status=status,
-            message=f"{context.verdicts[status]}：{detail}",
+            message=_("%(verdict)s：%(detail)s") % {"verdict": context.verdicts[status], "detail": detail},
             detail=detail,
             numbers=tuple(numbers),
             missing=tuple(missing),
@@ -504,7 +506,7 @@ def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context
 
     for level_set in compiled.level_sets:
         if not set(level_set) & set(levels):
-            named = "、".join(level_label(level) for level in level_set)
+            named = _("、").join(level_label(level) for level in level_set)
             return result(
                 RuleStatus.NOT_APPLICABLE,
                 _("该条款只对%(named)s规定了要求，本校为%(type)s")
@@ -514,7 +516,7 @@ def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context
     scope = Scope(values=dict(facts), school_type=school_type, levels=levels)
 
     def labels(codes) -> str:
-        return "、".join(catalogue[code].title for code in sorted(codes, key=order.__getitem__))
+        return _("、").join(catalogue[code].title for code in sorted(codes, key=order.__getitem__))
 
     def used(codes) -> list[UsedNumber]:
         return [
@@ -532,7 +534,7 @@ def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context
         except Undefined:
             return result(RuleStatus.UNKNOWN, _("适用条件无法计算（0 ÷ 0）"), used(compiled.when_facts))
         if not applies:
-            shown = "，".join(f"{n.label} {n.text}" for n in used(compiled.when_facts))
+            shown = _("，").join(f"{n.label} {n.text}" for n in used(compiled.when_facts))
             return result(
                 RuleStatus.NOT_APPLICABLE,
                 _("本条适用于%(scope)s（%(shown)s）") % {"scope": rule.applies_to, "shown": shown}
@@ -558,7 +560,7 @@ def _evaluate_one(rule: RuleSpec, facts: dict[str, FactValue], context: _Context
         undefined = [name for name, value in computed.items() if value is None]
         return result(
             RuleStatus.UNKNOWN,
-            _("%(n)s无法计算（0 ÷ 0）") % {"n": "、".join(undefined) or _("结果")},
+            _("%(n)s无法计算（0 ÷ 0）") % {"n": _("、").join(undefined) or _("结果")},
             used(compiled.facts),
         )
     except (ExpressionError, LevelNotApplicable) as exc:
@@ -590,7 +592,7 @@ def _render(compiled, facts, computed, scope, school_type, catalogue) -> str:
             return _value_text(computed[name])
         if name == LEVEL_PLACEHOLDER:
             bound = scope.bound_levels[0] if scope.bound_levels else ()
-            return "、".join(level_label(level) for level in bound) or "—"
+            return _("、").join(level_label(level) for level in bound) or "—"
         if name == SCHOOL_TYPE:
             return school_type_label(school_type)
         return match.group(0)

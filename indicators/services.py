@@ -38,7 +38,7 @@ class FrameworkStructureError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("；".join(str(p) for p in problems[:5]))
+        super().__init__(_("；").join(str(p) for p in problems[:5]))
 
 
 class LoadAction(enum.StrEnum):
@@ -215,7 +215,7 @@ class RuleSetError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("；".join(str(p) for p in problems[:5]))
+        super().__init__(_("；").join(str(p) for p in problems[:5]))
 
 
 @dataclass(frozen=True)
@@ -380,7 +380,7 @@ class EquipmentCatalogError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("；".join(str(p) for p in problems[:5]))
+        super().__init__(_("；").join(str(p) for p in problems[:5]))
 
 
 @dataclass(frozen=True)
@@ -533,7 +533,7 @@ def framework_mapping_save(
         target, sources = doubled[0]
         message = _("新版本条目 %(new)s 只能对应一个原条目（现为 %(old)s）。") % {
             "new": target.code,
-            "old": "、".join(s.code for s in sources),
+            "old": _("、").join(s.code for s in sources),
         }
         raise Invalid(message, code="doubled", fields={str(sources[-1].pk): [message]})
     header.updated_by = acting_user

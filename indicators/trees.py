@@ -77,7 +77,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}：{self.message}"
+        return _("%(where)s：%(message)s") % {"where": self.where, "message": self.message}
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def spec_from_dict(data: dict) -> FrameworkSpec:
             try:
                 points = parse_points(item.get("points"))
             except ValueError as exc:
-                raise SpecError(f"{where}：{exc}") from None
+                raise SpecError(_("%(where)s：%(message)s") % {"where": where, "message": exc}) from None
             clauses = item.get("optional_clauses") or []
             if not isinstance(clauses, list) or not all(isinstance(c, int) for c in clauses):
                 raise SpecError(_("%(where)s：optional_clauses 应为整数列表") % {"where": where})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -58,7 +59,7 @@ class ClassroomUpdateSerializer(serializers.Serializer):
 
 class ThresholdSerializer(serializers.Serializer):
     what = serializers.CharField()
-    requirement = serializers.CharField(help_text="如“屏幕尺寸 ≥ 80 英寸”")
+    requirement = serializers.CharField(help_text=_("如“屏幕尺寸 ≥ 80 英寸”"))
     measured = serializers.JSONField(allow_null=True)
     status = serializers.CharField(help_text="met / not_met / unverified")
 
@@ -133,7 +134,7 @@ class ClassroomDetailSerializer(ClassroomSerializer):
     {
         "type": "object",
         "additionalProperties": {"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "array"}]},
-        "description": '按参数名（what）填写的实测值，如 {"屏幕尺寸": "86", "分辨率": "3840×2160"}',
+        "description": _('按参数名（what）填写的实测值，如 {"屏幕尺寸": "86", "分辨率": "3840×2160"}'),
     }
 )
 class MeasuredField(serializers.DictField):
@@ -166,7 +167,7 @@ class ClassroomDeviceSerializer(serializers.ModelSerializer):
 
 class ClassroomDeviceCreateSerializer(serializers.Serializer):
     classroom = ScopedPrimaryKeyField(selectors.classroom_list, action=Action.EDIT)
-    device = serializers.SlugField(help_text="目录设备代码，如 interactive-panel")
+    device = serializers.SlugField(help_text=_("目录设备代码，如 interactive-panel"))
     count = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     measured = MeasuredField(required=False, default=dict)
     year = serializers.IntegerField(min_value=1980, max_value=2100, required=False, allow_null=True)

@@ -3,7 +3,9 @@ its scope, 404), writes through services (their refusals are mapped by `smartcam
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -36,10 +38,16 @@ def _id(value) -> int | None:
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("school", "学校 id", OpenApiTypes.INT),
-            query_parameter("kind", "教室类型：" + "、".join(ClassroomKind.values)),
-            query_parameter("status", "配置检查：" + "、".join(CheckStatus.values)),
-            query_parameter("q", "教室名称包含"),
+            query_parameter("school", gettext_lazy("学校 id"), OpenApiTypes.INT),
+            query_parameter(
+                "kind",
+                format_lazy(gettext_lazy("教室类型：{values}"), values=" / ".join(ClassroomKind.values)),
+            ),
+            query_parameter(
+                "status",
+                format_lazy(gettext_lazy("配置检查：{values}"), values=" / ".join(CheckStatus.values)),
+            ),
+            query_parameter("q", gettext_lazy("教室名称包含")),
         ]
     ),
     create=extend_schema(request=ClassroomSerializer, responses={201: ClassroomSerializer}),
@@ -104,7 +112,7 @@ class ClassroomViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[query_parameter("classroom", "教室 id", OpenApiTypes.INT)]),
+    list=extend_schema(parameters=[query_parameter("classroom", gettext_lazy("教室 id"), OpenApiTypes.INT)]),
     create=extend_schema(request=ClassroomDeviceCreateSerializer, responses={201: ClassroomDeviceSerializer}),
     partial_update=extend_schema(
         request=ClassroomDeviceUpdateSerializer, responses={200: ClassroomDeviceSerializer, 409: None}

@@ -140,13 +140,13 @@ def classroom_import_commit(*, school: School, token: str, acting_user) -> Class
         first = plan.errors[0]
         raise ClassroomImportError(
             _("导入未执行：第 %(line)d 行 %(msg)s（数据在预览后已变化，请重新上传）")
-            % {"line": first.line, "msg": "；".join(first.messages)}
+            % {"line": first.line, "msg": _("；").join(first.messages)}
         )
     moved = [c.name for c in plan.classrooms if versions.get(c.name) != c.existing_version]
     if moved:
         raise Conflict(
             _("教室“%(names)s”在预览后已被修改或新建，未导入任何数据。请重新上传文件查看最新的预览。")
-            % {"names": "、".join(moved)},
+            % {"names": _("、").join(moved)},
             code="changed_since_preview",
         )
     catalog = classroom_catalog()

@@ -85,4 +85,4 @@ def device_row_class(result) -> str:
 @register.filter
 def device_names(devices) -> str:
     """“交互式触控一体机、电子白板+投影机”."""
-    return "、".join(d.name for d in devices)
+    return _("、").join(d.name for d in devices)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
@@ -7,7 +8,7 @@ from .. import selectors
 from .serializers import FrameworkDetailSerializer, FrameworkSerializer, NodeSerializer
 
 _VERSION = OpenApiParameter(
-    "version", OpenApiTypes.INT, OpenApiParameter.QUERY, description="版本号（默认最新版本）"
+    "version", OpenApiTypes.INT, OpenApiParameter.QUERY, description=_("版本号（默认最新版本）")
 )
 
 

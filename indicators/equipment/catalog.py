@@ -135,7 +135,10 @@ def catalog_from_dict(data) -> CatalogSpec:
             raise CatalogError(_("%(where)s：order 应为整数") % {"where": where})
         problems = threshold_problems(item.get("specs", []))
         if problems:
-            raise CatalogError(f"{where}（{item.get('name', '')}）：" + "；".join(problems))
+            raise CatalogError(
+                _("%(where)s（%(name)s）：%(problems)s")
+                % {"where": where, "name": item.get("name", ""), "problems": _("；").join(problems)}
+            )
         catalog.devices.append(
             DeviceSpec(
                 code=_text(item, "code", where),

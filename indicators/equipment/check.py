@@ -150,19 +150,22 @@ class ClassroomCheck:
                 lines.append(_("缺少必配设备：%(name)s") % {"name": result.device.name})
         for group in self.groups:
             if group.status == Status.NOT_MET:
-                names = "、".join(m.name for m in group.members)
+                names = _("、").join(m.name for m in group.members)
                 rule = ConfigRule(group.rule).label
                 lines.append(
                     _("%(rule)s未满足：%(names)s") % {"rule": rule, "names": names}
                     if not group.present
                     else _("%(rule)s未满足：已配置的%(present)s参数不达标")
-                    % {"rule": rule, "present": "、".join(m.name for m in group.present)}
+                    % {"rule": rule, "present": _("、").join(m.name for m in group.present)}
                 )
         for result in self.devices:
             for entry in result.entries:
                 for t in entry.thresholds:
                     if t.status == Status.NOT_MET:
-                        lines.append(f"{result.device.name}：{t.message}")
+                        lines.append(
+                            _("%(device)s：%(message)s")
+                            % {"device": result.device.name, "message": t.message}
+                        )
         return lines
 
 

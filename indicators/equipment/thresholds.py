@@ -22,7 +22,7 @@ Value = Number | tuple[Number, Number]
 
 OPS = (">=", ">", "<=", "<", "=")
 OP_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
-RATIO_UNIT = "比例"
+RATIO_UNIT = "比例"  # i18n: data
 THRESHOLD_KEYS = {"what", "op", "value", "unit", "tolerance"}
 
 
@@ -77,7 +77,7 @@ def value_text(value: Value, *, ratio: bool = False) -> str:
     return _num(value)
 
 
-_PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[×xX*:：]\s*(-?\d+(?:\.\d+)?)\s*")
+_PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[×xX*:：]\s*(-?\d+(?:\.\d+)?)\s*")  # i18n: data
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*")
 
 
@@ -153,11 +153,11 @@ def threshold_problems(items) -> list[str]:
         unknown = item.keys() - THRESHOLD_KEYS
         if missing:
             problems.append(
-                _("%(where)s缺少 %(keys)s") % {"where": where, "keys": "、".join(sorted(missing))}
+                _("%(where)s缺少 %(keys)s") % {"where": where, "keys": _("、").join(sorted(missing))}
             )
         if unknown:
             problems.append(
-                _("%(where)s有未知字段 %(keys)s") % {"where": where, "keys": "、".join(sorted(unknown))}
+                _("%(where)s有未知字段 %(keys)s") % {"where": where, "keys": _("、").join(sorted(unknown))}
             )
         what = item.get("what")
         if not isinstance(what, str) or not what.strip():

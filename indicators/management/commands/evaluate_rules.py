@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.facts import FactValueError, clean_fact_values, facts_from_dict
 from indicators.levels import UnknownSchoolType, school_levels
@@ -23,19 +25,21 @@ MARKS = {RuleStatus.PASS: "✓", RuleStatus.FAIL: "✗", RuleStatus.UNKNOWN: "?"
 
 
 class Command(BaseCommand):
-    help = "用学校的基本情况数据检查指标体系的自动校验规则（--json 输出机器可读结果）"
+    help = gettext_lazy("用学校的基本情况数据检查指标体系的自动校验规则（--json 输出机器可读结果）")
 
     def add_arguments(self, parser):
-        parser.add_argument("--framework", required=True, help="指标体系代码，如 zhejiang-k12")
+        parser.add_argument("--framework", required=True, help=gettext_lazy("指标体系代码，如 zhejiang-k12"))
         parser.add_argument(
             "--school-type",
             required=True,
-            help="学校类型：primary、junior、senior、nine_year、complete、vocational、higher",
+            help=gettext_lazy("学校类型：primary、junior、senior、nine_year、complete、vocational、higher"),
         )
-        parser.add_argument("--facts", required=True, help="JSON 文件：{事实代码: 数值}")
-        parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+        parser.add_argument("--facts", required=True, help=gettext_lazy("JSON 文件：{事实代码: 数值}"))
+        parser.add_argument("--json", action="store_true", help=gettext_lazy("以 JSON 输出"))
         parser.add_argument(
-            "--fixtures", action="store_true", help="读取 fixtures 中的规则与事实目录（不读数据库）"
+            "--fixtures",
+            action="store_true",
+            help=gettext_lazy("读取 fixtures 中的规则与事实目录（不读数据库）"),
         )
 
     def handle(self, *args, framework, school_type, facts, json: bool, fixtures: bool, **options):
@@ -50,56 +54,79 @@ class Command(BaseCommand):
             self.stdout.write(_dumps({"framework": framework, "results": [r.as_dict() for r in results]}))
             return
         for result in results:
-            self.stdout.write(f"{MARKS[result.status]} {result.node} {result.rule}：{result.message}")
+            self.stdout.write(
+                _("%(value)s %(node)s %(rule)s：%(message)s")
+                % {
+                    "value": MARKS[result.status],
+                    "node": result.node,
+                    "rule": result.rule,
+                    "message": result.message,
+                }
+            )
         counts = {status: sum(r.status is status for r in results) for status in RuleStatus}
         self.stdout.write(
-            f"共 {len(results)} 条：符合 {counts[RuleStatus.PASS]}，不符合 {counts[RuleStatus.FAIL]}，"
-            f"无法判断 {counts[RuleStatus.UNKNOWN]}，不适用 {counts[RuleStatus.NOT_APPLICABLE]}"
+            _("共 %(n)s 条：符合 %(passed)s，不符合 %(failed)s，无法判断 %(unknown)s，不适用 %(na)s")
+            % {
+                "n": len(results),
+                "passed": counts[RuleStatus.PASS],
+                "failed": counts[RuleStatus.FAIL],
+                "unknown": counts[RuleStatus.UNKNOWN],
+                "na": counts[RuleStatus.NOT_APPLICABLE],
+            }
         )
 
     def _stored_rules(self, code: str):
         framework = framework_latest(code=code)
         if framework is None:
-            raise CommandError(f"找不到指标体系“{code}”（是否已运行 load_frameworks？）")
+            raise CommandError(_("找不到指标体系“%(code)s”（是否已运行 load_frameworks？）") % {"code": code})
         return fact_catalogue(), rule_specs(framework=framework)
 
     def _fixture_rules(self, code: str):
         fixtures = Path(settings.BASE_DIR) / "fixtures"
         path = fixtures / "rules" / f"{code}.json"
         if not path.exists():
-            raise CommandError(f"找不到指标体系“{code}”的规则文件 fixtures/rules/{code}.json")
+            raise CommandError(
+                _("找不到指标体系“%(code)s”的规则文件 fixtures/rules/%(code)s.json") % {"code": code}
+            )
         try:
             facts = facts_from_dict(_load(fixtures / "facts.json"))
             _code, rules = rules_from_dict(_load(path))
         except (OSError, ValueError, SpecError) as exc:
-            raise CommandError(f"无法读取规则或事实目录：{exc}") from None
+            raise CommandError(_("无法读取规则或事实目录：%(exc)s") % {"exc": exc}) from None
         return {fact.code: fact for fact in facts}, rules
 
     def _read_facts(self, path: Path, catalogue) -> dict:
         try:
             raw = _load(path)
         except OSError as exc:
-            raise CommandError(f"无法读取事实文件 {path}：{_os_reason(exc)}") from None
+            raise CommandError(
+                _("无法读取事实文件 %(path)s：%(value)s") % {"path": path, "value": _os_reason(exc)}
+            ) from None
         except ValueError:
             raise CommandError(
-                f"事实文件 {path} 不是有效的 JSON（应为 UTF-8 编码的 {{事实代码: 数值}} 对象）"
+                _("事实文件 %(path)s 不是有效的 JSON（应为 UTF-8 编码的 {事实代码: 数值} 对象）")
+                % {"path": path}
             ) from None
         if not isinstance(raw, dict):
-            raise CommandError(f"事实文件 {path} 应为 JSON 对象：{{事实代码: 数值}}")
+            raise CommandError(_("事实文件 %(path)s 应为 JSON 对象：{事实代码: 数值}") % {"path": path})
         try:
             return clean_fact_values(raw, catalogue)
         except FactValueError as exc:
-            details = "；".join(f"{p.where}：{p.message}" for p in exc.problems)
-            raise CommandError(f"事实文件 {path} 有误：{details}") from None
+            details = _("；").join(
+                _("%(where)s：%(message)s") % {"where": p.where, "message": p.message} for p in exc.problems
+            )
+            raise CommandError(
+                _("事实文件 %(path)s 有误：%(details)s") % {"path": path, "details": details}
+            ) from None
 
 
 def _os_reason(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
-        return "文件不存在"
+        return _("文件不存在")
     if isinstance(exc, IsADirectoryError):
-        return "这是一个目录，不是文件"
+        return _("这是一个目录，不是文件")
     if isinstance(exc, PermissionError):
-        return "没有读取权限"
+        return _("没有读取权限")
     return exc.strerror or str(exc)
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.equipment.catalog import CatalogError, catalog_from_dict
 from indicators.facts import facts_from_dict
@@ -26,7 +28,7 @@ from indicators.trees import SpecError, spec_from_dict
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "加载 fixtures/frameworks/*.json 中的指标体系、事实目录与自动校验规则，"
         "以及 fixtures/equipment/*.json 中的设备配置目录（未变化的文件不做任何改动）"
     )
@@ -45,7 +47,7 @@ class Command(BaseCommand):
             *sorted((fixtures / "equipment").glob("*.json")),
         ]
         if not paths:
-            raise CommandError("没有找到指标体系文件")
+            raise CommandError(_("没有找到指标体系文件"))
         failed = self._load_facts(fixtures / "facts.json")
         for path in paths:
             framework_code = None
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             if framework_code is not None:
                 failed += self._load_rules(fixtures / "rules" / f"{framework_code}.json", result.framework)
         if failed:
-            raise CommandError(f"{failed} 个文件未能加载")
+            raise CommandError(_("%(failed)s 个文件未能加载") % {"failed": failed})
 
     def _load_facts(self, path: Path) -> int:
         if not path.exists():
@@ -93,7 +95,9 @@ class Command(BaseCommand):
         try:
             code, specs = rules_from_dict(json.loads(path.read_text(encoding="utf-8")))
             if code != framework.code:
-                raise SpecError(f"规则文件属于 {code}，不是 {framework.code}")
+                raise SpecError(
+                    _("规则文件属于 %(code)s，不是 %(code2)s") % {"code": code, "code2": framework.code}
+                )
             result = rule_set_load(framework=framework, specs=specs)
         except (OSError, json.JSONDecodeError, SpecError, RuleSetError) as exc:
             self.stderr.write(self.style.ERROR(f"rules/{path.name}: {exc}"))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.clauses import numbering_problems, optional_clause_problems, parse_clauses
 from indicators.equipment.catalog import CatalogError, CatalogSpec, catalog_from_dict, catalog_report
@@ -31,16 +33,22 @@ from indicators.trees import (
 
 
 class Command(BaseCommand):
-    help = "校验指标体系和设备配置目录：各级数量、声明分值与合计、选择组与参数、结构错误与原文瑕疵"
+    help = gettext_lazy(
+        "校验指标体系和设备配置目录：各级数量、声明分值与合计、选择组与参数、结构错误与原文瑕疵"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "codes", nargs="*", help="指标体系或设备配置目录代码（默认全部，指标体系取最新版本）"
+            "codes",
+            nargs="*",
+            help=gettext_lazy("指标体系或设备配置目录代码（默认全部，指标体系取最新版本）"),
         )
         parser.add_argument(
             "--fixtures",
             action="store_true",
-            help="校验 fixtures/frameworks/*.json 和 fixtures/equipment/*.json 文件本身（不读数据库）",
+            help=gettext_lazy(
+                "校验 fixtures/frameworks/*.json 和 fixtures/equipment/*.json 文件本身（不读数据库）"
+            ),
         )
 
     def handle(self, *args, codes, fixtures, **options):
@@ -82,7 +90,7 @@ class Command(BaseCommand):
                     - set(catalogs.values_list("code", flat=True))
                 )
                 if missing:
-                    raise CommandError("找不到指标体系或设备配置目录：" + "、".join(sorted(missing)))
+                    raise CommandError(_("找不到指标体系或设备配置目录：") + _("、").join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
                 rule_sets[specs[-1][0]] = (rule_specs(framework=fw), "")
@@ -95,89 +103,105 @@ class Command(BaseCommand):
         broken_catalogs = sum(not self._report_catalog(*item) for item in catalog_specs)
         failures = []
         if broken:
-            failures.append(f"{broken} 个指标体系（或事实目录）有结构错误或规则错误")
+            failures.append(_("%(broken)s 个指标体系（或事实目录）有结构错误或规则错误") % {"broken": broken})
         if broken_catalogs:
-            failures.append(f"{broken_catalogs} 个设备配置目录有错误")
+            failures.append(
+                _("%(broken_catalogs)s 个设备配置目录有错误") % {"broken_catalogs": broken_catalogs}
+            )
         if failures:
-            raise CommandError("；".join(failures))
+            raise CommandError(_("；").join(failures))
 
     def _fixture_catalogue(self):
         path = Path(settings.BASE_DIR) / "fixtures" / "facts.json"
         try:
             facts = facts_from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, SpecError) as exc:
-            self.stdout.write(self.style.ERROR(f"== 事实目录 facts.json: 无法读取：{exc}"))
+            self.stdout.write(self.style.ERROR(_("== 事实目录 facts.json: 无法读取：%(exc)s") % {"exc": exc}))
             return {}, 1
         problems = fact_problems(facts)
-        self.stdout.write(self.style.MIGRATE_HEADING(f"== 事实目录 facts.json · {len(facts)} 项"))
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(_("== 事实目录 facts.json · %(n_facts)s 项") % {"n_facts": len(facts)})
+        )
         for problem in problems:
-            self.stdout.write(self.style.ERROR(f"  错误 · {problem}"))
+            self.stdout.write(self.style.ERROR(_("  错误 · %(problem)s") % {"problem": problem}))
         return {fact.code: fact for fact in facts}, int(bool(problems))
 
     def _report_rules(self, spec: FrameworkSpec, rules: list[RuleSpec] | None, error: str, catalogue) -> bool:
         """Print every rule of the framework and every problem; False when a rule is unusable."""
         out = self.stdout.write
         if rules is None:
-            out(self.style.ERROR(f"  规则文件无法读取：{error}"))
+            out(self.style.ERROR(_("  规则文件无法读取：%(error)s") % {"error": error}))
             return False
         if not rules:
-            out("  自动校验规则：无")
+            out(_("  自动校验规则：无"))
             return True
         blocking = sum(rule.severity == Severity.BLOCKING for rule in rules)
-        out(f"  自动校验规则（{len(rules)}）：阻止提交 {blocking}，提示 {len(rules) - blocking}")
+        out(
+            _("  自动校验规则（%(n_rules)s）：阻止提交 %(blocking)s，提示 %(value)s")
+            % {"n_rules": len(rules), "blocking": blocking, "value": len(rules) - blocking}
+        )
         labels = dict(Severity.choices)
         for rule in rules:
             severity = labels.get(rule.severity, rule.severity)
             parts = [f"{name} = {source}" for name, source in rule.values]
-            parts += [f"适用：{rule.when}"] if rule.when else []
-            extra = f"（{'；'.join(parts)}）" if parts else ""
+            parts += [_("适用：%(when)s") % {"when": rule.when}] if rule.when else []
+            extra = _("（%(value)s）") % {"value": _("；").join(parts)} if parts else ""
             out(f"    - {rule.node} {rule.code} [{severity}] {rule.expression}{extra}")
         nodes = {node.code: (node.name, node.text, node.note) for node in spec.nodes}
         problems = rule_problems(rules, nodes=nodes, catalogue=catalogue)
         for problem in problems:
-            out(self.style.ERROR(f"  规则错误 · {problem}"))
+            out(self.style.ERROR(_("  规则错误 · %(problem)s") % {"problem": problem}))
         if problems:
-            out(self.style.ERROR(f"  规则错误 {len(problems)} 处"))
+            out(self.style.ERROR(_("  规则错误 %(n_problems)s 处") % {"n_problems": len(problems)}))
         return not problems
 
     def _report(self, label: str, spec: FrameworkSpec | None, error: str) -> bool:
         out = self.stdout.write
         if spec is None:
-            out(self.style.ERROR(f"== {label}: 无法读取：{error}"))
+            out(self.style.ERROR(_("== %(label)s: 无法读取：%(error)s") % {"label": label, "error": error}))
             return False
         out(self.style.MIGRATE_HEADING(f"== {label} · {spec.name} · {spec.scoring}"))
         report = source_report(spec)
-        out("  各级指标数：" + "，".join(f"{lvl}级 {n}" for lvl, n in report.counts.items()))
+        out(
+            _("  各级指标数：")
+            + _("，").join(_("%(lvl)s级 %(n)s") % {"lvl": lvl, "n": n} for lvl, n in report.counts.items())
+        )
         if spec.scoring == "points":
             root_sum = sum((n.points or 0 for n in spec.nodes if n.level == 1), 0)
-            out(f"  声明总分：{fmt_points(spec.total_points)}；一级指标合计：{fmt_points(root_sum)}")
+            out(
+                _("  声明总分：%(value)s；一级指标合计：%(value2)s")
+                % {"value": fmt_points(spec.total_points), "value2": fmt_points(root_sum)}
+            )
         starred = [n.code for n in spec.nodes if n.starred]
         if starred:
-            out("  带*维度（综合评估，维度内可超出单项分值，维度封顶）：" + "、".join(starred))
+            out(_("  带*维度（综合评估，维度内可超出单项分值，维度封顶）：") + _("、").join(starred))
         optional = sum(n.optional for n in spec.nodes)
         clauses = sum(bool(n.optional_clauses) for n in spec.nodes)
         if optional or clauses:
-            out(f"  可选条目 {optional} 个；含可选条款的条目 {clauses} 个")
+            out(
+                _("  可选条目 %(optional)s 个；含可选条款的条目 %(clauses)s 个")
+                % {"optional": optional, "clauses": clauses}
+            )
         self._report_clauses(spec)
         errors = structure_errors(spec.nodes)
         for problem in errors:
-            out(self.style.ERROR(f"  结构错误 · {problem}"))
+            out(self.style.ERROR(_("  结构错误 · %(problem)s") % {"problem": problem}))
         if report.mismatches:
-            out(f"  分值不一致（{len(report.mismatches)}）：")
+            out(_("  分值不一致（%(n_mismatches)s）：") % {"n_mismatches": len(report.mismatches)})
             for problem in report.mismatches:
                 out(self.style.WARNING(f"    - {problem}"))
         elif spec.scoring == "points":
-            out("  分值一致：每个上级指标的声明分值都等于下级合计")
+            out(_("  分值一致：每个上级指标的声明分值都等于下级合计"))
         for problem in report.warnings:
-            out(self.style.WARNING(f"  提示 · {problem}"))
+            out(self.style.WARNING(_("  提示 · %(problem)s") % {"problem": problem}))
         if report.inferred:
-            out(f"  推定值（{len(report.inferred)}）：")
+            out(_("  推定值（%(n_inferred)s）：") % {"n_inferred": len(report.inferred)})
             for problem in report.inferred:
                 out(f"    - {problem}")
         out(
-            self.style.SUCCESS("  结构正确")
+            self.style.SUCCESS(_("  结构正确"))
             if not errors
-            else self.style.ERROR(f"  结构错误 {len(errors)} 处")
+            else self.style.ERROR(_("  结构错误 %(n_errors)s 处") % {"n_errors": len(errors)})
         )
         return not errors
 
@@ -194,52 +218,81 @@ class Command(BaseCommand):
             return
         total = sum(len(clauses) for _, clauses in with_clauses)
         optional = sum(c.optional for _, clauses in with_clauses for c in clauses)
-        out(f"  含编号条款的条目 {len(with_clauses)} 个，条款 {total} 条（其中选配 {optional} 条）")
+        out(
+            _("  含编号条款的条目 %(n_with_clauses)s 个，条款 %(total)s 条（其中选配 %(optional)s 条）")
+            % {"n_with_clauses": len(with_clauses), "total": total, "optional": optional}
+        )
         for node, _clauses in with_clauses:
             problems = numbering_problems(node.text) + optional_clause_problems(
                 text=node.text, note=node.note, optional_clauses=node.optional_clauses
             )
             for problem in problems:
-                out(self.style.WARNING(f"  条款编号 · {node.code} {node.name}：{problem}"))
+                out(
+                    self.style.WARNING(
+                        _("  条款编号 · %(code)s %(name)s：%(problem)s")
+                        % {"code": node.code, "name": node.name, "problem": problem}
+                    )
+                )
 
     def _report_catalog(self, label: str, catalog: CatalogSpec | None, error: str) -> bool:
         out = self.stdout.write
         if catalog is None:
-            out(self.style.ERROR(f"== 设备配置目录 {label}: 无法读取：{error}"))
+            out(
+                self.style.ERROR(
+                    _("== 设备配置目录 %(label)s: 无法读取：%(error)s") % {"label": label, "error": error}
+                )
+            )
             return False
-        out(self.style.MIGRATE_HEADING(f"== 设备配置目录 {label} · {catalog.title}"))
+        out(
+            self.style.MIGRATE_HEADING(
+                _("== 设备配置目录 %(label)s · %(title)s") % {"label": label, "title": catalog.title}
+            )
+        )
         report = catalog_report(catalog)
         runs = catalog.category_runs()
-        rules = "，".join(
+        rules = _("，").join(
             f"{rule.label} {n}" for rule in ConfigRule if (n := sum(d.rule == rule for d in catalog.devices))
         )
         out(
-            f"  设备 {len(catalog.devices)} 行，分类 {len(runs)} 段（{len({c for c, _ in runs})} 类）；"
-            f"配置要求：{rules}"
+            _("  设备 %(n_devices)s 行，分类 %(n_runs)s 段（%(n_items)s 类）；配置要求：%(rules)s")
+            % {
+                "n_devices": len(catalog.devices),
+                "n_runs": len(runs),
+                "n_items": len({c for c, _ in runs}),
+                "rules": rules,
+            }
         )
         groups = catalog.groups()
         if groups:
             out(
-                f"  选择组 {len(groups)} 个："
-                + "；".join(
-                    f"{group}（{ConfigRule(members[0].rule).label}：{'、'.join(m.name for m in members)}）"
+                _("  选择组 %(n_groups)s 个：") % {"n_groups": len(groups)}
+                + _("；").join(
+                    _("%(group)s（%(label)s：%(value)s）")
+                    % {
+                        "group": group,
+                        "label": ConfigRule(members[0].rule).label,
+                        "value": _("、").join(m.name for m in members),
+                    }
                     for group, members in groups.items()
                 )
             )
         with_specs = [d for d in catalog.devices if d.specs]
-        out(f"  参数 {sum(len(d.specs) for d in with_specs)} 项（{len(with_specs)} 种设备）")
+        out(
+            _("  参数 %(value)s 项（%(n_with_specs)s 种设备）")
+            % {"value": sum(len(d.specs) for d in with_specs), "n_with_specs": len(with_specs)}
+        )
         for problem in report.errors:
-            out(self.style.ERROR(f"  错误 · {problem}"))
+            out(self.style.ERROR(_("  错误 · %(problem)s") % {"problem": problem}))
         for problem in report.warnings:
-            out(self.style.WARNING(f"  提示 · {problem}"))
+            out(self.style.WARNING(_("  提示 · %(problem)s") % {"problem": problem}))
         if report.inferred:
-            out(f"  推定值（{len(report.inferred)}）：")
+            out(_("  推定值（%(n_inferred)s）：") % {"n_inferred": len(report.inferred)})
             for problem in report.inferred:
                 out(f"    - {problem}")
         out(
-            self.style.SUCCESS("  设备配置目录校验通过")
+            self.style.SUCCESS(_("  设备配置目录校验通过"))
             if not report.errors
-            else self.style.ERROR(f"  设备配置目录错误 {len(report.errors)} 处")
+            else self.style.ERROR(_("  设备配置目录错误 %(n_errors)s 处") % {"n_errors": len(report.errors)})
         )
         return not report.errors
 
@@ -251,7 +304,11 @@ def _fixture_rules(code: str) -> tuple[list[RuleSpec] | None, str]:
     try:
         file_code, rules = rules_from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, json.JSONDecodeError, SpecError) as exc:
-        return None, f"rules/{path.name}：{exc}"
+        return None, _("rules/%(name)s：%(exc)s") % {"name": path.name, "exc": exc}
     if file_code != code:
-        return None, f"rules/{path.name} 属于 {file_code}，不是 {code}"
+        return None, _("rules/%(name)s 属于 %(file_code)s，不是 %(code)s") % {
+            "name": path.name,
+            "file_code": file_code,
+            "code": code,
+        }
     return rules, ""
