@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
 PALETTE = ["#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6c757d"]
@@ -255,7 +256,11 @@ def stacked_bars(
             w = plot_w * count / total
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
-                f"<title>{escape(label)} · {escape(name)}：{count}</title></rect>"
+                "<title>"
+                + escape(
+                    _("%(label)s · %(name)s：%(count)s") % {"label": label, "name": name, "count": count}
+                )
+                + "</title></rect>"
             )
             if w > text_width(str(count), SMALL) + 6:
                 body.append(
