@@ -71,7 +71,8 @@ def wrap(text: str, width: float, size: float, max_lines: int = MAX_LINES) -> li
 
 
 def _lines(lines: list[str], x: float, y_mid: float, size: float, anchor: str, full: str) -> str:
-    """A multi-line label centred on `y_mid`, with the full text as its tooltip."""
+    """A multi-line label centred on `y_mid`, with the full text as its tooltip. Labels name regions
+    and indicators — data, in Chinese whatever the page's language — hence their `lang`."""
     step = size + LINE_GAP
     first = y_mid - step * (len(lines) - 1) / 2 + size * 0.35
     spans = "".join(
@@ -79,7 +80,7 @@ def _lines(lines: list[str], x: float, y_mid: float, size: float, anchor: str, f
         for i, line in enumerate(lines)
     )
     return (
-        f'<text font-size="{size}" fill="#212529" text-anchor="{anchor}">'
+        f'<text font-size="{size}" fill="#212529" text-anchor="{anchor}" lang="zh-CN">'
         f"<title>{escape(full)}</title>{spans}</text>"
     )
 
@@ -255,7 +256,7 @@ def stacked_bars(
                 continue
             w = plot_w * count / total
             body.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}" lang="zh-CN">'
                 "<title>"
                 + escape(
                     _("%(label)s · %(name)s：%(count)s") % {"label": label, "name": name, "count": count}
