@@ -16,7 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentStatus, ItemResponse
 from assessments.selectors import assessment_results, designations_of, results_frame
@@ -111,7 +111,7 @@ class YearComparison:
         return self.this_percent - self.previous_percent
 
 
-BASIS_TEXT = {REVIEW: _lazy("评审"), "self": _lazy("自评")}
+BASIS_TEXT = {REVIEW: gettext_lazy("评审"), "self": gettext_lazy("自评")}
 
 
 def year_comparison(*, assessment: Assessment, results: Results) -> YearComparison | None:

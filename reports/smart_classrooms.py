@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment
 from classrooms.models import ClassroomKind
@@ -22,7 +22,7 @@ from .xlsx import Column, Sheet
 if TYPE_CHECKING:
     from .workbook import CityData
 
-SMART_CLASSROOMS = _lazy("智慧教室配置")
+SMART_CLASSROOMS = gettext_lazy("智慧教室配置")
 PERCENT_FORMAT = "0.0%"
 
 

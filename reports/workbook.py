@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentStatus, Campaign, Progress, Region, SchoolType
 from assessments.selectors import (
@@ -59,13 +59,13 @@ SHARE_FORMAT = "0.0%"  # a share (0.808) shown as a percentage
 STATUS_LABEL = dict(AssessmentStatus.choices)  # lazy labels: str() them where written
 TYPE_LABEL = dict(SchoolType.choices)
 
-SUMMARY = _lazy("学校汇总")
-DETAIL = _lazy("逐项明细")
-PROGRESS = _lazy("填报进度")
-COMPLIANCE = _lazy("必选项达标情况")
-YEARS = _lazy("年度对比")
-RECTIFICATION = _lazy("整改台账")
-BASIS_LABEL = {"review": _lazy("评审"), "self": _lazy("自评"), None: _lazy("无")}
+SUMMARY = gettext_lazy("学校汇总")
+DETAIL = gettext_lazy("逐项明细")
+PROGRESS = gettext_lazy("填报进度")
+COMPLIANCE = gettext_lazy("必选项达标情况")
+YEARS = gettext_lazy("年度对比")
+RECTIFICATION = gettext_lazy("整改台账")
+BASIS_LABEL = {"review": gettext_lazy("评审"), "self": gettext_lazy("自评"), None: gettext_lazy("无")}
 
 
 @dataclass
