@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, FactValue, ItemResponse
 from assessments.selectors.facts import (
@@ -41,8 +42,8 @@ from .xlsx import Column, Sheet
 if TYPE_CHECKING:
     from .workbook import CityData
 
-FACTS = _("基础数据")
-CHECKS = _("自动校验")
+FACTS = gettext_lazy("基础数据")
+CHECKS = gettext_lazy("自动校验")
 SEVERITY_LABEL = {k: str(v) for k, v in Severity.choices}
 
 
