@@ -86,10 +86,22 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 @cache
 def samples() -> tuple[Sample, ...]:
     return (
-        Sample("智慧校园建设规划.pdf", "pdf", "application/pdf", "pdf", _pdf("Smart campus plan 2026")),
-        Sample("设备运行记录.pdf", "pdf", "application/pdf", "pdf", _pdf("Equipment operation log")),
-        Sample("智慧教室照片.png", "png", "image/png", "png", _png(64, 48, (40, 110, 200))),
-        Sample("平台使用统计.png", "png", "image/png", "png", _png(80, 40, (60, 170, 90))),
+        Sample(
+            "智慧校园建设规划.pdf",  # i18n: data
+            "pdf",
+            "application/pdf",
+            "pdf",
+            _pdf("Smart campus plan 2026"),
+        ),
+        Sample(
+            "设备运行记录.pdf",  # i18n: data
+            "pdf",
+            "application/pdf",
+            "pdf",
+            _pdf("Equipment operation log"),
+        ),
+        Sample("智慧教室照片.png", "png", "image/png", "png", _png(64, 48, (40, 110, 200))),  # i18n: data
+        Sample("平台使用统计.png", "png", "image/png", "png", _png(80, 40, (60, 170, 90))),  # i18n: data
     )
 
 
@@ -157,7 +169,7 @@ def evidence_demo_fill(*, campaign: Campaign, seed: int = 2026) -> dict[str, int
                     EvidenceLink(
                         response_id=response_id,
                         url=f"https://edu.example.cn/cases/{school_id}/{_code}",
-                        title="学校公众号专题报道",
+                        title="学校公众号专题报道",  # i18n: data
                     )
                 )
     try:

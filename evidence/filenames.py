@@ -12,6 +12,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .filetypes import FileType
 
 MAX_NAME_LENGTH = 100
@@ -91,7 +93,7 @@ def clean_filename(raw: str, file_type: FileType) -> CleanName:
         ext = ext.lower()
     else:
         stem, ext = name, file_type.extension
-    stem = stem.strip() or "未命名"
+    stem = stem.strip() or _("未命名")
     budget = MAX_NAME_LENGTH - len(ext) - 1
     if len(stem) > budget:
         stem = stem[:budget].rstrip(". ")

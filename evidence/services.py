@@ -93,7 +93,9 @@ def _check_upload(uploaded_file: UploadedFile) -> _Checked:
     try:
         file_type = detect_type(uploaded_file)
     except UnsupportedContent as exc:
-        raise EvidenceRejected(f"「{name}」：{exc}", code="unsupported") from None
+        raise EvidenceRejected(
+            _("「%(name)s」：%(why)s") % {"name": name, "why": exc}, code="unsupported"
+        ) from None
     clean = clean_filename(name, file_type)
     if clean.executable_extension:
         raise EvidenceRejected(
@@ -140,7 +142,7 @@ def evidence_file_store(
     if kinds and file_type.kind not in kinds:
         raise EvidenceRejected(
             _("「%(name)s」不是所要求的文件类型（%(kinds)s）。")
-            % {"name": clean.name, "kinds": "、".join(k.upper() for k in kinds)},
+            % {"name": clean.name, "kinds": _("、").join(k.upper() for k in kinds)},
             code="wrong_kind",
         )
     notices = []

@@ -60,17 +60,28 @@ def rectification_demo_fill(*, campaign: Campaign, seed: int = 2026) -> int:
                 state=state,
             )
             if state != RectificationState.DRAFT_PLAN:
-                item.plan, item.responsible = "按指标要求制定整改计划，分阶段落实。", "信息中心主任"
+                item.plan, item.responsible = (
+                    "按指标要求制定整改计划，分阶段落实。",  # i18n: data
+                    "信息中心主任",  # i18n: data
+                )
             if state in (RectificationState.AWAITING_VERIFICATION, RectificationState.VERIFIED):
-                item.report = "已按方案完成整改。"
+                item.report = "已按方案完成整改。"  # i18n: data
             if state == RectificationState.WAIVED:
-                item.waiver_reason = "该条目已纳入新校区建设规划。"
+                item.waiver_reason = "该条目已纳入新校区建设规划。"  # i18n: data
             if state in (RectificationState.VERIFIED, RectificationState.WAIVED):
                 item.closed_at = timezone.now()
             items.append(item)
     RectificationItem.objects.bulk_create(items, batch_size=1000)
     RectificationEvent.objects.bulk_create(
-        (RectificationEvent(item=i, from_state="", to_state=i.state, comment="演示数据") for i in items),
+        (
+            RectificationEvent(
+                item=i,
+                from_state="",
+                to_state=i.state,
+                comment="演示数据",  # i18n: data
+            )
+            for i in items
+        ),
         batch_size=1000,
     )
     return len(items)

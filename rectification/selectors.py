@@ -144,7 +144,7 @@ def _problem(item, source: str, failures: list[str] | None = None) -> str:
     if item.comment:
         return item.comment
     if source == RectificationSource.THRESHOLD:
-        return _("未达门槛规则：%(r)s") % {"r": "；".join(failures or [])}
+        return _("未达门槛规则：%(r)s") % {"r": _("；").join(failures or [])}
     if source == RectificationSource.REQUIRED_UNMET:
         return _("必备条目评审结果为“%(s)s”。") % {"s": ComplianceStatus(item.review_value).label}
     return _("评审得分 %(v)s 分，低于满分 %(m)s 分的一半。") % {"v": item.review_value, "m": item.max_points}

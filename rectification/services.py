@@ -146,7 +146,7 @@ def rectification_confirm(
             kind=Notification.Kind.RECTIFICATION,
             title=_("%(c)s：整改通知") % {"c": assessment.campaign.title},
             body=_("评审专家确定了 %(n)d 项整改事项，请在整改清单中查看、制定整改方案并按期整改：%(c)s")
-            % {"n": len(created), "c": "、".join(frame.by_node[i.node_id].code for i in created)},
+            % {"n": len(created), "c": _("、").join(frame.by_node[i.node_id].code for i in created)},
             url=reverse("rectification:due-list"),
             key=f"rectification-notice:{assessment.pk}",
         )
@@ -499,7 +499,9 @@ def rectification_reminders_send(*, today: datetime.date | None = None, days: in
     created = 0
     for (assessment_id, overdue), rows in groups.items():
         assessment = rows[0].assessment
-        codes = "、".join(f"{i.node.code}（{i.due_date:%Y-%m-%d}）" for i in rows)
+        codes = _("、").join(
+            _("%(code)s（%(due)s）") % {"code": i.node.code, "due": f"{i.due_date:%Y-%m-%d}"} for i in rows
+        )
         if overdue:
             title = _("%(s)s有 %(n)d 项整改已逾期") % {"s": assessment.school.name, "n": len(rows)}
             body = _("%(c)s：以下整改事项已过整改期限，请尽快完成：%(i)s")

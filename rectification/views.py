@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import selectors as assessment_selectors
@@ -111,13 +112,13 @@ STEPS = {
     "waive": (CommentForm, services.rectification_waive, Action.VERIFY, "comment_form"),
 }
 DONE = {
-    "plan": _("整改方案已提交，等待评审专家审核。"),
-    "complete": _("已报告整改完成，等待评审专家验收。"),
-    "approve": _("整改方案已通过。"),
-    "return-plan": _("整改方案已退回学校。"),
-    "verify": _("整改已验收。"),
-    "return-completion": _("整改未通过验收，已退回学校。"),
-    "waive": _("已免于整改。"),
+    "plan": gettext_lazy("整改方案已提交，等待评审专家审核。"),
+    "complete": gettext_lazy("已报告整改完成，等待评审专家验收。"),
+    "approve": gettext_lazy("整改方案已通过。"),
+    "return-plan": gettext_lazy("整改方案已退回学校。"),
+    "verify": gettext_lazy("整改已验收。"),
+    "return-completion": gettext_lazy("整改未通过验收，已退回学校。"),
+    "waive": gettext_lazy("已免于整改。"),
 }
 
 

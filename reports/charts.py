@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
 PALETTE = ["#0d6efd", "#fd7e14", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6c757d"]
@@ -70,7 +71,8 @@ def wrap(text: str, width: float, size: float, max_lines: int = MAX_LINES) -> li
 
 
 def _lines(lines: list[str], x: float, y_mid: float, size: float, anchor: str, full: str) -> str:
-    """A multi-line label centred on `y_mid`, with the full text as its tooltip."""
+    """A multi-line label centred on `y_mid`, with the full text as its tooltip. Labels name regions
+    and indicators — data, in Chinese whatever the page's language — hence their `lang`."""
     step = size + LINE_GAP
     first = y_mid - step * (len(lines) - 1) / 2 + size * 0.35
     spans = "".join(
@@ -78,7 +80,7 @@ def _lines(lines: list[str], x: float, y_mid: float, size: float, anchor: str, f
         for i, line in enumerate(lines)
     )
     return (
-        f'<text font-size="{size}" fill="#212529" text-anchor="{anchor}">'
+        f'<text font-size="{size}" fill="#212529" text-anchor="{anchor}" lang="zh-CN">'
         f"<title>{escape(full)}</title>{spans}</text>"
     )
 
@@ -254,8 +256,12 @@ def stacked_bars(
                 continue
             w = plot_w * count / total
             body.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
-                f"<title>{escape(label)} · {escape(name)}：{count}</title></rect>"
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}" lang="zh-CN">'
+                "<title>"
+                + escape(
+                    _("%(label)s · %(name)s：%(count)s") % {"label": label, "name": name, "count": count}
+                )
+                + "</title></rect>"
             )
             if w > text_width(str(count), SMALL) + 6:
                 body.append(

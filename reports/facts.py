@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, FactValue, ItemResponse
 from assessments.selectors.facts import (
@@ -41,8 +42,8 @@ from .xlsx import Column, Sheet
 if TYPE_CHECKING:
     from .workbook import CityData
 
-FACTS = "基础数据"
-CHECKS = "自动校验"
+FACTS = gettext_lazy("基础数据")
+CHECKS = gettext_lazy("自动校验")
 SEVERITY_LABEL = {k: str(v) for k, v in Severity.choices}
 
 
@@ -88,16 +89,16 @@ def facts_columns(city: CityData) -> list[Column]:
     facts = _city_facts(city)
     number = {FactKind.INTEGER: "0", FactKind.DECIMAL: "0.##", FactKind.PERCENT: "0.##"}
     return [
-        Column("区县", 12),
-        Column("学校标识码", 13),
-        Column("学校", 28),
-        Column("学校类型", 10),
+        Column(_("区县"), 12),
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 28),
+        Column(_("学校类型"), 10),
         *[
             Column(facts.catalogue[code].title, 12, number.get(facts.catalogue[code].kind))
             for code in facts.codes
         ],
-        Column("已填项数", 9, "0"),
-        Column("评审存疑", 24),
+        Column(_("已填项数"), 9, "0"),
+        Column(_("评审存疑"), 24),
     ]
 
 
@@ -118,27 +119,27 @@ def write_facts(sheet: Sheet, city: CityData, results) -> None:
                 m.district,
                 m.code,
                 m.name,
-                TYPE_LABEL.get(m.school_type, m.school_type),
+                str(TYPE_LABEL.get(m.school_type, m.school_type)),
                 *cells,
                 sum(1 for value, _d in own.values() if value is not None),
-                "、".join(doubtful) or None,
+                _("、").join(doubtful) or None,
             ]
         )
 
 
 def checks_columns(city: CityData) -> list[Column]:
     return [
-        Column("区县", 12),
-        Column("学校标识码", 13),
-        Column("学校", 26),
-        Column("条目", 10),
-        Column("规则", 22),
-        Column("条款原文", 36),
-        Column("程度", 9),
-        Column("结果", 9),
-        Column("说明", 50),
-        Column("自评达标或满分", 9),
-        Column("自评与校验不符", 9),
+        Column(_("区县"), 12),
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 26),
+        Column(_("条目"), 10),
+        Column(_("规则"), 22),
+        Column(_("条款原文"), 36),
+        Column(_("程度"), 9),
+        Column(_("结果"), 9),
+        Column(_("说明"), 50),
+        Column(_("自评达标或满分"), 9),
+        Column(_("自评与校验不符"), 9),
     ]
 
 
@@ -183,7 +184,7 @@ def write_checks(sheet: Sheet, city: CityData, results) -> None:
                     m.district,
                     m.code,
                     m.name,
-                    "、".join(owned) or rule.node,
+                    _("、").join(owned) or rule.node,
                     rule.code,
                     rule.clause,
                     SEVERITY_LABEL.get(rule.severity, rule.severity),

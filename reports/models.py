@@ -48,6 +48,9 @@ def default_expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=settings.REPORTS_KEEP_DAYS)
 
 
+DEFAULT_JOB_LANGUAGE = "zh-hans"  # jobs made without a requester's language (signals, commands)
+
+
 class ReportJob(models.Model):
     """One request for a report, with its progress and, when done, its file.
 
@@ -68,6 +71,13 @@ class ReportJob(models.Model):
     kind = models.CharField(_("报告类型"), max_length=20, choices=JobKind.choices)
     params = models.JSONField(_("参数"), default=dict, blank=True)
     dedupe_key = models.CharField(_("请求标识"), max_length=120, editable=False)
+    language = models.CharField(
+        _("语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=DEFAULT_JOB_LANGUAGE,
+        help_text=_("生成文件所用的语言：申请人当时的界面语言。"),
+    )
     campaign = models.ForeignKey(
         "assessments.Campaign", verbose_name=_("自评活动"), on_delete=models.CASCADE, related_name="+"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from rectification.selectors import assessment_rectification_items
@@ -47,4 +48,8 @@ def rectification_notice_pdf(*, assessment: Assessment) -> bytes:
 
 
 def rectification_notice_filename(assessment: Assessment) -> str:
-    return f"{assessment.school.name}_{assessment.campaign.title}_整改通知书.pdf".replace("/", "_")
+    name = _("%(school)s_%(campaign)s_整改通知书.pdf") % {
+        "school": assessment.school.name,
+        "campaign": assessment.campaign.title,
+    }
+    return name.replace("/", "_")

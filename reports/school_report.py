@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentStatus, ItemResponse
 from assessments.selectors import assessment_results, designations_of, results_frame
@@ -109,7 +111,7 @@ class YearComparison:
         return self.this_percent - self.previous_percent
 
 
-BASIS_TEXT = {REVIEW: "评审", "self": "自评"}
+BASIS_TEXT = {REVIEW: gettext_lazy("评审"), "self": gettext_lazy("自评")}
 
 
 def year_comparison(*, assessment: Assessment, results: Results) -> YearComparison | None:
@@ -136,12 +138,12 @@ def year_comparison(*, assessment: Assessment, results: Results) -> YearComparis
         YearDimension(d.code, d.name, before.get(d.code), d.percent) for d in this_side.dimensions
     )
     this_figure, previous_figure = year_figure(results), year_figure(previous_results)
-    previous_label = f"{previous.campaign.year} 年（上年）"
-    this_label = f"{assessment.campaign.year} 年（本年）"
+    previous_label = _("%(year)s 年（上年）") % {"year": previous.campaign.year}
+    this_label = _("%(year)s 年（本年）") % {"year": assessment.campaign.year}
     chart = charts.bar_chart(
         [f"{d.code} {d.name}" for d in dimensions],
         [(previous_label, [d.previous for d in dimensions]), (this_label, [d.this for d in dimensions])],
-        title="各一级指标与上年对比（%）",
+        title=_("各一级指标与上年对比（%）"),
         max_value=100,
         unit="%",
     )
@@ -229,13 +231,13 @@ def school_report_context(*, assessment: Assessment) -> dict:
                 note=remarks.get(node_id, ""),
             )
         )
-    series = [("自评", [d.percent for d in results.self.dimensions])]
+    series = [(_("自评"), [d.percent for d in results.self.dimensions])]
     if results.review is not None:
-        series.append(("评审", [d.percent for d in results.review.dimensions]))
+        series.append((_("评审"), [d.percent for d in results.review.dimensions]))
     chart = charts.radar_chart(
         [f"{d.code} {d.name}" for d in results.self.dimensions],
         series,
-        title="各一级指标得分率（%）" if is_points else "各一级指标达标指数（%）",
+        title=_("各一级指标得分率（%）") if is_points else _("各一级指标达标指数（%）"),
         max_value=100,
     )
     unfinished = assessment.status in AssessmentStatus.editable()
@@ -263,7 +265,7 @@ def school_report_context(*, assessment: Assessment) -> dict:
         "results": results,
         "self": results.self,
         "review": results.review,
-        "watermark": "草稿／未提交" if unfinished else "",
+        "watermark": _("草稿／未提交") if unfinished else "",
         "review_pending": results.self_counted and results.review is None,
         "compliance_rule": COMPLIANCE_INDEX_RULE,
         "chart": chart,
@@ -294,4 +296,8 @@ def school_report_pdf(*, assessment: Assessment) -> bytes:
 
 
 def school_report_filename(assessment: Assessment) -> str:
-    return f"{assessment.school.name}_{assessment.campaign.title}_评估报告.pdf".replace("/", "_")
+    name = _("%(school)s_%(campaign)s_评估报告.pdf") % {
+        "school": assessment.school.name,
+        "campaign": assessment.campaign.title,
+    }
+    return name.replace("/", "_")

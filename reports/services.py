@@ -38,7 +38,7 @@ from django.db import (
 )
 from django.db.models import Count, Max, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
@@ -47,24 +47,33 @@ from smartcampus.errors import Conflict, Unavailable
 
 from . import embedded
 from .limits import QUEUED_TIMEOUT, SWEEP_GRACE, hard_limit, heartbeat_seconds, heartbeat_timeout, limits
-from .models import ACTIVE, BATCH_KINDS, SCHOOL_KINDS, JobKind, JobStatus, ReportJob, default_expiry
+from .models import (
+    ACTIVE,
+    BATCH_KINDS,
+    DEFAULT_JOB_LANGUAGE,
+    SCHOOL_KINDS,
+    JobKind,
+    JobStatus,
+    ReportJob,
+    default_expiry,
+)
 
 logger = logging.getLogger(__name__)
 
 # Errors worth another try (database or broker briefly away). Everything else fails the job.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
-MSG_INTERNAL = "生成报告时发生内部错误（任务编号 #%(id)s）。请点击“重试”；如仍失败，请联系管理员。"
-MSG_TIMEOUT = "生成超时：报告未能在规定时间内完成（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
-MSG_STUCK = "生成中断：处理进程意外停止，任务未能完成。请点击“重试”。"
-MSG_OVERTIME = "生成中断：报告超过了规定的生成时间（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。"
-MSG_QUEUED_TOO_LONG = "排队超时：长时间没有处理进程接手该任务。请点击“重试”；如仍失败，请联系管理员。"
-MSG_TOO_MANY_ATTEMPTS = "生成多次中断（已尝试 %(n)d 次），已停止。请点击“重试”；如仍失败，请联系管理员。"
-MSG_CHILDREN_FAILED = (
+MSG_INTERNAL = _("生成报告时发生内部错误（任务编号 #%(id)s）。请点击“重试”；如仍失败，请联系管理员。")
+MSG_TIMEOUT = _("生成超时：报告未能在规定时间内完成（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。")
+MSG_STUCK = _("生成中断：处理进程意外停止，任务未能完成。请点击“重试”。")
+MSG_OVERTIME = _("生成中断：报告超过了规定的生成时间（任务编号 #%(id)s）。请点击“重试”，或缩小范围后再试。")
+MSG_QUEUED_TOO_LONG = _("排队超时：长时间没有处理进程接手该任务。请点击“重试”；如仍失败，请联系管理员。")
+MSG_TOO_MANY_ATTEMPTS = _("生成多次中断（已尝试 %(n)d 次），已停止。请点击“重试”；如仍失败，请联系管理员。")
+MSG_CHILDREN_FAILED = _(
     "有 %(n)d 所学校的报告生成失败（共 %(total)d 所）。请在任务详情中重试失败的学校，完成后将自动打包。"
 )
-MSG_NOTHING = "所选范围内没有学校，无法生成报告。"
-MSG_QUEUE_UNAVAILABLE = "任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。"
+MSG_NOTHING = _("所选范围内没有学校，无法生成报告。")
+MSG_QUEUE_UNAVAILABLE = _("任务队列暂时不可用，报告未能开始生成。请稍后点击“重试”。")
 
 
 class JobSuperseded(Exception):
@@ -75,9 +84,21 @@ class JobSuperseded(Exception):
 
 
 def _dedupe_key(
-    *, kind: str, campaign: Campaign, assessment: Assessment | None, region: Region | None
+    *, kind: str, campaign: Campaign, assessment: Assessment | None, region: Region | None, language: str
 ) -> str:
-    return f"{kind}:{campaign.pk}:{assessment.pk if assessment else '-'}:{region.pk if region else '-'}"
+    key = f"{kind}:{campaign.pk}:{assessment.pk if assessment else '-'}:{region.pk if region else '-'}"
+    # The Chinese key stays as it always was; another language is another document.
+    return key if language == DEFAULT_JOB_LANGUAGE else f"{key}:{language}"
+
+
+def _job_language(language: str | None) -> str:
+    """The language a job's files are written in: the one asked for when the product offers it,
+    else the product's default (Chinese)."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    if language in offered:
+        return language
+    base = (language or "").split("-")[0]
+    return base if base in offered else DEFAULT_JOB_LANGUAGE
 
 
 def report_job_request(
@@ -87,6 +108,7 @@ def report_job_request(
     acting_user,
     assessment: Assessment | None = None,
     region: Region | None = None,
+    language: str | None = None,
 ) -> tuple[ReportJob, bool]:
     """Create a job and enqueue it, or return the caller's identical queued/running job.
 
@@ -96,7 +118,8 @@ def report_job_request(
     """
     if kind == JobKind.RECTIFICATION_NOTICE and not _has_rectification_items(assessment):
         raise Conflict(_("本校的整改事项尚未确定，不能生成整改通知书。"), code="not_confirmed")
-    key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region)
+    language = _job_language(language)
+    key = _dedupe_key(kind=kind, campaign=campaign, assessment=assessment, region=region, language=language)
     params = {"campaign": campaign.pk}
     if assessment is not None:
         params["assessment"] = assessment.pk
@@ -114,6 +137,7 @@ def report_job_request(
             kind=kind,
             params=params,
             dedupe_key=key,
+            language=language,
             campaign=campaign,
             assessment=assessment,
             region=region,
@@ -335,8 +359,9 @@ def _run_school_pdf(job: ReportJob, attempt: int) -> None:
     assessment = Assessment.objects.select_related(
         "campaign__framework", "school__region__parent", "campaign__region"
     ).get(pk=job.assessment_id)
-    pdf = school_report_pdf(assessment=assessment)
-    name = school_report_filename(assessment)
+    with translation.override(job.language):
+        pdf = school_report_pdf(assessment=assessment)
+        name = school_report_filename(assessment)
     _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
 
 
@@ -348,8 +373,10 @@ def _run_rectification_notice(job: ReportJob, attempt: int) -> None:
     from .notice import rectification_notice_filename, rectification_notice_pdf
 
     assessment = Assessment.objects.select_related("campaign", "school__region").get(pk=job.assessment_id)
-    pdf = rectification_notice_pdf(assessment=assessment)
-    _finish(job, attempt, ContentFile(pdf), rectification_notice_filename(assessment), progress=(1, 1))
+    with translation.override(job.language):
+        pdf = rectification_notice_pdf(assessment=assessment)
+        name = rectification_notice_filename(assessment)
+    _finish(job, attempt, ContentFile(pdf), name, progress=(1, 1))
     with transaction.atomic():
         notify(
             user_ids=school_cio_ids(school_id=assessment.school_id),
@@ -371,9 +398,11 @@ def _run_workbook(job: ReportJob, attempt: int) -> None:
         _progress(job.pk, attempt, done, total)
 
     with tempfile.TemporaryFile() as out:
-        total = city_workbook_write(campaign=campaign, region=region, out=out, on_progress=on_progress)
+        with translation.override(job.language):
+            total = city_workbook_write(campaign=campaign, region=region, out=out, on_progress=on_progress)
+            name = city_workbook_filename(campaign, region)
         out.seek(0)
-        _finish(job, attempt, File(out), city_workbook_filename(campaign, region), progress=(total, total))
+        _finish(job, attempt, File(out), name, progress=(total, total))
 
 
 def _progress(job_id: int, attempt: int, done: int, total: int) -> None:
@@ -449,6 +478,7 @@ def _fan_out(job: ReportJob) -> None:
                 kind=JobKind.SCHOOL_PDF,
                 params={"campaign": job.campaign_id, "assessment": pk},
                 dedupe_key=f"child:{job.pk}:{pk}",
+                language=job.language,
                 campaign_id=job.campaign_id,
                 assessment_id=pk,
                 parent=job,
@@ -531,12 +561,14 @@ def _zip_children(parent: ReportJob, attempt: int, total: int) -> None:
                     while chunk := src.read(1 << 20):
                         dst.write(chunk)
         out.seek(0)
-        _finish(parent, attempt, File(out), batch_filename(parent), progress=(total, total))
+        with translation.override(parent.language):
+            name = batch_filename(parent)
+        _finish(parent, attempt, File(out), name, progress=(total, total))
 
 
 def batch_filename(job: ReportJob) -> str:
     region = job.region or job.campaign.region
-    return f"{job.campaign.title}_{region.name}_学校报告.zip"
+    return _("%(campaign)s_%(region)s_学校报告.zip") % {"campaign": job.campaign.title, "region": region.name}
 
 
 # --- retry, sweeping, cleanup ----------------------------------------------------------------------

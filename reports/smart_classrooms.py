@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from assessments.models import Assessment
 from classrooms.models import ClassroomKind
 from classrooms.selectors import Counts, classroom_counts_by_school
@@ -19,25 +22,25 @@ from .xlsx import Column, Sheet
 if TYPE_CHECKING:
     from .workbook import CityData
 
-SMART_CLASSROOMS = "智慧教室配置"
+SMART_CLASSROOMS = gettext_lazy("智慧教室配置")
 PERCENT_FORMAT = "0.0%"
 
 
 def smart_classrooms_columns(city: CityData) -> list[Column]:
     return [
-        Column("区县", 12),
-        Column("学校标识码", 13),
-        Column("学校", 28),
-        Column("教室", 7, "0"),
+        Column(_("区县"), 12),
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 28),
+        Column(_("教室"), 7, "0"),
         *[Column(str(label), 9, "0") for _value, label in ClassroomKind.choices],
-        Column("达到配置要求", 10, "0"),
-        Column("待核验", 8, "0"),
-        Column("未达到配置要求", 10, "0"),
-        Column("达标率", 8, PERCENT_FORMAT),
-        Column("智慧教室达到配置要求", 12, "0"),
-        Column("普通（班级）教室", 10, "0"),
-        Column("其中配置多媒体交互设备的", 14, "0"),
-        Column("其中高速网络连接的", 12, "0"),
+        Column(_("达到配置要求"), 10, "0"),
+        Column(_("待核验"), 8, "0"),
+        Column(_("未达到配置要求"), 10, "0"),
+        Column(_("达标率"), 8, PERCENT_FORMAT),
+        Column(_("智慧教室达到配置要求"), 12, "0"),
+        Column(_("普通（班级）教室"), 10, "0"),
+        Column(_("其中配置多媒体交互设备的"), 14, "0"),
+        Column(_("其中高速网络连接的"), 12, "0"),
     ]
 
 

@@ -43,6 +43,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AssessmentStatus, Campaign, ItemResponse, Progress, Region
@@ -74,15 +75,15 @@ class RegionWords:
 
     @property
     def rank(self) -> str:
-        return f"{self.unit}内排名"
+        return gettext("%(unit)s内排名") % {"unit": self.unit}
 
 
-DISTRICT_WORDS = RegionWords(str(_("区县")), str(_("各区县")), str(_("区县统计")))
+DISTRICT_WORDS = RegionWords(_("区县"), _("各区县"), _("区县统计"))
 REGION_WORDS = {
     Region.Level.DISTRICT: DISTRICT_WORDS,
-    Region.Level.CITY: RegionWords(str(_("市")), str(_("各市")), str(_("各市统计"))),
+    Region.Level.CITY: RegionWords(_("市"), _("各市"), _("各市统计")),
 }
-MIXED_WORDS = RegionWords(str(_("地区")), str(_("各地区")), str(_("各地区统计")))
+MIXED_WORDS = RegionWords(_("地区"), _("各地区"), _("各地区统计"))
 
 
 def region_words(levels: Iterable[str]) -> RegionWords:
@@ -206,7 +207,7 @@ class Dashboard:
 
     @property
     def unit(self) -> str:
-        return "分" if self.is_points else "%"
+        return _("分") if self.is_points else "%"
 
 
 # --- SQL -------------------------------------------------------------------------------------------
@@ -386,7 +387,7 @@ def campaign_dashboard(*, campaign: Campaign, assessments: QuerySet[Assessment])
     )
     declared = tree.declared_total if is_points else None
 
-    total = DistrictRow(None, str(_("合计")))
+    total = DistrictRow(None, _("合计"))
     for row in districts.values():
         for bucket, n in row.progress.items():
             total.progress[bucket] += n

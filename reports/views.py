@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -54,6 +55,7 @@ def job_request_view(request: HttpRequest) -> HttpResponse:
             assessment=target.assessment,
             region=target.region,
             acting_user=request.user,
+            language=translation.get_language(),
         )
     except DomainError as exc:  # the task queue is away: the job is listed as failed, with 「重试」
         return _job_list_error(request, exc)

@@ -29,6 +29,8 @@ from fractions import Fraction
 from typing import BinaryIO
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentStatus, Campaign, Progress, Region, SchoolType
 from assessments.selectors import (
@@ -54,16 +56,16 @@ CHUNK_SIZE = 2000
 SCORE_FORMAT = "0.0"  # scores, and percentages written as numbers of percent
 COUNT_FORMAT = "0"
 SHARE_FORMAT = "0.0%"  # a share (0.808) shown as a percentage
-STATUS_LABEL = {k: str(v) for k, v in AssessmentStatus.choices}
-TYPE_LABEL = {k: str(v) for k, v in SchoolType.choices}
+STATUS_LABEL = dict(AssessmentStatus.choices)  # lazy labels: str() them where written
+TYPE_LABEL = dict(SchoolType.choices)
 
-SUMMARY = "学校汇总"
-DETAIL = "逐项明细"
-PROGRESS = "填报进度"
-COMPLIANCE = "必选项达标情况"
-YEARS = "年度对比"
-RECTIFICATION = "整改台账"
-BASIS_LABEL = {"review": "评审", "self": "自评", None: "无"}
+SUMMARY = gettext_lazy("学校汇总")
+DETAIL = gettext_lazy("逐项明细")
+PROGRESS = gettext_lazy("填报进度")
+COMPLIANCE = gettext_lazy("必选项达标情况")
+YEARS = gettext_lazy("年度对比")
+RECTIFICATION = gettext_lazy("整改台账")
+BASIS_LABEL = {"review": gettext_lazy("评审"), "self": gettext_lazy("自评"), None: gettext_lazy("无")}
 
 
 @dataclass
@@ -102,11 +104,13 @@ class CityData:
     @property
     def unit_suffix(self) -> str:
         """What the figures are measured in, for headers."""
-        return "（分）" if self.is_points else "（%）"
+        return _("（分）") if self.is_points else _("（%）")
 
 
 def city_workbook_filename(campaign: Campaign, region: Region) -> str:
-    return f"{campaign.title}_{region.name}_统计.xlsx".replace("/", "_")
+    return (
+        _("%(campaign)s_%(region)s_统计.xlsx") % {"campaign": campaign.title, "region": region.name}
+    ).replace("/", "_")
 
 
 def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZE) -> CityData:
@@ -152,7 +156,7 @@ def city_workbook_write(
     of schools. `on_progress(done, total)` is called as schools are processed."""
     city = city_data(campaign=campaign, region=region, chunk_size=chunk_size)
     book = Book(
-        title=f"{campaign.title}（{region.name}）",
+        title=_("%(campaign)s（%(region)s）") % {"campaign": campaign.title, "region": region.name},
         author=campaign.region.name,
         as_of=timezone.localtime(),
     )
@@ -213,38 +217,48 @@ def summary_columns(city: CityData) -> list[Column]:
     is_points, unit = city.is_points, city.words.unit
     suffix = city.unit_suffix
     side = (
-        [Column("自评总分", 10, SCORE_FORMAT), Column("自评得分率（%）", 10, SCORE_FORMAT)]
+        [Column(_("自评总分"), 10, SCORE_FORMAT), Column(_("自评得分率（%）"), 10, SCORE_FORMAT)]
         if is_points
         else [
-            Column("自评达标指数（%）", 11, SCORE_FORMAT),
-            Column("全部必选项达标", 9),
-            Column("选配达标", 8, COUNT_FORMAT),
-            Column("选配项", 8, COUNT_FORMAT),
+            Column(_("自评达标指数（%）"), 11, SCORE_FORMAT),
+            Column(_("全部必选项达标"), 9),
+            Column(_("选配达标"), 8, COUNT_FORMAT),
+            Column(_("选配项"), 8, COUNT_FORMAT),
         ]
     )
     review = (
-        [Column("评审总分", 10, SCORE_FORMAT), Column("评审得分率（%）", 10, SCORE_FORMAT)]
+        [Column(_("评审总分"), 10, SCORE_FORMAT), Column(_("评审得分率（%）"), 10, SCORE_FORMAT)]
         if is_points
-        else [Column("评审达标指数（%）", 11, SCORE_FORMAT)]
+        else [Column(_("评审达标指数（%）"), 11, SCORE_FORMAT)]
     )
     return [
         Column(unit, 12),
-        Column("学校标识码", 13),
-        Column("学校", 28),
-        Column("学校类型", 10),
-        Column("状态", 9),
-        Column("已填写条目", 9, COUNT_FORMAT),
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 28),
+        Column(_("学校类型"), 10),
+        Column(_("状态"), 9),
+        Column(_("已填写条目"), 9, COUNT_FORMAT),
         *side,
-        Column("总排名", 8, COUNT_FORMAT),
+        Column(_("总排名"), 8, COUNT_FORMAT),
         Column(city.words.rank, 9, COUNT_FORMAT),
         *review,
-        Column(f"评审−自评{suffix}", 10, SCORE_FORMAT),
-        Column("总排名（评审）", 9, COUNT_FORMAT),
-        Column(f"{city.words.rank}（评审）", 10, COUNT_FORMAT),
-        Column("总体评审意见", 40),
-        *[Column(f"自评 {r.code} {r.name}{suffix}", 14, SCORE_FORMAT) for r in city.roots],
-        *[Column(f"评审 {r.code} {r.name}{suffix}", 14, SCORE_FORMAT) for r in city.roots],
+        Column(_("评审−自评%(unit)s") % {"unit": suffix}, 10, SCORE_FORMAT),
+        Column(_("总排名（评审）"), 9, COUNT_FORMAT),
+        Column(_("%(rank)s（评审）") % {"rank": city.words.rank}, 10, COUNT_FORMAT),
+        Column(_("总体评审意见"), 40),
+        *[
+            Column(_("自评 %(code)s %(name)s%(unit)s") % _dim(r, suffix), 14, SCORE_FORMAT)
+            for r in city.roots
+        ],
+        *[
+            Column(_("评审 %(code)s %(name)s%(unit)s") % _dim(r, suffix), 14, SCORE_FORMAT)
+            for r in city.roots
+        ],
     ]
+
+
+def _dim(root, unit: str) -> dict:
+    return {"code": root.code, "name": root.name, "unit": unit}
 
 
 def _side_cells(city: CityData, side) -> list:
@@ -253,7 +267,7 @@ def _side_cells(city: CityData, side) -> list:
     if city.is_points:
         return [side.total, side.percent]
     c = side.compliance
-    return [side.percent, "是" if c.meets_standard else "否", c.optional_met, c.optional]
+    return [side.percent, _("是") if c.meets_standard else _("否"), c.optional_met, c.optional]
 
 
 def write_summary(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
@@ -265,7 +279,7 @@ def write_summary(sheet: Sheet, city: CityData, results: dict[int, Results]) -> 
     blank_dims = [None] * len(city.roots)
     for pk, m in city.meta.items():
         r = results.get(pk)
-        status = STATUS_LABEL.get(r.status, r.status) if r else ""
+        status = str(STATUS_LABEL.get(r.status, r.status)) if r else ""
         answered = r.self.answered if r else 0
         own = r.self if r and r.self_counted else None  # a draft's figures are not shown
         review = r.review if own is not None else None
@@ -274,7 +288,7 @@ def write_summary(sheet: Sheet, city: CityData, results: dict[int, Results]) -> 
                 m.district,
                 m.code,
                 m.name,
-                TYPE_LABEL.get(m.school_type, m.school_type),
+                str(TYPE_LABEL.get(m.school_type, m.school_type)),
                 status,
                 answered,
                 *_side_cells(city, own),
@@ -298,11 +312,11 @@ def _summary_totals(sheet: Sheet, city: CityData, counted: list[Results]) -> Non
     width = len(summary_columns(city))
     reviewed = [r for r in counted if r.review is not None]
     for label, group, with_review in (
-        (f"平均（已提交 {len(counted)} 所）", counted, False),
-        (f"平均（已定稿 {len(reviewed)} 所）", reviewed, True),
+        (_("平均（已提交 %(n)s 所）") % {"n": len(counted)}, counted, False),
+        (_("平均（已定稿 %(n)s 所）") % {"n": len(reviewed)}, reviewed, True),
     ):
         row: list = [None] * width
-        row[0], row[2] = "合计", label
+        row[0], row[2] = _("合计"), label
         self_cells = _mean_cells(city, [r.self for r in group])
         row[6 : 6 + len(self_cells)] = self_cells
         dims_at = width - 2 * len(city.roots)
@@ -341,18 +355,18 @@ def detail_columns(city: CityData) -> list[Column]:
     is_points = city.is_points
     return [
         Column(city.words.unit, 12),
-        Column("学校标识码", 13),
-        Column("学校", 26),
-        Column("状态", 9),
-        Column("一级指标", 18),
-        Column("编号", 8),
-        Column("选配", 6),
-        Column("指标", 40),
-        Column("分值", 7, SCORE_FORMAT),
-        Column("自评", 9, SCORE_FORMAT if is_points else None),
-        Column("评审", 9, SCORE_FORMAT if is_points else None),
-        Column("评审结论", 11),
-        Column("评审意见", 40),
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 26),
+        Column(_("状态"), 9),
+        Column(_("一级指标"), 18),
+        Column(_("编号"), 8),
+        Column(_("选配"), 6),
+        Column(_("指标"), 40),
+        Column(_("分值"), 7, SCORE_FORMAT),
+        Column(_("自评"), 9, SCORE_FORMAT if is_points else None),
+        Column(_("评审"), 9, SCORE_FORMAT if is_points else None),
+        Column(_("评审结论"), 11),
+        Column(_("评审意见"), 40),
     ]
 
 
@@ -378,7 +392,7 @@ def write_detail(
         m = meta.get(result.assessment_id)
         if m is None:  # a school moved into the region between the two reads
             continue
-        status = STATUS_LABEL.get(result.status, result.status)
+        status = str(STATUS_LABEL.get(result.status, result.status))
         for item in result.items:
             sheet.append(
                 [
@@ -388,7 +402,7 @@ def write_detail(
                     status,
                     names[item.dimension],
                     item.code,
-                    "选配" if item.optional else None,
+                    _("选配") if item.optional else None,
                     item.title[:200],
                     item.max_points if is_points else None,
                     item.self_value if is_points else _status_label(item.self_value),
@@ -410,20 +424,20 @@ def write_detail(
 def statistics_columns(city: CityData) -> list[Column]:
     return [
         Column(city.words.unit, 12),
-        Column("指标", 28),
-        Column("学校数", 7, COUNT_FORMAT),
-        Column("已提交", 7, COUNT_FORMAT),
-        Column("自评平均", 9, SCORE_FORMAT),
-        Column("中位数", 9, SCORE_FORMAT),
-        Column("最低", 9, SCORE_FORMAT),
-        Column("最高", 9, SCORE_FORMAT),
-        Column("已定稿", 7, COUNT_FORMAT),
-        Column("其自评平均", 9, SCORE_FORMAT),
-        Column("评审平均", 9, SCORE_FORMAT),
-        Column("评审−自评", 9, SCORE_FORMAT),
-        Column("认定达标", 8, COUNT_FORMAT),
-        Column("达标率", 8, SHARE_FORMAT),
-        Column("达标目标", 8, SHARE_FORMAT),
+        Column(_("指标"), 28),
+        Column(_("学校数"), 7, COUNT_FORMAT),
+        Column(_("已提交"), 7, COUNT_FORMAT),
+        Column(_("自评平均"), 9, SCORE_FORMAT),
+        Column(_("中位数"), 9, SCORE_FORMAT),
+        Column(_("最低"), 9, SCORE_FORMAT),
+        Column(_("最高"), 9, SCORE_FORMAT),
+        Column(_("已定稿"), 7, COUNT_FORMAT),
+        Column(_("其自评平均"), 9, SCORE_FORMAT),
+        Column(_("评审平均"), 9, SCORE_FORMAT),
+        Column(_("评审−自评"), 9, SCORE_FORMAT),
+        Column(_("认定达标"), 8, COUNT_FORMAT),
+        Column(_("达标率"), 8, SHARE_FORMAT),
+        Column(_("达标目标"), 8, SHARE_FORMAT),
     ]
 
 
@@ -437,13 +451,16 @@ def _outcome_cells(group) -> list:
 def _indicators(city: CityData) -> list[tuple[str, Callable]]:
     """(label, side → exact figure) of the total and of every dimension."""
     if city.is_points:
-        first = (f"总分（满分 {city.frame.tree.declared_total.normalize():f}）", lambda s: s.exact)
+        full = f"{city.frame.tree.declared_total.normalize():f}"
+        first = (_("总分（满分 %(full)s）") % {"full": full}, lambda s: s.exact)
     else:
-        first = ("达标指数（%）", lambda s: s.exact)
+        first = (_("达标指数（%）"), lambda s: s.exact)
     dims = []
     for i, root in enumerate(city.roots):
         suffix = (
-            f"（满分 {root.points.normalize():f}）" if city.is_points and root.points else city.unit_suffix
+            _("（满分 %(full)s）") % {"full": f"{root.points.normalize():f}"}
+            if city.is_points and root.points
+            else city.unit_suffix
         )
         dims.append((f"{root.code} {root.name}{suffix}", lambda s, i=i: s.dimensions[i].exact))
     return [first, *dims]
@@ -489,7 +506,9 @@ def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) 
         rows = _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators)
         for i, row in enumerate(rows):
             sheet.append(row + (_outcome_cells(group) if i == 0 else [None, None, None]))
-    rows = _statistics_rows(f"合计（{city.region.name}）", city.total, results.values(), indicators)
+    rows = _statistics_rows(
+        _("合计（%(region)s）") % {"region": city.region.name}, city.total, results.values(), indicators
+    )
     for i, row in enumerate(rows):
         sheet.total(row + (_outcome_cells(table.total) if i == 0 else [None, None, None]))
 
@@ -498,7 +517,7 @@ def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) 
 
 
 def progress_columns(city: CityData) -> list[Column]:
-    return [Column(city.words.unit, 12), Column("学校数", 8, COUNT_FORMAT)] + [
+    return [Column(city.words.unit, 12), Column(_("学校数"), 8, COUNT_FORMAT)] + [
         Column(str(label), 8, COUNT_FORMAT) for _k, label in PROGRESS_BUCKETS
     ]
 
@@ -515,7 +534,7 @@ def write_progress(sheet: Sheet, city: CityData, results: dict[int, Results]) ->
         totals[bucket] += 1
     for name, counts in rows.values():
         sheet.append([name, sum(counts.values()), *counts.values()])
-    sheet.total(["合计", sum(totals.values()), *totals.values()])
+    sheet.total([_("合计"), sum(totals.values()), *totals.values()])
 
 
 # --- 必选项达标情况 (compliance frameworks): the counted schools' required items, per dimension ----
@@ -526,23 +545,23 @@ def write_progress(sheet: Sheet, city: CityData, results: dict[int, Results]) ->
 def compliance_columns(city: CityData) -> list[Column]:
     return [
         Column(city.words.unit, 12),
-        Column("学校标识码", 13),
-        Column("学校", 28),
-        Column("状态", 9),
-        Column("依据", 7),
-        Column("必选项", 7, COUNT_FORMAT),
-        Column("达标", 7, COUNT_FORMAT),
-        Column("部分达标", 8, COUNT_FORMAT),
-        Column("未达标", 7, COUNT_FORMAT),
-        Column("未填写", 7, COUNT_FORMAT),
-        Column("达标指数（%）", 9, SCORE_FORMAT),
-        Column("全部必选项达标", 9),
-        Column("自评达标指数（%）", 11, SCORE_FORMAT),
-        Column("自评全部必选项达标", 11),
-        Column("选配项", 7, COUNT_FORMAT),
-        Column("选配达标", 8, COUNT_FORMAT),
-        Column("选配不适用", 8, COUNT_FORMAT),
-        *[Column(f"未达标 {r.code} {r.name}", 14, COUNT_FORMAT) for r in city.roots],
+        Column(_("学校标识码"), 13),
+        Column(_("学校"), 28),
+        Column(_("状态"), 9),
+        Column(_("依据"), 7),
+        Column(_("必选项"), 7, COUNT_FORMAT),
+        Column(_("达标"), 7, COUNT_FORMAT),
+        Column(_("部分达标"), 8, COUNT_FORMAT),
+        Column(_("未达标"), 7, COUNT_FORMAT),
+        Column(_("未填写"), 7, COUNT_FORMAT),
+        Column(_("达标指数（%）"), 9, SCORE_FORMAT),
+        Column(_("全部必选项达标"), 9),
+        Column(_("自评达标指数（%）"), 11, SCORE_FORMAT),
+        Column(_("自评全部必选项达标"), 11),
+        Column(_("选配项"), 7, COUNT_FORMAT),
+        Column(_("选配达标"), 8, COUNT_FORMAT),
+        Column(_("选配不适用"), 8, COUNT_FORMAT),
+        *[Column(_("未达标 %(code)s %(name)s") % _dim(r, ""), 14, COUNT_FORMAT) for r in city.roots],
     ]
 
 
@@ -562,13 +581,13 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) 
                 m.district,
                 m.code,
                 m.name,
-                STATUS_LABEL.get(r.status, r.status),
-                "评审" if r.review is not None else "自评",
+                str(STATUS_LABEL.get(r.status, r.status)),
+                _("评审") if r.review is not None else _("自评"),
                 *counts,
                 side.percent,
-                "是" if c.meets_standard else "否",
+                _("是") if c.meets_standard else _("否"),
                 r.self.percent,
-                "是" if own.meets_standard else "否",
+                _("是") if own.meets_standard else _("否"),
                 *optional,
                 *per_dim,
             ]
@@ -580,16 +599,17 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) 
     sides = [r.review if r.review is not None else r.self for r in counted]
     sheet.total(
         [
-            "合计",
+            _("合计"),
             None,
-            f"已提交 {len(counted)} 所，其中已定稿 {reviewed} 所（平均达标指数）",
+            _("已提交 %(n)s 所，其中已定稿 %(reviewed)s 所（平均达标指数）")
+            % {"n": len(counted), "reviewed": reviewed},
             None,
             None,
             *sums[:5],
             statistics_of(s.exact for s in sides).mean,
-            f"{meets} 所",
+            _("%(n)s 所") % {"n": meets},
             statistics_of(r.self.exact for r in counted).mean,
-            f"{self_meets} 所",
+            _("%(n)s 所") % {"n": self_meets},
             *sums[5:],
         ]
     )
@@ -601,13 +621,13 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) 
 def years_columns(city: CityData) -> list[Column]:
     return [
         Column(city.words.unit, 12),
-        Column("学校标识码", 14),
-        Column("学校名称", 28),
-        Column("上年（%）", 10, SCORE_FORMAT),
-        Column("上年依据", 8),
-        Column("本年（%）", 10, SCORE_FORMAT),
-        Column("本年依据", 8),
-        Column("变化（百分点）", 12, SCORE_FORMAT),
+        Column(_("学校标识码"), 14),
+        Column(_("学校名称"), 28),
+        Column(_("上年（%）"), 10, SCORE_FORMAT),
+        Column(_("上年依据"), 8),
+        Column(_("本年（%）"), 10, SCORE_FORMAT),
+        Column(_("本年依据"), 8),
+        Column(_("变化（百分点）"), 12, SCORE_FORMAT),
     ]
 
 
@@ -622,9 +642,9 @@ def write_years(sheet: Sheet, city: CityData) -> None:
                 row.school_code,
                 row.school_name,
                 row.previous.percent,
-                BASIS_LABEL[row.previous.basis],
+                str(BASIS_LABEL[row.previous.basis]),
                 row.this.percent,
-                BASIS_LABEL[row.this.basis],
+                str(BASIS_LABEL[row.this.basis]),
                 row.change,
             ]
         )
@@ -636,16 +656,16 @@ def write_years(sheet: Sheet, city: CityData) -> None:
 def rectification_columns(city: CityData) -> list[Column]:
     return [
         Column(city.words.unit, 12),
-        Column("学校标识码", 14),
-        Column("学校名称", 28),
-        Column("指标编号", 8),
-        Column("指标名称", 36),
-        Column("来源", 14),
-        Column("状态", 10),
-        Column("整改期限", 11),
-        Column("逾期", 6),
-        Column("验收日期", 11),
-        Column("最近变更", 16),
+        Column(_("学校标识码"), 14),
+        Column(_("学校名称"), 28),
+        Column(_("指标编号"), 8),
+        Column(_("指标名称"), 36),
+        Column(_("来源"), 14),
+        Column(_("状态"), 10),
+        Column(_("整改期限"), 11),
+        Column(_("逾期"), 6),
+        Column(_("验收日期"), 11),
+        Column(_("最近变更"), 16),
     ]
 
 
@@ -666,7 +686,7 @@ def write_rectification(sheet: Sheet, city: CityData) -> None:
                 row.source_label,
                 row.state_label,
                 f"{row.due_date:%Y-%m-%d}",
-                "是" if row.overdue else "否",
+                _("是") if row.overdue else _("否"),
                 f"{timezone.localdate(verified):%Y-%m-%d}" if verified else None,
                 f"{timezone.localtime(row.updated_at):%Y-%m-%d %H:%M}" if row.updated_at else None,
             ]
@@ -674,10 +694,10 @@ def write_rectification(sheet: Sheet, city: CityData) -> None:
     summary = ledger.summary
     sheet.total(
         [
-            "合计",
+            _("合计"),
             None,
-            f"共 {summary['total']} 项：未办结 {summary['open']}，逾期 {summary['overdue']}，"
-            f"已验收 {summary['verified']}，免于整改 {summary['waived']}",
+            _("共 %(total)s 项：未办结 %(open)s，逾期 %(overdue)s，已验收 %(verified)s，免于整改 %(waived)s")
+            % summary,
         ]
         + [None] * 8
     )

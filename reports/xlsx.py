@@ -51,8 +51,10 @@ class Sheet:
     """A table sheet of a `Book`; rows are appended in order and written in batches."""
 
     def __init__(self, book: Book, name: str, columns: Sequence[Column], *, freeze_cols: int, title: str):
+        # Names, titles and headers may be lazy translations: the library takes plain strings.
+        name, title = str(name), str(title)
         self.name = name
-        self.columns = list(columns)
+        self.columns = [Column(str(c.header), c.width, c.number_format) for c in columns]
         self.rows = 0  # data rows written
         self._book = book
         self._ws = book._wb.add_worksheet(name, constant_memory=True)

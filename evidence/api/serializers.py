@@ -1,6 +1,7 @@
 """Serializers validate and shape; the views call one service each."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from assessments.scoping import Action
@@ -16,7 +17,7 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     download_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField(
-        help_text="图片的服务器缩略图（JPEG）；超过预览上限的图片只应显示它。非图片为 null。"
+        help_text=_("图片的服务器缩略图（JPEG）；超过预览上限的图片只应显示它。非图片为 null。")
     )
 
     class Meta:

@@ -3,6 +3,7 @@ scope, 404), writes through services (their refusals are mapped by `smartcampus.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -29,15 +30,15 @@ class PayloadTooLarge(APIException):
 
 
 def _response_filter() -> OpenApiParameter:
-    return query_parameter("response", "只列出该条目（作答）的材料", OpenApiTypes.INT)
+    return query_parameter("response", _("只列出该条目（作答）的材料"), OpenApiTypes.INT)
 
 
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("school", "学校 id", OpenApiTypes.INT),
-            query_parameter("q", "文件名包含"),
-            query_parameter("kind", "文件类型（pdf、png、docx…）"),
+            query_parameter("school", _("学校 id"), OpenApiTypes.INT),
+            query_parameter("q", _("文件名包含")),
+            query_parameter("kind", _("文件类型（pdf、png、docx…）")),
         ]
     ),
     create=extend_schema(

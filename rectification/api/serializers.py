@@ -43,7 +43,7 @@ class RectificationItemSerializer(serializers.ModelSerializer):
     source_display = serializers.CharField(source="get_source_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     overdue = serializers.SerializerMethodField()
-    evidence_files = serializers.SerializerMethodField(help_text="本校材料库中证明整改完成的文件 id")
+    evidence_files = serializers.SerializerMethodField(help_text=_("本校材料库中证明整改完成的文件 id"))
     history = RectificationEventSerializer(source="events", many=True, read_only=True)
 
     class Meta:
@@ -90,10 +90,10 @@ class RectificationItemSerializer(serializers.ModelSerializer):
 class RectificationFilterSerializer(serializers.Serializer):
     """The list's query parameters; a value that cannot be meant is a 400 on its name."""
 
-    campaign = serializers.IntegerField(required=False, min_value=1, help_text="自评活动 id")
-    state = serializers.ChoiceField(choices=RectificationState.choices, required=False, help_text="状态")
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="是否逾期")
-    school = serializers.IntegerField(required=False, min_value=1, help_text="学校 id")
+    campaign = serializers.IntegerField(required=False, min_value=1, help_text=_("自评活动 id"))
+    state = serializers.ChoiceField(choices=RectificationState.choices, required=False, help_text=_("状态"))
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None, help_text=_("是否逾期"))
+    school = serializers.IntegerField(required=False, min_value=1, help_text=_("学校 id"))
 
 
 class VersionSerializer(serializers.Serializer):
@@ -109,25 +109,25 @@ def _text(**kwargs):
 class PlanSerializer(VersionSerializer):
     """待制定方案 → 方案待审核: the plan and the person responsible (both required)."""
 
-    plan = _text(help_text="整改方案")
-    responsible = _text(help_text="整改责任人")
+    plan = _text(help_text=_("整改方案"))
+    responsible = _text(help_text=_("整改责任人"))
 
 
 class CompleteSerializer(VersionSerializer):
     """整改中 → 待验收: what was done, with files of the school's evidence library (ids; an id outside
     the caller's library is answered like one that does not exist)."""
 
-    report = _text(help_text="整改情况说明")
+    report = _text(help_text=_("整改情况说明"))
     files = ScopedPrimaryKeyField(
-        evidence_file_list, action=Action.EDIT, many=True, required=False, help_text="材料库文件 id"
+        evidence_file_list, action=Action.EDIT, many=True, required=False, help_text=_("材料库文件 id")
     )
 
 
 class CommentSerializer(VersionSerializer):
     """Approve or verify (the comment is optional), return (the reason is required)."""
 
-    comment = _text(help_text="审核意见或退回原因")
+    comment = _text(help_text=_("审核意见或退回原因"))
 
 
 class WaiveSerializer(VersionSerializer):
-    reason = _text(help_text="免于整改的理由")
+    reason = _text(help_text=_("免于整改的理由"))

@@ -16,6 +16,7 @@ The item is looked up with the action of the transition, so someone who may not 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -54,12 +55,12 @@ def _transition_schema(request):
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            query_parameter("campaign", "自评活动 id", OpenApiTypes.INT),
+            query_parameter("campaign", _("自评活动 id"), OpenApiTypes.INT),
             query_parameter(
-                "state", "状态：draft_plan/plan_review/in_progress/awaiting_verification/verified/waived"
+                "state", _("状态：draft_plan/plan_review/in_progress/awaiting_verification/verified/waived")
             ),
-            query_parameter("overdue", "true：只列逾期未办结的；false：只列未逾期的", OpenApiTypes.BOOL),
-            query_parameter("school", "学校 id", OpenApiTypes.INT),
+            query_parameter("overdue", _("true：只列逾期未办结的；false：只列未逾期的"), OpenApiTypes.BOOL),
+            query_parameter("school", _("学校 id"), OpenApiTypes.INT),
         ]
     )
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import SCHOOL_KINDS, JobKind, ReportJob
@@ -54,11 +55,13 @@ class ReportJobRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["kind"] in SCHOOL_KINDS and not attrs.get("assessment"):
-            raise serializers.ValidationError({"assessment": "学校报告需要指定 assessment（学校自评 id）。"})
+            raise serializers.ValidationError(
+                {"assessment": _("学校报告需要指定 assessment（学校自评 id）。")}
+            )
         if attrs["kind"] not in SCHOOL_KINDS and not attrs.get("campaign"):
-            raise serializers.ValidationError({"campaign": "需要指定 campaign（自评活动 id）。"})
+            raise serializers.ValidationError({"campaign": _("需要指定 campaign（自评活动 id）。")})
         if attrs["kind"] == JobKind.DISTRICT_PDF_ZIP and not attrs.get("region"):
-            raise serializers.ValidationError({"region": "区县报告合集需要指定 region（区县 id）。"})
+            raise serializers.ValidationError({"region": _("区县报告合集需要指定 region（区县 id）。")})
         return attrs
 
 
@@ -76,32 +79,34 @@ class StatisticsSerializer(serializers.Serializer):
 
 
 class FiguresSerializer(serializers.Serializer):
-    self = StatisticsSerializer(help_text="自评：已提交（及以后）的学校")
-    review = StatisticsSerializer(help_text="评审：评审已定稿的学校")
-    self_of_reviewed = StatisticsSerializer(help_text="评审已定稿的学校的自评")
-    difference = serializers.DecimalField(**FIGURE, help_text="评审平均 − 同批学校自评平均（按显示的数计算）")
+    self = StatisticsSerializer(help_text=_("自评：已提交（及以后）的学校"))
+    review = StatisticsSerializer(help_text=_("评审：评审已定稿的学校"))
+    self_of_reviewed = StatisticsSerializer(help_text=_("评审已定稿的学校的自评"))
+    difference = serializers.DecimalField(
+        **FIGURE, help_text=_("评审平均 − 同批学校自评平均（按显示的数计算）")
+    )
 
 
 class DistrictStatisticsSerializer(serializers.Serializer):
-    region = serializers.IntegerField(source="region_id", allow_null=True, help_text="合计行为 null")
+    region = serializers.IntegerField(source="region_id", allow_null=True, help_text=_("合计行为 null"))
     name = serializers.CharField()
     school_count = serializers.IntegerField()
     progress = serializers.DictField(
         child=serializers.IntegerField(),
-        help_text="每所学校恰在一项：not_started/draft/submitted/in_review/returned/finalised",
+        help_text=_("每所学校恰在一项：not_started/draft/submitted/in_review/returned/finalised"),
     )
-    bands = serializers.ListField(child=serializers.IntegerField(), help_text="自评得分率分段的学校数")
+    bands = serializers.ListField(child=serializers.IntegerField(), help_text=_("自评得分率分段的学校数"))
     figures = FiguresSerializer()
 
 
 class CampaignStatisticsSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(source="campaign.pk")
     scoring = serializers.SerializerMethodField()
-    unit = serializers.CharField(help_text="统计数字的单位：分（计分制）或 %（达标制）")
+    unit = serializers.CharField(help_text=_("统计数字的单位：分（计分制）或 %（达标制）"))
     declared_total = serializers.DecimalField(**FIGURE)
-    region_word = serializers.CharField(source="words.unit", help_text="分组地区的称谓：区县、市或地区")
+    region_word = serializers.CharField(source="words.unit", help_text=_("分组地区的称谓：区县、市或地区"))
     districts = DistrictStatisticsSerializer(many=True)
-    total = DistrictStatisticsSerializer(help_text="合计")
+    total = DistrictStatisticsSerializer(help_text=_("合计"))
 
     def get_scoring(self, board) -> str:
         return "points" if board.is_points else "compliance"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -48,6 +49,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             assessment=target.assessment,
             region=target.region,
             acting_user=request.user,
+            language=translation.get_language(),
         )
         job = selectors.report_job_get(user=request.user, pk=job.pk)
         return Response(

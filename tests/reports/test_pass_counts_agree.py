@@ -62,7 +62,7 @@ def test_pass_counts_agree_per_district(city, tmp_path):  # noqa: F811
     # the dashboard: a card per district 「达标 n / N」
     page = client_of(city["commission"]).get(reverse("reports:dashboard") + f"?campaign={campaign.pk}")
     html = page.content.decode()
-    cards = dict(re.findall(r'<div class="fw-semibold">([^<]+)</div>\s*<div>\s*达标 (\d+) / \d+', html))
+    cards = dict(re.findall(r'<div class="fw-semibold"[^>]*>([^<]+)</div>\s*<div>\s*达标 (\d+) / \d+', html))
     assert {k: int(v) for k, v in cards.items() if k in counted} == {d: passed[d] for d in counted}
     assert re.search(rf"达标 {data['summary']['passed']} / {data['summary']['counted']}", html)
 

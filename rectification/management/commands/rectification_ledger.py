@@ -6,35 +6,36 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Campaign
 from rectification.selectors import rectification_ledger
 
 
 class Command(BaseCommand):
-    help = "整改台账：某次自评活动的全部整改事项及统计（--json 输出机器可读格式）。"
+    help = _("整改台账：某次自评活动的全部整改事项及统计（--json 输出机器可读格式）。")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--campaign", type=int, required=True, help="自评活动 ID")
-        parser.add_argument("--json", action="store_true", help="输出 JSON")
+        parser.add_argument("--campaign", type=int, required=True, help=_("自评活动 ID"))
+        parser.add_argument("--json", action="store_true", help=_("输出 JSON"))
 
     def handle(self, *args, campaign: int, json: bool = False, **options) -> None:
         found = Campaign.objects.filter(pk=campaign).first()
         if found is None:
-            raise CommandError(f"自评活动 {campaign} 不存在。")
+            raise CommandError(_("自评活动 %(id)s 不存在。") % {"id": campaign})
         ledger = rectification_ledger(campaign=found)
         if json:
             self.stdout.write(_dumps(ledger))
             return
         for row in ledger.rows:
-            flag = " 逾期" if row.overdue else ""
+            flag = _(" 逾期") if row.overdue else ""
             self.stdout.write(
                 f"{row.school_code}\t{row.node}\t{row.source_label}\t{row.state_label}\t{row.due_date:%Y-%m-%d}{flag}"
             )
         summary = ledger.summary
         self.stdout.write(
-            f"共 {summary['total']} 项：未办结 {summary['open']}，逾期 {summary['overdue']}，"
-            f"已验收 {summary['verified']}，免于整改 {summary['waived']}"
+            _("共 %(total)s 项：未办结 %(open)s，逾期 %(overdue)s，已验收 %(verified)s，免于整改 %(waived)s")
+            % summary
         )
 
 
