@@ -13,9 +13,13 @@ COPY smartcampus ./smartcampus
 COPY indicators ./indicators
 COPY assessments ./assessments
 COPY evidence ./evidence
+COPY classrooms ./classrooms
+COPY rectification ./rectification
+COPY inspections ./inspections
 COPY reports ./reports
 RUN pip install --no-cache-dir .
 COPY . .
+RUN msgfmt --check-format -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 1000 app && mkdir -p /data/media && chown -R app /data /app

@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TEMPLATES := templates indicators/templates
 
-.PHONY: run test install lint format services-test clean
+.PHONY: run test install lint format services-test clean messages messages-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed locale/en/LC_MESSAGES/django.mo
+
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+	scripts/messages.sh --compile
+
+## messages: refresh the English catalog (locale/en) from the code
+messages: install
+	scripts/messages.sh
+
+## messages-check: fail when a string has no English translation (or a fuzzy one)
+messages-check: install
+	scripts/messages.sh --check
 
 ## run: create .venv, migrate the SQLite file, load frameworks, seed the demo, serve on http://127.0.0.1:8000
 run: install
