@@ -53,7 +53,9 @@ def english_only(j, step: str, *, title_is_ui: bool = False) -> None:
     leftovers = page.evaluate(CHINESE_OUTSIDE_DATA)
     assert not leftovers, f"Chinese outside data on {step} ({page.url}): {leftovers}"
     title = page.title()  # a page's title may name its data (campaign, school); the home page's is UI only
-    assert not title_is_ui or not any("\u4e00" <= ch <= "\u9fff" for ch in title), f"Chinese title on {step}: {title}"
+    assert not title_is_ui or not any("\u4e00" <= ch <= "\u9fff" for ch in title), (
+        f"Chinese title on {step}: {title}"
+    )
 
 
 def switch(page, language: str) -> None:
