@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 
 from smartcampus import spreadsheets
@@ -141,7 +140,8 @@ CARRY_FORWARD_HANDLERS = ["evidence.services.evidence_carry_forward"]
 
 # --- i18n: Simplified Chinese first, English second; China Standard Time ----------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language is named in itself, whatever the interface language (the switch reads the same for everyone).
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # i18n: data
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
