@@ -52,8 +52,8 @@ def capture_cells(*, campaign_id: int, path: str) -> dict:
         init(self, book, name, columns, freeze_cols=freeze_cols, title=title)
         sheets.append(
             {
-                "title": name,
-                "header": [c.header for c in columns],
+                "title": str(name),
+                "header": [str(c.header) for c in columns],
                 "widths": [c.width for c in columns],
                 "formats": [c.number_format for c in columns],
                 "freeze_cols": freeze_cols,
