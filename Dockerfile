@@ -19,7 +19,7 @@ COPY inspections ./inspections
 COPY reports ./reports
 RUN pip install --no-cache-dir .
 COPY . .
-RUN msgfmt --check-format -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
+RUN for d in django djangojs; do msgfmt --check-format -o locale/en/LC_MESSAGES/$d.mo locale/en/LC_MESSAGES/$d.po; done
 RUN SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 1000 app && mkdir -p /data/media && chown -R app /data /app

@@ -16,9 +16,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed locale/en/LC_MESSAGES/django.mo
+install: $(VENV)/.installed locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/djangojs.mo
 
-locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po
+locale/en/LC_MESSAGES/%.mo: locale/en/LC_MESSAGES/%.po
 	scripts/messages.sh --compile
 
 ## messages: refresh the English catalog (locale/en) from the code

@@ -18,7 +18,9 @@ from django.urls import Resolver404, resolve, reverse
 from .state import CODE, SESSION_KEY, password_change_message
 
 #: what a user who must change their password may still reach
-ALLOWED_VIEWS = frozenset({"accounts:password-change", "logout", "set_language", "healthz"})
+ALLOWED_VIEWS = frozenset(
+    {"accounts:password-change", "logout", "set_language", "javascript-catalog", "healthz"}
+)
 
 
 def _view_name(request) -> str:

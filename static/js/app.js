@@ -5,6 +5,12 @@
 
 // htmx must never evaluate strings from the page (hx-on, hx-vars, js: values): nothing uses it,
 // and CSP would refuse it anyway.
+// Interface strings go through Django's JavaScript catalog (loaded before this file); without it the
+// Chinese source text is shown.
+const gettext = window.gettext || ((text) => text);
+const interpolate =
+  window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
+
 if (window.htmx) {
   htmx.config.allowEval = false;
   htmx.config.includeIndicatorStyles = false;
@@ -136,7 +142,7 @@ document.addEventListener("htmx:afterRequest", (event) => {
       const now = document.createElement("button");
       now.type = "button";
       now.className = "btn btn-link btn-sm p-0 ms-1 align-baseline";
-      now.textContent = "立即重试";
+      now.textContent = gettext("立即重试");
       now.addEventListener("click", () => resend(form));
       parts.push(why, now);
     }
@@ -160,20 +166,20 @@ document.addEventListener("htmx:afterRequest", (event) => {
       const delay = RETRY_DELAYS_MS[Math.min(s.retries, RETRY_DELAYS_MS.length - 1)];
       s.retries += 1;
       s.timer = setTimeout(() => resend(form), delay);
-      next = `，${Math.round(delay / 1000)} 秒后自动重试（您输入的内容仍保留在页面上）`;
+      next = interpolate(gettext("，%(s)s 秒后自动重试（您输入的内容仍保留在页面上）"), { s: Math.round(delay / 1000) }, true);
     } else {
-      next = "。您输入的内容仍保留在页面上，请复制保存后刷新页面";
+      next = gettext("。您输入的内容仍保留在页面上，请复制保存后刷新页面");
     }
-    showBadge(form, { failed: true, text: "未保存", reason: reason + next });
+    showBadge(form, { failed: true, text: gettext("未保存"), reason: reason + next });
   }
 
   function reasonFor(status) {
-    if (status >= 500) return [`服务器暂时无法保存（错误 ${status}）`, true];
-    if (status === 413) return ["内容过大，无法保存", false];
-    if (status === 429) return ["请求过于频繁", true];
-    if (status === 401 || status === 403) return ["登录已过期或页面已失效，请在新标签页中重新登录", true];
-    if (status === 404) return ["条目不存在或您已无权修改（错误 404）", false];
-    return [`无法保存（错误 ${status}）`, false];
+    if (status >= 500) return [interpolate(gettext("服务器暂时无法保存（错误 %(status)s）"), { status }, true), true];
+    if (status === 413) return [gettext("内容过大，无法保存"), false];
+    if (status === 429) return [gettext("请求过于频繁"), true];
+    if (status === 401 || status === 403) return [gettext("登录已过期或页面已失效，请在新标签页中重新登录"), true];
+    if (status === 404) return [gettext("条目不存在或您已无权修改（错误 404）"), false];
+    return [interpolate(gettext("无法保存（错误 %(status)s）"), { status }, true), false];
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -187,7 +193,7 @@ document.addEventListener("htmx:afterRequest", (event) => {
     document.addEventListener(type, (event) => {
       const form = autosaveForm(event.target);
       if (form && !state(form).failed && values(form) !== state(form).saved) {
-        showBadge(form, { failed: false, text: "保存中…" });
+        showBadge(form, { failed: false, text: gettext("保存中…") });
       }
     });
   }
@@ -210,7 +216,7 @@ document.addEventListener("htmx:afterRequest", (event) => {
     s.sending = values(form);
     if (s.failed) {
       const why = badgeBox(form) && badgeBox(form).querySelector("[data-testid=save-error]");
-      if (why) why.textContent = "正在重试保存…";
+      if (why) why.textContent = gettext("正在重试保存…");
     }
   });
 
@@ -234,12 +240,12 @@ document.addEventListener("htmx:afterRequest", (event) => {
       if (saveStatus === "200") {
         s.retries = 0;
         s.saved = s.sending;
-        if (values(form) !== s.saved) showBadge(form, { failed: false, text: "保存中…" });
+        if (values(form) !== s.saved) showBadge(form, { failed: false, text: gettext("保存中…") });
       }
       return; // a refusal (400/409) is shown by the server's fragment
     }
     if (xhr.status < 300) {
-      fail(form, "登录已过期，请在新标签页中重新登录", true);
+      fail(form, gettext("登录已过期，请在新标签页中重新登录"), true);
       return;
     }
     const [reason, retry] = reasonFor(xhr.status);
@@ -248,11 +254,11 @@ document.addEventListener("htmx:afterRequest", (event) => {
 
   document.addEventListener("htmx:timeout", (event) => {
     const form = autosaveForm(event.detail.elt);
-    if (form) fail(form, `服务器在 ${TIMEOUT_MS / 1000} 秒内没有响应`, true);
+    if (form) fail(form, interpolate(gettext("服务器在 %(s)s 秒内没有响应"), { s: TIMEOUT_MS / 1000 }, true), true);
   });
   document.addEventListener("htmx:sendError", (event) => {
     const form = autosaveForm(event.detail.elt);
-    if (form) fail(form, "网络连接中断，或服务器无法访问", true);
+    if (form) fail(form, gettext("网络连接中断，或服务器无法访问"), true);
   });
 
   window.addEventListener("online", () => {

@@ -81,6 +81,8 @@ def test_cio_and_commission_work_in_english(demo, journey):
     cio.goto(f"/assessments/{assessment.pk}/items/{item.node.code}/", "item")
     english_only(cio, "item-en")
     expect(page.locator("main")).to_contain_text(item.node.name)  # the standard's text stays as written
+    # the page's scripts speak English too (autosave's messages come from the JavaScript catalog)
+    assert page.evaluate("gettext('未保存')") == "Not saved"
 
     # back to Chinese: the same page reads in Chinese again
     switch(page, "zh-hans")
