@@ -202,13 +202,20 @@ def test_district_to_frozen_results(world, reviewed, real_celery, journey, tmp_p
     assert Assessment.objects.get(pk=a1.pk).status == AssessmentStatus.IN_REVIEW
     school.page.goto(school_page_url)
     expect(school.page.get_by_test_id("own-objections")).to_contain_text("申辩成立")
-    expect(school.page.get_by_test_id(f"item-{first.code}")).not_to_contain_text("申辩待处理")
+    # the reopening withdrew the city's acceptance: the result leaves the publication until accepted again
+    expect(school.page.get_by_test_id("not-published")).to_contain_text("尚未通过市级验收")
+    assert Assessment.objects.get(pk=a1.pk).acceptance != Acceptance.ACCEPTED
     school.shot("item-reopened")
     school.goto(f"/assessments/{a1.pk}/", "assessment-in-review")
     expect(school.page.locator("main")).to_contain_text("评审中")
 
     # --- closing: after the district finalises again, the results are frozen ------------------------
     _refinalise(a1, reviewer)
+    city.goto(f"/campaigns/{campaign.pk}/", "campaign-refinalised")
+    page.get_by_role("link", name="市级验收").click()
+    page.get_by_test_id("accept-S-A1").click()
+    expect(page.get_by_test_id("acceptance-S-A1")).to_contain_text("已验收")
+    city.shot("accepted-again")
     city.goto(f"/inspections/publications/{publication.pk}/", "refinalised")
     page.get_by_role("button", name="结束公示并冻结结果").click()
     expect(page.locator(".alert-success")).to_contain_text("结果和命名已冻结")
