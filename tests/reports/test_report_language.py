@@ -6,7 +6,6 @@ The English headings come from the English catalog (locale/en), built from the t
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -66,7 +65,6 @@ def test_the_web_request_records_the_language_of_the_page(client, world, points_
     assert ReportJob.objects.get(assessment=points_assessment).language == "en"
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="需要 poppler-utils（pdftotext、pdffonts）")
 def test_an_english_school_pdf_has_english_headings_and_still_embeds_the_cjk_font(
     world, points_assessment, tmp_path
 ):
