@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_page
+from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -44,8 +44,14 @@ urlpatterns = [
     path("accounts/api-token/", api_token_view, name="api-token"),
     path("accounts/", include("smartcampus.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The interface strings of static/js for the active language (cached per language).
-    path("jsi18n/", cache_page(60 * 60)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    # The interface strings of static/js for the active language. Pages ask for it with the language
+    # in the query string, so the browser keeps one copy per language; no server cache, so the
+    # pages' scripts never depend on the cache server being up.
+    path(
+        "jsi18n/",
+        cache_control(max_age=60 * 60, private=True)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("frameworks/", include("indicators.urls")),
     path("evidence/", include("evidence.urls")),
