@@ -80,6 +80,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from smartcampus.db import CompiledQuery
+
 from .models import (
     AcceptanceDelegate,
     Assessment,
@@ -507,30 +509,21 @@ class UserScope:
 ANONYMOUS_SCOPE = UserScope(user_id=None)
 
 
-def get_scope(user) -> UserScope:
-    """The scope of `user`, computed with one query and cached on the user object for the request."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return ANONYMOUS_SCOPE
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    cio, reviewer, commission = set(), [], []
-    review_schools, review_assessments, lead, recheck = set(), set(), set(), set()
-    accept_campaigns, accept_assessments, accepting = set(), set(), set()
+def _scope_rows_query(user_id: int):
+    """The user's memberships, review assignments, re-check samples and acceptance delegations in
+    one UNION: (role, school id, region path, assessment id, lead, campaign id)."""
 
-    # memberships and assignments in one UNION:
-    # (role, school id, region path, assessment id, lead, campaign id)
     def none():
         # typed: a column that is NULL in the first parts of the UNION would be resolved as text
         return Cast(Value(None), BigIntegerField())
 
     memberships = (
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user_id=user_id)
         .order_by()
         .values_list("role", "school_id", "region__path", none(), Value(False, BooleanField()), none())
     )
     assignments = (
-        ReviewAssignment.objects.filter(reviewer=user)
+        ReviewAssignment.objects.filter(reviewer_id=user_id)
         .order_by()
         .values_list(
             Value(ASSIGNED, CharField()),
@@ -542,7 +535,7 @@ def get_scope(user) -> UserScope:
         )
     )
     rechecks = (
-        SampleSchool.objects.filter(reviewer=user)
+        SampleSchool.objects.filter(reviewer_id=user_id)
         .order_by()
         .values_list(
             Value(RECHECK, CharField()),
@@ -554,7 +547,7 @@ def get_scope(user) -> UserScope:
         )
     )
     delegations = (
-        AcceptanceDelegate.objects.filter(reviewer=user)
+        AcceptanceDelegate.objects.filter(reviewer_id=user_id)
         .order_by()
         .values_list(
             Value(ACCEPTING, CharField()),
@@ -565,7 +558,26 @@ def get_scope(user) -> UserScope:
             "campaign_id",
         )
     )
-    rows = memberships.union(assignments, rechecks, delegations, all=True)
+    return memberships.union(assignments, rechecks, delegations, all=True)
+
+
+# compiled once per process: every request reads the scope, and building this UNION through the
+# ORM cost more CPU than running it
+_SCOPE_ROWS = CompiledQuery(_scope_rows_query)
+
+
+def get_scope(user) -> UserScope:
+    """The scope of `user`, computed with one query and cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS_SCOPE
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    cio, reviewer, commission = set(), [], []
+    review_schools, review_assessments, lead, recheck = set(), set(), set(), set()
+    accept_campaigns, accept_assessments, accepting = set(), set(), set()
+
+    rows = _SCOPE_ROWS.rows(user.pk)
     for role, school_id, path, assessment_id, is_lead, campaign_id in rows:
         if role == Role.SCHOOL_CIO:
             cio.add(school_id)

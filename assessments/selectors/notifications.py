@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from ..models import Membership, Notification
+from smartcampus.db import CompiledQuery
+
+from ..models import Membership, Notification, Role
 
 
 def notification_list(*, user) -> QuerySet[Notification]:
@@ -22,29 +24,57 @@ def notification_unread_count(*, user) -> int:
 
 
 @dataclass(frozen=True)
+class MenuRole:
+    """One of the user's roles as the navbar lists it."""
+
+    role: str
+    scope_name: str  # the school's or the region's name
+
+    def get_role_display(self) -> str:
+        return Role(self.role).label
+
+
+@dataclass(frozen=True)
 class AccountMenu:
     """What the navbar shows of the signed-in user: their roles and the bell's unread count."""
 
-    memberships: list[Membership]
+    memberships: list[MenuRole]
     unread: int
 
 
-def account_menu(*, user) -> AccountMenu:
-    """The user's memberships (school and region joined) with the unread count riding along as a
-    subquery: one query for the navbar of every page (a second one only for a user without roles)."""
-    unread = (
-        Notification.objects.filter(user=OuterRef("user"), read_at__isnull=True)
+def _unread_count_query(user_id: int):
+    return (
+        Notification.objects.filter(user_id=user_id, read_at__isnull=True)
         .order_by()
         .values("user")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("school", "region")
+
+
+def _menu_rows_query(user_id: int):
+    """(role, school name, region name, unread count) per membership, in the order they were made."""
+    unread = _unread_count_query(OuterRef("user"))
+    return (
+        Membership.objects.filter(user_id=user_id)
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
         .order_by("pk")
+        .values_list("role", "school__name", "region__name", "unread")
     )
-    if memberships:
-        return AccountMenu(memberships=memberships, unread=memberships[0].unread)
-    return AccountMenu(memberships=[], unread=notification_unread_count(user=user))
+
+
+# compiled once per process: the navbar of every page reads them, and building them through the ORM
+# cost more CPU than running them
+_MENU_ROWS = CompiledQuery(_menu_rows_query)
+_UNREAD = CompiledQuery(_unread_count_query)
+
+
+def account_menu(*, user) -> AccountMenu:
+    """The user's roles with the unread count riding along as a subquery: one query for the navbar
+    of every page (a second one only for a user without roles)."""
+    rows = _MENU_ROWS.rows(user.pk)
+    if rows:
+        roles = [MenuRole(role=role, scope_name=school or region or "") for role, school, region, _n in rows]
+        return AccountMenu(memberships=roles, unread=rows[0][3])
+    counted = _UNREAD.rows(user.pk)
+    return AccountMenu(memberships=[], unread=counted[0][0] if counted else 0)
