@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -27,8 +28,15 @@ class Navigation:
     manages: bool  # commission staff (the home page's "管辖地区")
 
 
+@functools.lru_cache(maxsize=64)
+def _url(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
 def _link(name: str, label, current: str, *prefixes: str) -> NavLink:
-    return NavLink(reverse(name), str(label), any(current.startswith(p) for p in prefixes or (name,)))
+    # the links take no arguments: reversed once per process (and script prefix)
+    url = _url(name, get_script_prefix())
+    return NavLink(url, str(label), any(current.startswith(p) for p in prefixes or (name,)))
 
 
 def navigation(request) -> dict:
