@@ -161,14 +161,16 @@ def job_file_response(job) -> FileResponse:
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Commission: the city by district; reviewer: their district; school: its own results."""
-    campaigns = assessment_selectors.campaign_list(user=request.user).order_by("-year", "title")
+    # the campaigns in scope are listed on the page anyway: the chosen one is picked from them (the
+    # same scope), not read again
+    campaigns = list(assessment_selectors.campaign_list(user=request.user).order_by("-year", "title"))
     campaign_id = request.GET.get("campaign")
     if campaign_id:
-        campaign = assessment_selectors.campaign_get(
-            user=request.user, pk=int(campaign_id) if campaign_id.isdigit() else 0
-        )
+        campaign = next((c for c in campaigns if str(c.pk) == campaign_id), None)
+        if campaign is None:
+            raise Http404
     else:
-        campaign = campaigns.first()
+        campaign = campaigns[0] if campaigns else None
     context = {"campaigns": campaigns, "campaign": campaign}
     if campaign is None:
         return render(request, "reports/dashboard.html", context)
