@@ -178,22 +178,34 @@ def measure_city(
     """Everything measured on the city in the database (seeded already), one size of the table."""
     campaign = c.city_campaign(framework)
     who = logins(framework)
-    result = {"framework": framework, **city_rows(campaign=campaign)}
-    print("  workbook …", flush=True)
-    result["workbook"] = measure_workbook(campaign=campaign, workdir=workdir, fresh_process=fresh_process)
-    print("  dashboard …", flush=True)
-    result["dashboard"] = measure_dashboard(campaign=campaign, username=who["commission"])
-    print("  pages …", flush=True)
-    result["pages"] = measure_pages(
-        page_list=http.pages(campaign=campaign, **who),
-        requests=requests,
-        load=load,
-        duration=duration,
-        workers=gunicorn_workers,
+    result = {"framework": framework, **city_rows(campaign=campaign), "part_seconds": {}}
+
+    def part(name: str, fn):
+        """Run one part, keeping how long it took in all (warm-ups and load runs included)."""
+        print(f"  {name} …", flush=True)
+        start = time.perf_counter()
+        result[name] = fn()
+        result["part_seconds"][name] = time.perf_counter() - start
+
+    part(
+        "workbook", lambda: measure_workbook(campaign=campaign, workdir=workdir, fresh_process=fresh_process)
     )
-    print("  district ZIP …", flush=True)
-    result["zip"] = measure_zip(
-        campaign=campaign, username=who["commission"], schools=zip_schools, workers=zip_workers
+    part("dashboard", lambda: measure_dashboard(campaign=campaign, username=who["commission"]))
+    part(
+        "pages",
+        lambda: measure_pages(
+            page_list=http.pages(campaign=campaign, **who),
+            requests=requests,
+            load=load,
+            duration=duration,
+            workers=gunicorn_workers,
+        ),
+    )
+    part(
+        "zip",
+        lambda: measure_zip(
+            campaign=campaign, username=who["commission"], schools=zip_schools, workers=zip_workers
+        ),
     )
     return result
 
@@ -201,13 +213,17 @@ def measure_city(
 def measure_size(*, framework: str, schools: int, seed: int, **options) -> dict:
     """Seed a city of `schools` schools (timed) and measure it."""
     print(f"{framework}, {schools} schools: seeding …", flush=True)
+    start = time.perf_counter()
     steps = c.prepare_city(schools=schools, seed=seed, framework=framework)
+    elapsed = time.perf_counter() - start
     seeding = {
         "seconds": steps["load_frameworks"] + steps["seed_demo"],
         "vacuum_seconds": steps["vacuum_analyze"],
         "steps": steps,
     }
-    return {"schools": schools, "seeding": seeding, **measure_city(framework=framework, **options)}
+    result = {"schools": schools, "seeding": seeding, **measure_city(framework=framework, **options)}
+    result["part_seconds"] = {"seeding": elapsed, **result["part_seconds"]}
+    return result
 
 
 def empty_services() -> None:
@@ -382,6 +398,19 @@ def main() -> None:
             f"Pages (queries and CPU in-process, median of {args.requests} requests;"
             + ("" if args.no_http else f" p95 under gunicorn {args.workers} workers, wrk {args.duration} s")
             + ")",
+        )
+        text += "\n\n" + c.table(
+            [{"framework": r["framework"], "schools": r["schools"], **r["part_seconds"]} for r in results],
+            [
+                ("framework", "framework"),
+                ("schools", "schools"),
+                ("seeding", "seeding"),
+                ("workbook", "workbook"),
+                ("dashboard", "dashboard"),
+                ("pages", "pages"),
+                ("zip", "ZIP"),
+            ],
+            "How long each part took in all, s (migrate and warm-ups included: to plan a run)",
         )
         summaries = {}
         for framework in frameworks:
