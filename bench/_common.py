@@ -93,26 +93,41 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "-c", MANAGE, *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-def prepare_city(*, schools: int, seed: int, framework: str = "beijing-k12") -> None:
-    """Migrate, load the frameworks and seed + fill a city of `schools` schools (grows an existing one)."""
-    manage("migrate", "-v0")
-    manage("load_frameworks")
-    manage(
+def prepare_city(*, schools: int, seed: int, framework: str = "beijing-k12") -> dict[str, float]:
+    """Migrate, load the frameworks and seed + fill a city of `schools` schools (grows an existing one).
+    Returns the seconds each step took (migrate, load_frameworks, seed_demo, vacuum_analyze)."""
+    steps: dict[str, float] = {}
+
+    def step(name: str, fn: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        fn()
+        steps[name] = time.perf_counter() - start
+
+    step("migrate", lambda: manage("migrate", "-v0"))
+    step("load_frameworks", lambda: manage("load_frameworks"))
+    step(
         "seed_demo",
-        "--schools",
-        str(schools),
-        "--campaign",
-        framework,
-        "--fill",
-        "--quiet",
-        "--seed",
-        str(seed),
+        lambda: manage(
+            "seed_demo",
+            "--schools",
+            str(schools),
+            "--campaign",
+            framework,
+            "--fill",
+            "--quiet",
+            "--seed",
+            str(seed),
+        ),
     )
     django_setup()
     from django.db import connection
 
-    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have after a while
-        cursor.execute("VACUUM ANALYZE")
+    def vacuum() -> None:
+        with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have after a while
+            cursor.execute("VACUUM ANALYZE")
+
+    step("vacuum_analyze", vacuum)
+    return steps
 
 
 def city_campaign(framework: str = "beijing-k12"):

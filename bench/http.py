@@ -37,14 +37,17 @@ end
 """
 
 
-def pages(*, campaign) -> list[dict]:
-    """(name, user, path) of the pages measured."""
+def pages(
+    *, campaign, cio: str = "hd_cio", commission: str = "bj_commission", reviewer: str = "hd_reviewer"
+) -> list[dict]:
+    """(name, user, path) of the pages measured, as the demo logins given (a school CIO of the
+    campaign, its commission, and the reviewer of the CIO's district)."""
     from django.urls import reverse
 
     from assessments.models import Assessment, AssessmentStatus, Membership, Role
 
     cio_school = (
-        Membership.objects.filter(user__username="hd_cio", role=Role.SCHOOL_CIO)
+        Membership.objects.filter(user__username=cio, role=Role.SCHOOL_CIO)
         .values_list("school_id", flat=True)
         .first()
     )
@@ -53,33 +56,33 @@ def pages(*, campaign) -> list[dict]:
     found = [
         {
             "name": "CIO overview",
-            "user": "hd_cio",
+            "user": cio,
             "path": reverse("assessments:assessment-detail", args=[assessment.pk]),
         },
         {
             "name": "CIO item page",
-            "user": "hd_cio",
+            "user": cio,
             "path": reverse("assessments:assessment-item", args=[assessment.pk, first_item]),
         },
         {
             "name": "commission dashboard",
-            "user": "bj_commission",
+            "user": commission,
             "path": reverse("reports:dashboard") + f"?campaign={campaign.pk}",
         },
         {
             "name": "API assessments (page 1)",
-            "user": "bj_commission",
+            "user": commission,
             "path": f"/api/assessments/?campaign={campaign.pk}",
         },
         {
             "name": "API responses (page 1)",
-            "user": "hd_reviewer",
+            "user": reviewer,
             "path": f"/api/responses/?assessment={assessment.pk}",
         },
-        {"name": "API campaigns", "user": "bj_commission", "path": "/api/campaigns/"},
+        {"name": "API campaigns", "user": commission, "path": "/api/campaigns/"},
     ]
-    # district review: hd_reviewer's queue, the workbench on an assessment under review in Haidian
-    # (its first item), and the API queue
+    # district review: the reviewer's queue, the workbench on an assessment under review in the CIO's
+    # district (its first item), and the API queue
     reviewing = (
         Assessment.objects.filter(
             campaign=campaign,
@@ -89,18 +92,16 @@ def pages(*, campaign) -> list[dict]:
         .order_by("school__code")
         .first()
     )
-    found.append(
-        {"name": "reviewer queue", "user": "hd_reviewer", "path": reverse("assessments:review-queue")}
-    )
-    if reviewing is not None:  # a tiny city may have nothing under review in Haidian
+    found.append({"name": "reviewer queue", "user": reviewer, "path": reverse("assessments:review-queue")})
+    if reviewing is not None:  # a tiny city may have nothing under review in the district
         found.append(
             {
                 "name": "reviewer workbench (item)",
-                "user": "hd_reviewer",
+                "user": reviewer,
                 "path": reverse("assessments:review-item", args=[reviewing.pk, first_item]),
             }
         )
-    found.append({"name": "API review queue", "user": "hd_reviewer", "path": "/api/reviews/"})
+    found.append({"name": "API review queue", "user": reviewer, "path": "/api/reviews/"})
     return found
 
 

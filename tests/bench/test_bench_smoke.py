@@ -1,6 +1,6 @@
 """Keep bench/ from rotting: import every benchmark and run its measurement functions once on a
-tiny city (16 schools, one per Beijing district) on the test database. No timing assertions:
-benchmarks are not tests."""
+tiny city (16 schools, one per Beijing district; for bench.scale 16 Zhejiang schools) on the test
+database. No timing assertions: benchmarks are not tests."""
 
 import io
 
@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 
-from bench import _common, dashboard, http, pdf, workbook
+from bench import _common, dashboard, http, pdf, scale, workbook
 from bench.bare_view import bare_page_view
 
 
@@ -97,3 +97,57 @@ def test_http_cpu_breakdown_splits_each_request(city, settings):
         parts = sum(row[f"{k}_ms"] for k in http.PARTS)
         assert row["context_ms"] > 0 and row["template_ms"] > 0 and row["bare_ms"] > 0
         assert parts == pytest.approx(row["total_ms"], rel=0.5)  # medians of parts vs median of sums
+
+
+@pytest.fixture
+def province(transactional_db, settings, tmp_path):
+    """A tiny Zhejiang (16 schools over its 11 cities), committed: the district ZIP's jobs run after
+    their transactions commit (eagerly, in this process, under the test settings)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ROOT_URLCONF = "bench.urls"  # the bare page lives in the benchmark's URLconf only
+    call_command("load_frameworks", stdout=io.StringIO())
+    call_command(
+        "seed_demo",
+        "--schools",
+        "16",
+        "--campaign",
+        "zhejiang-k12",
+        "--fill",
+        "--quiet",
+        stdout=io.StringIO(),
+    )
+    return _common.city_campaign("zhejiang-k12")
+
+
+def test_scale_measures_one_size_and_its_growth(province, tmp_path):
+    result = scale.measure_city(
+        framework="zhejiang-k12",
+        workdir=str(tmp_path),
+        requests=1,
+        zip_schools=2,
+        zip_workers=0,  # the test settings run tasks eagerly
+        fresh_process=False,
+    )
+    assert result["assessments"] == 16 and result["responses"] > 16
+    assert result["workbook"]["schools"] == 16 and result["workbook"]["peak_rss_mb"] > 0
+    assert result["dashboard"]["schools"] == 16
+    assert result["pages"] and all(
+        row["queries"] > 0 and row["total_ms"] > 0 for row in result["pages"].values()
+    )
+    assert result["zip"]["schools"] == result["zip"]["pdfs"] >= 2 and result["zip"]["zip_bytes"] > 0
+
+    # the same city counted as twice the schools: constant queries are constant, the rest is judged
+    bigger = {**result, "schools": 32, "assessments": 32}
+    rows = scale.growth([{**result, "schools": 16}, bigger])
+    verdicts = {row["measure"]: row["verdict"] for row in rows}
+    assert all(verdicts[f"queries: {page}"] == "ok" for page in result["pages"])
+    changed = {
+        **bigger,
+        "pages": {p: {**row, "queries": row["queries"] + 1} for p, row in result["pages"].items()},
+    }
+    flagged = {
+        row["measure"]
+        for row in scale.growth([{**result, "schools": 16}, changed])
+        if "changes" in row["verdict"]
+    }
+    assert flagged == {f"queries: {page}" for page in result["pages"]}
