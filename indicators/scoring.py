@@ -519,9 +519,26 @@ _COUNT_KEYS = (
 )
 
 
+# Results of `score` kept per process: a page that shows a school's results scores the same answers
+# more than once (workspace and results), and the next view of an unchanged school scores them again.
+# The key is the tree object and every answer with its type and exact text (Decimal("1.0") and
+# Decimal("1.00") are equal but print differently), so a hit is what scoring would return; errors are
+# raised, never kept. Results are shared: callers must not change them.
+_SCORED: dict[tuple, tuple[ScoringTree, PointsResult | ComplianceResult]] = {}
+_SCORED_MAX = 128
+
+
 def score(tree: ScoringTree, answers: Mapping[str, object]) -> PointsResult | ComplianceResult:
     """Dispatch on the framework's scoring mode."""
-    return score_points(tree, answers) if tree.is_points else score_compliance(tree, answers)
+    key = (id(tree), frozenset((code, type(v), str(v)) for code, v in answers.items()))
+    found = _SCORED.get(key)
+    if found is not None and found[0] is tree:
+        return found[1]
+    result = score_points(tree, answers) if tree.is_points else score_compliance(tree, answers)
+    if len(_SCORED) >= _SCORED_MAX:
+        _SCORED.pop(next(iter(_SCORED)))  # the oldest
+    _SCORED[key] = (tree, result)
+    return result
 
 
 # --- summaries: what every output shows of one side of an assessment ------------------------------

@@ -404,3 +404,19 @@ def test_statistics_are_exact_and_independent_of_order():
 def test_competition_ranks_skip_schools_without_a_figure():
     ranks = competition_ranks({"a": D("90"), "b": D("85"), "c": D("90"), "d": None, "e": D("70")})
     assert ranks == {"a": 1, "c": 1, "b": 3, "e": 4}
+
+
+def test_score_reuses_a_result_only_for_exactly_the_same_answers(zibo):
+    answers = full_marks(zibo)
+    first = score(zibo, answers)
+    assert score(zibo, dict(answers)) is first  # the same answers again: the kept result
+    code = next(iter(answers))
+    changed = {**answers, code: D("0")}
+    assert score(zibo, changed).total == first.total - answers[code]
+    # equal as numbers but written differently: scored again, so the figures print as written
+    retyped = {**answers, code: D(str(answers[code])) + D("0.00")}
+    assert score(zibo, retyped) is not first
+    with pytest.raises(ScoreError):  # an error is raised every time, never kept
+        score(zibo, {**answers, code: D("-1")})
+    with pytest.raises(ScoreError):
+        score(zibo, {**answers, code: D("-1")})
