@@ -276,8 +276,12 @@ def awarding_queue(*, user, campaign: Campaign) -> AwardingQueue:
 
 def assessment_designations(*, assessment: Assessment) -> list[Designation]:
     """The designations of `assessment` (obtained through a selector) that count, nominated or
-    awarded, each with its name in `label` (two queries)."""
+    awarded, each with its name in `label` (at most two queries; none unless its result passed)."""
+    if assessment.status != AssessmentStatus.FINALISED or assessment.result_passed is not True:
+        return []  # none counts (COUNTING, read from the row the caller just loaded): no query
     rows = list(Designation.objects.filter(COUNTING, assessment_id=assessment.pk).order_by("kind"))
+    if not rows:
+        return rows
     labels = campaign_designation_labels(assessment.campaign)
     for d in rows:
         d.label = labels[d.kind]
