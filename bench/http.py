@@ -328,7 +328,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, *, worker_class: str = "sync", threads: int = 1
+) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DB_CONN_MAX_AGE": "60"}
     proc = subprocess.Popen(
         [
@@ -336,6 +338,10 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
             "smartcampus.wsgi",
             "-w",
             str(workers),
+            "-k",
+            worker_class,
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -458,6 +464,56 @@ def measure_load(*, base: str, page_list: list[dict], duration: int, concurrency
         os.unlink(script)
 
 
+def parse_servers(text: str) -> list[dict]:
+    """ "sync:5,gthread:3x4" → gunicorn configurations (worker class, processes, threads each)."""
+    found = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, size = part.partition(":")
+        workers, _, threads = size.partition("x")
+        found.append({"class": kind, "workers": int(workers), "threads": int(threads or 1)})
+    return found
+
+
+def measure_servers(*, servers: list[dict], page_list: list[dict], duration: int, clients: int) -> list[dict]:
+    """The same pages at `clients` connections under each gunicorn configuration (worker class,
+    process count, threads), each next to its bare page: which configuration serves this machine
+    best is measured, not assumed."""
+    rows = []
+    for server in servers:
+        port = free_port()
+        proc = start_gunicorn(
+            port, server["workers"], worker_class=server["class"], threads=server["threads"]
+        )
+        label = f"{server['class']} {server['workers']}" + (
+            f"×{server['threads']}" if server["threads"] > 1 else ""
+        )
+        try:
+            for row in measure_load(
+                base=f"http://127.0.0.1:{port}",
+                page_list=page_list,
+                duration=duration,
+                concurrency=(clients,),
+            ):
+                rows.append({"server": label, **row})
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    return rows
+
+
+SERVER_COLUMNS = [
+    ("server", "gunicorn"),
+    ("page", "page"),
+    ("p50_ms", "p50 ms"),
+    ("p95_ms", "p95 ms"),
+    ("rps", "req/s"),
+    ("bare_p95_ms", "bare p95 ms"),
+    ("bare_rps", "bare req/s"),
+    ("p95_ratio", "p95 × bare"),
+    ("errors", "errors"),
+]
+
+
 def main() -> None:
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
@@ -472,6 +528,13 @@ def main() -> None:
     p.add_argument("--profile", metavar="FILE", help="also write a cProfile of every page here")
     p.add_argument(
         "--pages", default="", help="only the pages whose name contains one of these (comma-separated)"
+    )
+    p.add_argument(
+        "--servers",
+        default="",
+        metavar="CLASS:N[xT],…",
+        help="also measure the pages at the top client count under these gunicorn configurations,"
+        " e.g. sync:3,sync:5,sync:9,gthread:3x4",
     )
     args = p.parse_args()
     concurrency = tuple(int(n) for n in args.clients.split(",") if n.strip())
@@ -508,9 +571,24 @@ def main() -> None:
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=30)
+        server_rows: list[dict] = []
+        if args.servers and not args.cpu_only:
+            server_rows = measure_servers(
+                servers=parse_servers(args.servers),
+                page_list=page_list,
+                duration=args.duration,
+                clients=max(concurrency),
+            )
         text = ""
+        if server_rows:
+            text += c.table(
+                server_rows,
+                SERVER_COLUMNS,
+                f"gunicorn configurations, {max(concurrency)} clients, wrk {args.duration} s per run",
+            )
+            text += "\n\n"
         if rows:
-            text = c.table(
+            text += c.table(
                 rows,
                 [
                     ("page", "page"),
@@ -567,6 +645,7 @@ def main() -> None:
                 "machine": c.machine(),
                 "workers": args.workers,
                 "rows": rows,
+                "servers": server_rows,
                 "breakdown": breakdown,
                 "queries": {
                     "small_schools": small,
