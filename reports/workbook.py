@@ -370,8 +370,9 @@ def detail_columns(city: CityData) -> list[Column]:
     ]
 
 
-def _status_label(value) -> str | None:
-    return str(ComplianceStatus(value).label) if value else None
+def _status_labels() -> dict[str, str]:
+    """Status value → its label in the active language, looked up once per sheet, not per cell."""
+    return {status.value: str(status.label) for status in ComplianceStatus}
 
 
 def write_detail(
@@ -383,6 +384,7 @@ def write_detail(
     is_points, meta = city.is_points, city.meta
     names = {r.code: r.name for r in city.roots}
     results: dict[int, Results] = {}
+    labels = _status_labels()
     total = city.total
     step = max(1, total // 50)
     done = 0
@@ -405,8 +407,8 @@ def write_detail(
                     _("选配") if item.optional else None,
                     item.title[:200],
                     item.max_points if is_points else None,
-                    item.self_value if is_points else _status_label(item.self_value),
-                    item.review_value if is_points else _status_label(item.review_value),
+                    item.self_value if is_points else labels.get(item.self_value),
+                    item.review_value if is_points else labels.get(item.review_value),
                     item.verdict_label or None,
                     item.comment or None,
                 ]
@@ -499,7 +501,9 @@ def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) 
     units: dict[int, tuple[str, list[int]]] = {}
     for pk, m in city.meta.items():
         units.setdefault(m.district_id, (m.district, []))[1].append(pk)
-    table = outcome_groups(outcomes=campaign_outcomes(campaign=city.campaign), assessment_ids=city.meta)
+    # the official results of the schools already computed for the detail sheet, not computed again
+    outcomes = campaign_outcomes(campaign=city.campaign, results=results.values())
+    table = outcome_groups(outcomes=outcomes, assessment_ids=city.meta)
     codes = dict(Region.objects.filter(pk__in=list(units)).values_list("pk", "code"))
     for district_id, (name, pks) in units.items():
         group = table.by_code.get(codes.get(district_id))

@@ -235,8 +235,11 @@ class Results:
         return tuple(i for i in self.items if i.adjusted)
 
     def without_items(self) -> Results:
-        """The same results without the per-item rows (to keep many schools in memory)."""
-        return replace(self, items=())
+        """The same results without the per-item rows and without the scoring engine's result of
+        every node (`engine` None on both sides), to keep many schools in memory: what is left is a
+        few figures per school, whatever the framework's size."""
+        review = None if self.review is None else replace(self.review, engine=None)
+        return replace(self, items=(), self=replace(self.self, engine=None), review=review)
 
 
 def results_compute(
@@ -451,20 +454,27 @@ class CampaignOutcomes:
         return round_once(Fraction(self.passed, self.counted), step=Decimal("0.001"))
 
 
-def campaign_outcomes(*, campaign: Campaign, frame: ResultsFrame | None = None) -> CampaignOutcomes:
+def campaign_outcomes(
+    *, campaign: Campaign, frame: ResultsFrame | None = None, results: Iterable[Results] | None = None
+) -> CampaignOutcomes:
     """Every school of `campaign` (obtained through a selector) with its results, from the one
     results function: the self and review percentages as every page shows them, and the official
-    result stored at finalisation."""
-    frame = frame or results_frame(framework=campaign.framework)
+    result stored at finalisation. A caller that computed the results already (the workbook) passes
+    them: only their schools are listed then."""
     schools = {
         pk: (code, name, district)
         for pk, code, name, district in Assessment.objects.filter(campaign_id=campaign.pk).values_list(
             "pk", "school__code", "school__name", "school__region__code"
         )
     }
-    results = [
-        r.without_items() for r in campaign_results(campaign=campaign, region=campaign.region, frame=frame)
-    ]
+    if results is None:
+        frame = frame or results_frame(framework=campaign.framework)
+        results = [
+            r.without_items()
+            for r in campaign_results(campaign=campaign, region=campaign.region, frame=frame)
+        ]
+    else:
+        results = [r for r in results if r.assessment_id in schools]
     designations = designations_of([r.assessment_id for r in results])
     rows = []
     for r in results:
