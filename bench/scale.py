@@ -201,12 +201,15 @@ def measure_city(
             workers=gunicorn_workers,
         ),
     )
-    part(
-        "zip",
-        lambda: measure_zip(
-            campaign=campaign, username=who["commission"], schools=zip_schools, workers=zip_workers
-        ),
-    )
+    if zip_schools:
+        part(
+            "zip",
+            lambda: measure_zip(
+                campaign=campaign, username=who["commission"], schools=zip_schools, workers=zip_workers
+            ),
+        )
+    else:
+        result["zip"] = None
     return result
 
 
@@ -254,9 +257,12 @@ def measures(result: dict) -> list[tuple[str, str, float | None]]:
         ("workbook s", "linear", result["workbook"]["seconds"]),
         ("workbook peak RSS MB", "flat", result["workbook"]["peak_rss_mb"]),
         ("dashboard compute s", "linear", result["dashboard"]["seconds"]),
-        ("ZIP s per PDF", "flat", result["zip"]["seconds"] / max(result["zip"]["pdfs"], 1)),
-        ("ZIP MB per PDF", "flat", result["zip"]["zip_mb"] / max(result["zip"]["pdfs"], 1)),
     ]
+    if result["zip"] is not None:
+        found += [
+            ("ZIP s per PDF", "flat", result["zip"]["seconds"] / max(result["zip"]["pdfs"], 1)),
+            ("ZIP MB per PDF", "flat", result["zip"]["zip_mb"] / max(result["zip"]["pdfs"], 1)),
+        ]
     for page, row in result["pages"].items():
         found.append((f"queries: {page}", "constant", row["queries"]))
         found.append((f"CPU ms: {page}", "flat", row["total_ms"]))
@@ -308,7 +314,9 @@ def main() -> None:
         choices=sorted(LOGINS),
         help="the demo campaign's framework (repeatable; default zhejiang-k12)",
     )
-    p.add_argument("--zip-schools", type=int, default=200, help="schools in the district ZIP (at least)")
+    p.add_argument(
+        "--zip-schools", type=int, default=200, help="schools in the district ZIP (at least; 0: no ZIP)"
+    )
     p.add_argument("--requests", type=int, default=15, help="requests per page for the CPU breakdown")
     p.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     p.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers")
@@ -349,10 +357,10 @@ def main() -> None:
                     "workbook_s": r["workbook"]["seconds"],
                     "workbook_mb": r["workbook"]["peak_rss_mb"],
                     "dashboard_s": r["dashboard"]["seconds"],
-                    "zip": f"{r['zip']['pdfs']} ({r['zip']['district']})",
-                    "zip_s": r["zip"]["seconds"],
-                    "zip_mb": r["zip"]["zip_mb"],
-                    "zip_rate": r["zip"]["per_second"],
+                    "zip": f"{r['zip']['pdfs']} ({r['zip']['district']})" if r["zip"] else "—",
+                    "zip_s": r["zip"]["seconds"] if r["zip"] else None,
+                    "zip_mb": r["zip"]["zip_mb"] if r["zip"] else None,
+                    "zip_rate": r["zip"]["per_second"] if r["zip"] else None,
                 }
                 for r in results
             ],
