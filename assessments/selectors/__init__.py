@@ -108,9 +108,11 @@ from .results import (
 )
 from .reviews import (
     CONFLICT_OF_INTEREST,
+    QueueButton,
     ReviewAbilities,
     ReviewItem,
     ReviewWorkspace,
+    queue_buttons,
     review_abilities,
     review_pair,
     review_pending,
@@ -270,6 +272,7 @@ __all__ = [
     "review_pending",
     "second_review_done",
     "AssessmentAbilities",
+    "QueueButton",
     "ReviewAbilities",
     "Change",
     "DimensionProgress",
@@ -307,6 +310,7 @@ __all__ = [
     "response_count",
     "response_list",
     "CONFLICT_OF_INTEREST",
+    "queue_buttons",
     "review_abilities",
     "review_queue_filters",
     "review_queue_summary",

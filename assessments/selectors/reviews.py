@@ -178,6 +178,37 @@ def review_abilities(*, user, assessment: Assessment) -> ReviewAbilities:
     )
 
 
+@dataclass(frozen=True)
+class QueueButton:
+    """The one button of a reviewer-queue row: the refusal (conflict of interest, not the user's
+    school), else start the review, else continue it (`can_review`) or only view it."""
+
+    refusal: str | None
+    can_start: bool
+    can_review: bool
+
+
+def queue_buttons(*, user, assessments) -> dict[int, QueueButton]:
+    """The queue's buttons for `assessments`, asking the scope only what the button shows (the
+    same answers as `review_abilities`' `refusal`, `can_start` and `can_review`). No query."""
+    scope = get_scope(user)
+    conflict, stranger = str(CONFLICT_OF_INTEREST), None
+    buttons = {}
+    for a in assessments:
+        if scope.has_conflict(a):
+            refusal = conflict
+        elif not scope.can(Action.REVIEW, a):
+            refusal = stranger = stranger or str(_("您不是该校的评审专家。"))
+        else:
+            refusal = None
+        buttons[a.pk] = QueueButton(
+            refusal=refusal,
+            can_start=refusal is None and a.status == AssessmentStatus.SUBMITTED,
+            can_review=refusal is None and a.is_reviewable_state,
+        )
+    return buttons
+
+
 def reviewer_candidate_list(*, user, assessment: Assessment, q: str = "") -> QuerySet:
     """The people `user` may name as reviewers of `assessment` (none unless they may assign its
     reviewers): reviewers of a region within the campaign's region or above it, and experts without
