@@ -128,6 +128,38 @@ def review_queue_filters(*, user) -> dict:
 
 
 @dataclass(frozen=True)
+class QueueFacets:
+    """What the queue page shows beside its rows: how many of the reviewer's assessments are in
+    each status, and the campaigns and districts its filters offer."""
+
+    counts: dict[str, int]
+    campaigns: list[Campaign]
+    districts: list[Region]
+
+
+def review_queue_facets(*, user) -> QueueFacets:
+    """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
+    (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
+    of which only one reads the queue."""
+    rows = (
+        assessment_list(user=user, action=Action.REVIEW)
+        .select_related(None)
+        .order_by()
+        .values_list("status", "campaign_id", "school__region_id")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    campaign_ids, region_ids = set(), set()
+    for status, campaign_id, region_id, n in rows:
+        counts[status] = counts.get(status, 0) + n
+        campaign_ids.add(campaign_id)
+        region_ids.add(region_id)
+    campaigns = Campaign.objects.filter(pk__in=sorted(campaign_ids)).order_by("-year", "title")
+    districts = Region.objects.filter(level=Region.Level.DISTRICT, pk__in=sorted(region_ids))
+    return QueueFacets(counts=counts, campaigns=list(campaigns), districts=list(districts))
+
+
+@dataclass(frozen=True)
 class ReviewAbilities:
     """What the user may do in the review of one assessment now (scope and state): the buttons."""
 

@@ -173,14 +173,22 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: filters, counts per status, items still to review per assessment."""
     if not selectors.user_can(user=request.user, action=Action.REVIEW):
         raise Http404
-    form = ReviewQueueFilterForm(request.GET or None, **selectors.review_queue_filters(user=request.user))
+    facets = selectors.review_queue_facets(user=request.user)
+    form = ReviewQueueFilterForm(request.GET or None, campaigns=facets.campaigns, districts=facets.districts)
+    filters = form.filters()
     queue = (
-        selectors.review_queue(user=request.user, filters=form.filters())
+        selectors.review_queue(user=request.user, filters=filters)
         .select_related(None)
         .select_related("campaign", "school__region")  # what the rows show and the scope reads
     )
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    counts = selectors.review_queue_counts(user=request.user)
+    counts = facets.counts
+    paginator = Paginator(queue, 50)
+    # the counts per status already say how many rows the unfiltered (or status-only) queue has
+    if not filters:
+        paginator.count = sum(counts.values())
+    elif set(filters) == {"status"}:
+        paginator.count = counts.get(filters["status"], 0)
+    page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     return render(
         request,
