@@ -42,7 +42,7 @@ QUEUE_ROW_SECONDS = 24 * 3600
 STATUS_LABELS = dict(AssessmentStatus.choices)
 
 
-def _queue_row_key(assessment, flags, now) -> str:
+def _queue_row_key(assessment, flags, now, *, zone: str, language: str) -> str:
     """The cache key of a row's shared cells: the assessment and its version plus every value the
     cells show (status, counts, claim flags, names, dates, the deadline passed or not), so any write
     that changes what the row says gives it a new key."""
@@ -59,11 +59,11 @@ def _queue_row_key(assessment, flags, now) -> str:
             campaign.review_deadline,
             campaign.review_deadline < now,
             flags,
-            timezone.get_current_timezone_name(),
+            zone,
         )
     )
     digest = hashlib.blake2b(shown.encode(), digest_size=12).hexdigest()
-    return f"queue-row:{get_language()}:{assessment.pk}:{assessment.version}:{digest}"
+    return f"queue-row:{language}:{assessment.pk}:{assessment.version}:{digest}"
 
 
 def _url_format(name: str) -> str:
@@ -101,7 +101,10 @@ def _queue_rows(request, assessments: list, now) -> SafeString:
     """The page's rows (the table body): shared cells from the cache (rendered and stored on a
     miss), the per-user button beside them. A cache outage renders every row."""
     flags = selectors.fact_claim_flags(assessments=assessments)
-    keys = {a.pk: _queue_row_key(a, flags.get(a.pk, []), now) for a in assessments}
+    zone, language = timezone.get_current_timezone_name(), get_language()
+    keys = {
+        a.pk: _queue_row_key(a, flags.get(a.pk, []), now, zone=zone, language=language) for a in assessments
+    }
     try:
         cached = cache.get_many(list(keys.values()))
     except Exception:  # the cache is an optimisation: never fail the page over it
