@@ -28,6 +28,7 @@ Summaries
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -270,6 +271,13 @@ def percent_of(part, whole) -> Decimal | None:
     """part / whole as a percentage, rounded once to one decimal; None without a whole."""
     if not whole:
         return None
+    return _percent_of(part, whole)
+
+
+@functools.lru_cache(maxsize=65536)
+def _percent_of(part, whole) -> Decimal:
+    # a pure function of the two numbers' values (equal numbers hash alike and give the same
+    # figure), asked with the same few pairs for every item of every school: computed once each
     return round_once(Fraction(part) * 100 / Fraction(whole))
 
 

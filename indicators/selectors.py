@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 
 from .equipment.catalog import CatalogSpec, catalog_from_models
 from .facts import FactSpec
@@ -150,10 +151,49 @@ def equipment_catalog_spec(*, catalog: EquipmentCatalog) -> CatalogSpec:
     return catalog_from_models(catalog, list(equipment_device_list(catalog=catalog)))
 
 
+# Specs made from a row's stored values (and, for the wording, the active language): a pure function
+# of what the query read, so a spec is made once per distinct content and the query still runs on
+# every call (any change to a row gives it a new key). Bounded: the map is emptied when it grows.
+_SPECS: dict[tuple, object] = {}
+_SPECS_MAX = 20_000
+
+FACT_SPEC_FIELDS = ("code", "label", "kind", "unit", "help_text", "levels", "choices", "part_of")
+RULE_SPEC_FIELDS = (
+    "code",
+    "clause",
+    "applies_to",
+    "when",
+    "values",
+    "expression",
+    "severity",
+    "message",
+    "edge",
+    "note",
+)
+
+
+def _spec_of(kind: str, row: tuple, make):
+    key = (kind, get_language(), repr(row))
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        spec = _SPECS[key] = make()
+    return spec
+
+
 def fact_catalogue() -> dict[str, FactSpec]:
     """The fact catalogue in display order, code → FactSpec (one query). Reference data, like
     frameworks: the same for every user."""
-    return {fact.code: fact.spec() for fact in FactDefinition.objects.order_by("position", "code")}
+    rows = FactDefinition.objects.order_by("position", "code").values_list(*FACT_SPEC_FIELDS)
+    return {
+        row[0]: _spec_of(
+            "fact",
+            row,
+            lambda row=row: FactDefinition(**dict(zip(FACT_SPEC_FIELDS, row, strict=True))).spec(),
+        )
+        for row in rows
+    }
 
 
 def rule_list(*, framework: Framework) -> QuerySet[Rule]:
@@ -164,8 +204,16 @@ def rule_list(*, framework: Framework) -> QuerySet[Rule]:
 
 
 def rule_specs(*, framework: Framework) -> list[RuleSpec]:
-    """The rules of one framework version as plain data, ready for `rules.evaluate_rules`."""
-    return [rule.spec(node_code=rule.node.code) for rule in rule_list(framework=framework)]
+    """The rules of one framework version as plain data, ready for `rules.evaluate_rules` (one query)."""
+    rows = rule_list(framework=framework).values_list("node__code", *RULE_SPEC_FIELDS)
+    return [
+        _spec_of(
+            "rule",
+            row,
+            lambda row=row: Rule(**dict(zip(RULE_SPEC_FIELDS, row[1:], strict=True))).spec(node_code=row[0]),
+        )
+        for row in rows
+    ]
 
 
 def rule_specs_by_framework(*, framework_ids: Iterable[int]) -> dict[int, list[RuleSpec]]:

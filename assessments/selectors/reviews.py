@@ -128,6 +128,38 @@ def review_queue_filters(*, user) -> dict:
 
 
 @dataclass(frozen=True)
+class QueueFacets:
+    """What the queue page shows beside its rows: how many of the reviewer's assessments are in
+    each status, and the campaigns and districts its filters offer."""
+
+    counts: dict[str, int]
+    campaigns: list[Campaign]
+    districts: list[Region]
+
+
+def review_queue_facets(*, user) -> QueueFacets:
+    """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
+    (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
+    of which only one reads the queue."""
+    rows = (
+        assessment_list(user=user, action=Action.REVIEW)
+        .select_related(None)
+        .order_by()
+        .values_list("status", "campaign_id", "school__region_id")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    campaign_ids, region_ids = set(), set()
+    for status, campaign_id, region_id, n in rows:
+        counts[status] = counts.get(status, 0) + n
+        campaign_ids.add(campaign_id)
+        region_ids.add(region_id)
+    campaigns = Campaign.objects.filter(pk__in=sorted(campaign_ids)).order_by("-year", "title")
+    districts = Region.objects.filter(level=Region.Level.DISTRICT, pk__in=sorted(region_ids))
+    return QueueFacets(counts=counts, campaigns=list(campaigns), districts=list(districts))
+
+
+@dataclass(frozen=True)
 class ReviewAbilities:
     """What the user may do in the review of one assessment now (scope and state): the buttons."""
 
@@ -176,6 +208,37 @@ def review_abilities(*, user, assessment: Assessment) -> ReviewAbilities:
         can_reopen=scope.can(Action.REOPEN, assessment) and status == AssessmentStatus.FINALISED,
         can_assign=scope.can(Action.ASSIGN, assessment),
     )
+
+
+@dataclass(frozen=True)
+class QueueButton:
+    """The one button of a reviewer-queue row: the refusal (conflict of interest, not the user's
+    school), else start the review, else continue it (`can_review`) or only view it."""
+
+    refusal: str | None
+    can_start: bool
+    can_review: bool
+
+
+def queue_buttons(*, user, assessments) -> dict[int, QueueButton]:
+    """The queue's buttons for `assessments`, asking the scope only what the button shows (the
+    same answers as `review_abilities`' `refusal`, `can_start` and `can_review`). No query."""
+    scope = get_scope(user)
+    conflict, stranger = str(CONFLICT_OF_INTEREST), None
+    buttons = {}
+    for a in assessments:
+        if scope.has_conflict(a):
+            refusal = conflict
+        elif not scope.can(Action.REVIEW, a):
+            refusal = stranger = stranger or str(_("您不是该校的评审专家。"))
+        else:
+            refusal = None
+        buttons[a.pk] = QueueButton(
+            refusal=refusal,
+            can_start=refusal is None and a.status == AssessmentStatus.SUBMITTED,
+            can_review=refusal is None and a.is_reviewable_state,
+        )
+    return buttons
 
 
 def reviewer_candidate_list(*, user, assessment: Assessment, q: str = "") -> QuerySet:

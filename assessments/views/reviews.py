@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -16,9 +15,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -40,17 +42,7 @@ QUEUE_ROW_SECONDS = 24 * 3600
 STATUS_LABELS = dict(AssessmentStatus.choices)
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    """One row of the reviewer's queue: the assessment, the user's abilities on it (the button,
-    rendered per request) and the cells every reviewer sees alike (rendered once per content)."""
-
-    assessment: object
-    abilities: selectors.ReviewAbilities
-    cells: SafeString
-
-
-def _queue_row_key(assessment, flags, now) -> str:
+def _queue_row_key(assessment, flags, now, *, zone: str, language: str) -> str:
     """The cache key of a row's shared cells: the assessment and its version plus every value the
     cells show (status, counts, claim flags, names, dates, the deadline passed or not), so any write
     that changes what the row says gives it a new key."""
@@ -67,23 +59,69 @@ def _queue_row_key(assessment, flags, now) -> str:
             campaign.review_deadline,
             campaign.review_deadline < now,
             flags,
-            timezone.get_current_timezone_name(),
+            zone,
         )
     )
     digest = hashlib.blake2b(shown.encode(), digest_size=12).hexdigest()
-    return f"queue-row:{get_language()}:{assessment.pk}:{assessment.version}:{digest}"
+    return f"queue-row:{language}:{assessment.pk}:{assessment.version}:{digest}"
 
 
-def _queue_rows(request, assessments: list, now) -> list[QueueRow]:
-    """The page's rows: shared cells from the cache (rendered and stored on a miss), the per-user
-    button beside them. A cache outage renders every row."""
+def _url_format(name: str) -> str:
+    """The URL of `name` for one assessment with `{pk}` where its id goes: one reversal per page
+    instead of one per row."""
+    sentinel = 987654321
+    return reverse(name, args=[sentinel]).replace(str(sentinel), "{pk}")
+
+
+def _queue_button(button, a, *, urls: dict, labels: dict, csrf: str) -> str:
+    """The per-user cell of a queue row (the same markup the template gave)."""
+    if button.refusal:
+        return format_html(
+            '<span class="badge text-bg-warning" title="{}" data-testid="conflict">{}</span>',
+            button.refusal,
+            labels["conflict"],
+        )
+    if button.can_start:
+        return format_html(
+            '<form method="post" action="{}" class="d-inline">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<button type="submit" class="btn btn-sm btn-primary text-nowrap">{}</button></form>',
+            urls["start"].format(pk=a.pk),
+            csrf,
+            labels["start"],
+        )
+    return format_html(
+        '<a class="btn btn-sm btn-outline-primary text-nowrap" href="{}">{}</a>',
+        urls["summary"].format(pk=a.pk),
+        labels["continue"] if button.can_review else labels["view"],
+    )
+
+
+def _queue_rows(request, assessments: list, now) -> SafeString:
+    """The page's rows (the table body): shared cells from the cache (rendered and stored on a
+    miss), the per-user button beside them. A cache outage renders every row."""
     flags = selectors.fact_claim_flags(assessments=assessments)
-    keys = {a.pk: _queue_row_key(a, flags.get(a.pk, []), now) for a in assessments}
+    zone, language = timezone.get_current_timezone_name(), get_language()
+    keys = {
+        a.pk: _queue_row_key(a, flags.get(a.pk, []), now, zone=zone, language=language) for a in assessments
+    }
     try:
         cached = cache.get_many(list(keys.values()))
     except Exception:  # the cache is an optimisation: never fail the page over it
         logger.warning("queue row cache unreadable", exc_info=True)
         cached = {}
+    buttons = selectors.queue_buttons(user=request.user, assessments=assessments)
+    urls = {
+        "start": _url_format("assessments:review-start"),
+        "summary": _url_format("assessments:review-summary"),
+    }
+    labels = {
+        "conflict": _("利益冲突，不能评审"),
+        "start": _("开始评审"),
+        "continue": _("继续评审"),
+        "view": _("查看"),
+    }
+    csrf = get_token(request)
     fresh, rows = {}, []
     for a in assessments:
         cells = cached.get(keys[a.pk])
@@ -97,19 +135,40 @@ def _queue_rows(request, assessments: list, now) -> list[QueueRow]:
                     "overdue": a.campaign.review_deadline < now,
                 },
             )
-        rows.append(
-            QueueRow(
-                assessment=a,
-                abilities=selectors.review_abilities(user=request.user, assessment=a),
-                cells=mark_safe(cells),  # noqa: S308 — our own template's output
-            )
-        )
+        button = _queue_button(buttons[a.pk], a, urls=urls, labels=labels, csrf=csrf)
+        rows.append(f'<tr data-testid="queue-row">{cells}<td class="text-end">{button}</td></tr>')
     if fresh:
         try:
             cache.set_many(fresh, QUEUE_ROW_SECONDS)
         except Exception:
             logger.warning("queue rows not cached", exc_info=True)
-    return rows
+    return mark_safe("\n".join(rows))  # noqa: S308 — our own template's output and escaped buttons
+
+
+def _filter_bar(form) -> SafeString:
+    """The queue's filter bar, rendered once per content: the key holds the language, the submitted
+    values and every choice offered, which is all the rendered form depends on."""
+    shown = repr(
+        (
+            sorted((name, form.data.getlist(name)) for name in form.fields if name in form.data),
+            [(name, list(getattr(field, "choices", ()))) for name, field in form.fields.items()],
+            form.is_bound,
+        )
+    )
+    digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+    key = f"queue-filters:{get_language()}:{digest}"
+    try:
+        html = cache.get(key)
+    except Exception:  # the cache is an optimisation: never fail the page over it
+        logger.warning("queue filter bar cache unreadable", exc_info=True)
+        html = None
+    if html is None:
+        html = render_to_string("assessments/_filter_bar.html", {"form": form})
+        try:
+            cache.set(key, html, QUEUE_ROW_SECONDS)
+        except Exception:
+            logger.warning("queue filter bar not cached", exc_info=True)
+    return mark_safe(html)  # noqa: S308 — our own template's output
 
 
 @login_required
@@ -117,10 +176,22 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     """The reviewer's queue: filters, counts per status, items still to review per assessment."""
     if not selectors.user_can(user=request.user, action=Action.REVIEW):
         raise Http404
-    form = ReviewQueueFilterForm(request.GET or None, **selectors.review_queue_filters(user=request.user))
-    queue = selectors.review_queue(user=request.user, filters=form.filters())
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    counts = selectors.review_queue_counts(user=request.user)
+    facets = selectors.review_queue_facets(user=request.user)
+    form = ReviewQueueFilterForm(request.GET or None, campaigns=facets.campaigns, districts=facets.districts)
+    filters = form.filters()
+    queue = (
+        selectors.review_queue(user=request.user, filters=filters)
+        .select_related(None)
+        .select_related("campaign", "school__region")  # what the rows show and the scope reads
+    )
+    counts = facets.counts
+    paginator = Paginator(queue, 50)
+    # the counts per status already say how many rows the unfiltered (or status-only) queue has
+    if not filters:
+        paginator.count = sum(counts.values())
+    elif set(filters) == {"status"}:
+        paginator.count = counts.get(filters["status"], 0)
+    page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     return render(
         request,
@@ -129,6 +200,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": _queue_rows(request, list(page), now),
             "form": form,
+            "filter_bar": _filter_bar(form),
             "status_counts": [
                 (s, label, counts.get(s, 0))
                 for s, label in AssessmentStatus.choices

@@ -79,6 +79,27 @@ def test_queue_rows_show_a_change_at_once_and_buttons_per_user(client, client_fo
     assert 'data-testid="pending">3<' in row(client) and "利益冲突" in row(client)
 
 
+def test_queue_filter_bar_and_counts_show_a_change_at_once(client_for, submitted, world):
+    """The filter bar is cached per content: a renamed campaign shows in its choices on the next
+    visit, a chosen filter stays selected, and the counts and total follow a status change."""
+    queue = reverse("assessments:review-queue")
+    reviewer = client_for("reviewer")
+    page = reviewer.get(queue).content.decode()
+    assert submitted.campaign.title in page
+    assert 'data-testid="count-submitted">1<' in page
+    submitted.campaign.title = "改名后的自评活动"
+    submitted.campaign.save()
+    page = reviewer.get(queue).content.decode()
+    assert "改名后的自评活动" in page
+    filtered = reviewer.get(queue, {"status": "submitted"}).content.decode()
+    assert '<option value="submitted" selected>' in filtered
+    assert filtered.count('data-testid="queue-row"') == 1
+    reviewer.post(reverse("assessments:review-start", args=[submitted.pk]))
+    page = reviewer.get(queue).content.decode()
+    assert 'data-testid="count-submitted">0<' in page and 'data-testid="count-in_review">1<' in page
+    assert reviewer.get(queue, {"status": "submitted"}).content.decode().count('data-testid="queue-row"') == 0
+
+
 def test_conflict_of_interest_is_explained_on_the_queue_and_workbench(client_for, submitted, world):
     reviewer = world.users["reviewer"]
     MembershipFactory(user=reviewer, role=Role.SCHOOL_CIO, school=world.school_a1)

@@ -115,6 +115,20 @@ def test_a_changed_rule_is_updated_in_place_and_a_dropped_one_deleted(frameworks
     assert "未变化" in rule_set_load(framework=fw, specs=changed).summary()
 
 
+def test_specs_read_after_a_change_show_it_at_once(frameworks):
+    """Specs are made once per distinct stored content: a changed rule or fact is read anew."""
+    fw = frameworks["zhejiang-k12"]
+    assert {s.code: s.severity for s in rule_specs(framework=fw)}["uplink-1g"] != "advisory"
+    specs = fixture_rules("zhejiang-k12")
+    index = next(i for i, s in enumerate(specs) if s.code == "uplink-1g")
+    specs[index] = type(specs[index])(**{**specs[index].__dict__, "severity": "advisory"})
+    rule_set_load(framework=fw, specs=specs)
+    assert {s.code: s.severity for s in rule_specs(framework=fw)}["uplink-1g"] == "advisory"
+    code = next(iter(fact_catalogue()))
+    FactDefinition.objects.filter(code=code).update(label="改过的名称")
+    assert fact_catalogue()[code].label == "改过的名称"
+
+
 def test_a_rule_set_is_stored_in_a_few_queries(frameworks, django_assert_max_num_queries):
     fw = frameworks["beijing-higher"]
     Rule.objects.filter(framework=fw).delete()
