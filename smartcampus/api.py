@@ -15,15 +15,20 @@ hold is bounded by `smartcampus.parsers.JSONParser`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions
+from rest_framework import ISO_8601, exceptions, pagination, serializers
+from rest_framework.relations import RelatedField
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, ErrorKind, Invalid
@@ -237,3 +242,160 @@ def add_error_responses(result, generator, request, public):
                     continue
                 responses[code] = {"description": description, "content": content}
     return result
+
+
+# --- Lists: rows shaped without a model instance or DRF's per-row machinery -----------------------
+
+
+class RowShape:
+    """The read shape of `serializer_class` built from `.values()` rows: the same keys in the same
+    order, each value converted by the serializer's own field (`to_representation`, None kept as
+    None), as DRF gives for model instances. A list of 50 rows then costs neither 50 model
+    instances (with their related rows) nor DRF's attribute lookup per field and row.
+
+    Each field is read from the row key of its `source` (`school.name` → `school__name`, a
+    foreign key → its id); `expressions` give the fields whose source is no column (a model
+    property), as query expressions: `RowShape(AssessmentSerializer, deadline=Coalesce(…))`.
+    The serializer stays the documented schema and the shape of single objects."""
+
+    def __init__(self, serializer_class: type[serializers.Serializer], **expressions) -> None:
+        self.serializer_class = serializer_class
+        self.expressions = expressions
+        self._plan: list[tuple[str, str, object]] | None = None
+
+    @property
+    def plan(self) -> list[tuple[str, str, object]]:
+        """(JSON key, row key, converter or None) per readable field, built once per process."""
+        if self._plan is None:
+            plan = []
+            for name, field in self.serializer_class().fields.items():
+                if field.write_only:
+                    continue
+                key = name if name in self.expressions else field.source.replace(".", "__")
+                plan.append((name, key, _converter(field)))
+            self._plan = plan
+        return self._plan
+
+    def values(self, queryset):
+        """`queryset` reading only the columns the shape needs, as dicts."""
+        columns = [key for name, key, _ in self.plan if name not in self.expressions]
+        return queryset.values(*columns, **self.expressions)
+
+    def shape(self, rows) -> list[dict]:
+        # DRF's conversions (labels in the active language, times in the current time zone) depend
+        # on the value alone within one request: each distinct value is converted once per call
+        plan = [
+            (name, key, convert.bind() if isinstance(convert, _IsoDateTime) else convert, {})
+            for name, key, convert in self.plan
+        ]
+        for n, (name, key, convert, _seen) in enumerate(plan):
+            if convert in _PLAIN:
+                plan[n] = (name, key, convert, None)
+        shaped = []
+        for row in rows:
+            item = {}
+            for name, key, convert, seen in plan:
+                value = row[key]
+                if convert is None or value is None:
+                    item[name] = value
+                elif seen is None:
+                    item[name] = convert(value)
+                elif value in seen:
+                    item[name] = seen[value]
+                else:
+                    item[name] = seen[value] = convert(value)
+            shaped.append(item)
+        return shaped
+
+
+_PLAIN = (int, str, bool)
+
+
+def _converter(field: serializers.Field):
+    """What DRF's field does to a non-null value, as a plain callable where it is one (None: as is)."""
+    if isinstance(field, RelatedField) or type(field) is serializers.ReadOnlyField:
+        return None  # a primary key: the row holds the id itself
+    if type(field) is serializers.IntegerField:
+        return int
+    if type(field) is serializers.BigIntegerField:
+        return str if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
+    if type(field) is serializers.DateTimeField and _IsoDateTime.applies(field):
+        return _IsoDateTime(field)
+    if type(field) is serializers.CharField:
+        return str
+    if type(field) is serializers.BooleanField:
+        return bool
+    return field.to_representation
+
+
+class _IsoDateTime:
+    """DRF's `DateTimeField` output for its default format (ISO 8601 in the current time zone, UTC
+    written `Z`), with the time zone looked up once per list instead of once per value."""
+
+    def __init__(self, field: serializers.DateTimeField) -> None:
+        self.field = field
+
+    @staticmethod
+    def applies(field: serializers.DateTimeField) -> bool:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        return (
+            settings.USE_TZ
+            and isinstance(output_format, str)
+            and output_format.lower() == ISO_8601
+            and not hasattr(field, "timezone")
+        )
+
+    def bind(self):
+        zone = timezone.get_current_timezone()
+        field = self.field
+
+        def convert(value):
+            if value.tzinfo is None:  # never from PostgreSQL with USE_TZ; DRF decides
+                return field.to_representation(value)
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return convert
+
+
+class RowListMixin:
+    """A viewset's `list` through `list_rows` (a `RowShape` of its serializer): same filters,
+    ordering and pagination as DRF's `ListModelMixin`, same JSON."""
+
+    list_rows: RowShape
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.list_rows.values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(self.list_rows.shape(queryset))
+        return self.get_paginated_response(self.list_rows.shape(page))
+
+
+class RowsFirstPaginator(Paginator):
+    """Django's paginator that reads the page's rows before counting: a page shorter than the page
+    size is the last one, so the total is its offset plus its rows, exact, without a COUNT over
+    everything in scope. Full pages (and pages past the end) are counted as before."""
+
+    def page(self, number):
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # the paginator's own error, before any query
+        if number < 1 or self.orphans:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if len(rows) < self.per_page and (rows or (number == 1 and self.allow_empty_first_page)):
+            self.__dict__["count"] = bottom + len(rows)  # `count` is a cached_property
+        else:
+            number = self.validate_number(number)
+        return self._get_page(rows, number, self)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """The API's page-number pagination (`?page=`), counting only when a page is full."""
+
+    django_paginator_class = RowsFirstPaginator

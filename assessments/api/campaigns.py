@@ -1,5 +1,7 @@
 """API of campaigns, assessments and the school's item responses."""
 
+from django.db.models import TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -9,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from indicators.selectors import framework_list
-from smartcampus.api import query_parameter
+from smartcampus.api import PageNumberPagination, RowListMixin, RowShape, query_parameter
 from smartcampus.fields import ChoiceLabelField, ScopedPrimaryKeyField
 
 from .. import selectors, services
@@ -108,6 +110,12 @@ class ItemResponseSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "assessment", "node", "updated_at")
 
 
+#: `Assessment.deadline` (the extension if any, else the campaign's deadline) as a column of the row
+DEADLINE = Coalesce("deadline_override", "campaign__self_deadline")
+#: `Node.title` (its name, or its text for unnamed items) of a response's node, as a column of the row
+NODE_TITLE = Coalesce(NullIf("node__name", Value("")), "node__text", output_field=TextField())
+
+
 class ItemResponseUpdateSerializer(serializers.Serializer):
     """PATCH input: `version` is required; score/status values are checked by the service (scoring engine)."""
 
@@ -118,8 +126,11 @@ class ItemResponseUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema_view(create=extend_schema(responses={201: CampaignSerializer}))
-class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns the caller takes part in; commission staff create them (one assessment per school)."""
+
+    list_rows = RowShape(CampaignSerializer)
+    pagination_class = PageNumberPagination
 
     def get_serializer_class(self):
         return CampaignCreateSerializer if self.action == "create" else CampaignSerializer
@@ -154,10 +165,12 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ]
     )
 )
-class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+class AssessmentViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
     """Assessments in the caller's scope; `?campaign=`, `?status=` filter. POST …/submit/ submits."""
 
     serializer_class = AssessmentSerializer
+    list_rows = RowShape(AssessmentSerializer, deadline=DEADLINE)
+    pagination_class = PageNumberPagination
 
     def get_queryset(self):
         params = self.request.query_params
@@ -166,8 +179,8 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
             action=Action.SUBMIT if self.action == "submit" else Action.VIEW,
             filters={"campaign": params.get("campaign"), "status": params.get("status")},
         ).order_by("pk")
-        if self.action == "list":  # the rows show the school and the campaign's deadline only
-            qs = qs.select_related(None).select_related("campaign", "school")
+        if self.action == "list":  # rows are read as values (list_rows): no related objects
+            qs = qs.select_related(None)
         return qs
 
     @extend_schema(request=None, responses={200: AssessmentSerializer, 409: None})
@@ -183,10 +196,12 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         request=ItemResponseUpdateSerializer, responses={200: ItemResponseSerializer, 409: None}
     ),
 )
-class ItemResponseViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ItemResponseViewSet(RowListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Responses in scope (`?assessment=` for one assessment). PATCH with `version`: 409 when stale."""
 
     serializer_class = ItemResponseSerializer
+    list_rows = RowShape(ItemResponseSerializer, name=NODE_TITLE)
+    pagination_class = PageNumberPagination
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -7,13 +7,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from smartcampus.api import query_parameter
+from smartcampus.api import PageNumberPagination, RowListMixin, RowShape, query_parameter
 from smartcampus.errors import Invalid
 
 from .. import selectors, services
 from ..models import ItemResponse
 from ..scoping import Action
-from .campaigns import AssessmentSerializer
+from .campaigns import DEADLINE, NODE_TITLE, AssessmentSerializer
 
 
 class ReviewQueueSerializer(AssessmentSerializer):
@@ -143,24 +143,22 @@ REVIEW_ACTIONS = {
         ]
     )
 )
-class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
+class ReviewViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
     """The review queue (assessments the caller reviews, with items still to review) and the
     workflow actions: start, return, finalise (with the overall conclusion), reopen, and the
     assignment of reviewers chosen among …/reviewers/ (commission)."""
 
     serializer_class = ReviewQueueSerializer
+    list_rows = RowShape(ReviewQueueSerializer, deadline=DEADLINE)
+    pagination_class = PageNumberPagination
 
     def get_queryset(self):
-        if self.action == "list":
+        if self.action == "list":  # rows are read as values (list_rows): no related objects
             params = self.request.query_params
-            return (
-                selectors.review_queue(
-                    user=self.request.user,
-                    filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
-                )
-                .select_related(None)
-                .select_related("campaign", "school__region")  # what the rows show
-            )
+            return selectors.review_queue(
+                user=self.request.user,
+                filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
+            ).select_related(None)
         action = REVIEW_ACTIONS.get(self.action, Action.READ_REVIEW)
         return selectors.assessment_list(user=self.request.user, action=action).order_by("pk")
 
@@ -253,11 +251,13 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(parameters=[query_parameter("assessment", _("只列出该自评的条目"), OpenApiTypes.INT)]),
     partial_update=extend_schema(request=VerdictSerializer, responses={200: ReviewItemSerializer, 409: None}),
 )
-class ReviewItemViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReviewItemViewSet(RowListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Items of the assessments the caller reviews, with the consolidated review result.
     PATCH saves a verdict (`version` required; 409 when stale)."""
 
     serializer_class = ReviewItemSerializer
+    list_rows = RowShape(ReviewItemSerializer, name=NODE_TITLE)
+    pagination_class = PageNumberPagination
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):

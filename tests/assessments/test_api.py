@@ -1,9 +1,18 @@
 import datetime
+import json
 
 import pytest
+from django.core.paginator import InvalidPage
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
+from assessments import selectors, services
+from assessments.api.campaigns import AssessmentSerializer, CampaignSerializer, ItemResponseSerializer
+from assessments.api.reviews import ReviewItemSerializer, ReviewQueueSerializer
 from assessments.models import Assessment
+from assessments.scoping import Action
+from indicators.models import Node
+from smartcampus.api import RowsFirstPaginator
 
 from ..factories import small_points_framework
 
@@ -178,3 +187,90 @@ def test_only_commission_staff_create_campaigns(world, client_for, role):
     """Creating campaigns is outside a CIO's or reviewer's scope: 404, like the page."""
     r = client_for(role).post("/api/campaigns/", {}, content_type="application/json")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def _as_json(data):
+    return json.loads(JSONRenderer().render(data))
+
+
+def test_lists_show_what_the_serializers_show(world, client_for, submitted):
+    """The lists are read as database rows, not model instances: each row must still be exactly
+    what the serializer gives for the object (an extended deadline, an unnamed item, answered items
+    and review results, a choice's label), in the same order."""
+    Assessment.objects.filter(pk=submitted.pk).update(
+        deadline_override=timezone.now() + datetime.timedelta(days=3, microseconds=1234)
+    )
+    first = submitted.responses.order_by("node__position").first()
+    Node.objects.filter(pk=first.node_id).update(name="")
+    services.review_start(assessment=submitted, acting_user=world.users["reviewer"])
+    services.verdict_save(
+        response=first,
+        acting_user=world.users["reviewer"],
+        version=first.version,
+        verdict="adjust",
+        score="1",
+        comment="按佐证材料调整。",
+    )
+    reviewer, commission = world.users["reviewer"], world.users["commission"]
+    items = ("assessment_id", "node__position")
+    cases = [
+        (
+            commission,
+            "/api/campaigns/",
+            CampaignSerializer,
+            selectors.campaign_list(user=commission).order_by("-year", "-created_at"),
+        ),
+        (
+            commission,
+            "/api/assessments/",
+            AssessmentSerializer,
+            selectors.assessment_list(user=commission).order_by("pk"),
+        ),
+        (
+            reviewer,
+            f"/api/responses/?assessment={submitted.pk}",
+            ItemResponseSerializer,
+            selectors.response_list(user=reviewer).filter(assessment=submitted).order_by(*items),
+        ),
+        (reviewer, "/api/reviews/", ReviewQueueSerializer, selectors.review_queue(user=reviewer)),
+        (
+            reviewer,
+            f"/api/review-items/?assessment={submitted.pk}",
+            ReviewItemSerializer,
+            selectors.response_list(user=reviewer, action=Action.READ_REVIEW)
+            .filter(assessment=submitted)
+            .order_by(*items),
+        ),
+    ]
+    for user, path, serializer, objects in cases:
+        client = client_for("reviewer" if user == reviewer else "commission")
+        body = client.get(path).json()
+        expected = _as_json(serializer(objects, many=True).data)
+        assert body["results"] == expected and body["count"] == len(expected) > 0, path
+    deadlines = {
+        row["id"]: row["deadline"]
+        for row in client_for("commission").get("/api/assessments/").json()["results"]
+    }
+    assert (
+        deadlines[submitted.pk]
+        == _as_json(AssessmentSerializer(Assessment.objects.get(pk=submitted.pk)).data)["deadline"]
+    )
+
+
+def test_pages_count_exactly_and_count_only_full_pages(world, points_campaign, django_assert_num_queries):
+    """The total is exact on every page; a page shorter than the page size is the last one and
+    needs no COUNT query; a page past the end is still 404 (EmptyPage)."""
+    rows = Assessment.objects.filter(campaign=points_campaign).order_by("pk")
+    total = rows.count()
+    assert total == 3
+    with django_assert_num_queries(1):  # the rows only
+        page = RowsFirstPaginator(rows.all(), 2).page(2)
+    assert page.paginator.count == 3 and list(page) == list(rows.all())[2:] and not page.has_next()
+    with django_assert_num_queries(2):  # a full page: the rows, then the count
+        page = RowsFirstPaginator(rows.all(), 2).page(1)
+    assert page.paginator.count == 3 and page.has_next()
+    assert RowsFirstPaginator(rows.none(), 2).page(1).paginator.count == 0
+    for number in (3, 0, "x", 1.5):
+        with pytest.raises(InvalidPage):
+            RowsFirstPaginator(rows, 2).page(number)
+    assert RowsFirstPaginator(rows, 3).page("1").paginator.count == 3
