@@ -624,7 +624,8 @@ class SideResult:
     Compliance mode: `total` is None, `percent` is the compliance index, `compliance` the counts.
     `exact` is the unrounded figure in the side's unit (points, or percent) that statistics and ranks
     are taken over; `value` is that figure as shown. `engine` is the full scoring-engine result
-    (every node), for rules that need more than the dimensions."""
+    (every node), for rules that need more than the dimensions; None in results summarised to keep
+    many schools in memory (`Results.without_items`)."""
 
     scoring: str
     total: Decimal | None
@@ -636,7 +637,7 @@ class SideResult:
     missing: tuple[str, ...]
     dimensions: tuple[DimensionResult, ...]
     compliance: ComplianceCounts | None
-    engine: PointsResult | ComplianceResult = field(repr=False, compare=False)
+    engine: PointsResult | ComplianceResult | None = field(repr=False, compare=False)
 
     @property
     def is_points(self) -> bool:
