@@ -23,6 +23,7 @@ from assessments.models import Assessment, AssessmentStatus, Campaign, Complianc
 from assessments.scoping import Action, get_scope
 from assessments.selectors.facts import assessment_fact_checks
 from assessments.selectors.results import Results, ResultsFrame, assessment_results, results_frame
+from smartcampus.db import CompiledQuery
 
 from .models import (
     RectificationEvent,
@@ -396,12 +397,33 @@ def rectification_ledger(
 # --- last year's open items on this year's item page ------------------------------------------------
 
 
+def _open_items_elsewhere_query(school_id: int, campaign_id: int):
+    return (
+        RectificationItem.objects.filter(assessment__school_id=school_id, state__in=RectificationState.open())
+        .exclude(assessment__campaign_id=campaign_id)
+        .order_by()
+        .values_list("node__code")
+    )
+
+
+# compiled once per process: every item page asks it, and almost always finds nothing
+_OPEN_ELSEWHERE = CompiledQuery(_open_items_elsewhere_query, arity=2)
+
+
+def _open_codes_elsewhere(school_id: int, campaign_id: int) -> set[str]:
+    """The item codes on which the school has open items in campaigns other than `campaign_id` (any
+    scope: only a filter before the scoped query)."""
+    return {code for (code,) in _OPEN_ELSEWHERE.rows(school_id, campaign_id)}
+
+
 def rectification_carried_over(*, user, assessment: Assessment, code: str) -> list[RectificationItem]:
     """「上年整改事项」: the school's items on the item `code` from earlier rounds of the same standard
     (the campaign's predecessor, or any earlier year of a framework with the same code) that are still
     open, for this year's item page. Only what the user may view; one query (the scope of the request
     and `assessment.campaign.framework` already loaded)."""
     campaign = assessment.campaign
+    if code not in _open_codes_elsewhere(assessment.school_id, campaign.pk):
+        return []  # nothing of the school's open on this item in any other campaign: no scoped query
     earlier = Q(assessment__campaign__year__lt=campaign.year)
     if campaign.predecessor_id is not None:
         earlier |= Q(assessment__campaign_id=campaign.predecessor_id)

@@ -69,3 +69,17 @@ def test_a_queryset_that_ignores_its_value_is_refused(db):
 
     with pytest.raises(ValueError):
         CompiledQuery(lambda _value: Region.objects.values_list("pk")).rows(1)
+
+
+def test_several_values_each_go_to_their_place(world):
+    from assessments.models import School
+
+    def build(region_id, school_id):
+        return School.objects.filter(region_id=region_id).exclude(pk=school_id).values_list("name")
+
+    compiled = CompiledQuery(build, arity=2)
+    a1, s_a1 = world.district_a1, world.school_a1
+    assert compiled.rows(a1.pk, s_a1.pk) == [(world.school_a1b.name,)]
+    assert sorted(compiled.rows(a1.pk, world.school_a1b.pk)) == [(s_a1.name,)]
+    with pytest.raises(TypeError):
+        compiled.rows(a1.pk)
