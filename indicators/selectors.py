@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from .equipment.catalog import CatalogSpec, catalog_from_models
 from .facts import FactSpec
 from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
-from .rules import RuleSpec
+from .rules import RULE_KEYS, RuleSpec
 from .scoring import ScoringTree, scoring_tree_from_nodes
 from .trees import FrameworkSpec, spec_from_models
 
@@ -158,18 +158,8 @@ _SPECS: dict[tuple, object] = {}
 _SPECS_MAX = 20_000
 
 FACT_SPEC_FIELDS = ("code", "label", "kind", "unit", "help_text", "levels", "choices", "part_of")
-RULE_SPEC_FIELDS = (
-    "code",
-    "clause",
-    "applies_to",
-    "when",
-    "values",
-    "expression",
-    "severity",
-    "message",
-    "edge",
-    "note",
-)
+# a rule's stored fields as its spec takes them (the node comes as its code, read apart)
+RULE_SPEC_FIELDS = tuple(key for key in RULE_KEYS if key != "node")
 
 
 def _spec_of(kind: str, row: tuple, make):
