@@ -24,5 +24,9 @@ command -v wrk >/dev/null || { echo "bench/http.py needs wrk: apt-get install wr
 "$PY" -m bench.pdf --schools "$SCHOOLS" --json "$OUT/pdf.json"
 "$PY" -m bench.http --schools "$SCHOOLS" --json "$OUT/http.json"
 if [ "$SCALE" = 1 ]; then
-  "$PY" -m bench.scale --sizes 2000,5000,10000 --campaign zhejiang-k12 --json "$OUT/scale.json"
+  # the district ZIP on Beijing's districts (125–625 schools); Zhejiang's districts are its cities
+  # (180–900 schools), so its run skips the ZIP
+  "$PY" -m bench.scale --sizes 2000,5000,10000 --campaign beijing-k12 --json "$OUT/scale-beijing.json"
+  "$PY" -m bench.scale --sizes 2000,5000,10000 --campaign zhejiang-k12 --zip-schools 0 \
+    --json "$OUT/scale-zhejiang.json"
 fi
