@@ -15,10 +15,15 @@ hold is bounded by `smartcampus.parsers.JSONParser`.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import EmptyResultSet, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -360,16 +365,149 @@ class _IsoDateTime:
 
 class RowListMixin:
     """A viewset's `list` through `list_rows` (a `RowShape` of its serializer): same filters,
-    ordering and pagination as DRF's `ListModelMixin`, same JSON."""
+    ordering and pagination as DRF's `ListModelMixin`, same JSON.
+
+    A viewset whose list queryset depends on nothing but the query string and what
+    `list_inputs()` returns (the caller's scope, say) gets its statements compiled once per process
+    for each such combination (`CompiledRows`) instead of building and compiling the queryset on
+    every request."""
 
     list_rows: RowShape
 
+    def list_inputs(self) -> Hashable | None:
+        """Everything `get_queryset` and `filter_queryset` of the list read besides the query
+        string, as one hashable value (compared by equality); None: compile on every request."""
+        return None
+
     def list(self, request, *args, **kwargs):
-        queryset = self.list_rows.values(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(queryset)
+        rows = self._compiled_rows()
+        if rows is None:
+            rows = self.list_rows.values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
         if page is None:
-            return Response(self.list_rows.shape(queryset))
+            return Response(self.list_rows.shape(rows))
         return self.get_paginated_response(self.list_rows.shape(page))
+
+    def _compiled_rows(self) -> CompiledRows | None:
+        inputs = self.list_inputs()
+        if inputs is None:
+            return None
+        page_parameter = getattr(self.paginator, "page_query_param", None)
+        query = tuple(
+            sorted((k, tuple(v)) for k, v in self.request.query_params.lists() if k != page_parameter)
+        )
+        key = (type(self), inputs, query)
+        rows = _COMPILED_LISTS.get(key)
+        if rows is None:
+            rows = CompiledRows.of(self.list_rows.values(self.filter_queryset(self.get_queryset())))
+            if rows is None:
+                return None
+            _COMPILED_LISTS.put(key, rows)
+        return rows
+
+
+class CompiledRows:
+    """A `.values()` queryset's statements (its rows, its count) compiled by Django once, run with
+    the pagination's LIMIT/OFFSET: what the paginator needs of a queryset (slices of dicts and
+    `count()`), with Django's own column names and value converters.
+
+    The statements are fixed: they are valid for every request whose queryset would have been the
+    same, which the caller guarantees by its key (`RowListMixin.list_inputs`)."""
+
+    def __init__(self, *, queryset) -> None:
+        query = queryset.query
+        self.using = queryset.db
+        compiler = query.get_compiler(using=self.using)
+        self.sql, params = compiler.as_sql(with_limits=False)
+        self.params = tuple(params)
+        self.names = (
+            list(query.selected)
+            if query.selected
+            else [
+                *query.extra_select,
+                *query.values_select,
+                *query.annotation_select,
+            ]
+        )
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        self.converters = list(compiler.get_converters(fields).items())
+        self.ordered = queryset.ordered
+        # the rows counted as they are (what Django does itself for a query it cannot count directly)
+        counted = query.chain()
+        counted.clear_ordering(force=True, clear_default=True)
+        unordered, count_params = counted.get_compiler(using=self.using).as_sql()
+        self.count_sql = f'SELECT COUNT(*) FROM ({unordered}) "rows"'  # noqa: S608 — Django's own SQL
+        self.count_params = tuple(count_params)
+
+    @classmethod
+    def of(cls, queryset) -> CompiledRows | None:
+        """None for a queryset that can match nothing (Django answers it without a statement)."""
+        try:
+            return cls(queryset=queryset)
+        except EmptyResultSet:
+            return None
+
+    def count(self) -> int:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.count_sql, self.count_params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("only slices without a step")
+        connection = connections[self.using]
+        low, high = index.start or 0, index.stop
+        if low < 0 or (high is not None and high < 0):
+            raise ValueError("negative indexing is not supported")
+        if high is not None and high <= low:
+            return []
+        limits = connection.ops.limit_offset_sql(low, high)
+        sql = f"{self.sql} {limits}" if limits else self.sql
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            rows = cursor.fetchall()
+        names = self.names
+        if self.converters:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, (convert_all, expression) in self.converters:
+                    value = row[position]
+                    for convert in convert_all:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+        return [dict(zip(names, row)) for row in rows]  # noqa: B905 — as Django's ValuesIterable
+
+
+class _Lru:
+    """A bounded mapping, least recently used first out (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+#: compiled lists of this process: (viewset, its `list_inputs()`, query string) → CompiledRows
+_COMPILED_LISTS = _Lru(1024)
+
+
+#: the largest OFFSET/LIMIT a database takes (PostgreSQL: a bigint); a page number beyond it is past
+#: the end of any list
+_LARGEST_OFFSET = 2**63 - 1
 
 
 class RowsFirstPaginator(Paginator):
@@ -384,9 +522,9 @@ class RowsFirstPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # the paginator's own error, before any query
-        if number < 1 or self.orphans:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
+        if number < 1 or self.orphans or bottom + self.per_page > _LARGEST_OFFSET:
+            return super().page(number)  # counted first: a page past the end is EmptyPage, no query
         rows = list(self.object_list[bottom : bottom + self.per_page])
         if len(rows) < self.per_page and (rows or (number == 1 and self.allow_empty_first_page)):
             self.__dict__["count"] = bottom + len(rows)  # `count` is a cached_property

@@ -16,7 +16,15 @@ from smartcampus.fields import ChoiceLabelField, ScopedPrimaryKeyField
 
 from .. import selectors, services
 from ..models import Assessment, AssessmentStatus, Campaign, ItemResponse
-from ..scoping import Action
+from ..scoping import Action, get_scope
+
+
+class ScopedRowListMixin(RowListMixin):
+    """A `RowListMixin` whose list depends on the caller's scope and the query string alone: its
+    statements are compiled once per process for each scope and query string."""
+
+    def list_inputs(self):
+        return get_scope(self.request.user)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -126,7 +134,7 @@ class ItemResponseUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema_view(create=extend_schema(responses={201: CampaignSerializer}))
-class CampaignViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(ScopedRowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns the caller takes part in; commission staff create them (one assessment per school)."""
 
     list_rows = RowShape(CampaignSerializer)
@@ -165,7 +173,7 @@ class CampaignViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         ]
     )
 )
-class AssessmentViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
+class AssessmentViewSet(ScopedRowListMixin, viewsets.ReadOnlyModelViewSet):
     """Assessments in the caller's scope; `?campaign=`, `?status=` filter. POST …/submit/ submits."""
 
     serializer_class = AssessmentSerializer
@@ -196,7 +204,7 @@ class AssessmentViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
         request=ItemResponseUpdateSerializer, responses={200: ItemResponseSerializer, 409: None}
     ),
 )
-class ItemResponseViewSet(RowListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ItemResponseViewSet(ScopedRowListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Responses in scope (`?assessment=` for one assessment). PATCH with `version`: 409 when stale."""
 
     serializer_class = ItemResponseSerializer
