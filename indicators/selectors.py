@@ -193,21 +193,9 @@ def rule_list(*, framework: Framework) -> QuerySet[Rule]:
     )
 
 
-def rule_specs(*, framework: Framework, near: str | None = None) -> list[RuleSpec]:
-    """The rules of one framework version as plain data, ready for `rules.evaluate_rules` (one query).
-    With `near` (a node code), only the rules on that node, below it or on a node above it: every
-    rule `rules.results_by_item` can group under that item, in the same order."""
-    rules = rule_list(framework=framework)
-    if near is not None:  # positional codes: the nodes are found by prefix (no query when locked)
-        below = f"{near}."
-        rules = rules.filter(
-            node_id__in=[
-                n.pk
-                for n in framework_nodes(framework=framework)
-                if n.code == near or n.code.startswith(below) or near.startswith(f"{n.code}.")
-            ]
-        )
-    rows = rules.values_list("node__code", *RULE_SPEC_FIELDS)
+def rule_specs(*, framework: Framework) -> list[RuleSpec]:
+    """The rules of one framework version as plain data, ready for `rules.evaluate_rules` (one query)."""
+    rows = rule_list(framework=framework).values_list("node__code", *RULE_SPEC_FIELDS)
     return [
         _spec_of(
             "rule",
