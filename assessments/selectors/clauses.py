@@ -65,7 +65,9 @@ def clause_sheet(
     clauses. `monitoring_points` are the item's children already loaded by the workspace. One
     query (the two sides' ticks), asked for every item so that a page costs the same whatever the
     item."""
-    found = {c.side: c for c in ClauseCheck.objects.filter(response_id=response.pk)} if response.pk else {}
+    # unordered (one row per side): the model's default order would join the response and its node
+    rows = ClauseCheck.objects.filter(response_id=response.pk).order_by() if response.pk else ()
+    found = {c.side: c for c in rows}
     clauses = item_clauses(node, children=monitoring_points)
     if not clauses:
         return None

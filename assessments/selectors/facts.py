@@ -260,6 +260,34 @@ def assessment_fact_checks(
     )
 
 
+def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
+    """The checks of one item: `assessment_fact_checks(...).by_item.get(code, [])`, evaluating only
+    the rules that concern the item (three queries: the framework's rules, the catalogue and the
+    school's values)."""
+    framework = assessment.campaign.framework
+    rules = rule_specs(framework=framework)
+    owners = rule_owners(rules, [n.code for n in _framework_items(framework)])
+    mine = [(rule, found) for rule, found in zip(rules, owners, strict=True) if code in found]
+    # read even for an item without rules: a page runs the same queries whatever its item
+    catalogue = fact_catalogue()
+    rows = (
+        FactValue.objects.filter(assessment_id=assessment.pk, value__isnull=False)
+        .order_by()
+        .values_list("fact__code", "value")
+    )
+    values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
+    results = evaluate_rules(
+        [rule for rule, _found in mine],
+        facts=values,
+        school_type=assessment.school.school_type,
+        catalogue=catalogue,
+    )
+    return [
+        Check(result=result, spec=rule, items=found)
+        for (rule, found), result in zip(mine, results, strict=True)
+    ]
+
+
 @dataclass(frozen=True)
 class ClaimFailure:
     """The school claims 达标 / full marks on `item` while `check` fails."""

@@ -76,7 +76,8 @@ def assessment_workspace(*, assessment: Assessment) -> Workspace:
     framework = assessment.campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    responses = {r.node_id: r for r in ItemResponse.objects.filter(assessment_id=assessment.pk)}
+    # unordered: the rows go into a map, and the model's default order would join the nodes
+    responses = {r.node_id: r for r in ItemResponse.objects.filter(assessment_id=assessment.pk).order_by()}
     by_id = {n.pk: n for n in nodes}
     by_code = {n.code: n for n in nodes}
     children: dict[int, list[Node]] = {}

@@ -17,10 +17,10 @@ from django import template
 
 from ..selectors.facts import (
     ClaimFlag,
-    assessment_fact_checks,
     fact_claim_flags,
     fact_submit_checks,
     is_claim,
+    item_fact_checks,
 )
 
 register = template.Library()
@@ -28,10 +28,9 @@ register = template.Library()
 
 @register.inclusion_tag("assessments/_fact_check_panel.html")
 def fact_check_panel(assessment, item):
-    """`item` is a workspace `Item` (node and response). Three queries, whatever the framework."""
-    checks = assessment_fact_checks(assessment=assessment)
-    code = item.node.code
-    found = checks.by_item.get(code, [])
+    """`item` is a workspace `Item` (node and response). Three queries, whatever the framework;
+    only the item's own rules are evaluated."""
+    found = item_fact_checks(assessment=assessment, code=item.node.code)
     response = item.response
     claimed = is_claim(
         self_status=response.self_status, self_score=response.self_score, points=item.node.points
