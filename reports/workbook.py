@@ -144,7 +144,7 @@ def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZ
     levels: set[str] = set()
     assessments = (
         Assessment.objects.filter(campaign_id=campaign.pk, school__region__path__startswith=region.path)
-        .order_by("school__region__path", "school__code")
+        .order_by("school__region__path", "school__code", "pk")  # reports.facts.SCHOOL_ORDER
         .values_list(
             "pk",
             "school__code",
