@@ -24,7 +24,7 @@ in `city_workbook_write` where it should appear.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import BinaryIO, NamedTuple
@@ -102,6 +102,53 @@ class School(NamedTuple):
     outcome: OutcomeFigures
 
 
+class _Shared:
+    """Equal numbers of many schools kept as one object (a city's schools share a few hundred
+    distinct figures), and each exact figure's rounded value computed once."""
+
+    def __init__(self):
+        self._fractions: dict = {}
+        self._decimals: dict = {}
+        self._rounded: dict = {}
+        self._ranks: dict = {}
+
+    def exact(self, value: Fraction | None) -> Fraction | None:
+        return None if value is None else self._fractions.setdefault(value, value)
+
+    def number(self, value):
+        if isinstance(value, Decimal):
+            return self._decimals.setdefault(value, value)
+        return value
+
+    def rounded(self, exact: Fraction | None) -> Decimal | None:
+        """`round_once(exact)`: the figure shown, ranked and averaged."""
+        if exact is None:
+            return None
+        found = self._rounded.get(exact)
+        if found is None:
+            found = self._rounded[exact] = self.number(round_once(exact))
+        return found
+
+    def cells(self, values: Iterable) -> tuple:
+        return tuple(self.number(v) for v in values)
+
+    def ordered(self, values: Iterable[Fraction | None]) -> list[Fraction]:
+        """The exact figures among `values` (kept by `exact`), smallest first, sorted by their
+        place among the distinct ones: the statistics then sort them in one pass."""
+        rank = self._rank()
+        return sorted((v for v in values if v is not None), key=rank.__getitem__)
+
+    def ordered_pairs(self, pairs: Iterable[tuple]) -> list[tuple]:
+        """(self, review) pairs by their review figure, smallest first."""
+        rank = self._rank()
+        return sorted(pairs, key=lambda pair: rank.get(pair[1], -1))
+
+    def _rank(self) -> dict:
+        if len(self._ranks) != len(self._fractions):
+            self._ranks = {v: i for i, v in enumerate(sorted(self._fractions))}
+        return self._ranks
+
+
 @dataclass
 class CityData:
     """What every sheet writer reads: the campaign, the region, the framework (`frame`), the words
@@ -113,6 +160,7 @@ class CityData:
     words: RegionWords
     meta: dict[int, _Meta]
     chunk_size: int
+    shared: _Shared = field(default_factory=_Shared)
 
     @property
     def is_points(self) -> bool:
@@ -351,7 +399,8 @@ def _summary_totals(sheet: Sheet, city: CityData, counted: list[School]) -> None
             review_cells = _mean_cells(city, theirs)[: 2 if city.is_points else 1]
             row[at : at + len(review_cells)] = review_cells
             figures = figures_of(
-                (e[0] for e in own), ((s[0], t[0]) for s, t in zip(own, theirs, strict=True))
+                city.shared.ordered(e[0] for e in own),
+                city.shared.ordered_pairs((s[0], t[0]) for s, t in zip(own, theirs, strict=True)),
             )
             row[at + len(review_cells)] = figures.difference
             row[dims_at + len(city.roots) :] = _dimension_means(city, theirs)
@@ -362,15 +411,16 @@ def _mean_cells(city: CityData, exacts: list[tuple]) -> list:
     """Means of the side cells: total and percentage, or index; the counts' columns stay empty."""
     if city.is_points:
         declared = Fraction(city.frame.tree.declared_total)
+        ordered = city.shared.ordered(e[0] for e in exacts)
         return [
-            statistics_of(e[0] for e in exacts).mean,
-            statistics_of(e[0] * 100 / declared for e in exacts).mean if declared else None,
+            statistics_of(ordered).mean,
+            statistics_of(v * 100 / declared for v in ordered).mean if declared else None,
         ]
-    return [statistics_of(e[0] for e in exacts).mean, None, None, None]
+    return [statistics_of(city.shared.ordered(e[0] for e in exacts)).mean, None, None, None]
 
 
 def _dimension_means(city: CityData, exacts: list[tuple]) -> list:
-    return [statistics_of(e[1 + i] for e in exacts).mean for i in range(len(city.roots))]
+    return [statistics_of(city.shared.ordered(e[1 + i] for e in exacts)).mean for i in range(len(city.roots))]
 
 
 # --- 逐项明细: one row per school × item, streamed; yields each school's results ------------------
@@ -402,36 +452,6 @@ def _labels(choices: dict) -> dict[str, str]:
 
 def _status_labels() -> dict[str, str]:
     return _labels(dict(ComplianceStatus.choices))
-
-
-class _Shared:
-    """Equal numbers of many schools kept as one object (a city's schools share a few hundred
-    distinct figures), and each exact figure's rounded value computed once."""
-
-    def __init__(self):
-        self._fractions: dict = {}
-        self._decimals: dict = {}
-        self._rounded: dict = {}
-
-    def exact(self, value: Fraction | None) -> Fraction | None:
-        return None if value is None else self._fractions.setdefault(value, value)
-
-    def number(self, value):
-        if isinstance(value, Decimal):
-            return self._decimals.setdefault(value, value)
-        return value
-
-    def rounded(self, exact: Fraction | None) -> Decimal | None:
-        """`round_once(exact)`: the figure shown, ranked and averaged."""
-        if exact is None:
-            return None
-        found = self._rounded.get(exact)
-        if found is None:
-            found = self._rounded[exact] = self.number(round_once(exact))
-        return found
-
-    def cells(self, values: Iterable) -> tuple:
-        return tuple(self.number(v) for v in values)
 
 
 def _school(city: CityData, r: Results, shared: _Shared, words: dict, statuses: dict) -> School:
@@ -543,7 +563,7 @@ def write_detail(
         )
         for i in city.frame.items
     ]
-    shared = _Shared()
+    shared = city.shared
     total = city.total
     step = max(1, total // 50)
     done = 0
@@ -627,13 +647,17 @@ def _indicators(city: CityData) -> list[tuple[str, int]]:
     return [first, *dims]
 
 
-def _statistics_rows(unit: str, schools: int, group: Iterable[School], indicators) -> list[list]:
+def _statistics_rows(
+    city: CityData, unit: str, schools: int, group: Iterable[School], indicators
+) -> list[list]:
     group = [r for r in group if r.counted]
     reviewed = [r for r in group if r.review_exact is not None]
+    shared = city.shared
     rows = []
     for label, i in indicators:
         figures = figures_of(
-            (r.self_exact[i] for r in group), ((r.self_exact[i], r.review_exact[i]) for r in reviewed)
+            shared.ordered(r.self_exact[i] for r in group),
+            shared.ordered_pairs((r.self_exact[i], r.review_exact[i]) for r in reviewed),
         )
         s: Statistics = figures.self
         rows.append(
@@ -668,11 +692,13 @@ def write_statistics(sheet: Sheet, city: CityData, results: dict[int, School]) -
     codes = dict(Region.objects.filter(pk__in=list(units)).values_list("pk", "code"))
     for district_id, (name, pks) in units.items():
         group = table.by_code.get(codes.get(district_id))
-        rows = _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators)
+        rows = _statistics_rows(
+            city, name, len(pks), (results[pk] for pk in pks if pk in results), indicators
+        )
         for i, row in enumerate(rows):
             sheet.append(row + (_outcome_cells(group) if i == 0 else [None, None, None]))
     rows = _statistics_rows(
-        _("合计（%(region)s）") % {"region": city.region.name}, city.total, results.values(), indicators
+        city, _("合计（%(region)s）") % {"region": city.region.name}, city.total, results.values(), indicators
     )
     for i, row in enumerate(rows):
         sheet.total(row + (_outcome_cells(table.total) if i == 0 else [None, None, None]))
@@ -772,9 +798,9 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, School]) -
             None,
             None,
             *sums[:5],
-            statistics_of(e[0] for e in sides).mean,
+            statistics_of(city.shared.ordered(e[0] for e in sides)).mean,
             _("%(n)s 所") % {"n": meets},
-            statistics_of(r.self_exact[0] for r in counted).mean,
+            statistics_of(city.shared.ordered(r.self_exact[0] for r in counted)).mean,
             _("%(n)s 所") % {"n": self_meets},
             *sums[5:],
         ]
