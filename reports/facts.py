@@ -14,6 +14,7 @@ type (from the school).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -33,7 +34,7 @@ from assessments.selectors.facts import (
 )
 from indicators.facts import FactSpec
 from indicators.models import FactKind, Severity
-from indicators.rules import RuleSpec, RuleStatus, evaluate_rules
+from indicators.rules import RuleSpec, RuleStatus, evaluate_rules, rule_fact_codes
 from indicators.selectors import answerable_nodes, fact_catalogue, framework_nodes, rule_specs, scoring_tree
 
 from . import charts
@@ -45,6 +46,11 @@ if TYPE_CHECKING:
 FACTS = gettext_lazy("基础数据")
 CHECKS = gettext_lazy("自动校验")
 SEVERITY_LABEL = {k: str(v) for k, v in Severity.choices}
+#: verdicts kept per rule for equal inputs; a rule reading many distinct values starts afresh when
+#: it has this many, so the memory stays flat in the number of schools
+VERDICTS_KEPT = 4096
+#: the order of the workbook's rows (`reports.workbook.city_data`), for reads that follow it
+SCHOOL_ORDER = ("assessment__school__region__path", "assessment__school__code", "assessment_id")
 
 
 # --- the workbook ------------------------------------------------------------------------------------
@@ -64,16 +70,39 @@ def _city_facts(city: CityData) -> _CityFacts:
     return _CityFacts(catalogue, rules, codes)
 
 
-def _values(city: CityData) -> dict[int, dict[str, tuple[Decimal | None, bool]]]:
-    """assessment id → fact code → (value, doubtful), for the region's schools (one query)."""
-    rows = FactValue.objects.filter(
-        assessment__campaign_id=city.campaign.pk,
-        assessment__school__region__path__startswith=city.region.path,
-    ).values_list("assessment_id", "fact__code", "value", "doubtful")
-    out: dict[int, dict[str, tuple[Decimal | None, bool]]] = defaultdict(dict)
-    for assessment_id, code, value, doubtful in rows.iterator(chunk_size=city.chunk_size):
-        out[assessment_id][code] = (value, doubtful)
-    return out
+def _by_school(city: CityData, rows: Iterable[tuple]) -> Iterator[tuple[int, list[tuple]]]:
+    """Every school of `city.meta`, in its order, with its rows of `rows` (tuples whose first value
+    is the assessment id, read in `SCHOOL_ORDER`) without that id: one school's rows at a time, so
+    a sheet streams them instead of holding the whole region's."""
+    position = {pk: i for i, pk in enumerate(city.meta)}
+    rows = iter(rows)
+    ahead = next(rows, None)
+    for i, pk in enumerate(city.meta):
+        own = []
+        while ahead is not None:
+            at = position.get(ahead[0], -1)
+            if at > i:  # a later school's
+                break
+            if at == i:
+                own.append(ahead[1:])
+            # else a school that is not in the sheet (moved into the region between the reads)
+            ahead = next(rows, None)
+        yield pk, own
+
+
+def _values(city: CityData) -> Iterator[tuple[int, dict[str, tuple[Decimal | None, bool]]]]:
+    """(assessment id, fact code → (value, doubtful)) for every school of the region, in the
+    workbook's order, streamed in chunks."""
+    rows = (
+        FactValue.objects.filter(
+            assessment__campaign_id=city.campaign.pk,
+            assessment__school__region__path__startswith=city.region.path,
+        )
+        .order_by(*SCHOOL_ORDER)
+        .values_list("assessment_id", "fact__code", "value", "doubtful")
+    )
+    for pk, own in _by_school(city, rows.iterator(chunk_size=city.chunk_size)):
+        yield pk, {code: (value, doubtful) for code, value, doubtful in own}
 
 
 def _cell(spec: FactSpec, value: Decimal | None):
@@ -107,10 +136,21 @@ def write_facts(sheet: Sheet, city: CityData, results) -> None:
     from .workbook import TYPE_LABEL
 
     facts = _city_facts(city)
-    values = _values(city)
-    for pk, m in city.meta.items():
-        own = values.get(pk, {})
-        cells = [_cell(facts.catalogue[code], own.get(code, (None, False))[0]) for code in facts.codes]
+    types = {value: str(label) for value, label in TYPE_LABEL.items()}
+    specs = [facts.catalogue[code] for code in facts.codes]
+    texts: dict[tuple[str, Decimal], str] = {}  # a 是/否 or graded value's text, made once
+    for pk, own in _values(city):
+        m = city.meta[pk]
+        cells = []
+        for spec in specs:
+            value = own.get(spec.code, (None, False))[0]
+            if value is not None and spec.kind in (FactKind.BOOL, FactKind.CHOICE):
+                key = (spec.code, value)
+                if key not in texts:
+                    texts[key] = _cell(spec, value)
+                cells.append(texts[key])
+            else:
+                cells.append(_cell(spec, value))
         doubtful = [
             facts.catalogue[code].label for code in facts.catalogue if own.get(code, (None, False))[1]
         ]
@@ -119,7 +159,7 @@ def write_facts(sheet: Sheet, city: CityData, results) -> None:
                 m.district,
                 m.code,
                 m.name,
-                str(TYPE_LABEL.get(m.school_type, m.school_type)),
+                types.get(m.school_type, m.school_type),
                 *cells,
                 sum(1 for value, _d in own.values() if value is not None),
                 _("、").join(doubtful) or None,
@@ -155,43 +195,72 @@ def write_checks(sheet: Sheet, city: CityData, results) -> None:
         n.code for n in answerable_nodes(tree=scoring_tree(framework=framework, nodes=nodes), nodes=nodes)
     ]
     owners = rule_owners(facts.rules, items)
-    claims: dict[int, set[str]] = defaultdict(set)
-    for assessment_id, code in (
+    claims = _by_school(
+        city,
         ItemResponse.objects.filter(
             assessment__campaign_id=city.campaign.pk,
             assessment__school__region__path__startswith=city.region.path,
         )
         .filter(CLAIMED)
+        .order_by(*SCHOOL_ORDER)
         .values_list("assessment_id", "node__code")
-        .iterator(chunk_size=city.chunk_size)
-    ):
-        claims[assessment_id].add(code)
-    values = _values(city)
+        .iterator(chunk_size=city.chunk_size),
+    )
     yes, no = _("是"), _("否")
-    for pk, m in city.meta.items():
-        own = {code: value for code, (value, _d) in values.get(pk, {}).items() if code in facts.catalogue}
-        typed = {
-            code: FactValue.typed(facts.catalogue[code], value)
-            for code, value in own.items()
-            if value is not None
-        }
-        found = evaluate_rules(facts.rules, facts=typed, school_type=m.school_type, catalogue=facts.catalogue)
-        claimed = claims.get(pk, set())
-        for rule, result, owned in zip(facts.rules, found, owners, strict=True):
-            claim = any(code in claimed for code in owned)
+    and_ = _("、")
+    verdicts = {status: status.label for status in RuleStatus}
+    # the cells of each rule that are the same for every school
+    fixed = [
+        (
+            and_.join(owned) or rule.node,
+            rule.code,
+            rule.clause,
+            SEVERITY_LABEL.get(rule.severity, rule.severity),
+        )
+        for rule, owned in zip(facts.rules, owners, strict=True)
+    ]
+    # A rule's verdict depends only on the school's type and the facts the rule reads: evaluated once
+    # for each distinct set of them (many schools share one), by the same evaluator as the pages.
+    reads = [rule_fact_codes([rule], facts.catalogue) for rule in facts.rules]
+    found: list[dict[tuple, tuple[str, str, bool]]] = [{} for _rule in facts.rules]
+    for (pk, own), (_pk, claimed_rows) in zip(_values(city), claims, strict=True):
+        m = city.meta[pk]
+        own = {code: value for code, (value, _d) in own.items() if code in facts.catalogue}
+        keys = [(m.school_type, *(own.get(code) for code in codes)) for codes in reads]
+        missing = [i for i, key in enumerate(keys) if key not in found[i]]
+        if missing:
+            typed = {
+                code: FactValue.typed(facts.catalogue[code], value)
+                for code, value in own.items()
+                if value is not None
+            }
+            results = evaluate_rules(
+                [facts.rules[i] for i in missing],
+                facts=typed,
+                school_type=m.school_type,
+                catalogue=facts.catalogue,
+            )
+            for i, result in zip(missing, results, strict=True):
+                if len(found[i]) >= VERDICTS_KEPT:
+                    found[i].clear()
+                found[i][keys[i]] = (verdicts[result.status], result.detail, result.failed)
+        claimed = {code for (code,) in claimed_rows}
+        for i, (owner, code, clause, severity) in enumerate(fixed):
+            status, detail, failed = found[i][keys[i]]
+            claim = any(c in claimed for c in owners[i])
             sheet.append(
                 [
                     m.district,
                     m.code,
                     m.name,
-                    _("、").join(owned) or rule.node,
-                    rule.code,
-                    rule.clause,
-                    SEVERITY_LABEL.get(rule.severity, rule.severity),
-                    result.status.label,
-                    result.detail,
+                    owner,
+                    code,
+                    clause,
+                    severity,
+                    status,
+                    detail,
                     yes if claim else no,
-                    yes if claim and result.failed else None,
+                    yes if claim and failed else None,
                 ]
             )
 

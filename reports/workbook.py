@@ -24,16 +24,26 @@ in `city_workbook_write` where it should appear.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Assessment, AssessmentStatus, Campaign, Progress, Region, SchoolType
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Campaign,
+    Progress,
+    Region,
+    ReviewVerdict,
+    SchoolType,
+)
 from assessments.selectors import (
+    OutcomeFigures,
     Results,
     ResultsFrame,
     campaign_comparison,
@@ -43,7 +53,7 @@ from assessments.selectors import (
     results_frame,
 )
 from indicators.choices import ComplianceStatus
-from indicators.scoring import Statistics, competition_ranks, statistics_of
+from indicators.scoring import Statistics, competition_ranks, round_once, statistics_of
 from rectification.models import RectificationItem, RectificationState
 from rectification.selectors import rectification_ledger
 
@@ -68,13 +78,75 @@ RECTIFICATION = gettext_lazy("整改台账")
 BASIS_LABEL = {"review": gettext_lazy("评审"), "self": gettext_lazy("自评"), None: gettext_lazy("无")}
 
 
-@dataclass
-class _Meta:
+class _Meta(NamedTuple):
     code: str
     name: str
     school_type: str
     district: str
     district_id: int
+
+
+class School(NamedTuple):
+    """What the sheets after 逐项明细 keep of one school's `Results` (a plain tuple of the few figures
+    and cells they write, equal numbers shared between schools), so that memory stays flat in the
+    number of schools. Made by `_school` from the `Results` streamed into the detail sheet."""
+
+    progress: str  # a `Progress` value
+    counted: bool  # `Results.self_counted`
+    self_value: Decimal | None  # the figures ranked
+    review_value: Decimal | None  # None until the review is finalised
+    self_exact: tuple  # the exact figures statistics are taken over: the total, then each dimension
+    review_exact: tuple | None
+    summary: tuple  # 学校汇总's cells from 状态 on, without the rank columns
+    compliance: tuple | None  # 必选项达标情况's cells from 依据 on (compliance frameworks)
+    outcome: OutcomeFigures
+
+
+class _Shared:
+    """Equal numbers of many schools kept as one object (a city's schools share a few hundred
+    distinct figures), and each exact figure's rounded value computed once."""
+
+    def __init__(self):
+        self._fractions: dict = {}
+        self._decimals: dict = {}
+        self._rounded: dict = {}
+        self._ranks: dict = {}
+
+    def exact(self, value: Fraction | None) -> Fraction | None:
+        return None if value is None else self._fractions.setdefault(value, value)
+
+    def number(self, value):
+        if isinstance(value, Decimal):
+            return self._decimals.setdefault(value, value)
+        return value
+
+    def rounded(self, exact: Fraction | None) -> Decimal | None:
+        """`round_once(exact)`: the figure shown, ranked and averaged."""
+        if exact is None:
+            return None
+        found = self._rounded.get(exact)
+        if found is None:
+            found = self._rounded[exact] = self.number(round_once(exact))
+        return found
+
+    def cells(self, values: Iterable) -> tuple:
+        return tuple(self.number(v) for v in values)
+
+    def ordered(self, values: Iterable[Fraction | None]) -> list[Fraction]:
+        """The exact figures among `values` (kept by `exact`), smallest first, sorted by their
+        place among the distinct ones: the statistics then sort them in one pass."""
+        rank = self._rank()
+        return sorted((v for v in values if v is not None), key=rank.__getitem__)
+
+    def ordered_pairs(self, pairs: Iterable[tuple]) -> list[tuple]:
+        """(self, review) pairs by their review figure, smallest first."""
+        rank = self._rank()
+        return sorted(pairs, key=lambda pair: rank.get(pair[1], -1))
+
+    def _rank(self) -> dict:
+        if len(self._ranks) != len(self._fractions):
+            self._ranks = {v: i for i, v in enumerate(sorted(self._fractions))}
+        return self._ranks
 
 
 @dataclass
@@ -88,6 +160,7 @@ class CityData:
     words: RegionWords
     meta: dict[int, _Meta]
     chunk_size: int
+    shared: _Shared = field(default_factory=_Shared)
 
     @property
     def is_points(self) -> bool:
@@ -115,10 +188,11 @@ def city_workbook_filename(campaign: Campaign, region: Region) -> str:
 
 def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZE) -> CityData:
     meta: dict[int, _Meta] = {}
+    names: dict[str, str] = {}
     levels: set[str] = set()
     assessments = (
         Assessment.objects.filter(campaign_id=campaign.pk, school__region__path__startswith=region.path)
-        .order_by("school__region__path", "school__code")
+        .order_by("school__region__path", "school__code", "pk")  # reports.facts.SCHOOL_ORDER
         .values_list(
             "pk",
             "school__code",
@@ -132,6 +206,7 @@ def city_data(*, campaign: Campaign, region: Region, chunk_size: int = CHUNK_SIZ
     for pk, code, name, school_type, district, district_id, level in assessments.iterator(
         chunk_size=chunk_size
     ):
+        district = names.setdefault(district, district)  # one string per district, not per school
         meta[pk] = _Meta(code, name, school_type, district, district_id)
         levels.add(level)
     return CityData(
@@ -194,9 +269,9 @@ def city_workbook_write(
     return city.total
 
 
-def _counted(city: CityData, results: dict[int, Results]) -> list[int]:
+def _counted(city: CityData, results: dict[int, School]) -> list[int]:
     """The schools counted for the self-assessment, in the sheet's order."""
-    return [pk for pk in city.meta if pk in results and results[pk].self_counted]
+    return [pk for pk in city.meta if pk in results and results[pk].counted]
 
 
 def _ranks(city: CityData, values: dict[int, object]) -> tuple[dict, dict]:
@@ -261,91 +336,91 @@ def _dim(root, unit: str) -> dict:
     return {"code": root.code, "name": root.name, "unit": unit}
 
 
-def _side_cells(city: CityData, side) -> list:
+def _side_cells(city: CityData, side, words: dict) -> tuple:
     if side is None:
-        return [None] * (2 if city.is_points else 4)
+        return (None,) * (2 if city.is_points else 4)
     if city.is_points:
-        return [side.total, side.percent]
+        return (side.total, side.percent)
     c = side.compliance
-    return [side.percent, _("是") if c.meets_standard else _("否"), c.optional_met, c.optional]
+    return (side.percent, words[c.meets_standard], c.optional_met, c.optional)
 
 
-def write_summary(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+def write_summary(sheet: Sheet, city: CityData, results: dict[int, School]) -> None:
     counted = _counted(city, results)
-    self_values = {pk: results[pk].self.value for pk in counted}
-    review_values = {pk: results[pk].review.value for pk in counted if results[pk].review is not None}
+    self_values = {pk: results[pk].self_value for pk in counted}
+    review_values = {pk: results[pk].review_value for pk in counted if results[pk].review_exact is not None}
     rank, unit_rank = _ranks(city, self_values)
     review_rank, review_unit_rank = _ranks(city, review_values)
-    blank_dims = [None] * len(city.roots)
+    types = _labels(TYPE_LABEL)
+    # where the rank columns go among a school's kept cells (状态, 已填写条目, the self cells | …)
+    own_at = 2 + (2 if city.is_points else 4)
+    review_at = own_at + (2 if city.is_points else 1) + 1
+    blank = (None,) * (review_at + 1 + 2 * len(city.roots))
     for pk, m in city.meta.items():
         r = results.get(pk)
-        status = str(STATUS_LABEL.get(r.status, r.status)) if r else ""
-        answered = r.self.answered if r else 0
-        own = r.self if r and r.self_counted else None  # a draft's figures are not shown
-        review = r.review if own is not None else None
+        cells = r.summary if r is not None else ("", 0, *blank[2:])
         sheet.append(
             [
                 m.district,
                 m.code,
                 m.name,
-                str(TYPE_LABEL.get(m.school_type, m.school_type)),
-                status,
-                answered,
-                *_side_cells(city, own),
+                types.get(m.school_type, m.school_type),
+                *cells[:own_at],
                 rank.get(pk),
                 unit_rank.get(pk),
-                *(_side_cells(city, review)[: 2 if city.is_points else 1]),
-                r.difference if review is not None else None,
+                *cells[own_at:review_at],
                 review_rank.get(pk),
                 review_unit_rank.get(pk),
-                (r.conclusion or None) if review is not None else None,
-                *([d.value for d in own.dimensions] if own else blank_dims),
-                *([d.value for d in review.dimensions] if review else blank_dims),
+                *cells[review_at:],
             ]
         )
     _summary_totals(sheet, city, [results[pk] for pk in counted])
 
 
-def _summary_totals(sheet: Sheet, city: CityData, counted: list[Results]) -> None:
+def _summary_totals(sheet: Sheet, city: CityData, counted: list[School]) -> None:
     """Two rows of means: over the counted schools (self), and over the finalised ones (their self
     beside their review, so the difference is of the same schools)."""
     width = len(summary_columns(city))
-    reviewed = [r for r in counted if r.review is not None]
+    reviewed = [r for r in counted if r.review_exact is not None]
     for label, group, with_review in (
         (_("平均（已提交 %(n)s 所）") % {"n": len(counted)}, counted, False),
         (_("平均（已定稿 %(n)s 所）") % {"n": len(reviewed)}, reviewed, True),
     ):
         row: list = [None] * width
         row[0], row[2] = _("合计"), label
-        self_cells = _mean_cells(city, [r.self for r in group])
+        own = [r.self_exact for r in group]
+        self_cells = _mean_cells(city, own)
         row[6 : 6 + len(self_cells)] = self_cells
         dims_at = width - 2 * len(city.roots)
-        row[dims_at : dims_at + len(city.roots)] = _dimension_means(city, [r.self for r in group])
+        row[dims_at : dims_at + len(city.roots)] = _dimension_means(city, own)
         if with_review:
+            theirs = [r.review_exact for r in group]
             at = 6 + len(self_cells) + 2
-            review_cells = _mean_cells(city, [r.review for r in group])[: 2 if city.is_points else 1]
+            review_cells = _mean_cells(city, theirs)[: 2 if city.is_points else 1]
             row[at : at + len(review_cells)] = review_cells
             figures = figures_of(
-                (r.self.exact for r in group), ((r.self.exact, r.review.exact) for r in group)
+                city.shared.ordered(e[0] for e in own),
+                city.shared.ordered_pairs((s[0], t[0]) for s, t in zip(own, theirs, strict=True)),
             )
             row[at + len(review_cells)] = figures.difference
-            row[dims_at + len(city.roots) :] = _dimension_means(city, [r.review for r in group])
+            row[dims_at + len(city.roots) :] = _dimension_means(city, theirs)
         sheet.total(row)
 
 
-def _mean_cells(city: CityData, sides: list) -> list:
+def _mean_cells(city: CityData, exacts: list[tuple]) -> list:
     """Means of the side cells: total and percentage, or index; the counts' columns stay empty."""
     if city.is_points:
         declared = Fraction(city.frame.tree.declared_total)
+        ordered = city.shared.ordered(e[0] for e in exacts)
         return [
-            statistics_of(s.exact for s in sides).mean,
-            statistics_of(s.exact * 100 / declared for s in sides).mean if declared else None,
+            statistics_of(ordered).mean,
+            statistics_of(v * 100 / declared for v in ordered).mean if declared else None,
         ]
-    return [statistics_of(s.exact for s in sides).mean, None, None, None]
+    return [statistics_of(city.shared.ordered(e[0] for e in exacts)).mean, None, None, None]
 
 
-def _dimension_means(city: CityData, sides: list) -> list:
-    return [statistics_of(s.dimensions[i].exact for s in sides).mean for i in range(len(city.roots))]
+def _dimension_means(city: CityData, exacts: list[tuple]) -> list:
+    return [statistics_of(city.shared.ordered(e[1 + i] for e in exacts)).mean for i in range(len(city.roots))]
 
 
 # --- 逐项明细: one row per school × item, streamed; yields each school's results ------------------
@@ -370,21 +445,125 @@ def detail_columns(city: CityData) -> list[Column]:
     ]
 
 
+def _labels(choices: dict) -> dict[str, str]:
+    """Value → its label in the active language, looked up once per sheet, not per cell."""
+    return {value: str(label) for value, label in choices.items()}
+
+
 def _status_labels() -> dict[str, str]:
-    """Status value → its label in the active language, looked up once per sheet, not per cell."""
-    return {status.value: str(status.label) for status in ComplianceStatus}
+    return _labels(dict(ComplianceStatus.choices))
+
+
+def _school(city: CityData, r: Results, shared: _Shared, words: dict, statuses: dict) -> School:
+    """The few figures and cells the other sheets write of `r` (see `School`)."""
+    own, review = r.self, r.review
+    self_exact = (shared.exact(own.exact), *(shared.exact(d.exact) for d in own.dimensions))
+    review_exact = (
+        None
+        if review is None
+        else (shared.exact(review.exact), *(shared.exact(d.exact) for d in review.dimensions))
+    )
+    self_value = shared.rounded(self_exact[0])
+    review_value = None if review_exact is None else shared.rounded(review_exact[0])
+    status = statuses.get(r.status, r.status)
+    roots = len(city.roots)
+    if r.self_counted:  # a draft's figures are not shown
+        shown = review_exact is not None
+        difference = (
+            review_value - self_value
+            if shown and review_value is not None and self_value is not None
+            else None
+        )
+        summary = (
+            status,
+            own.answered,
+            *shared.cells(_side_cells(city, own, words)),
+            *(
+                shared.cells(_side_cells(city, review, words)[: 2 if city.is_points else 1])
+                if shown
+                else ((None,) * (2 if city.is_points else 1))
+            ),
+            shared.number(difference),
+            (r.conclusion or None) if shown else None,
+            *(shared.rounded(e) for e in self_exact[1:]),
+            *((shared.rounded(e) for e in review_exact[1:]) if shown else (None,) * roots),
+        )
+    else:
+        summary = (
+            status,
+            own.answered,
+            *(None,) * (2 if city.is_points else 4),
+            *(None,) * (2 if city.is_points else 1),
+            None,
+            None,
+            *(None,) * (2 * roots),
+        )
+    compliance = None
+    if not city.is_points and r.self_counted:
+        side = review if review is not None else own
+        c, mine = side.compliance, own.compliance
+        compliance = (
+            review is not None,
+            c.required,
+            c.met,
+            c.partial,
+            c.not_met,
+            c.missing,
+            shared.number(side.percent),
+            c.meets_standard,
+            shared.number(own.percent),
+            mine.meets_standard,
+            c.optional,
+            c.optional_met,
+            c.optional_na,
+            *(d.compliance.not_met for d in side.dimensions),
+        )
+    outcome = OutcomeFigures(
+        r.assessment_id,
+        r.status,
+        shared.number(own.percent),
+        None if review is None else shared.number(review.percent),
+        r.official,
+    )
+    return School(
+        r.progress,
+        r.self_counted,
+        self_value,
+        review_value,
+        self_exact,
+        review_exact,
+        summary,
+        compliance,
+        outcome,
+    )
 
 
 def write_detail(
     sheet: Sheet, city: CityData, *, on_progress: Callable[[int, int], None] | None = None
-) -> dict[int, Results]:
+) -> dict[int, School]:
     """Stream every school's results into the sheet (one row per item; the review's columns are
-    filled once the review is finalised) and return them without their items (assessment id →
-    `Results`)."""
+    filled once the review is finalised) and return what the other sheets need of them
+    (assessment id → `School`)."""
     is_points, meta = city.is_points, city.meta
     names = {r.code: r.name for r in city.roots}
-    results: dict[int, Results] = {}
+    results: dict[int, School] = {}
     labels = _status_labels()
+    verdicts = _labels(dict(ReviewVerdict.choices))
+    statuses = _labels(STATUS_LABEL)
+    words = {True: _("是"), False: _("否")}
+    optional = _("选配")
+    # the cells of each item that are the same for every school, in the order results list items
+    fixed = [
+        (
+            names[i.dimension],
+            i.code,
+            optional if i.optional else None,
+            i.title[:200],
+            i.max_points if is_points else None,
+        )
+        for i in city.frame.items
+    ]
+    shared = city.shared
     total = city.total
     step = max(1, total // 50)
     done = 0
@@ -394,26 +573,26 @@ def write_detail(
         m = meta.get(result.assessment_id)
         if m is None:  # a school moved into the region between the two reads
             continue
-        status = str(STATUS_LABEL.get(result.status, result.status))
-        for item in result.items:
+        status = statuses.get(result.status, result.status)
+        for (dimension, code, option, title, points), item in zip(fixed, result.items, strict=True):
             sheet.append(
                 [
                     m.district,
                     m.code,
                     m.name,
                     status,
-                    names[item.dimension],
-                    item.code,
-                    _("选配") if item.optional else None,
-                    item.title[:200],
-                    item.max_points if is_points else None,
+                    dimension,
+                    code,
+                    option,
+                    title,
+                    points,
                     item.self_value if is_points else labels.get(item.self_value),
                     item.review_value if is_points else labels.get(item.review_value),
-                    item.verdict_label or None,
+                    verdicts[item.verdict] if item.verdict else None,
                     item.comment or None,
                 ]
             )
-        results[result.assessment_id] = result.without_items()
+        results[result.assessment_id] = _school(city, result, shared, words, statuses)
         done += 1
         if on_progress and done % step == 0:
             on_progress(done, total)
@@ -450,13 +629,13 @@ def _outcome_cells(group) -> list:
     return [group.passed, group.share, group.target]
 
 
-def _indicators(city: CityData) -> list[tuple[str, Callable]]:
-    """(label, side → exact figure) of the total and of every dimension."""
+def _indicators(city: CityData) -> list[tuple[str, int]]:
+    """(label, index of the exact figure in `School.self_exact`) of the total and every dimension."""
     if city.is_points:
         full = f"{city.frame.tree.declared_total.normalize():f}"
-        first = (_("总分（满分 %(full)s）") % {"full": full}, lambda s: s.exact)
+        first = (_("总分（满分 %(full)s）") % {"full": full}, 0)
     else:
-        first = (_("达标指数（%）"), lambda s: s.exact)
+        first = (_("达标指数（%）"), 0)
     dims = []
     for i, root in enumerate(city.roots):
         suffix = (
@@ -464,16 +643,22 @@ def _indicators(city: CityData) -> list[tuple[str, Callable]]:
             if city.is_points and root.points
             else city.unit_suffix
         )
-        dims.append((f"{root.code} {root.name}{suffix}", lambda s, i=i: s.dimensions[i].exact))
+        dims.append((f"{root.code} {root.name}{suffix}", 1 + i))
     return [first, *dims]
 
 
-def _statistics_rows(unit: str, schools: int, group: Iterable[Results], indicators) -> list[list]:
-    group = [r for r in group if r.self_counted]
-    reviewed = [r for r in group if r.review is not None]
+def _statistics_rows(
+    city: CityData, unit: str, schools: int, group: Iterable[School], indicators
+) -> list[list]:
+    group = [r for r in group if r.counted]
+    reviewed = [r for r in group if r.review_exact is not None]
+    shared = city.shared
     rows = []
-    for label, of in indicators:
-        figures = figures_of((of(r.self) for r in group), ((of(r.self), of(r.review)) for r in reviewed))
+    for label, i in indicators:
+        figures = figures_of(
+            shared.ordered(r.self_exact[i] for r in group),
+            shared.ordered_pairs((r.self_exact[i], r.review_exact[i]) for r in reviewed),
+        )
         s: Statistics = figures.self
         rows.append(
             [
@@ -494,7 +679,7 @@ def _statistics_rows(unit: str, schools: int, group: Iterable[Results], indicato
     return rows
 
 
-def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+def write_statistics(sheet: Sheet, city: CityData, results: dict[int, School]) -> None:
     """Per unit the self and review figures of the total and every dimension; on the unit's first
     row the official results: schools that passed, their share of the finalised ones, the target."""
     indicators = _indicators(city)
@@ -502,16 +687,18 @@ def write_statistics(sheet: Sheet, city: CityData, results: dict[int, Results]) 
     for pk, m in city.meta.items():
         units.setdefault(m.district_id, (m.district, []))[1].append(pk)
     # the official results of the schools already computed for the detail sheet, not computed again
-    outcomes = campaign_outcomes(campaign=city.campaign, results=results.values())
+    outcomes = campaign_outcomes(campaign=city.campaign, results=(r.outcome for r in results.values()))
     table = outcome_groups(outcomes=outcomes, assessment_ids=city.meta)
     codes = dict(Region.objects.filter(pk__in=list(units)).values_list("pk", "code"))
     for district_id, (name, pks) in units.items():
         group = table.by_code.get(codes.get(district_id))
-        rows = _statistics_rows(name, len(pks), (results[pk] for pk in pks if pk in results), indicators)
+        rows = _statistics_rows(
+            city, name, len(pks), (results[pk] for pk in pks if pk in results), indicators
+        )
         for i, row in enumerate(rows):
             sheet.append(row + (_outcome_cells(group) if i == 0 else [None, None, None]))
     rows = _statistics_rows(
-        _("合计（%(region)s）") % {"region": city.region.name}, city.total, results.values(), indicators
+        city, _("合计（%(region)s）") % {"region": city.region.name}, city.total, results.values(), indicators
     )
     for i, row in enumerate(rows):
         sheet.total(row + (_outcome_cells(table.total) if i == 0 else [None, None, None]))
@@ -526,7 +713,7 @@ def progress_columns(city: CityData) -> list[Column]:
     ]
 
 
-def write_progress(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
+def write_progress(sheet: Sheet, city: CityData, results: dict[int, School]) -> None:
     keys = [k for k, _l in PROGRESS_BUCKETS]
     rows: dict[int, tuple[str, dict[str, int]]] = {}
     totals = dict.fromkeys(keys, 0)
@@ -569,38 +756,39 @@ def compliance_columns(city: CityData) -> list[Column]:
     ]
 
 
-def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) -> None:
-    counted = [results[pk] for pk in _counted(city, results)]
+def write_compliance(sheet: Sheet, city: CityData, results: dict[int, School]) -> None:
+    pks = _counted(city, results)
     sums = [0] * (5 + 3 + len(city.roots))
     meets = self_meets = reviewed = 0
-    for r in counted:
-        m = city.meta[r.assessment_id]
-        side = r.review if r.review is not None else r.self
-        c, own = side.compliance, r.self.compliance
-        counts = [c.required, c.met, c.partial, c.not_met, c.missing]
-        optional = [c.optional, c.optional_met, c.optional_na]
-        per_dim = [d.compliance.not_met for d in side.dimensions]
+    words = {True: _("是"), False: _("否")}
+    basis = {True: _("评审"), False: _("自评")}
+    for pk in pks:
+        m, r = city.meta[pk], results[pk]
+        by_review, *counts_ = r.compliance
+        counts, percent, met_all, own_percent, own_met_all = counts_[:5], *counts_[5:9]
+        optional, per_dim = counts_[9:12], counts_[12:]
         sheet.append(
             [
                 m.district,
                 m.code,
                 m.name,
-                str(STATUS_LABEL.get(r.status, r.status)),
-                _("评审") if r.review is not None else _("自评"),
+                r.summary[0],
+                basis[by_review],
                 *counts,
-                side.percent,
-                _("是") if c.meets_standard else _("否"),
-                r.self.percent,
-                _("是") if own.meets_standard else _("否"),
+                percent,
+                words[met_all],
+                own_percent,
+                words[own_met_all],
                 *optional,
                 *per_dim,
             ]
         )
         sums = [a + b for a, b in zip(sums, counts + optional + per_dim, strict=True)]
-        meets += c.meets_standard
-        self_meets += own.meets_standard
-        reviewed += r.review is not None
-    sides = [r.review if r.review is not None else r.self for r in counted]
+        meets += met_all
+        self_meets += own_met_all
+        reviewed += by_review
+    counted = [results[pk] for pk in pks]
+    sides = [r.review_exact if r.review_exact is not None else r.self_exact for r in counted]
     sheet.total(
         [
             _("合计"),
@@ -610,9 +798,9 @@ def write_compliance(sheet: Sheet, city: CityData, results: dict[int, Results]) 
             None,
             None,
             *sums[:5],
-            statistics_of(s.exact for s in sides).mean,
+            statistics_of(city.shared.ordered(e[0] for e in sides)).mean,
             _("%(n)s 所") % {"n": meets},
-            statistics_of(r.self.exact for r in counted).mean,
+            statistics_of(city.shared.ordered(r.self_exact[0] for r in counted)).mean,
             _("%(n)s 所") % {"n": self_meets},
             *sums[5:],
         ]

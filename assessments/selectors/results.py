@@ -454,13 +454,38 @@ class CampaignOutcomes:
         return round_once(Fraction(self.passed, self.counted), step=Decimal("0.001"))
 
 
+class OutcomeFigures(NamedTuple):
+    """What a school's line of a campaign's result table takes from its `Results`: a caller that
+    keeps many schools (the workbook) keeps these few figures instead of the `Results`."""
+
+    assessment_id: int
+    status: str
+    self_percent: Decimal | None
+    review_percent: Decimal | None
+    official: Official | None
+
+    @classmethod
+    def of(cls, results: Results) -> OutcomeFigures:
+        review = results.review
+        return cls(
+            results.assessment_id,
+            results.status,
+            results.self.percent,
+            review.percent if review is not None else None,
+            results.official,
+        )
+
+
 def campaign_outcomes(
-    *, campaign: Campaign, frame: ResultsFrame | None = None, results: Iterable[Results] | None = None
+    *,
+    campaign: Campaign,
+    frame: ResultsFrame | None = None,
+    results: Iterable[Results | OutcomeFigures] | None = None,
 ) -> CampaignOutcomes:
     """Every school of `campaign` (obtained through a selector) with its results, from the one
     results function: the self and review percentages as every page shows them, and the official
     result stored at finalisation. A caller that computed the results already (the workbook) passes
-    them: only their schools are listed then."""
+    them, as `Results` or as their `OutcomeFigures`: only their schools are listed then."""
     schools = {
         pk: (code, name, district)
         for pk, code, name, district in Assessment.objects.filter(campaign_id=campaign.pk).values_list(
@@ -469,15 +494,15 @@ def campaign_outcomes(
     }
     if results is None:
         frame = frame or results_frame(framework=campaign.framework)
-        results = [
-            r.without_items()
-            for r in campaign_results(campaign=campaign, region=campaign.region, frame=frame)
-        ]
-    else:
-        results = [r for r in results if r.assessment_id in schools]
-    designations = designations_of([r.assessment_id for r in results])
+        results = campaign_results(campaign=campaign, region=campaign.region, frame=frame)
+    figures = [
+        r if isinstance(r, OutcomeFigures) else OutcomeFigures.of(r)
+        for r in results
+        if r.assessment_id in schools
+    ]
+    designations = designations_of([r.assessment_id for r in figures])
     rows = []
-    for r in results:
+    for r in figures:
         code, name, district = schools[r.assessment_id]
         rows.append(
             SchoolOutcome(
@@ -486,8 +511,8 @@ def campaign_outcomes(
                 school_name=name,
                 district=district,
                 status=r.status,
-                self_percent=r.self.percent,
-                review_percent=r.review.percent if r.review else None,
+                self_percent=r.self_percent,
+                review_percent=r.review_percent,
                 official=r.official,
                 designations=tuple(designations.get(r.assessment_id, ())),
             )
