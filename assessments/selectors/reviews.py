@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.scoring import score
+from smartcampus.db import KeyedStatements
 
 from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
@@ -29,6 +30,7 @@ from ..models import (
     Region,
     ReviewVerdict,
     Role,
+    School,
 )
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list, response_count
@@ -63,6 +65,96 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
     return qs.annotate(item_total=response_count(), item_pending=response_count(AWAITING_REVIEW)).order_by(
         "campaign__review_deadline", "submitted_at", "school__code"
     )
+
+
+# The queue's statements depend on nothing but the user's scope (which is hashable and holds every
+# membership and assignment the scope reads), the filters and the page: Django builds and compiles
+# each once per process for those inputs instead of on every request.
+_STATEMENTS = KeyedStatements()
+
+
+def _instances(model, rows) -> list:
+    """Model instances from rows of `_columns(model)`, as the ORM makes them (every concrete field
+    loaded)."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    return [model.from_db("default", names, row) for row in rows]
+
+
+def _columns(model, prefix: str = "") -> list[str]:
+    return [f"{prefix}{f.attname}" for f in model._meta.concrete_fields]
+
+
+QUEUE_FILTERS = ("campaign", "district", "status", "deadline", "q", "school_type")
+
+
+def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
+    campaign, school and the school's region loaded (one query). The statement is compiled once
+    per process for the user's scope, the filters and the slice; a deadline filter (which reads the
+    clock) compiles it on every call."""
+    filters = {k: v for k in QUEUE_FILTERS if (v := (filters or {}).get(k)) not in (None, "")}
+    related = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+    columns = [*_columns(Assessment)]
+    for prefix, model in related:
+        columns += _columns(model, prefix)
+
+    def build():
+        queue = review_queue(user=user, filters=filters)
+        return queue.values_list(*columns, "item_total", "item_pending")[offset : offset + limit]
+
+    plain = all(type(v) in (str, int) for v in filters.values())
+    if plain and "deadline" not in filters:
+        key = ("queue-rows", get_scope(user), tuple(sorted(filters.items())), offset, limit)
+        rows = _STATEMENTS.rows(key, build)
+    else:
+        rows = list(build())
+    width = {model: len(model._meta.concrete_fields) for model in (Assessment, Campaign, School, Region)}
+    shared: dict = {}
+    found = []
+    for row in rows:
+        start = width[Assessment]
+        assessment = _instances(Assessment, [row[:start]])[0]
+        loaded = {}
+        for _prefix, model in related:
+            values = row[start : start + width[model]]
+            start += width[model]
+            if model is School:
+                loaded[model] = _instances(model, [values])[0]
+            else:  # one instance per campaign and per region, as read-only as the rows
+                loaded[model] = shared.get((model, values[0])) or shared.setdefault(
+                    (model, values[0]), _instances(model, [values])[0]
+                )
+        Assessment.campaign.field.set_cached_value(assessment, loaded[Campaign])
+        Assessment.school.field.set_cached_value(assessment, loaded[School])
+        School.region.field.set_cached_value(loaded[School], loaded[Region])
+        assessment.item_total, assessment.item_pending = row[-2], row[-1]
+        found.append(assessment)
+    return found
+
+
+class QueueListing:
+    """The queue as Django's paginator reads it: `count()` (given, or counted) and slices read
+    through `review_queue_rows`."""
+
+    def __init__(self, *, user, filters: dict | None = None, count: int | None = None) -> None:
+        self.user, self.filters, self.known_count = user, filters or {}, count
+
+    def count(self) -> int:
+        if self.known_count is None:
+            self.known_count = review_queue(user=self.user, filters=self.filters).count()
+        return self.known_count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Assessment]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("the queue is read by pages")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        if stop <= start:
+            return []
+        return review_queue_rows(user=self.user, filters=self.filters, offset=start, limit=stop - start)
 
 
 def review_queue_counts(*, user) -> dict[str, int]:
@@ -141,22 +233,42 @@ def review_queue_facets(*, user) -> QueueFacets:
     """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
     (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
     of which only one reads the queue."""
-    rows = (
-        assessment_list(user=user, action=Action.REVIEW)
-        .select_related(None)
-        .order_by()
-        .values_list("status", "campaign_id", "school__region_id")
-        .annotate(n=Count("id"))
-    )
+    scope = get_scope(user)
+
+    def grouped():
+        return (
+            assessment_list(user=user, action=Action.REVIEW)
+            .select_related(None)
+            .order_by()
+            .values_list("status", "campaign_id", "school__region_id")
+            .annotate(n=Count("id"))
+        )
+
+    rows = _STATEMENTS.rows(("queue-facets", scope), grouped) if scope.user_id is not None else []
     counts: dict[str, int] = {}
     campaign_ids, region_ids = set(), set()
     for status, campaign_id, region_id, n in rows:
         counts[status] = counts.get(status, 0) + n
         campaign_ids.add(campaign_id)
         region_ids.add(region_id)
-    campaigns = Campaign.objects.filter(pk__in=sorted(campaign_ids)).order_by("-year", "title")
-    districts = Region.objects.filter(level=Region.Level.DISTRICT, pk__in=sorted(region_ids))
-    return QueueFacets(counts=counts, campaigns=list(campaigns), districts=list(districts))
+    campaign_ids, region_ids = tuple(sorted(campaign_ids)), tuple(sorted(region_ids))
+    campaigns = _STATEMENTS.rows(
+        ("queue-campaigns", campaign_ids),
+        lambda: (
+            Campaign.objects.filter(pk__in=campaign_ids)
+            .order_by("-year", "title")
+            .values_list(*_columns(Campaign))
+        ),
+    )
+    districts = _STATEMENTS.rows(
+        ("queue-districts", region_ids),
+        lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=region_ids).values_list(
+            *_columns(Region)
+        ),
+    )
+    return QueueFacets(
+        counts=counts, campaigns=_instances(Campaign, campaigns), districts=_instances(Region, districts)
+    )
 
 
 @dataclass(frozen=True)
