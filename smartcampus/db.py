@@ -112,14 +112,11 @@ class KeyedStatements:
         else:
             columns = [s[0] for s in compiler.select[: compiler.col_count]]
             converters = tuple(compiler.get_converters(columns).items())
-        names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        # values_list reorders the columns when they were named in another order than selected
-        fields = queryset._fields
-        in_order = not fields or list(names) == [
-            *fields,
-            *(name for name in query.annotation_select if name not in fields),
-        ]
-        found = (sql, tuple(params), converters, names, in_order)
+        if query.selected:  # the names `.values()` gives its columns (as ValuesIterable)
+            names = tuple(query.selected)
+        else:
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        found = (sql, tuple(params), converters, names)
         with self._lock:
             self._found[full_key] = found
             while len(self._found) > self.size:
@@ -129,9 +126,7 @@ class KeyedStatements:
     def rows(self, key, build, *, using: str = "default") -> list[tuple]:
         from django.db import connections
 
-        sql, params, converters, _names, in_order = self._compile(key, build, using)
-        if not in_order:
-            raise ValueError("name the columns in the order the statement selects them (annotations last)")
+        sql, params, converters, _names = self._compile(key, build, using)
         return self._run(sql, params, converters, connections[using])
 
     @staticmethod
@@ -158,6 +153,6 @@ class KeyedStatements:
         """`rows` as `.values()` gives them: one dict per row, keyed by the column names."""
         from django.db import connections
 
-        sql, params, converters, names, _in_order = self._compile(key, build, using)
+        sql, params, converters, names = self._compile(key, build, using)
         rows = self._run(sql, params, converters, connections[using])
         return [dict(zip(names, row, strict=True)) for row in rows]
