@@ -37,7 +37,7 @@ from assessments import selectors as assessment_selectors
 from assessments.freshness import campaign_data_version
 from assessments.selectors import campaign_outcomes, outcome_groups
 
-from . import charts, stats
+from . import charts, facts, stats
 
 logger = logging.getLogger(__name__)
 LOCK_SECONDS = 120  # longer than any computation; a crashed process's lock expires by itself
@@ -103,6 +103,8 @@ def _compute(*, campaign, assessments, user=None) -> dict:
             unit="%",
         ),
     }
+    # the key facts per district read the schools' facts, which every fact service versions too
+    parts["fact_distributions"] = facts.fact_distributions(assessments=assessments)
     # official results: pass counts from the one table every output counts from
     table = outcome_groups(
         outcomes=campaign_outcomes(campaign=campaign),
@@ -146,8 +148,12 @@ def _cache_call(method: str, *args, **kwargs):
         return None
 
 
+# the shape of the cached entry: a new one when the parts change, so no entry of an older shape is read
+PARTS_SHAPE = 2
+
+
 def _key(campaign, scope) -> str:
-    return f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
+    return f"dashboard:{PARTS_SHAPE}:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
 
 
 def _store(key: str, version, parts: dict) -> None:
@@ -167,7 +173,8 @@ def _enqueue(*, campaign, user) -> bool:
 
 
 def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
-    """`board` (a slim `stats.Dashboard`), the four charts and `computed_at`, for `assessments`
+    """`board` (a slim `stats.Dashboard`), the four charts, the key facts' `fact_distributions`
+    and `computed_at`, for `assessments`
     (already scoped to the user whose scope is `scope`); with `user` (the same user), also
     `year_districts`, the comparison with the predecessor campaign where there is one.
 

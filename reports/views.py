@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import selectors as assessment_selectors
 from assessments.scoping import Action, get_scope
 from indicators.scoring import COMPLIANCE_INDEX_RULE
-from rectification.selectors import rectification_ledger
 from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
@@ -187,7 +186,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context["progress_buckets"] = stats.PROGRESS_BUCKETS
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
-    context["rectification"] = rectification_ledger(campaign=campaign, assessments=assessments)
+    context["rectification"] = selectors.dashboard_rectification(campaign=campaign, assessments=assessments)
     deviation = assessment_selectors.recheck_deviation(campaign=campaign, assessments=assessments)
     if deviation[None].items:
         board = context["board"]
