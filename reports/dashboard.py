@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -126,6 +129,8 @@ def _compute(*, campaign, assessments, user=None) -> dict:
         comparison = assessment_selectors.campaign_comparison_for(user=user, campaign=campaign)
         parts["year_districts"] = assessment_selectors.comparison_districts(comparison)
     parts["computed_at"] = timezone.now()
+    # names this computation: the figures rendered from these parts are cached under it
+    parts["token"] = secrets.token_hex(12)
     return parts
 
 
@@ -240,3 +245,20 @@ def dashboard_refresh(*, campaign_id: int, user_id: int, language: str) -> bool:
             return True
         finally:
             _cache_call("delete", f"{key}:lock")
+
+
+def dashboard_figures(parts: dict) -> SafeString:
+    """The figures of `parts` (what `dashboard_parts` returned) as HTML: the outcome cards, the
+    charts, the facts' distributions and the progress and results tables, which read nothing but
+    the parts. The parts of one computation never change, so the HTML is rendered once per
+    computation (its `token`), language and time zone. A cache outage renders it every time."""
+    context = {**parts, "progress_buckets": stats.PROGRESS_BUCKETS}
+    token = parts.get("token")
+    if token is None:
+        return mark_safe(render_to_string("reports/_dashboard_figures.html", context))  # noqa: S308
+    key = f"dashboard-figures:{token}:{get_language()}:{timezone.get_current_timezone_name()}"
+    html = _cache_call("get", key)
+    if html is None:
+        html = render_to_string("reports/_dashboard_figures.html", context)
+        _cache_call("set", key, html, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — our own template's output
