@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -37,7 +40,7 @@ from assessments import selectors as assessment_selectors
 from assessments.freshness import campaign_data_version
 from assessments.selectors import campaign_outcomes, outcome_groups
 
-from . import charts, stats
+from . import charts, facts, stats
 
 logger = logging.getLogger(__name__)
 LOCK_SECONDS = 120  # longer than any computation; a crashed process's lock expires by itself
@@ -103,6 +106,8 @@ def _compute(*, campaign, assessments, user=None) -> dict:
             unit="%",
         ),
     }
+    # the key facts per district read the schools' facts, which every fact service versions too
+    parts["fact_distributions"] = facts.fact_distributions(assessments=assessments)
     # official results: pass counts from the one table every output counts from
     table = outcome_groups(
         outcomes=campaign_outcomes(campaign=campaign),
@@ -124,6 +129,8 @@ def _compute(*, campaign, assessments, user=None) -> dict:
         comparison = assessment_selectors.campaign_comparison_for(user=user, campaign=campaign)
         parts["year_districts"] = assessment_selectors.comparison_districts(comparison)
     parts["computed_at"] = timezone.now()
+    # names this computation: the figures rendered from these parts are cached under it
+    parts["token"] = secrets.token_hex(12)
     return parts
 
 
@@ -146,8 +153,12 @@ def _cache_call(method: str, *args, **kwargs):
         return None
 
 
+# the shape of the cached entry: a new one when the parts change, so no entry of an older shape is read
+PARTS_SHAPE = 2
+
+
 def _key(campaign, scope) -> str:
-    return f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
+    return f"dashboard:{PARTS_SHAPE}:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
 
 
 def _store(key: str, version, parts: dict) -> None:
@@ -167,7 +178,8 @@ def _enqueue(*, campaign, user) -> bool:
 
 
 def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
-    """`board` (a slim `stats.Dashboard`), the four charts and `computed_at`, for `assessments`
+    """`board` (a slim `stats.Dashboard`), the four charts, the key facts' `fact_distributions`
+    and `computed_at`, for `assessments`
     (already scoped to the user whose scope is `scope`); with `user` (the same user), also
     `year_districts`, the comparison with the predecessor campaign where there is one.
 
@@ -233,3 +245,20 @@ def dashboard_refresh(*, campaign_id: int, user_id: int, language: str) -> bool:
             return True
         finally:
             _cache_call("delete", f"{key}:lock")
+
+
+def dashboard_figures(parts: dict) -> SafeString:
+    """The figures of `parts` (what `dashboard_parts` returned) as HTML: the outcome cards, the
+    charts, the facts' distributions and the progress and results tables, which read nothing but
+    the parts. The parts of one computation never change, so the HTML is rendered once per
+    computation (its `token`), language and time zone. A cache outage renders it every time."""
+    context = {**parts, "progress_buckets": stats.PROGRESS_BUCKETS}
+    token = parts.get("token")
+    if token is None:
+        return mark_safe(render_to_string("reports/_dashboard_figures.html", context))  # noqa: S308
+    key = f"dashboard-figures:{token}:{get_language()}:{timezone.get_current_timezone_name()}"
+    html = _cache_call("get", key)
+    if html is None:
+        html = render_to_string("reports/_dashboard_figures.html", context)
+        _cache_call("set", key, html, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — our own template's output

@@ -14,14 +14,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from assessments.models import Assessment, Campaign, Region
 from assessments.scoping import Action, UserScope, get_scope
-from assessments.selectors import assessment_get, campaign_get, region_get, region_list, user_can
+from assessments.selectors import (
+    assessment_get,
+    assessment_list,
+    campaign_get,
+    region_get,
+    region_list,
+    user_can,
+)
+from rectification.models import RectificationItem, RectificationState
+from rectification.selectors import DistrictCounts, LedgerRow
+from smartcampus.db import KeyedStatements
 
 from .models import SCHOOL_KINDS, JobKind, JobStatus, ReportJob
 
@@ -132,3 +143,111 @@ def rectification_notice_get(*, user, assessment_pk: int) -> ReportJob:
     if job is None:
         raise Http404
     return job
+
+
+@dataclass(frozen=True)
+class RectificationCard:
+    """The dashboard's rectification card (`rectification/_dashboard_card.html`): whether the
+    campaign has items in scope, and per district the counts and the oldest overdue items, as
+    `rectification_ledger(...).by_district()` gives them, counted by the database instead of read
+    item by item."""
+
+    rows: bool
+    by_district: list[DistrictCounts]
+
+
+_LEDGER_ORDER = ("assessment__school__region__path", "assessment__school__code", "node__position")
+
+
+# compiled once per process for the scope, the campaign and the day
+_STATEMENTS = KeyedStatements()
+
+
+def dashboard_rectification(*, user, campaign: Campaign, today=None, oldest: int = 3) -> RectificationCard:
+    """The card over the campaign's assessments in the user's scope (`view`): districts in the
+    ledger's order (region path), their `oldest` overdue items (earliest due date first, ties in the
+    ledger's order). Two queries whatever the number of items, built and compiled once per process
+    for the user's scope, the campaign and the day."""
+    today = today or timezone.localdate()
+    key = (get_scope(user), campaign.pk, today, oldest)
+    district = "assessment__school__region__name"
+    open_q = Q(state__in=RectificationState.open())
+    overdue_q = open_q & Q(due_date__lt=today)
+
+    def items():
+        in_scope = assessment_list(user=user).filter(campaign_id=campaign.pk).values("pk")
+        return RectificationItem.objects.filter(
+            assessment__campaign_id=campaign.pk, assessment__in=in_scope
+        ).order_by()
+
+    def counted():
+        return (
+            items()
+            .values(district)
+            .annotate(
+                first=Min("assessment__school__region__path"),
+                open=Count("pk", filter=open_q),
+                overdue=Count("pk", filter=overdue_q),
+                verified=Count("pk", filter=Q(state=RectificationState.VERIFIED)),
+                waived=Count("pk", filter=Q(state=RectificationState.WAIVED)),
+                total=Count("pk"),
+            )
+            .order_by("first")
+        )
+
+    def overdue():
+        ledger_order = [F("due_date").asc(), *(F(name).asc() for name in _LEDGER_ORDER)]
+        return (
+            items()
+            .filter(overdue_q)
+            .annotate(rank=Window(RowNumber(), partition_by=F(district), order_by=ledger_order))
+            .filter(rank__lte=oldest)
+            .order_by("due_date", *_LEDGER_ORDER)
+            .values_list(
+                "pk",
+                "assessment_id",
+                "assessment__school__code",
+                "assessment__school__name",
+                district,
+                "node__code",
+                "node__name",
+                "source",
+                "state",
+                "due_date",
+                "closed_at",
+                "updated_at",
+            )
+        )
+
+    districts = {
+        row[district]: DistrictCounts(
+            district=row[district],
+            open=row["open"],
+            overdue=row["overdue"],
+            verified=row["verified"],
+            waived=row["waived"],
+            total=row["total"],
+        )
+        for row in _STATEMENTS.dicts(("rectification-counts", *key), counted)
+    }
+    if any(d.overdue for d in districts.values()):
+        rows = _STATEMENTS.rows(("rectification-overdue", *key), overdue)
+        for pk, assessment_id, code, name, where, node, title, source, state, due, closed, updated in rows:
+            districts[where].oldest_overdue.append(
+                LedgerRow(
+                    item_id=pk,
+                    assessment_id=assessment_id,
+                    school_code=code,
+                    school_name=name,
+                    district=where,
+                    node=node,
+                    node_title=title,
+                    source=source,
+                    state=state,
+                    due_date=due,
+                    overdue=True,
+                    closed_at=closed,
+                    updated_at=updated,
+                )
+            )
+    return RectificationCard(rows=bool(districts), by_district=list(districts.values()))

@@ -22,12 +22,11 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments import selectors as assessment_selectors
 from assessments.scoping import Action, get_scope
 from indicators.scoring import COMPLIANCE_INDEX_RULE
-from rectification.selectors import rectification_ledger
 from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
-from . import charts, selectors, services, stats
-from .dashboard import dashboard_parts
+from . import charts, selectors, services
+from .dashboard import dashboard_figures, dashboard_parts
 from .forms import JobFilterForm
 
 CONTENT_TYPES = {
@@ -184,10 +183,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if parts is None:  # a large scope's first figures are being computed by a worker
         return render(request, "reports/dashboard_computing.html", context)
     context.update(parts)
-    context["progress_buckets"] = stats.PROGRESS_BUCKETS
+    context["figures"] = dashboard_figures(parts)
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
-    context["rectification"] = rectification_ledger(campaign=campaign, assessments=assessments)
+    context["rectification"] = selectors.dashboard_rectification(user=request.user, campaign=campaign)
     deviation = assessment_selectors.recheck_deviation(campaign=campaign, assessments=assessments)
     if deviation[None].items:
         board = context["board"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 
@@ -70,3 +71,88 @@ class CompiledQuery:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.fetchall()
+
+
+class KeyedStatements:
+    """Values-list querysets compiled to SQL by Django once per key and process, for querysets
+    whose parameters are not a few integers (`CompiledQuery`) but whose every input the caller can
+    name: a user's whole scope, say, and the filters of a list.
+
+    `rows(key, build)` runs the statement of `build()` (a values_list queryset with its slice, if
+    any) and returns its rows, converted as the ORM converts them. The key must determine the
+    queryset completely (two calls with equal keys must build the same statement with the same
+    parameters; nothing read from the clock or the database may go into it): only the SQL text and
+    its parameters are kept, never rows, so the data is always read afresh. The most recently used
+    `size` statements are kept."""
+
+    def __init__(self, *, size: int = 512) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size = size
+        self._lock = threading.Lock()
+        self._found: OrderedDict = OrderedDict()
+
+    def _compile(self, key, build, alias: str):
+        from django.db import connections
+
+        full_key = (alias, connections[alias].vendor, key)
+        with self._lock:
+            found = self._found.get(full_key)
+            if found is not None:
+                self._found.move_to_end(full_key)
+                return found
+        queryset = build()
+        query = queryset.query
+        compiler = query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a condition nothing matches (`pk__in=[]`): no statement to run
+            sql, params, converters = None, (), ()
+        else:
+            columns = [s[0] for s in compiler.select[: compiler.col_count]]
+            converters = tuple(compiler.get_converters(columns).items())
+        if query.selected:  # the names `.values()` gives its columns (as ValuesIterable)
+            names = tuple(query.selected)
+        else:
+            names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        found = (sql, tuple(params), converters, names)
+        with self._lock:
+            self._found[full_key] = found
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return found
+
+    def rows(self, key, build, *, using: str = "default") -> list[tuple]:
+        from django.db import connections
+
+        sql, params, converters, _names = self._compile(key, build, using)
+        return self._run(sql, params, converters, connections[using])
+
+    @staticmethod
+    def _run(sql, params, converters, connection) -> list[tuple]:
+        if sql is None:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not converters:
+            return [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for pos, (functions, expression) in converters:
+                value = row[pos]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[pos] = value
+            converted.append(tuple(row))
+        return converted
+
+    def dicts(self, key, build, *, using: str = "default") -> list[dict]:
+        """`rows` as `.values()` gives them: one dict per row, keyed by the column names."""
+        from django.db import connections
+
+        sql, params, converters, names = self._compile(key, build, using)
+        rows = self._run(sql, params, converters, connections[using])
+        return [dict(zip(names, row, strict=True)) for row in rows]

@@ -152,15 +152,28 @@ class ReviewViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
     list_rows = RowShape(ReviewQueueSerializer, deadline=DEADLINE)
     pagination_class = PageNumberPagination
 
+    def _list_filters(self) -> dict:
+        params = self.request.query_params
+        return {k: params.get(k) for k in ("campaign", "district", "status", "deadline")}
+
     def get_queryset(self):
         if self.action == "list":  # rows are read as values (list_rows): no related objects
-            params = self.request.query_params
             return selectors.review_queue(
-                user=self.request.user,
-                filters={k: params.get(k) for k in ("campaign", "district", "status", "deadline")},
+                user=self.request.user, filters=self._list_filters()
             ).select_related(None)
         action = REVIEW_ACTIONS.get(self.action, Action.READ_REVIEW)
         return selectors.assessment_list(user=self.request.user, action=action).order_by("pk")
+
+    def list(self, request, *args, **kwargs):
+        """`RowListMixin.list` over the same rows, read through statements compiled once per process
+        for the user's scope, the filters and the page (`selectors.QueueListing`)."""
+        rows = selectors.QueueListing(
+            user=request.user, filters=self._list_filters(), values=self.list_rows.values, shape="api"
+        )
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(self.list_rows.shape(rows[0:None]))
+        return self.get_paginated_response(self.list_rows.shape(page))
 
     def _done(self, assessment) -> Response:
         assessment = selectors.assessment_get(

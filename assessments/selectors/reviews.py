@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.scoring import score
+from smartcampus.db import KeyedStatements
 
 from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
@@ -29,6 +30,7 @@ from ..models import (
     Region,
     ReviewVerdict,
     Role,
+    School,
 )
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list, response_count
@@ -63,6 +65,173 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
     return qs.annotate(item_total=response_count(), item_pending=response_count(AWAITING_REVIEW)).order_by(
         "campaign__review_deadline", "submitted_at", "school__code"
     )
+
+
+# The queue's statements depend on nothing but the user's scope (which is hashable and holds every
+# membership and assignment the scope reads), the filters and the page: Django builds and compiles
+# each once per process for those inputs instead of on every request.
+_STATEMENTS = KeyedStatements()
+
+
+def _instances(model, rows) -> list:
+    """Model instances from rows of `_columns(model)`, as the ORM makes them (every concrete field
+    loaded)."""
+    names = [f.attname for f in model._meta.concrete_fields]
+    return [model.from_db("default", names, row) for row in rows]
+
+
+def _columns(model, prefix: str = "") -> list[str]:
+    return [f"{prefix}{f.attname}" for f in model._meta.concrete_fields]
+
+
+def _queue_filters(filters: dict | None) -> dict:
+    """The filters `review_queue` applies, as it reads them (the others it ignores): equal results
+    give equal dicts, which makes them part of a statement's key."""
+    filters = filters or {}
+    applied = {}
+    if (campaign := str(filters.get("campaign") or "")).isdigit():
+        applied["campaign"] = campaign
+    if district := (filters.get("district") or "").strip():
+        applied["district"] = district
+    if (status := filters.get("status")) in AssessmentStatus.values:
+        applied["status"] = str(status)
+    if (deadline := filters.get("deadline")) in ("overdue", "week"):
+        applied["deadline"] = deadline
+    if q := (filters.get("q") or "").strip():
+        applied["q"] = q
+    if school_type := filters.get("school_type"):
+        applied["school_type"] = school_type
+    return applied
+
+
+def _queue_key(kind: str, user, applied: dict, offset: int, limit: int):
+    """The key of a queue statement, or None when it reads the clock (a deadline filter) or a filter
+    is not a plain value."""
+    if "deadline" in applied or not all(type(v) is str for v in applied.values()):
+        return None
+    return (kind, get_scope(user), tuple(sorted(applied.items())), offset, limit)
+
+
+def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
+    campaign, school and the school's region loaded (one query). The statement is compiled once
+    per process for the user's scope, the filters and the slice; a deadline filter (which reads the
+    clock) compiles it on every call."""
+    filters = _queue_filters(filters)
+    related = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+    columns = [*_columns(Assessment)]
+    for prefix, model in related:
+        columns += _columns(model, prefix)
+
+    def build():
+        queue = review_queue(user=user, filters=filters)
+        return queue.values_list(*columns, "item_total", "item_pending")[offset : offset + limit]
+
+    key = _queue_key("queue-rows", user, filters, offset, limit)
+    rows = list(build()) if key is None else _STATEMENTS.rows(key, build)
+    width = {model: len(model._meta.concrete_fields) for model in (Assessment, Campaign, School, Region)}
+    shared: dict = {}
+    found = []
+    for row in rows:
+        start = width[Assessment]
+        assessment = _instances(Assessment, [row[:start]])[0]
+        loaded = {}
+        for _prefix, model in related:
+            values = row[start : start + width[model]]
+            start += width[model]
+            if model is School:
+                loaded[model] = _instances(model, [values])[0]
+            else:  # one instance per campaign and per region, as read-only as the rows
+                loaded[model] = shared.get((model, values[0])) or shared.setdefault(
+                    (model, values[0]), _instances(model, [values])[0]
+                )
+        Assessment.campaign.field.set_cached_value(assessment, loaded[Campaign])
+        Assessment.school.field.set_cached_value(assessment, loaded[School])
+        School.region.field.set_cached_value(loaded[School], loaded[Region])
+        assessment.item_total, assessment.item_pending = row[-2], row[-1]
+        found.append(assessment)
+    return found
+
+
+def review_queue_values(
+    *, user, filters: dict | None = None, values, shape: str, offset: int = 0, limit: int
+) -> list[dict]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)` (without
+    related objects) as `values(queryset)` reads them, as dicts. `shape` names `values` (a fixed
+    function of the queryset): the statement is compiled once per process for it, the user's scope,
+    the filters and the slice, as in `review_queue_rows`."""
+    filters = _queue_filters(filters)
+
+    def build():
+        return values(review_queue(user=user, filters=filters).select_related(None))[offset : offset + limit]
+
+    key = _queue_key(f"queue-values:{shape}", user, filters, offset, limit)
+    return list(build()) if key is None else _STATEMENTS.dicts(key, build)
+
+
+def _queue_groups(user) -> list[tuple]:
+    """(status, campaign id, school's region id, assessments) over the reviewer's queue."""
+    scope = get_scope(user)
+    if scope.user_id is None:
+        return []
+
+    def grouped():
+        return (
+            assessment_list(user=user, action=Action.REVIEW)
+            .select_related(None)
+            .order_by()
+            .values_list("status", "campaign_id", "school__region_id")
+            .annotate(n=Count("id"))
+        )
+
+    return _STATEMENTS.rows(("queue-groups", scope), grouped)
+
+
+def review_queue_count(*, user, filters: dict | None = None) -> int:
+    """How many rows `review_queue(user=user, filters=filters)` has: from the counts per status when
+    no other filter applies (the statement the queue's facets read), else counted."""
+    filters = _queue_filters(filters)
+    if set(filters) <= {"status"}:
+        status = filters.get("status")
+        return sum(n for s, _c, _r, n in _queue_groups(user) if status is None or s == status)
+    return review_queue(user=user, filters=filters).count()
+
+
+class QueueListing:
+    """The queue as Django's paginator reads it: `count()` (given, or `review_queue_count`) and
+    slices, read through `review_queue_rows`, or `review_queue_values` when `values` is given."""
+
+    def __init__(
+        self, *, user, filters: dict | None = None, count: int | None = None, values=None, shape: str = ""
+    ) -> None:
+        self.user, self.filters, self.known_count = user, filters or {}, count
+        self.values, self.shape = values, shape
+
+    def count(self) -> int:
+        if self.known_count is None:
+            self.known_count = review_queue_count(user=self.user, filters=self.filters)
+        return self.known_count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("the queue is read by pages")
+        start = index.start or 0
+        stop = self.count() if index.stop is None else index.stop
+        if stop <= start:
+            return []
+        if self.values is None:
+            return review_queue_rows(user=self.user, filters=self.filters, offset=start, limit=stop - start)
+        return review_queue_values(
+            user=self.user,
+            filters=self.filters,
+            values=self.values,
+            shape=self.shape,
+            offset=start,
+            limit=stop - start,
+        )
 
 
 def review_queue_counts(*, user) -> dict[str, int]:
@@ -141,22 +310,31 @@ def review_queue_facets(*, user) -> QueueFacets:
     """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
     (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
     of which only one reads the queue."""
-    rows = (
-        assessment_list(user=user, action=Action.REVIEW)
-        .select_related(None)
-        .order_by()
-        .values_list("status", "campaign_id", "school__region_id")
-        .annotate(n=Count("id"))
-    )
+    rows = _queue_groups(user)
     counts: dict[str, int] = {}
     campaign_ids, region_ids = set(), set()
     for status, campaign_id, region_id, n in rows:
         counts[status] = counts.get(status, 0) + n
         campaign_ids.add(campaign_id)
         region_ids.add(region_id)
-    campaigns = Campaign.objects.filter(pk__in=sorted(campaign_ids)).order_by("-year", "title")
-    districts = Region.objects.filter(level=Region.Level.DISTRICT, pk__in=sorted(region_ids))
-    return QueueFacets(counts=counts, campaigns=list(campaigns), districts=list(districts))
+    campaign_ids, region_ids = tuple(sorted(campaign_ids)), tuple(sorted(region_ids))
+    campaigns = _STATEMENTS.rows(
+        ("queue-campaigns", campaign_ids),
+        lambda: (
+            Campaign.objects.filter(pk__in=campaign_ids)
+            .order_by("-year", "title")
+            .values_list(*_columns(Campaign))
+        ),
+    )
+    districts = _STATEMENTS.rows(
+        ("queue-districts", region_ids),
+        lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=region_ids).values_list(
+            *_columns(Region)
+        ),
+    )
+    return QueueFacets(
+        counts=counts, campaigns=_instances(Campaign, campaigns), districts=_instances(Region, districts)
+    )
 
 
 @dataclass(frozen=True)

@@ -179,18 +179,14 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     facets = selectors.review_queue_facets(user=request.user)
     form = ReviewQueueFilterForm(request.GET or None, campaigns=facets.campaigns, districts=facets.districts)
     filters = form.filters()
-    queue = (
-        selectors.review_queue(user=request.user, filters=filters)
-        .select_related(None)
-        .select_related("campaign", "school__region")  # what the rows show and the scope reads
-    )
     counts = facets.counts
-    paginator = Paginator(queue, 50)
     # the counts per status already say how many rows the unfiltered (or status-only) queue has
+    known = None
     if not filters:
-        paginator.count = sum(counts.values())
+        known = sum(counts.values())
     elif set(filters) == {"status"}:
-        paginator.count = counts.get(filters["status"], 0)
+        known = counts.get(filters["status"], 0)
+    paginator = Paginator(selectors.QueueListing(user=request.user, filters=filters, count=known), 50)
     page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     return render(

@@ -9,12 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.translation import get_language
 
 from assessments import services
 from assessments.models import ItemResponse, Role
 from assessments.scoping import get_scope
 from assessments.selectors import assessment_list
+from reports.dashboard import _key as dashboard_key
 from reports.dashboard import dashboard_parts
 from smartcampus.settings.base import cache_settings
 from tests.factories import MembershipFactory, UserFactory, small_points_framework
@@ -127,7 +127,7 @@ def test_while_one_request_recomputes_the_others_get_the_previous_figures(world,
 
     before = parts()
     save_first_answer(world, campaign)
-    lock = f"dashboard:{campaign.pk}:{scope.fingerprint()}:{get_language()}:lock"
+    lock = f"{dashboard_key(campaign, scope)}:lock"
     assert cache.add(lock, 1)  # as if another request were computing right now
     with CaptureQueriesContext(connection) as queries:
         during = parts()

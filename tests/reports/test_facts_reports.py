@@ -4,19 +4,21 @@ distributions of 出口带宽 and 生机比 per district, the school report's li
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from assessments import services
-from assessments.models import Assessment
+from assessments.models import Assessment, Role
 from reports import facts as report_facts
 from reports.school_report import school_report_html
 from reports.workbook import city_workbook_write
 from reports.xlsx import HEADER_ROW
 
 from ..assessments.facts_support import answer_all, ruled_campaign
+from ..factories import MembershipFactory, UserFactory
 
 
 def record(assessment, user, **values):
@@ -129,3 +131,22 @@ def test_the_school_report_lists_the_facts_and_the_rule_results(world, campaign)
     assert "出口带宽（Mbps）" in section and "500" in section and "学校填报" in section
     assert "「指标1.1.1的要求原文」" in section and "✗ 不符合" in section and "出口带宽 500 Mbps" in section
     assert "符合 0 条、不符合 2 条、无法判断 1 条" in section
+
+
+def test_a_fact_recorded_shows_on_the_next_dashboard_visit(world, campaign, client_for):
+    """The distributions are cached with the dashboard's figures under the campaign's data
+    version, which the fact service moves: the next visit counts the new value."""
+    url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
+    commission = client_for("commission")
+
+    def recorded() -> str:  # the first chart's (出口带宽) count of schools that recorded it
+        html = commission.get(url).content.decode()
+        return re.search(r"已填 (\d+) 所", html.split('data-testid="fact-distributions"')[1]).group(1)
+
+    assert recorded() == "2"
+    assert recorded() == "2"  # from the cache
+    third = Assessment.objects.get(campaign=campaign, school=world.school_a1b)
+    cio = UserFactory(username="a1b-cio")
+    MembershipFactory(user=cio, role=Role.SCHOOL_CIO, school=world.school_a1b)
+    record(third, cio, uplink_mbps="100")
+    assert recorded() == "3"

@@ -1,0 +1,71 @@
+"""The dashboard's rectification card counts in the database what the ledger counts item by item:
+the same districts in the same order, the same counts and the same oldest overdue items, for every
+scope and any day (overdue depends on it), and a state changed through the services shows at once."""
+
+# ruff: noqa: F811 — the rectification fixtures are imported by name and requested as arguments
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment
+from assessments.selectors import assessment_list
+from rectification import services as rectification_services
+from rectification.models import RectificationItem, RectificationSource, RectificationState
+from rectification.selectors import rectification_ledger
+from reports.selectors import dashboard_rectification
+from tests.factories import fill_and_submit
+from tests.rectification.conftest import campaign, finalise  # noqa: F401 — fixtures
+
+
+def _items(assessment, reviewer, days: list[int]):
+    nodes = assessment.responses.order_by("node__position").values_list("node_id", "node__code")
+    items = [
+        {
+            "node": node,
+            "source": RectificationSource.LOW_SCORE,
+            "problem": f"问题 {code}",
+            "action": "整改",
+            "due_date": timezone.localdate() + datetime.timedelta(days=d),
+        }
+        for (node, code), d in zip(nodes, days, strict=False)
+    ]
+    return rectification_services.rectification_confirm(
+        assessment=assessment, acting_user=reviewer, items=items
+    )
+
+
+def test_the_card_equals_the_ledger_for_every_scope_and_day(world, campaign, client_for):
+    a1 = Assessment.objects.get(campaign=campaign, school=world.school_a1)
+    a2 = Assessment.objects.get(campaign=campaign, school=world.school_a2)
+    fill_and_submit(a1, world.users["cio"], score="2")
+    fill_and_submit(a2, world.users["other_cio"], score="2")
+    finalise(a1, world.users["reviewer"])
+    finalise(a2, world.users["other_reviewer"])
+    first = _items(a1, world.users["reviewer"], [30, 10, 10, 60])
+    _items(a2, world.users["other_reviewer"], [5, 90, 20])
+    RectificationItem.objects.filter(pk=first[0].pk).update(state=RectificationState.VERIFIED)
+    RectificationItem.objects.filter(pk=first[3].pk).update(state=RectificationState.WAIVED)
+    today = timezone.localdate()
+    days = [None, today + datetime.timedelta(days=15), today + datetime.timedelta(days=400)]
+    for role in ("commission", "reviewer", "other_reviewer", "other_commission", "cio"):
+        scoped = assessment_list(user=world.users[role]).filter(campaign=campaign)
+        for day in days:
+            ledger = rectification_ledger(campaign=campaign, assessments=scoped, today=day)
+            card = dashboard_rectification(user=world.users[role], campaign=campaign, today=day)
+            assert card.rows == bool(ledger.rows), (role, day)
+            assert card.by_district == ledger.by_district(), (role, day)
+    late = dashboard_rectification(user=world.users["commission"], campaign=campaign, today=days[-1])
+    assert [(d.district, d.open, d.overdue, d.verified, d.waived, d.total) for d in late.by_district] == [
+        (world.school_a2.region.name, 3, 3, 0, 0, 3),  # region path order: 110105 before 110108
+        (world.school_a1.region.name, 2, 2, 1, 1, 4),
+    ]
+    assert len(late.by_district[0].oldest_overdue) == 3
+
+    page = client_for("commission").get(reverse("reports:dashboard") + f"?campaign={campaign.pk}")
+    html = page.content.decode()
+    assert 'data-testid="rectification-table"' in html
+    assert f'data-district="{world.school_a2.region.name}"' in html
