@@ -80,6 +80,7 @@ def measure_dashboard(*, campaign, username: str, repeat: int = 3) -> dict:
 def measure_pages(*, page_list: list[dict], requests: int, load: bool, duration: int, workers: int) -> dict:
     """Queries and CPU per request in-process; with `load`, p95 at 20 clients under gunicorn + wrk."""
     counts = http.query_counts(page_list=page_list)
+    http.compute_figures(page_list=page_list)
     breakdown = http.cpu_breakdown(page_list=page_list, requests=requests)
     rows = {r["page"]: {"queries": counts[r["page"]], **r} for r in breakdown}
     if load:
