@@ -15,8 +15,6 @@ hold is bounded by `smartcampus.parsers.JSONParser`.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
 from django.conf import settings
@@ -36,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .db import Lru, convert_rows
 from .errors import DomainError, ErrorKind, Invalid
 
 
@@ -467,42 +466,12 @@ class CompiledRows:
             cursor.execute(sql, self.params)
             rows = cursor.fetchall()
         names = self.names
-        if self.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for position, (convert_all, expression) in self.converters:
-                    value = row[position]
-                    for convert in convert_all:
-                        value = convert(value, expression, connection)
-                    row[position] = value
+        rows = convert_rows(rows, self.converters, connection)
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 — as Django's ValuesIterable
 
 
-class _Lru:
-    """A bounded mapping, least recently used first out (thread-safe)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
 #: compiled lists of this process: (viewset, its `list_inputs()`, query string) → CompiledRows
-_COMPILED_LISTS = _Lru(1024)
+_COMPILED_LISTS = Lru(1024)
 
 
 #: the largest OFFSET/LIMIT a database takes (PostgreSQL: a bigint); a page number beyond it is past

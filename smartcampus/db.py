@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
@@ -86,22 +89,16 @@ class KeyedStatements:
     `size` statements are kept."""
 
     def __init__(self, *, size: int = 512) -> None:
-        import threading
-        from collections import OrderedDict
-
         self.size = size
-        self._lock = threading.Lock()
-        self._found: OrderedDict = OrderedDict()
+        self._found = Lru(size)
 
     def _compile(self, key, build, alias: str):
         from django.db import connections
 
         full_key = (alias, connections[alias].vendor, key)
-        with self._lock:
-            found = self._found.get(full_key)
-            if found is not None:
-                self._found.move_to_end(full_key)
-                return found
+        found = self._found.get(full_key)
+        if found is not None:
+            return found
         queryset = build()
         query = queryset.query
         compiler = query.get_compiler(using=alias)
@@ -117,10 +114,7 @@ class KeyedStatements:
         else:
             names = (*query.extra_select, *query.values_select, *query.annotation_select)
         found = (sql, tuple(params), converters, names)
-        with self._lock:
-            self._found[full_key] = found
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
+        self._found.put(full_key, found)
         return found
 
     def rows(self, key, build, *, using: str = "default") -> list[tuple]:
@@ -135,19 +129,7 @@ class KeyedStatements:
             return []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not converters:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            row = list(row)
-            for pos, (functions, expression) in converters:
-                value = row[pos]
-                for convert in functions:
-                    value = convert(value, expression, connection)
-                row[pos] = value
-            converted.append(tuple(row))
-        return converted
+            return convert_rows(cursor.fetchall(), converters, connection)
 
     def dicts(self, key, build, *, using: str = "default") -> list[dict]:
         """`rows` as `.values()` gives them: one dict per row, keyed by the column names."""
@@ -156,3 +138,47 @@ class KeyedStatements:
         sql, params, converters, names = self._compile(key, build, using)
         rows = self._run(sql, params, converters, connections[using])
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def convert_rows(rows: list, converters, connection) -> list[tuple]:
+    """`rows` as fetched, with Django's value converters applied (`compiler.get_converters(...)
+    .items()`: (column position, (functions, expression)) pairs), as the ORM gives them."""
+    if not converters:
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        row = list(row)
+        for position, (functions, expression) in converters:
+            value = row[position]
+            for convert in functions:
+                value = convert(value, expression, connection)
+            row[position] = value
+        converted.append(tuple(row))
+    return converted
+
+
+class Lru:
+    """A bounded mapping, the least recently used entry first out (thread-safe); `get` answers None
+    for a missing key."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
