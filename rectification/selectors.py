@@ -327,6 +327,23 @@ class Ledger:
         return result
 
 
+#: the columns a `LedgerRow` is read from, in the order its readers unpack them
+LEDGER_ROW_COLUMNS = (
+    "pk",
+    "assessment_id",
+    "assessment__school__code",
+    "assessment__school__name",
+    "assessment__school__region__name",
+    "node__code",
+    "node__name",
+    "source",
+    "state",
+    "due_date",
+    "closed_at",
+    "updated_at",
+)
+
+
 def rectification_ledger(
     *,
     campaign: Campaign,
@@ -345,20 +362,7 @@ def rectification_ledger(
         qs = qs.filter(assessment__school__region__path__startswith=region.path)
     values = qs.order_by(
         "assessment__school__region__path", "assessment__school__code", "node__position"
-    ).values_list(
-        "pk",
-        "assessment_id",
-        "assessment__school__code",
-        "assessment__school__name",
-        "assessment__school__region__name",
-        "node__code",
-        "node__name",
-        "source",
-        "state",
-        "due_date",
-        "closed_at",
-        "updated_at",
-    )
+    ).values_list(*LEDGER_ROW_COLUMNS)
     open_states = RectificationState.open()
     rows = tuple(
         LedgerRow(

@@ -31,7 +31,7 @@ from assessments.selectors import (
     user_can,
 )
 from rectification.models import RectificationItem, RectificationState
-from rectification.selectors import DistrictCounts, LedgerRow
+from rectification.selectors import LEDGER_ROW_COLUMNS, DistrictCounts, LedgerRow
 from smartcampus.db import KeyedStatements
 
 from .models import SCHOOL_KINDS, JobKind, JobStatus, ReportJob
@@ -203,20 +203,7 @@ def dashboard_rectification(*, user, campaign: Campaign, today=None, oldest: int
             .annotate(rank=Window(RowNumber(), partition_by=F(district), order_by=ledger_order))
             .filter(rank__lte=oldest)
             .order_by("due_date", *_LEDGER_ORDER)
-            .values_list(
-                "pk",
-                "assessment_id",
-                "assessment__school__code",
-                "assessment__school__name",
-                district,
-                "node__code",
-                "node__name",
-                "source",
-                "state",
-                "due_date",
-                "closed_at",
-                "updated_at",
-            )
+            .values_list(*LEDGER_ROW_COLUMNS)
         )
 
     districts = {

@@ -93,8 +93,8 @@ def test_the_commissions_dashboard_counts_follow_the_items(world, client_for, ca
     url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
 
     def counts():
-        ledger = commission.get(url).context["rectification"]
-        (district,) = ledger.by_district()
+        card = commission.get(url).context["rectification"]
+        (district,) = card.by_district
         return district.district, district.open, district.verified, district.waived
 
     assert counts() == ("甲一区", 1, 0, 0)
