@@ -8,11 +8,13 @@ import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentStatus
 from evidence.services import evidence_attach, evidence_link_add, evidence_upload
@@ -208,9 +210,12 @@ def test_compacted_cjk_fonts_render_and_extract_exactly_as_written(
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = school_report_html(assessment=points_assessment)
+    # Both renderings read one clock: the report prints when it was made, to the minute.
+    generated = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=generated):
+        html = school_report_html(assessment=points_assessment)
+        compact = school_report_pdf(assessment=points_assessment)
     as_written = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=FontConfiguration())
-    compact = school_report_pdf(assessment=points_assessment)
     assert len(compact) < len(as_written) * 0.6
     outputs = {}
     for name, pdf in (("written", as_written), ("compact", compact)):
