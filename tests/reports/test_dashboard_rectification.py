@@ -69,3 +69,49 @@ def test_the_card_equals_the_ledger_for_every_scope_and_day(world, campaign, cli
     html = page.content.decode()
     assert 'data-testid="rectification-table"' in html
     assert f'data-district="{world.school_a2.region.name}"' in html
+
+
+def test_the_card_is_rendered_once_per_content_and_language(world, campaign, client_for, monkeypatch):
+    from django.conf import settings
+
+    from reports import dashboard
+
+    rendered = []
+    render = dashboard.render_to_string
+
+    def counting(name, context=None, *args, **kwargs):
+        html = render(name, context, *args, **kwargs)
+        if name == "rectification/_dashboard_card.html":
+            rendered.append(html)
+        return html
+
+    monkeypatch.setattr(dashboard, "render_to_string", counting)
+    a1 = Assessment.objects.get(campaign=campaign, school=world.school_a1)
+    fill_and_submit(a1, world.users["cio"], score="2")
+    finalise(a1, world.users["reviewer"])
+    late, _later = _items(a1, world.users["reviewer"], [10, 20])
+    RectificationItem.objects.filter(pk=late.pk).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    client = client_for("commission")
+    url = reverse("reports:dashboard") + f"?campaign={campaign.pk}"
+
+    def card(html: str) -> str:
+        start = html.index('data-testid="rectification-table"')
+        return html[start : html.index("</table>", start)]
+
+    first = card(client.get(url).content.decode())
+    assert len(rendered) == 1 and 'data-count="open">2<' in first and 'data-count="overdue">1<' in first
+    assert card(client.get(url).content.decode()) == first and len(rendered) == 1  # the same counts
+    # another user whose card shows the same: the same rendering
+    client_for("reviewer").get(url)
+    assert len(rendered) == 1
+    late.refresh_from_db()
+    rectification_services.rectification_waive(
+        item=late, acting_user=world.users["reviewer"], version=late.version, reason="学校已撤并"
+    )
+    changed = card(client.get(url).content.decode())
+    assert len(rendered) == 2 and 'data-count="waived">1<' in changed and 'data-count="overdue">0<' in changed
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert len(rendered) == 3 and "整改情况" not in english[english.index("<main") :]
