@@ -291,6 +291,28 @@ _FIGURES_HTML = Lru(16)
 _CARD_HTML = Lru(256)
 
 
+def rectification_card(*, user, campaign, scope):
+    """`reports.selectors.dashboard_rectification` for `user` (whose scope is `scope`) over the
+    campaign today, from the shared cache while neither the campaign's data (the set of its
+    assessments) nor its rectification items changed since it was counted: counting reads every
+    item of the scope, in PostgreSQL. Counted afresh when the cache is unreachable."""
+    from .selectors import dashboard_rectification
+
+    data, items = campaign_data_version(campaign.pk), campaign_data_version(campaign.pk, "rectification")
+    if data is None or items is None:
+        return dashboard_rectification(user=user, campaign=campaign)
+    today = timezone.localdate()
+    key = f"dashboard-rectification:{campaign.pk}:{scope.fingerprint()}:{today.isoformat()}"
+    entry = _cache_call("get", key)
+    if entry is not None and entry["version"] == (data, items):
+        return entry["card"]
+    card = dashboard_rectification(user=user, campaign=campaign, today=today)
+    _cache_call(
+        "set", key, {"version": (data, items), "card": card}, timeout=settings.DASHBOARD_CACHE_SECONDS
+    )
+    return card
+
+
 def rectification_card_html(card) -> SafeString:
     """The dashboard's rectification card (`reports.selectors.dashboard_rectification`) as HTML.
     The card's data is read on every request; its rendering is kept per process under a key made
