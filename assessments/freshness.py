@@ -22,37 +22,40 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def _key(campaign_id: int) -> str:
-    return f"campaign-data-version:{campaign_id}"
+def _key(campaign_id: int, kind: str = "data") -> str:
+    return f"campaign-{kind}-version:{campaign_id}"
 
 
-def campaign_data_version(campaign_id: int) -> int | None:
-    """The current version, or None when the cache cannot be read (callers then do not cache)."""
+def campaign_data_version(campaign_id: int, kind: str = "data") -> int | None:
+    """The current version, or None when the cache cannot be read (callers then do not cache).
+    `kind="rectification"`: the version of the campaign's rectification items instead."""
     try:
-        version = cache.get(_key(campaign_id))
+        version = cache.get(_key(campaign_id, kind))
         if version is None:
             # A fresh (or evicted) counter starts at the clock, never at a value an older cached
             # entry could still carry.
-            cache.add(_key(campaign_id), time.time_ns(), timeout=None)
-            version = cache.get(_key(campaign_id))
+            cache.add(_key(campaign_id, kind), time.time_ns(), timeout=None)
+            version = cache.get(_key(campaign_id, kind))
         return version
     except Exception:  # the cache is an optimisation: never fail a page over it
-        logger.warning("campaign data version unreadable for campaign %s", campaign_id, exc_info=True)
+        logger.warning("campaign %s version unreadable for campaign %s", kind, campaign_id, exc_info=True)
         return None
 
 
-def _bump(campaign_id: int) -> None:
+def _bump(campaign_id: int, kind: str = "data") -> None:
     try:
         try:
-            cache.incr(_key(campaign_id))
+            cache.incr(_key(campaign_id, kind))
         except ValueError:  # no counter yet (or evicted): start one past anything cached before
-            cache.set(_key(campaign_id), time.time_ns(), timeout=None)
+            cache.set(_key(campaign_id, kind), time.time_ns(), timeout=None)
     except Exception:
-        logger.warning("campaign data version not bumped for campaign %s", campaign_id, exc_info=True)
+        logger.warning("campaign %s version not bumped for campaign %s", kind, campaign_id, exc_info=True)
 
 
-def campaign_data_changed(campaign_id: int) -> None:
-    """Mark the campaign's aggregates stale, now and once the current transaction commits."""
-    _bump(campaign_id)
+def campaign_data_changed(campaign_id: int, kind: str = "data") -> None:
+    """Mark the campaign's aggregates stale, now and once the current transaction commits.
+    `kind="rectification"`: a write to the campaign's rectification items (which the aggregates of
+    the self-assessment and review do not read)."""
+    _bump(campaign_id, kind)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(campaign_id))
+        transaction.on_commit(lambda: _bump(campaign_id, kind))

@@ -10,6 +10,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.freshness import campaign_data_changed
 from assessments.models import Assessment, AssessmentStatus, Campaign, Region
 from assessments.selectors.results import campaign_results, results_frame
 
@@ -72,6 +73,7 @@ def rectification_demo_fill(*, campaign: Campaign, seed: int = 2026) -> int:
                 item.closed_at = timezone.now()
             items.append(item)
     RectificationItem.objects.bulk_create(items, batch_size=1000)
+    campaign_data_changed(campaign.pk, "rectification")
     RectificationEvent.objects.bulk_create(
         (
             RectificationEvent(

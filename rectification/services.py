@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.freshness import campaign_data_changed
 from assessments.models import Assessment, AssessmentStatus, Notification
 from assessments.scoping import Action, cio_ids_by_school, get_scope
 from assessments.selectors.results import results_frame
@@ -136,6 +137,7 @@ def rectification_confirm(
         item.full_clean(exclude=["assessment", "node", "created_by"], validate_unique=False)
         created.append(item)
     RectificationItem.objects.bulk_create(created)
+    campaign_data_changed(assessment.campaign_id, "rectification")
     RectificationEvent.objects.bulk_create(
         RectificationEvent(item=item, from_state="", to_state=State.DRAFT_PLAN, actor=acting_user)
         for item in created
@@ -209,6 +211,7 @@ def rectification_item_add(
     item.full_clean(exclude=["assessment", "node", "created_by"], validate_unique=False)
     item._history_user = acting_user
     item.save()
+    campaign_data_changed(assessment.campaign_id, "rectification")
     RectificationEvent.objects.create(
         item=item,
         from_state="",
@@ -283,6 +286,7 @@ def _transition(
     current._change_reason = f"{from_state} → {to_state}"
     current.full_clean(exclude=["assessment", "node", "created_by"], validate_unique=False)
     current.save()
+    campaign_data_changed(current.assessment.campaign_id, "rectification")
     RectificationEvent.objects.create(
         item=current, from_state=from_state, to_state=to_state, actor=acting_user, comment=comment
     )

@@ -25,6 +25,7 @@ as before.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import secrets
 
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from assessments import selectors as assessment_selectors
 from assessments.freshness import campaign_data_version
 from assessments.selectors import campaign_outcomes, outcome_groups
+from smartcampus.db import Lru
 
 from . import charts, facts, stats
 
@@ -161,6 +163,13 @@ def _key(campaign, scope) -> str:
     return f"dashboard:{PARTS_SHAPE}:{campaign.pk}:{scope.fingerprint()}:{get_language()}"
 
 
+# The parts this process read or computed last, per cache key and data version: unpickling a
+# city's entry from the shared cache costs more than the rest of the page's context. An entry is
+# good for as long as the shared cache keeps its own (its time-to-live bounds the staleness of a
+# version bump lost to a cache outage).
+_PARTS = Lru(8)
+
+
 def _store(key: str, version, parts: dict) -> None:
     _cache_call("set", key, {"version": version, "parts": parts}, timeout=settings.DASHBOARD_CACHE_SECONDS)
 
@@ -190,8 +199,14 @@ def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
     if version is None:
         return _compute(campaign=campaign, assessments=assessments, user=user)
     key = _key(campaign, scope)
+    kept = _PARTS.get((key, version))
+    if kept is not None and timezone.now() < kept["computed_at"] + datetime.timedelta(
+        seconds=settings.DASHBOARD_CACHE_SECONDS
+    ):
+        return kept
     entry = _cache_call("get", key)
     if entry is not None and entry["version"] == version:
+        _PARTS.put((key, version), entry["parts"])
         return entry["parts"]
     lock = f"{key}:lock"
     locked = _cache_call("add", lock, 1, timeout=LOCK_SECONDS)
@@ -213,6 +228,7 @@ def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
     finally:
         if locked:
             _cache_call("delete", lock)
+    _PARTS.put((key, version), parts)
     return parts
 
 
@@ -257,8 +273,54 @@ def dashboard_figures(parts: dict) -> SafeString:
     if token is None:
         return mark_safe(render_to_string("reports/_dashboard_figures.html", context))  # noqa: S308
     key = f"dashboard-figures:{token}:{get_language()}:{timezone.get_current_timezone_name()}"
-    html = _cache_call("get", key)
+    html = _FIGURES_HTML.get(key)
     if html is None:
-        html = render_to_string("reports/_dashboard_figures.html", context)
-        _cache_call("set", key, html, timeout=settings.DASHBOARD_CACHE_SECONDS)
+        html = _cache_call("get", key)
+        if html is None:
+            html = render_to_string("reports/_dashboard_figures.html", context)
+            _cache_call("set", key, html, timeout=settings.DASHBOARD_CACHE_SECONDS)
+        _FIGURES_HTML.put(key, html)
+    return mark_safe(html)  # noqa: S308 — our own template's output
+
+
+# The figures' HTML of the computations this process served last (a token is never reused, so an
+# entry cannot go stale), in front of the shared cache
+_FIGURES_HTML = Lru(16)
+
+# The rectification cards this process rendered last, keyed by everything they show
+_CARD_HTML = Lru(256)
+
+
+def rectification_card(*, user, campaign, scope):
+    """`reports.selectors.dashboard_rectification` for `user` (whose scope is `scope`) over the
+    campaign today, from the shared cache while neither the campaign's data (the set of its
+    assessments) nor its rectification items changed since it was counted: counting reads every
+    item of the scope, in PostgreSQL. Counted afresh when the cache is unreachable."""
+    from .selectors import dashboard_rectification
+
+    data, items = campaign_data_version(campaign.pk), campaign_data_version(campaign.pk, "rectification")
+    if data is None or items is None:
+        return dashboard_rectification(user=user, campaign=campaign)
+    today = timezone.localdate()
+    key = f"dashboard-rectification:{campaign.pk}:{scope.fingerprint()}:{today.isoformat()}"
+    entry = _cache_call("get", key)
+    if entry is not None and entry["version"] == (data, items):
+        return entry["card"]
+    card = dashboard_rectification(user=user, campaign=campaign, today=today)
+    _cache_call(
+        "set", key, {"version": (data, items), "card": card}, timeout=settings.DASHBOARD_CACHE_SECONDS
+    )
+    return card
+
+
+def rectification_card_html(card) -> SafeString:
+    """The dashboard's rectification card (`reports.selectors.dashboard_rectification`) as HTML.
+    The card's data is read on every request; its rendering is kept per process under a key made
+    of that data (the dataclasses' repr: every field, all of them plain values) and the language,
+    so the same counts are rendered once and a change renders anew."""
+    key = (get_language(), repr(card))
+    html = _CARD_HTML.get(key)
+    if html is None:
+        html = render_to_string("rectification/_dashboard_card.html", {"ledger": card})
+        _CARD_HTML.put(key, html)
     return mark_safe(html)  # noqa: S308 — our own template's output

@@ -26,7 +26,7 @@ from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
 from . import charts, selectors, services
-from .dashboard import dashboard_figures, dashboard_parts
+from .dashboard import dashboard_figures, dashboard_parts, rectification_card, rectification_card_html
 from .forms import JobFilterForm
 
 CONTENT_TYPES = {
@@ -186,8 +186,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context["figures"] = dashboard_figures(parts)
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
     context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
-    context["rectification"] = selectors.dashboard_rectification(user=request.user, campaign=campaign)
-    deviation = assessment_selectors.recheck_deviation(campaign=campaign, assessments=assessments)
+    context["rectification"] = rectification_card(user=request.user, campaign=campaign, scope=scope)
+    context["rectification_card"] = rectification_card_html(context["rectification"])
+    deviation = assessment_selectors.recheck_deviation(campaign=campaign, user=request.user)
     if deviation[None].items:
         board = context["board"]
         context["recheck_rows"] = [(d, deviation.get(d.region_id)) for d in [*board.districts, board.total]]

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from indicators.selectors import framework_nodes, scoring_tree
+from smartcampus.db import KeyedStatements
 
 from ..gaps import item_gap
 from ..models import (
@@ -161,27 +162,44 @@ def _deviation(gaps: list[Decimal], schools: int) -> Deviation:
     return Deviation(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), len(gaps), schools)
 
 
+# compiled once per process for a user's scope and the campaign
+_STATEMENTS = KeyedStatements()
+
+
 def recheck_deviation(
-    *, campaign: Campaign, assessments: Iterable[int] | QuerySet
+    *, campaign: Campaign, assessments: Iterable[int] | QuerySet | None = None, user=None
 ) -> dict[int | None, Deviation]:
     """Per district (the school's region id; None: all of them), the deviation between the district
-    review and the city re-check over the items of `assessments` (ids or a scoped queryset) that
-    have both a finalised district value and a city value. One query."""
+    review and the city re-check over the items that have both a finalised district value and a
+    city value: of `assessments` (ids or a queryset), or of the campaign's assessments in `user`'s
+    scope (`view`), whose statement is compiled once per process for the scope. One query."""
     framework = campaign.framework
     is_points = scoring_tree(framework=framework, nodes=framework_nodes(framework=framework)).is_points
-    if isinstance(assessments, QuerySet):
-        assessments = assessments.values("pk")
     field = "score" if is_points else "status"
-    rows = CityReview.objects.filter(
-        response__assessment__campaign=campaign,
-        response__assessment__in=assessments,
-        response__assessment__status=AssessmentStatus.FINALISED,
-    ).values_list(
-        "response__assessment__school__region_id",
-        "response__assessment_id",
-        f"response__review_{field}",
-        field,
-    )
+
+    def build(in_scope):
+        return CityReview.objects.filter(
+            response__assessment__campaign_id=campaign.pk,
+            response__assessment__in=in_scope,
+            response__assessment__status=AssessmentStatus.FINALISED,
+        ).values_list(
+            "response__assessment__school__region_id",
+            "response__assessment_id",
+            f"response__review_{field}",
+            field,
+        )
+
+    if user is not None:
+        if assessments is not None:
+            raise TypeError("either assessments or user")
+        rows = _STATEMENTS.rows(
+            ("recheck-deviation", get_scope(user), campaign.pk, field),
+            lambda: build(assessment_list(user=user).filter(campaign_id=campaign.pk).order_by().values("pk")),
+        )
+    else:
+        if isinstance(assessments, QuerySet):
+            assessments = assessments.order_by().values("pk")
+        rows = build(assessments)
     gaps: dict[int | None, list[Decimal]] = defaultdict(list)
     schools: dict[int | None, set[int]] = defaultdict(set)
     scale = Decimal(1) if is_points else Decimal(100)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from indicators.choices import ComplianceStatus
+from smartcampus.db import Lru
 from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 # a cached row is never stale; the bound only lets rows of superseded versions expire.
 QUEUE_ROW_SECONDS = 24 * 3600
 STATUS_LABELS = dict(AssessmentStatus.choices)
+# The rows (and filter bars) this process rendered or read last, in front of the shared cache: the
+# same keys, made of what they show, so never stale
+_QUEUE_ROWS = Lru(4096)
 
 
 def _queue_row_key(assessment, flags, now, *, zone: str, language: str) -> str:
@@ -105,11 +109,17 @@ def _queue_rows(request, assessments: list, now) -> SafeString:
     keys = {
         a.pk: _queue_row_key(a, flags.get(a.pk, []), now, zone=zone, language=language) for a in assessments
     }
-    try:
-        cached = cache.get_many(list(keys.values()))
-    except Exception:  # the cache is an optimisation: never fail the page over it
-        logger.warning("queue row cache unreadable", exc_info=True)
-        cached = {}
+    cached = {key: cells for key in keys.values() if (cells := _QUEUE_ROWS.get(key)) is not None}
+    missing = [key for key in keys.values() if key not in cached]
+    if missing:
+        try:
+            shared = cache.get_many(missing)
+        except Exception:  # the cache is an optimisation: never fail the page over it
+            logger.warning("queue row cache unreadable", exc_info=True)
+            shared = {}
+        for key, cells in shared.items():
+            _QUEUE_ROWS.put(key, cells)
+        cached.update(shared)
     buttons = selectors.queue_buttons(user=request.user, assessments=assessments)
     urls = {
         "start": _url_format("assessments:review-start"),
@@ -137,6 +147,8 @@ def _queue_rows(request, assessments: list, now) -> SafeString:
             )
         button = _queue_button(buttons[a.pk], a, urls=urls, labels=labels, csrf=csrf)
         rows.append(f'<tr data-testid="queue-row">{cells}<td class="text-end">{button}</td></tr>')
+    for key, cells in fresh.items():
+        _QUEUE_ROWS.put(key, cells)
     if fresh:
         try:
             cache.set_many(fresh, QUEUE_ROW_SECONDS)
@@ -157,6 +169,9 @@ def _filter_bar(form) -> SafeString:
     )
     digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
     key = f"queue-filters:{get_language()}:{digest}"
+    html = _QUEUE_ROWS.get(key)
+    if html is not None:
+        return mark_safe(html)  # noqa: S308 — our own template's output
     try:
         html = cache.get(key)
     except Exception:  # the cache is an optimisation: never fail the page over it
@@ -168,6 +183,7 @@ def _filter_bar(form) -> SafeString:
             cache.set(key, html, QUEUE_ROW_SECONDS)
         except Exception:
             logger.warning("queue filter bar not cached", exc_info=True)
+    _QUEUE_ROWS.put(key, html)
     return mark_safe(html)  # noqa: S308 — our own template's output
 
 

@@ -88,6 +88,31 @@ def test_the_deviation_is_the_mean_absolute_difference_per_district(world, sampl
     assert world.district_a2.pk not in deviation
 
 
+def test_the_deviation_of_a_users_scope_is_that_of_their_assessments_and_follows_each_recheck(
+    world, sampled, expert
+):
+    """`recheck_deviation(user=...)` keeps its statement per scope, never its rows: for every role
+    it equals the deviation over the user's assessments, and a new city value shows at once."""
+    campaign = sampled.campaign
+
+    def both(role):
+        user = world.users[role]
+        scoped = selectors.assessment_list(user=user).filter(campaign=campaign)
+        return selectors.recheck_deviation(campaign=campaign, user=user), selectors.recheck_deviation(
+            campaign=campaign, assessments=scoped
+        )
+
+    services.city_review_save(response=response(sampled, "1.1"), acting_user=expert, score="2")
+    for role in ("commission", "reviewer", "other_reviewer", "other_commission", "cio"):
+        by_user, by_assessments = both(role)
+        assert by_user == by_assessments, role
+    assert both("commission")[0][None] == selectors.Deviation(D("1.0"), 1, 1)
+    assert both("other_reviewer")[0][None] == selectors.Deviation(None, 0, 0)  # a2's district
+    services.city_review_save(response=response(sampled, "1.2"), acting_user=expert, score="1")
+    by_user, by_assessments = both("commission")
+    assert by_user == by_assessments and by_user[None] == selectors.Deviation(D("1.5"), 2, 1)
+
+
 def test_compliance_deviation_is_in_percentage_points(world, compliance_assessment, expert):
     from ..factories import fill_and_submit
 

@@ -69,6 +69,29 @@ def test_second_visit_is_served_from_cache_until_a_school_saves(world, client_fo
     assert queries == computed_queries  # recomputed
 
 
+def test_figures_kept_by_the_process_last_no_longer_than_the_shared_cache_keeps_them(
+    world, client_for, campaign, monkeypatch, settings
+):
+    """A change whose version bump was lost (the cache unreachable at that moment) shows once the
+    cached figures' time-to-live has passed, in the process that served them as in any other."""
+    import datetime
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from assessments import freshness
+
+    client = client_for("commission")
+    started, computed_at, _q, _h = visit(client, campaign)
+    monkeypatch.setattr(freshness, "_bump", lambda campaign_id: None)
+    save_first_answer(world, campaign)
+    assert visit(client, campaign)[:2] == (started, computed_at)  # no bump: the same figures
+    later = timezone.now() + datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    cache.delete(dashboard_key(campaign, get_scope(world.users["commission"])))  # as its timeout would
+    assert visit(client, campaign)[0] == started + 1
+
+
 def test_a_submission_and_a_review_verdict_refresh_the_figures(world, client_for, campaign):
     client = client_for("commission")
     _s, first, _q, _h = visit(client, campaign)
