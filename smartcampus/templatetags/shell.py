@@ -5,6 +5,7 @@ by its content (smartcampus/shell.py). The part's template sees only `shell` (it
 from __future__ import annotations
 
 from django import template
+from django.template.loader_tags import BlockNode
 
 from smartcampus import shell
 
@@ -12,6 +13,10 @@ register = template.Library()
 
 
 class ShellPieceNode(template.Node):
+    # `{% extends %}` looks for blocks through every node on each render: a piece holds none (checked
+    # when parsed), so the search skips it
+    child_nodelists = ()
+
     def __init__(self, name: str, nodelist: template.NodeList) -> None:
         self.name = name
         self.nodelist = nodelist
@@ -28,4 +33,8 @@ def shell_piece(parser, token) -> ShellPieceNode:
         raise template.TemplateSyntaxError(f"{{% shell_piece %}} takes one of {', '.join(shell.INPUTS)}")
     nodelist = parser.parse(("endshell_piece",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError(
+            "a {% shell_piece %} holds no {% block %}: it renders the same on every page"
+        )
     return ShellPieceNode(name, nodelist)
