@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.template import Template, TemplateSyntaxError
+from django.template import Template, TemplateSyntaxError, engines
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -197,3 +197,12 @@ def test_a_piece_holds_no_block():
         Template('{% load shell %}{% shell_piece "head" %}{% block x %}{% endblock %}{% endshell_piece %}')
     with pytest.raises(TemplateSyntaxError):
         Template('{% load shell %}{% shell_piece "sidebar" %}{% endshell_piece %}')
+
+
+def test_rendered_without_a_request_the_shell_has_no_navbar_and_no_token(db):
+    template = engines["django"].from_string('{% extends "base.html" %}')
+    shell.clear()
+    html = template.render({})
+    assert html == template.render({})
+    assert "csrfmiddlewaretoken" not in html and "dropdown-toggle" not in html
+    assert '<input name="next" type="hidden" value="">' in html
