@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments.scoping import Action, get_scope
@@ -23,7 +24,7 @@ class NavLink:
 
 @dataclass(frozen=True)
 class Navigation:
-    links: list[NavLink]
+    links: tuple[NavLink, ...]
     has_scope: bool  # the user has at least one role somewhere (else: "ask for a role")
     manages: bool  # commission staff (the home page's "管辖地区")
 
@@ -39,6 +40,78 @@ def _link(name: str, label, current: str, *prefixes: str) -> NavLink:
     return NavLink(url, str(label), any(current.startswith(p) for p in prefixes or (name,)))
 
 
+# the abilities the links follow from, in `_links`'s argument order
+ABILITIES = (
+    Action.VIEW,
+    Action.EDIT,
+    Action.REVIEW,
+    Action.RECHECK,
+    Action.RECTIFY,
+    Action.VERIFY,
+    Action.INSPECT,
+    Action.MANAGE,
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _links(
+    language: str,
+    prefix: str,
+    current: str,
+    own_only: bool,
+    view: bool,
+    edit: bool,
+    review: bool,
+    recheck: bool,
+    rectify: bool,
+    verify: bool,
+    inspect: bool,
+    manage: bool,
+) -> tuple[NavLink, ...]:
+    """The links for these abilities on the page `current`: the same for every user with the same
+    abilities, so built once per language (labels) and script prefix (URLs), both in the key."""
+    links = [
+        _link("home", _("工作台"), current, "home"),
+        _link("indicators:framework-list", _("指标体系"), current, "indicators:"),
+    ]
+    if view:
+        links += [
+            _link(
+                "assessments:assessment-list",
+                _("我的自评") if edit else _("学校自评"),
+                current,
+                "assessments:assessment-",
+            ),
+            _link("assessments:campaign-list", _("自评活动"), current, "assessments:campaign-"),
+            _link("reports:dashboard", _("统计报表"), current, "reports:"),
+            _link("classrooms:overview", _("智慧教室"), current, "classrooms:"),
+        ]
+    if review:
+        links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))
+    if recheck:
+        links.append(_link("assessments:recheck-list", _("市级复核"), current, "assessments:recheck"))
+    if rectify:
+        links.append(_link("rectification:due-list", _("整改清单"), current, "rectification:"))
+    elif verify:
+        links.append(_link("rectification:review-queue", _("整改审核"), current, "rectification:"))
+    if inspect:
+        links.append(_link("inspections:visit-list", _("现场核验"), current, "inspections:visit-"))
+    if view:
+        links.append(
+            _link("inspections:publication-list", _("结果公示"), current, "inspections:publication-")
+        )
+    links.append(
+        _link("assessments:school-list", _("本校") if own_only else _("学校"), current, "assessments:school-")
+    )
+    if manage:
+        links += [
+            _link("assessments:region-list", _("地区"), current, "assessments:region-"),
+            _link("assessments:import-index", _("批量导入"), current, "assessments:import-"),
+            _link("accounts:user-list", _("用户"), current, "accounts:user-"),
+        ]
+    return tuple(links)
+
+
 def navigation(request) -> dict:
     """Context processor: `nav` for signed-in users, None otherwise; `account` (the navbar's roles
     and unread count) is read only when a template uses it, so fragments rendered with the request
@@ -48,48 +121,10 @@ def navigation(request) -> dict:
         return {"nav": None, "account": None}
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
-    has_scope = user_can(user=user, action=Action.VIEW)
+    can = [user_can(user=user, action=action) for action in ABILITIES]
     own_only = get_scope(user).own_schools_only
-    links = [
-        _link("home", _("工作台"), current, "home"),
-        _link("indicators:framework-list", _("指标体系"), current, "indicators:"),
-    ]
-    if has_scope:
-        links += [
-            _link(
-                "assessments:assessment-list",
-                _("我的自评") if user_can(user=user, action=Action.EDIT) else _("学校自评"),
-                current,
-                "assessments:assessment-",
-            ),
-            _link("assessments:campaign-list", _("自评活动"), current, "assessments:campaign-"),
-            _link("reports:dashboard", _("统计报表"), current, "reports:"),
-            _link("classrooms:overview", _("智慧教室"), current, "classrooms:"),
-        ]
-    if user_can(user=user, action=Action.REVIEW):
-        links.append(_link("assessments:review-queue", _("评审"), current, "assessments:review-"))
-    if user_can(user=user, action=Action.RECHECK):
-        links.append(_link("assessments:recheck-list", _("市级复核"), current, "assessments:recheck"))
-    if user_can(user=user, action=Action.RECTIFY):
-        links.append(_link("rectification:due-list", _("整改清单"), current, "rectification:"))
-    elif user_can(user=user, action=Action.VERIFY):
-        links.append(_link("rectification:review-queue", _("整改审核"), current, "rectification:"))
-    if user_can(user=user, action=Action.INSPECT):
-        links.append(_link("inspections:visit-list", _("现场核验"), current, "inspections:visit-"))
-    if has_scope:
-        links.append(
-            _link("inspections:publication-list", _("结果公示"), current, "inspections:publication-")
-        )
-    links.append(
-        _link("assessments:school-list", _("本校") if own_only else _("学校"), current, "assessments:school-")
-    )
-    manages = user_can(user=user, action=Action.MANAGE)
-    if manages:
-        links += [
-            _link("assessments:region-list", _("地区"), current, "assessments:region-"),
-            _link("assessments:import-index", _("批量导入"), current, "assessments:import-"),
-            _link("accounts:user-list", _("用户"), current, "accounts:user-"),
-        ]
+    links = _links(get_language(), get_script_prefix(), current, own_only, *can)
+    has_scope, manages = can[0], can[-1]
     return {
         "nav": Navigation(links=links, has_scope=has_scope, manages=manages),
         "account": SimpleLazyObject(lambda: account_menu(user=user)),
