@@ -4,7 +4,8 @@ them the key, and renders the card's template only for a key not seen before.
 
 - `{% live_card %}` — `_live.html` (progress and live result; the item's dimension on the item page);
 - `{% review_live_card %}` — `_review_live.html` (the workbench's review progress and totals);
-- `{% verdict_fields p=… verdict=… score=… status=… comment=… %}` — `_verdict_fields.html`.
+- `{% verdict_fields p=… verdict=… score=… status=… comment=… %}` — `_verdict_fields.html`;
+- `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline).
 
 A key holds `repr`s of numbers, so 1.50 and 1.5 (which may print differently) never share one.
 """
@@ -12,6 +13,7 @@ A key holds `repr`s of numbers, so 1.50 and 1.5 (which may print differently) ne
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from ..fragments import fragment
@@ -84,5 +86,38 @@ def verdict_fields(context, *, p: str, verdict, score, status, comment) -> SafeS
             "ws": ws,
             "item": item,
             "statuses": statuses,
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def assessment_header(context) -> SafeString:
+    """`_assessment_header.html`: the deadline is shown in the active time zone and the days left are
+    counted from now by the view, so both are in the key."""
+    assessment, campaign, item = context["assessment"], context["campaign"], context.get("item")
+    days_left, is_draft = context["days_left"], context["is_draft"]
+    key = repr(
+        (
+            assessment.pk,
+            assessment.school.name,
+            assessment.status,
+            assessment.deadline,
+            bool(assessment.deadline_override),
+            timezone.get_current_timezone_name(),
+            campaign.title,
+            item.node.code if item else None,
+            days_left,
+            is_draft,
+        )
+    )
+    return fragment(
+        "assessments/_assessment_header.html",
+        key,
+        lambda: {
+            "assessment": assessment,
+            "campaign": campaign,
+            "item": item,
+            "days_left": days_left,
+            "is_draft": is_draft,
         },
     )

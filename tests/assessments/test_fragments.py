@@ -121,3 +121,21 @@ def test_the_store_keeps_a_bounded_number_of_fragments(monkeypatch, client_for, 
         update(points_assessment, code, world.users["cio"], self_score="1")
         item_page(client, points_assessment, code)
     assert len(fragments._FRAGMENTS) == 3
+
+
+def test_an_extended_deadline_shows_on_the_next_header(world, client_for, points_assessment):
+    import datetime
+
+    client = client_for("cio")
+    before = text(item_page(client, points_assessment), "deadline")
+    assert "已延期" not in before
+    services.deadline_extend(
+        assessment=points_assessment,
+        new_deadline=points_assessment.deadline + datetime.timedelta(days=10),
+        reason="校舍维修",
+        acting_user=world.users["commission"],
+    )
+    after = text(item_page(client, points_assessment), "deadline")
+    assert "已延期" in after
+    assert after != before
+    assert "已延期" in text(overview(client, points_assessment), "deadline")
