@@ -14,7 +14,9 @@ the tags show what anyone who may see the assessment may see.
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString
 
+from ..fragments import fragment
 from ..selectors.facts import (
     ClaimFlag,
     fact_claim_flags,
@@ -26,23 +28,45 @@ from ..selectors.facts import (
 register = template.Library()
 
 
-@register.inclusion_tag("assessments/_fact_check_panel.html")
-def fact_check_panel(assessment, item):
+@register.simple_tag
+def fact_check_panel(assessment, item) -> SafeString:
     """`item` is a workspace `Item` (node and response). Three queries, whatever the framework;
-    only the item's own rules are evaluated."""
+    only the item's own rules are evaluated. The checks are evaluated on every request; their
+    markup is rendered once per content (the key holds everything the panel shows)."""
     found = item_fact_checks(assessment=assessment, code=item.node.code)
     response = item.response
     claimed = is_claim(
         self_status=response.self_status, self_score=response.self_score, points=item.node.points
     )
-    return {
-        "assessment": assessment,
-        "item": item,
-        "checks": found,
-        "claimed": claimed,
-        "contradicted": [c for c in found if c.failed] if claimed else [],
-        "contradicted_blocking": claimed and any(c.failed and c.blocking for c in found),
-    }
+    contradicted = [c for c in found if c.failed] if claimed else []
+    contradicted_blocking = claimed and any(c.failed and c.blocking for c in found)
+    key = (
+        assessment.pk,
+        bool(contradicted),
+        contradicted_blocking,
+        tuple(
+            (
+                c.result.status,
+                c.result.severity,
+                c.result.detail,
+                tuple((str(n.label), n.text) for n in c.result.numbers),
+                c.spec.severity,
+                c.spec.clause,
+                c.spec.node,
+            )
+            for c in found
+        ),
+    )
+    return fragment(
+        "assessments/_fact_check_panel.html",
+        key,
+        lambda: {
+            "assessment": assessment,
+            "checks": found,
+            "contradicted": contradicted,
+            "contradicted_blocking": contradicted_blocking,
+        },
+    )
 
 
 @register.inclusion_tag("assessments/_fact_submit_checks.html", name="fact_submit_checks")

@@ -27,6 +27,7 @@ from ..forms import (
     CampaignScopeForm,
     DeadlineExtensionForm,
 )
+from ..fragments import fragment
 from ..models import AssessmentStatus, Region, SchoolType
 from ..scoping import Action
 
@@ -342,8 +343,14 @@ def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get(user=request.user, pk=pk)
     context = _workspace_context(request, assessment)
     responses = [i.response for i in context["ws"].items]
-    context["results"] = selectors.assessment_results(assessment=assessment, responses=responses)
-    context["compliance_rule"] = COMPLIANCE_INDEX_RULE
+    results = selectors.assessment_results(assessment=assessment, responses=responses)
+    # the results card rendered once per content: `Results` is frozen data whose repr holds every
+    # value the card shows (the scoring engine's internals, which it does not show, are left out)
+    context["results_card"] = fragment(
+        "assessments/_results.html",
+        repr(results),
+        lambda: {"results": results, "compliance_rule": COMPLIANCE_INDEX_RULE},
+    )
     context["carry_plan"] = selectors.carry_offer(
         user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit
     )

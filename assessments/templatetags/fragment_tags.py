@@ -1,0 +1,123 @@
+"""Cards of the item page, the overview and the workbench rendered once per content
+(`assessments.fragments`): each tag reads the values its card shows from the page's context, makes
+them the key, and renders the card's template only for a key not seen before.
+
+- `{% live_card %}` — `_live.html` (progress and live result; the item's dimension on the item page);
+- `{% review_live_card %}` — `_review_live.html` (the workbench's review progress and totals);
+- `{% verdict_fields p=… verdict=… score=… status=… comment=… %}` — `_verdict_fields.html`;
+- `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline).
+
+A key holds `repr`s of numbers, so 1.50 and 1.5 (which may print differently) never share one.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from ..fragments import fragment
+
+register = template.Library()
+
+
+def _top_result(ws) -> tuple:
+    result = ws.result
+    if ws.is_points:
+        return (result.total, result.declared_total, result.percentage)
+    return (result.percentage, result.required_met, result.required, result.optional_met)
+
+
+@register.simple_tag(takes_context=True)
+def live_card(context, oob: bool = False) -> SafeString:
+    ws, item = context["ws"], context.get("item")
+    if item:
+        dimension = item.dimension
+        shown = (
+            dimension.code,
+            dimension.name,
+            tuple((d.result, d.done, d.total) for d in ws.dimensions if d.node.pk == dimension.pk),
+        )
+    else:
+        shown = None
+    key = repr((oob, ws.is_points, ws.done, ws.total, ws.percent, _top_result(ws), shown))
+    return fragment("assessments/_live.html", key, lambda: {"ws": ws, "item": item, "oob": oob})
+
+
+@register.simple_tag(takes_context=True)
+def review_live_card(context, oob: bool = False) -> SafeString:
+    ws, rw = context["ws"], context["rw"]
+    review_total = rw.review_total
+    if review_total is not None:
+        totals = (review_total, rw.self_total, rw.total_gap)
+    else:
+        same = rw.same_items
+        totals = None if same is None else (same.reviewed, same.self_value, same.review_value, same.gap)
+    second = (rw.todo, rw.both_done) if rw.second_review else None
+    key = repr((oob, ws.is_points, ws.total, rw.reviewed, second, review_total is None, totals))
+    return fragment("assessments/_review_live.html", key, lambda: {"ws": ws, "rw": rw, "oob": oob})
+
+
+@register.simple_tag(takes_context=True)
+def verdict_fields(context, *, p: str, verdict, score, status, comment) -> SafeString:
+    ws, item, statuses = context["ws"], context["item"], context["statuses"]
+    key = repr(
+        (
+            p,
+            verdict,
+            score,
+            status,
+            comment,
+            ws.is_points,
+            item.score_max,
+            item.starred,
+            tuple((s.value, str(s.label)) for s in statuses),
+        )
+    )
+    return fragment(
+        "assessments/_verdict_fields.html",
+        key,
+        lambda: {
+            "p": p,
+            "verdict": verdict,
+            "score": score,
+            "status": status,
+            "comment": comment,
+            "ws": ws,
+            "item": item,
+            "statuses": statuses,
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def assessment_header(context) -> SafeString:
+    """`_assessment_header.html`: the deadline is shown in the active time zone and the days left are
+    counted from now by the view, so both are in the key."""
+    assessment, campaign, item = context["assessment"], context["campaign"], context.get("item")
+    days_left, is_draft = context["days_left"], context["is_draft"]
+    key = repr(
+        (
+            assessment.pk,
+            assessment.school.name,
+            assessment.status,
+            assessment.deadline,
+            bool(assessment.deadline_override),
+            timezone.get_current_timezone_name(),
+            campaign.title,
+            item.node.code if item else None,
+            days_left,
+            is_draft,
+        )
+    )
+    return fragment(
+        "assessments/_assessment_header.html",
+        key,
+        lambda: {
+            "assessment": assessment,
+            "campaign": campaign,
+            "item": item,
+            "days_left": days_left,
+            "is_draft": is_draft,
+        },
+    )
