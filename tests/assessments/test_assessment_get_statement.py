@@ -42,7 +42,9 @@ def _compiled(user, pk, action):
         return None
 
 
-def test_every_user_and_action_gets_what_the_orm_gives(world, points_assessment, submitted, compliance_assessment):
+def test_every_user_and_action_gets_what_the_orm_gives(
+    world, points_assessment, submitted, compliance_assessment
+):
     pks = [*Assessment.objects.values_list("pk", flat=True), 999_999]
     found = 0
     for user in world.users.values():
