@@ -176,6 +176,10 @@ class Lru:
                 self.items.move_to_end(key)
             return value
 
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
     def put(self, key, value) -> None:
         with self.lock:
             self.items[key] = value
