@@ -36,13 +36,16 @@ class CompiledQuery:
     statement's parameters equal to a placeholder are replaced by the caller's values on each call,
     every other parameter stays as compiled. The rows are what the database returns, so the columns
     must be ones Django does not convert on the way out (integers, text, booleans: no dates,
-    decimals or JSON), and the queryset must not depend on anything but `values` (the settings and
-    the models are fixed for the life of the process)."""
+    decimals or JSON) unless `converted` (Django's value converters applied, as the ORM gives them),
+    and the queryset must not depend on anything but `values` (the settings and the models are fixed
+    for the life of the process)."""
 
-    def __init__(self, build, *, arity: int = 1) -> None:
+    def __init__(self, build, *, arity: int = 1, converted: bool = False) -> None:
         self.build = build
         self.arity = arity
+        self.converted = converted
         self._compiled: dict[tuple[str, str], tuple[str, tuple, tuple[tuple[int, int], ...]]] = {}
+        self._converters: dict[tuple[str, str], tuple] = {}
 
     def _compile(self, alias: str) -> tuple[str, tuple, tuple[tuple[int, int], ...]]:
         from django.db import connections
@@ -51,7 +54,11 @@ class CompiledQuery:
         found = self._compiled.get(key)
         if found is None:
             placeholders = _PLACEHOLDERS[: self.arity]
-            sql, params = self.build(*placeholders).query.get_compiler(using=alias).as_sql()
+            compiler = self.build(*placeholders).query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            if self.converted:
+                columns = [s[0] for s in compiler.select[: compiler.col_count]]
+                self._converters[key] = tuple(compiler.get_converters(columns).items())
             positions = tuple(
                 (i, placeholders.index(p))
                 for i, p in enumerate(params)
@@ -71,9 +78,13 @@ class CompiledQuery:
         bound = list(params)
         for i, which in positions:
             bound[i] = values[which]
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, bound)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if self.converted:
+            return convert_rows(rows, self._converters[(using, connection.vendor)], connection)
+        return rows
 
 
 class KeyedStatements:
