@@ -125,7 +125,7 @@ def assessment_get(*, user, pk: int, action: Action = Action.VIEW) -> Assessment
     if type(pk) is not int:  # a primary key from elsewhere than the URL: as the ORM takes it
         return get_object_or_404(assessment_list(user=user, action=action), pk=pk)
     found = _ASSESSMENT_GET.instances(
-        ("assessment", get_scope(user), Action(action)),
+        ("assessment", get_scope(user), action),
         lambda placeholder: assessment_list(user=user, action=action).filter(pk=placeholder),
         pk,
     )
