@@ -6,6 +6,7 @@ framework is free text ("北京市") for that reason.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -69,6 +70,10 @@ class Framework(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     content_hash = models.CharField(_("内容摘要"), max_length=64, blank=True, editable=False)
+    # A new random value with every change of what `selectors.rule_specs` reads (its rules, or its
+    # nodes rewritten in place), in the same transaction: processes keep the specs until it changes.
+    # Random, not counted: a rolled-back change's value never comes back with other content.
+    content_version = models.UUIDField(_("版本"), default=uuid.uuid4, editable=False)
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -86,6 +91,17 @@ class Framework(models.Model):
 
     def __str__(self) -> str:
         return _("%(name)s（v%(version)s）") % {"name": self.name, "version": self.version}
+
+    def save(self, *args, **kwargs) -> None:
+        # `content_version` is written when the row is created and by `services.framework_rules_changed`
+        # alone: saving an instance read before a change of the rules must not put the old one back
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "content_version"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_locked(self) -> bool:

@@ -9,9 +9,18 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
+from smartcampus.db import CompiledQuery, Lru
+
 from .equipment.catalog import CatalogSpec, catalog_from_models
 from .facts import FactSpec
-from .models import EquipmentCatalog, EquipmentDevice, FactDefinition, Framework, Node, Rule
+from .models import (
+    EquipmentCatalog,
+    EquipmentDevice,
+    FactDefinition,
+    Framework,
+    Node,
+    Rule,
+)
 from .rules import RULE_KEYS, RuleSpec
 from .scoring import ScoringTree, scoring_tree_from_nodes
 from .trees import FrameworkSpec, spec_from_models
@@ -100,9 +109,10 @@ def framework_nodes(*, framework: Framework) -> list[Node]:
 
 
 def clear_node_cache() -> None:
-    """Forget every cached node list (tests, whose rolled-back databases reuse primary keys)."""
+    """Forget every cached node list and spec (tests, whose rolled-back databases reuse primary keys)."""
     _LOCKED_NODES.clear()
     _LOCKED_TREES.clear()
+    specs_changed()
 
 
 def scoring_tree(*, framework: Framework, nodes: Sequence[Node] | None = None) -> ScoringTree:
@@ -172,18 +182,68 @@ def _spec_of(kind: str, row: tuple, make):
     return spec
 
 
+def _catalogue_rows_query():
+    return FactDefinition.objects.order_by("position", "code").values_list(*FACT_SPEC_FIELDS)
+
+
+# the catalogue's rows as the database gives them (JSON undecoded), compiled once per process
+_CATALOGUE_ROWS = CompiledQuery(_catalogue_rows_query, arity=0)
+# The catalogue made from those rows, keyed by them and the language of its wording: read on every
+# call, built only when they change.
+_CATALOGUES = Lru(8)
+# Specs of a framework's rules by its `content_version` (every write of its rules, or of the nodes
+# they name, changes it in the same transaction) and the language. The process that writes also
+# forgets them (`specs_changed`): an instance it read before its own change keeps the old version.
+_RULE_SPECS = Lru(256)
+
+
+def specs_changed() -> None:
+    """Forget this process's cached rule specs and catalogues (after a write of rules, and in tests,
+    whose rolled-back databases reuse primary keys)."""
+    _CATALOGUES.clear()
+    _RULE_SPECS.clear()
+
+
 def fact_catalogue() -> dict[str, FactSpec]:
     """The fact catalogue in display order, code → FactSpec (one query). Reference data, like
-    frameworks: the same for every user."""
-    rows = FactDefinition.objects.order_by("position", "code").values_list(*FACT_SPEC_FIELDS)
-    return {
-        row[0]: _spec_of(
+    frameworks: the same for every user. Callers get their own dict; the specs are shared."""
+    rows = _CATALOGUE_ROWS.rows()
+    language = get_language()
+    try:
+        key = (language, tuple(rows))
+        found = _CATALOGUES.get(key)
+    except TypeError:  # a driver that decodes JSON itself: lists in the rows
+        key = (language, repr(rows))
+        found = _CATALOGUES.get(key)
+    if found is None:
+        found = _fact_specs(rows)
+        _CATALOGUES.put(key, found)
+    return dict(found)
+
+
+_JSON_COLUMNS = tuple(
+    (i, FactDefinition._meta.get_field(name))
+    for i, name in enumerate(FACT_SPEC_FIELDS)
+    if FactDefinition._meta.get_field(name).get_internal_type() == "JSONField"
+)
+
+
+def _fact_specs(raw_rows) -> dict[str, FactSpec]:
+    from django.db import connection
+
+    specs = {}
+    for raw in raw_rows:
+        row = list(raw)
+        for i, json_field in _JSON_COLUMNS:
+            if isinstance(row[i], str):
+                row[i] = json_field.from_db_value(row[i], None, connection)
+        row = tuple(row)
+        specs[row[0]] = _spec_of(
             "fact",
             row,
             lambda row=row: FactDefinition(**dict(zip(FACT_SPEC_FIELDS, row, strict=True))).spec(),
         )
-        for row in rows
-    }
+    return specs
 
 
 def rule_list(*, framework: Framework) -> QuerySet[Rule]:
@@ -193,8 +253,22 @@ def rule_list(*, framework: Framework) -> QuerySet[Rule]:
     )
 
 
-def rule_specs(*, framework: Framework) -> list[RuleSpec]:
-    """The rules of one framework version as plain data, ready for `rules.evaluate_rules` (one query)."""
+def rule_specs(*, framework: Framework, fresh: bool = False) -> list[RuleSpec]:
+    """The rules of one framework version as plain data, ready for `rules.evaluate_rules`: one query,
+    none when this process has read the rules of the framework's `content_version` before (unless
+    `fresh`: commands that check what is stored, whatever wrote it). Callers get their own list;
+    the specs are shared and frozen."""
+    if fresh:
+        return _rule_specs_read(framework)
+    key = (framework.pk, framework.content_version, get_language())
+    found = _RULE_SPECS.get(key)
+    if found is None:
+        found = tuple(_rule_specs_read(framework))
+        _RULE_SPECS.put(key, found)
+    return list(found)
+
+
+def _rule_specs_read(framework: Framework) -> list[RuleSpec]:
     rows = rule_list(framework=framework).values_list("node__code", *RULE_SPEC_FIELDS)
     return [
         _spec_of(

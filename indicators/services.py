@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -148,6 +149,8 @@ def framework_load(*, spec: FrameworkSpec) -> LoadResult:
     framework.full_clean(validate_unique=False)
     framework.save()
     counts = _create_nodes(framework, spec)
+    if action == LoadAction.REPLACED:  # its rules went with the old nodes
+        framework_rules_changed(framework=framework)
     return LoadResult(framework, action, tuple(counts))
 
 
@@ -232,6 +235,16 @@ class CatalogueLoadResult:
             "c": self.created,
             "u": self.updated,
         }
+
+
+def framework_rules_changed(*, framework: Framework) -> None:
+    """Give `framework` a new `content_version`, in the caller's transaction: every write of its
+    rules (or of the nodes they name) calls it, or processes keep evaluating the old rules."""
+    from .selectors import specs_changed
+
+    framework.content_version = uuid.uuid4()
+    Framework.objects.filter(pk=framework.pk).update(content_version=framework.content_version)
+    specs_changed()
 
 
 @transaction.atomic
@@ -338,6 +351,8 @@ def rule_set_load(*, framework: Framework, specs: list[RuleSpec]) -> RuleLoadRes
     for rule in existing.values():
         rule.delete()
     bulk_create_with_history(new, Rule)
+    if new or updated or existing:
+        framework_rules_changed(framework=framework)
     return RuleLoadResult(
         framework=framework, total=len(specs), created=len(new), updated=updated, deleted=len(existing)
     )

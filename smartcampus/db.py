@@ -36,13 +36,16 @@ class CompiledQuery:
     statement's parameters equal to a placeholder are replaced by the caller's values on each call,
     every other parameter stays as compiled. The rows are what the database returns, so the columns
     must be ones Django does not convert on the way out (integers, text, booleans: no dates,
-    decimals or JSON), and the queryset must not depend on anything but `values` (the settings and
-    the models are fixed for the life of the process)."""
+    decimals or JSON) unless `converted` (Django's value converters applied, as the ORM gives them),
+    and the queryset must not depend on anything but `values` (the settings and the models are fixed
+    for the life of the process)."""
 
-    def __init__(self, build, *, arity: int = 1) -> None:
+    def __init__(self, build, *, arity: int = 1, converted: bool = False) -> None:
         self.build = build
         self.arity = arity
+        self.converted = converted
         self._compiled: dict[tuple[str, str], tuple[str, tuple, tuple[tuple[int, int], ...]]] = {}
+        self._converters: dict[tuple[str, str], tuple] = {}
 
     def _compile(self, alias: str) -> tuple[str, tuple, tuple[tuple[int, int], ...]]:
         from django.db import connections
@@ -51,7 +54,11 @@ class CompiledQuery:
         found = self._compiled.get(key)
         if found is None:
             placeholders = _PLACEHOLDERS[: self.arity]
-            sql, params = self.build(*placeholders).query.get_compiler(using=alias).as_sql()
+            compiler = self.build(*placeholders).query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            if self.converted:
+                columns = [s[0] for s in compiler.select[: compiler.col_count]]
+                self._converters[key] = tuple(compiler.get_converters(columns).items())
             positions = tuple(
                 (i, placeholders.index(p))
                 for i, p in enumerate(params)
@@ -71,9 +78,13 @@ class CompiledQuery:
         bound = list(params)
         for i, which in positions:
             bound[i] = values[which]
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, bound)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if self.converted:
+            return convert_rows(rows, self._converters[(using, connection.vendor)], connection)
+        return rows
 
 
 class KeyedStatements:
@@ -176,9 +187,105 @@ class Lru:
                 self.items.move_to_end(key)
             return value
 
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
     def put(self, key, value) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+
+class KeyedInstances:
+    """Model querysets (with their `select_related` objects) that differ from one call to the next
+    only by a few integers (a primary key, say) besides inputs the caller names in a key (a user's
+    whole scope and an action): compiled to SQL by Django once per key and process, and the rows
+    made into instances as the ORM makes them (`ModelIterable`: `from_db`, the related objects
+    cached on them), so callers see exactly what the queryset would give.
+
+    `instances(key, build, *values)` runs the statement of `build(*values)`. It is compiled with
+    placeholders for `values` (as `CompiledQuery`); the key must determine everything else of the
+    queryset (equal keys build the same statement; nothing read from the clock or the database may
+    go into it). Only the statement and what turns its rows into instances is kept, never rows. The
+    most recently used `size` statements are kept."""
+
+    def __init__(self, *, arity: int = 1, size: int = 512) -> None:
+        self.arity = arity
+        self._found = Lru(size)
+
+    def _compile(self, key, build, alias: str):
+        from django.db import connections
+        from django.db.models.query import ModelIterable, get_related_populators
+
+        full_key = (alias, connections[alias].vendor, key)
+        found = self._found.get(full_key)
+        if found is not None:
+            return found
+        placeholders = _PLACEHOLDERS[: self.arity]
+        queryset = build(*placeholders)
+        if queryset._iterable_class is not ModelIterable or queryset._known_related_objects:
+            raise ValueError("only plain model querysets")
+        if queryset._prefetch_related_lookups:
+            raise ValueError("no prefetch_related")
+        compiler = queryset.query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a condition nothing matches: no statement to run
+            found = (None,)
+        else:
+            positions = tuple(
+                (i, placeholders.index(p))
+                for i, p in enumerate(params)
+                if type(p) is int and p in placeholders
+            )
+            if {which for _i, which in positions} != set(range(self.arity)):
+                raise ValueError("the queryset does not depend on every value")
+            select, klass_info = compiler.select, compiler.klass_info
+            columns = [s[0] for s in select[: compiler.col_count]]
+            converters = tuple(compiler.get_converters(columns).items())
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            init_list = [f[0].target.attname for f in select[start:end]]
+            found = (
+                sql,
+                tuple(params),
+                positions,
+                converters,
+                klass_info["model"],
+                start,
+                end,
+                init_list,
+                tuple(get_related_populators(klass_info, select, alias)),
+                tuple(compiler.annotation_col_map.items()),
+            )
+        self._found.put(full_key, found)
+        return found
+
+    def instances(self, key, build, *values: int, using: str = "default") -> list:
+        from django.db import connections
+
+        if len(values) != self.arity:
+            raise TypeError(f"{self.arity} values expected")
+        found = self._compile(key, build, using)
+        if found[0] is None:
+            return []
+        sql, params, positions, converters, model, start, end, init_list, populators, annotations = found
+        bound = list(params)
+        for i, which in positions:
+            bound[i] = values[which]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            rows = convert_rows(cursor.fetchall(), converters, connection)
+        made = []
+        for row in rows:
+            obj = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            made.append(obj)
+        return made

@@ -22,12 +22,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Framework
 from indicators.scoring import score
 from indicators.selectors import framework_list, framework_nodes, scoring_tree
+from smartcampus.db import KeyedInstances
 
 from ..models import (
     ANSWERED,
@@ -111,9 +113,25 @@ def assessment_filter(qs: QuerySet[Assessment], filters: dict | None) -> QuerySe
     return qs
 
 
+# `assessment_get`'s statement depends on nothing but the user's scope (hashable, holding every
+# membership and assignment it reads), the action and the primary key: Django builds and compiles
+# it once per process for each scope and action instead of on every page of an assessment.
+_ASSESSMENT_GET = KeyedInstances()
+
+
 def assessment_get(*, user, pk: int, action: Action = Action.VIEW) -> Assessment:
-    """One assessment in scope for `action`, else 404."""
-    return get_object_or_404(assessment_list(user=user, action=action), pk=pk)
+    """One assessment in scope for `action`, else 404 (with its campaign, framework, the campaign's
+    region, school and the school's region loaded, as `assessment_list` gives them)."""
+    if type(pk) is not int:  # a primary key from elsewhere than the URL: as the ORM takes it
+        return get_object_or_404(assessment_list(user=user, action=action), pk=pk)
+    found = _ASSESSMENT_GET.instances(
+        ("assessment", get_scope(user), action),
+        lambda placeholder: assessment_list(user=user, action=action).filter(pk=placeholder),
+        pk,
+    )
+    if not found:
+        raise Http404
+    return found[0]
 
 
 def response_list(*, user, action: Action = Action.VIEW) -> QuerySet[ItemResponse]:

@@ -51,6 +51,7 @@ from indicators.selectors import (
     rule_specs_by_framework,
     scoring_tree,
 )
+from smartcampus.db import CompiledQuery
 
 from ..freshness import campaign_data_version
 from ..models import Assessment, AssessmentStatus, FactValue, ItemResponse
@@ -260,6 +261,18 @@ def assessment_fact_checks(
     )
 
 
+def _item_fact_values_query(assessment_id: int):
+    return (
+        FactValue.objects.filter(assessment_id=assessment_id, value__isnull=False)
+        .order_by()
+        .values_list("fact__code", "value")
+    )
+
+
+# the school's recorded values as an item's checks read them, compiled once per process
+_ITEM_FACT_VALUES = CompiledQuery(_item_fact_values_query, converted=True)
+
+
 def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     """The checks of one item: `assessment_fact_checks(...).by_item.get(code, [])`, evaluating only
     the rules that concern the item (three queries: the framework's rules, the catalogue and the
@@ -270,11 +283,7 @@ def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     mine = [(rule, found) for rule, found in zip(rules, owners, strict=True) if code in found]
     # read even for an item without rules: a page runs the same queries whatever its item
     catalogue = fact_catalogue()
-    rows = (
-        FactValue.objects.filter(assessment_id=assessment.pk, value__isnull=False)
-        .order_by()
-        .values_list("fact__code", "value")
-    )
+    rows = _ITEM_FACT_VALUES.rows(assessment.pk)
     values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
     results = evaluate_rules(
         [rule for rule, _found in mine],

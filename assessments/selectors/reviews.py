@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.scoring import score
-from smartcampus.db import KeyedStatements
+from smartcampus.db import KeyedInstances, KeyedStatements
 
 from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
@@ -635,6 +635,18 @@ class ReviewWorkspace:
         return sum(1 for i in self.items if not i.reviewed_by_me)
 
 
+def _workbench_reviews_query(assessment_id: int):
+    return (
+        ItemReview.objects.filter(response__assessment_id=assessment_id)
+        .select_related("reviewer")
+        .order_by("round", "created_at", "id")
+    )
+
+
+# the workbench's verdicts statement, compiled once per process
+_WORKBENCH_REVIEWS = KeyedInstances()
+
+
 def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
     """Everything the workbench shows, in a constant number of queries: the school's workspace (two),
     every verdict of every round (one), and for a second review who reviews and whether both are done."""
@@ -642,11 +654,7 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
     second = assessment.campaign.second_review
     rnd = assessment.review_round
     reviews: dict[int, list[ItemReview]] = {}
-    for r in (
-        ItemReview.objects.filter(response__assessment=assessment)
-        .select_related("reviewer")
-        .order_by("round", "created_at", "id")
-    ):
+    for r in _WORKBENCH_REVIEWS.instances("reviews", _workbench_reviews_query, assessment.pk):
         reviews.setdefault(r.response_id, []).append(r)
     pair: list[int] = []
     if second:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from indicators.models import Node
 from indicators.scoring import score
 from indicators.selectors import answerable_nodes, framework_nodes, scoring_tree
+from smartcampus.db import KeyedInstances
 
 from ..models import Assessment, ItemResponse
 
@@ -70,14 +71,22 @@ class Workspace:
         return [i for i in self.items if not i.done]
 
 
+def _responses_query(assessment_id: int):
+    # unordered: the rows go into a map, and the model's default order would join the nodes
+    return ItemResponse.objects.filter(assessment_id=assessment_id).order_by()
+
+
+# the responses' statement, compiled once per process (every page of an assessment runs it)
+_RESPONSES = KeyedInstances()
+
+
 def assessment_workspace(*, assessment: Assessment) -> Workspace:
     """Everything the overview and item pages show, from two queries whatever the framework's size:
     the framework's nodes and the assessment's responses. Scores come from the scoring engine."""
     framework = assessment.campaign.framework
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
-    # unordered: the rows go into a map, and the model's default order would join the nodes
-    responses = {r.node_id: r for r in ItemResponse.objects.filter(assessment_id=assessment.pk).order_by()}
+    responses = {r.node_id: r for r in _RESPONSES.instances("responses", _responses_query, assessment.pk)}
     by_id = {n.pk: n for n in nodes}
     by_code = {n.code: n for n in nodes}
     children: dict[int, list[Node]] = {}

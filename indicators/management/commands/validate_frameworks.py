@@ -93,7 +93,10 @@ class Command(BaseCommand):
                     raise CommandError(_("找不到指标体系或设备配置目录：") + _("、").join(sorted(missing)))
             for fw in frameworks:
                 specs.append((f"{fw.code} v{fw.version}", framework_spec(framework=fw), ""))
-                rule_sets[specs[-1][0]] = (rule_specs(framework=fw), "")
+                rule_sets[specs[-1][0]] = (
+                    rule_specs(framework=fw, fresh=True),
+                    "",
+                )  # as stored, whatever wrote it
             for catalog in catalogs:
                 catalog_specs.append((catalog.code, equipment_catalog_spec(catalog=catalog), ""))
         for label, spec, error in specs:
