@@ -16,6 +16,7 @@ With DATABASE_URL set the database is never emptied: each size grows the city al
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -306,6 +307,25 @@ def growth(results: list[dict]) -> list[dict]:
 # --- the program ----------------------------------------------------------------------------------
 
 
+def report_size(results: list[dict], *, json_out: str | None) -> None:
+    """The last size's headline figures as soon as it is measured (a province run takes a while),
+    and, with --json, every size measured so far in `<json>.partial`."""
+    result = results[-1]
+    line = (
+        f"{result['framework']}, {result['schools']} schools: seeding {result['seeding']['seconds']:.1f} s,"
+        f" workbook {result['workbook']['seconds']:.1f} s ({result['workbook']['peak_rss_mb']:.1f} MB),"
+        f" dashboard {result['dashboard']['seconds']:.2f} s"
+    )
+    if result["zip"]:
+        line += f", ZIP {result['zip']['pdfs']} PDFs {result['zip']['seconds']:.1f} s"
+    pages = "; ".join(
+        f"{page} {row['queries']} q {row['total_ms']:.1f} ms" for page, row in result["pages"].items()
+    )
+    print(f"{line}\n  pages: {pages}", flush=True)
+    if json_out:
+        Path(json_out + ".partial").write_text(json.dumps(results, ensure_ascii=False, default=str))
+
+
 def main() -> None:
     p = c.parser(__doc__.splitlines()[0])
     p.add_argument("--sizes", default="2000,5000,10000", help="schools per size, comma-separated")
@@ -347,6 +367,7 @@ def main() -> None:
                         zip_schools=args.zip_schools,
                     )
                 )
+                report_size(results, json_out=args.json_out)
         text = c.table(
             [
                 {
