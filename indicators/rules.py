@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .expressions import (
@@ -378,12 +379,18 @@ class RuleStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            RuleStatus.PASS: _("符合"),
-            RuleStatus.FAIL: _("不符合"),
-            RuleStatus.UNKNOWN: _("无法判断"),
-            RuleStatus.NOT_APPLICABLE: _("不适用"),
-        }[self]
+        return _verdicts(get_language())[self]
+
+
+@functools.lru_cache(maxsize=16)
+def _verdicts(language: str | None) -> dict[RuleStatus, str]:
+    """Every status's label in the active language (`language` is only the cache key)."""
+    return {
+        RuleStatus.PASS: _("符合"),
+        RuleStatus.FAIL: _("不符合"),
+        RuleStatus.UNKNOWN: _("无法判断"),
+        RuleStatus.NOT_APPLICABLE: _("不适用"),
+    }
 
 
 @dataclass(frozen=True)
@@ -453,7 +460,7 @@ def evaluate_rules(
         catalogue=catalogue,
         fact_types=_fact_types(catalogue),
         order={code: i for i, code in enumerate(catalogue)},
-        verdicts={status: status.label for status in RuleStatus},
+        verdicts=_verdicts(get_language()),
     )
     values = {code: _as_value(value) for code, value in facts.items() if value is not None}
     return [_evaluate_one(rule, values, context) for rule in rules]

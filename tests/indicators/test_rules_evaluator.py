@@ -7,6 +7,7 @@ from a test without the `db` fixture.
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from indicators.facts import FactSpec, FactValueError, clean_fact_values, format_number
 from indicators.levels import SCHOOL_TYPE_LEVELS, UnknownSchoolType, school_levels
@@ -57,6 +58,15 @@ def test_missing_fact_is_unknown_not_a_failure():
     assert result.missing == ("student_pcs",)
     assert result.message == "无法判断：缺少学生用计算机数（台）"
     assert result.as_dict() == {"node": "1.1", "rule": "r", "passed": None, "message": result.message}
+
+
+def test_verdicts_follow_the_active_language():
+    spec = rule("students / student_pcs <= 7")
+    with translation.override("en"):
+        assert one(spec, students=100).message.startswith("Cannot tell")
+        assert RuleStatus.FAIL.label == "Not met"
+    assert one(spec, students=100).message.startswith("无法判断：")
+    assert RuleStatus.FAIL.label == "不符合"
 
 
 def test_none_counts_as_missing():
