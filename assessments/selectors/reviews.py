@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators.clauses import item_clauses
 from indicators.scoring import score
 from smartcampus.db import KeyedInstances, KeyedStatements
 
@@ -22,6 +23,8 @@ from ..models import (
     Assessment,
     AssessmentStatus,
     Campaign,
+    ClauseCheck,
+    ClauseSide,
     ComplianceStatus,
     Consolidation,
     ItemResponse,
@@ -34,6 +37,7 @@ from ..models import (
 )
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list, response_count
+from .clauses import ClauseSheet
 from .workspace import Item, Workspace, assessment_workspace
 
 CONFLICT_OF_INTEREST = _("您是该校的信息化负责人，存在利益冲突，不能评审本校的自评。")
@@ -739,9 +743,12 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         )
         for i in items
     }
+    by_dimension: dict[int, list[tuple]] = {}
+    for i in ws.items:
+        by_dimension.setdefault(i.dimension.pk, []).append(pairs[i.node.code])
     dimension_rows = []
     for root in roots:
-        in_dim = [pairs[i.node.code] for i in ws.items if i.dimension.pk == root.pk]
+        in_dim = by_dimension.get(root.pk, [])
         same = same_items(in_dim, is_points=ws.is_points)
         if same.complete:
             s_node, r_node = ws.result.nodes[root.code], review_result.nodes[root.code]
@@ -788,6 +795,30 @@ def region_parent_load(*, region: Region) -> Region:
         if found:
             region.parent = found[0]
     return region
+
+
+# the workbench checklist's ticks (both sides of one response), compiled once per process
+_CLAUSE_CHECKS = KeyedInstances()
+
+
+def _clause_checks_query(response_id: int):
+    # unordered (one row per side): the model's default order would join the response and its node
+    return ClauseCheck.objects.filter(response_id=response_id).order_by()
+
+
+def review_clause_sheet(*, item: Item, is_points: bool) -> ClauseSheet | None:
+    """`clause_sheet` of a workspace item, its one query compiled once per process."""
+    response, node = item.response, item.node
+    rows = _CLAUSE_CHECKS.instances("checks", _clause_checks_query, response.pk) if response.pk else ()
+    found = {c.side: c for c in rows}
+    clauses = item_clauses(node, children=item.monitoring_points)
+    if not clauses:
+        return None
+    checks = {
+        side: found.get(side) or ClauseCheck(response=response, side=side, met=[], version=0)
+        for side in ClauseSide.values
+    }
+    return ClauseSheet(response=response, clauses=clauses, checks=checks, suggests=not is_points)
 
 
 def _percent(index: Decimal | None) -> Decimal | None:

@@ -4,7 +4,8 @@ them the key, and renders the panel's template only for a key not seen before.
 
 - `{% review_header %}` — `_review_header.html` (breadcrumb, school, status, round, deadline, region);
 - `{% review_clause_checklist assessment item editable chosen %}` — the reviewer's side of
-  `_clause_checklist.html` (the ticks are read on every request, one query, as `clause_checklist`).
+  `_clause_checklist.html` as `clause_checklist` renders it (the ticks are read on every request,
+  one query compiled once).
 
 Dates are shown in the active time zone and `{% url %}` depends on the script prefix, so both are in
 every key. The CSRF token is per session: a panel with a form renders with a random marker where the
@@ -22,7 +23,8 @@ from django.utils.safestring import SafeString, mark_safe
 from smartcampus.shell import CSRF_MARK, NO_TOKEN
 
 from ..fragments import fragment
-from ..selectors.clauses import clause_sheet, clause_side_context
+from ..selectors.clauses import clause_side_context
+from ..selectors.reviews import review_clause_sheet
 
 register = template.Library()
 
@@ -88,12 +90,7 @@ def _csrf(context) -> tuple[str, bool]:
 def review_clause_checklist(context, assessment, item, editable: bool, chosen=None) -> SafeString:
     """The reviewer's clause checklist, as `{% clause_checklist assessment item "review" editable
     chosen %}` renders it."""
-    sheet = clause_sheet(
-        response=item.response,
-        node=item.node,
-        monitoring_points=item.monitoring_points,
-        is_points=assessment.campaign.framework.is_points,
-    )
+    sheet = review_clause_sheet(item=item, is_points=assessment.campaign.framework.is_points)
     side = "review"
     values = clause_side_context(sheet, side=side, chosen=chosen)
     csrf, secret = _csrf(context)
