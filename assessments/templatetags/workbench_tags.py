@@ -5,7 +5,8 @@ them the key, and renders the panel's template only for a key not seen before.
 - `{% review_header %}` — `_review_header.html` (breadcrumb, school, status, round, deadline, region);
 - `{% review_clause_checklist assessment item editable chosen %}` — the reviewer's side of
   `_clause_checklist.html` as `clause_checklist` renders it (the ticks are read on every request,
-  one query compiled once).
+  one query compiled once);
+- `{% review_item_card %}…{% endreview_item_card %}` — the item's card at the top of the page.
 
 Dates are shown in the active time zone and `{% url %}` depends on the script prefix, so both are in
 every key. The CSRF token is per session: a panel with a form renders with a random marker where the
@@ -19,7 +20,10 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from indicators.templatetags.indicators import data_note
+from smartcampus.db import Lru
 from smartcampus.shell import CSRF_MARK, NO_TOKEN
 
 from ..fragments import fragment
@@ -131,3 +135,53 @@ def review_clause_checklist(context, assessment, item, editable: bool, chosen=No
     if secret and CSRF_MARK in html:
         html = mark_safe(html.replace(CSRF_MARK, conditional_escape(str(context.get("csrf_token")))))  # noqa: S308 — the token escaped
     return html
+
+
+_CARDS = Lru(2048)
+
+
+class ItemCardNode(template.Node):
+    """`{% review_item_card %}…{% endreview_item_card %}`: the item's card (position, path, code,
+    name, weight, requirement, monitoring points and the standard's notes), rendered in a context
+    that holds only its inputs, once per content."""
+
+    def __init__(self, nodelist) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        ws, item, ri, position = context["ws"], context["item"], context["ri"], context["position"]
+        node = item.node
+
+        def shown(n) -> tuple:
+            return (n.code, n.name, n.text, n.note, n.points, n.optional, data_note(n))
+
+        key = (
+            self,
+            get_language(),
+            _where(),
+            repr(
+                (
+                    position,
+                    ws.total,
+                    ws.is_points,
+                    shown(node),
+                    ri.node.pk == node.pk,
+                    tuple((p.code, p.name) for p in item.path),
+                    tuple(shown(m) for m in item.monitoring_points),
+                )
+            ),
+        )
+        html = _CARDS.get(key)
+        if html is None:
+            values = {"ws": ws, "item": item, "ri": ri, "position": position}
+            # the tags stand on lines of their own: the card without the line breaks around it
+            html = self.nodelist.render(context.new(values)).strip()
+            _CARDS.put(key, html)
+        return html
+
+
+@register.tag
+def review_item_card(parser, token) -> ItemCardNode:
+    nodelist = parser.parse(("endreview_item_card",))
+    parser.delete_first_token()
+    return ItemCardNode(nodelist)
