@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.clauses import item_clauses
 from indicators.scoring import score
-from smartcampus.db import KeyedInstances, KeyedStatements
+from smartcampus.db import CompiledQuery, KeyedInstances, KeyedStatements
 
 from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
@@ -506,16 +506,16 @@ class ReviewItem:
     other reviewer's verdict once both are done (second review), and the gap."""
 
     item: Item
-    mine: ItemReview | None
-    other: ItemReview | None
-    history: list[ItemReview]
+    mine: VerdictRow | None
+    other: VerdictRow | None
+    history: list[VerdictRow]
     form_version: int
     form_verdict: str | None
     form_score: Decimal | None
     form_status: str | None
     form_comment: str
     gap: Decimal | None
-    previous: ItemReview | None = None  # the last verdict of an earlier round (shown as context)
+    previous: VerdictRow | None = None  # the last verdict of an earlier round (shown as context)
     changes: list[FieldChange] = field(default_factory=list)  # the school's edits since the return
     returned: bool = False  # sent back to the school by the last return
     carried_over: bool = False  # the result on the row is an earlier round's request, not a verdict
@@ -639,16 +639,77 @@ class ReviewWorkspace:
         return sum(1 for i in self.items if not i.reviewed_by_me)
 
 
-def _workbench_reviews_query(assessment_id: int):
-    return (
-        ItemReview.objects.filter(response__assessment_id=assessment_id)
-        .select_related("reviewer")
-        .order_by("round", "created_at", "id")
-    )
+@dataclass(frozen=True)
+class VerdictReviewer:
+    """Who gave a verdict, as the workbench names them."""
 
+    pk: int
+    username: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """One `ItemReview` as the workbench reads it: its values, without a model instance."""
+
+    pk: int
+    response_id: int
+    reviewer_id: int
+    round: int
+    verdict: str
+    score: Decimal | None
+    status: str | None
+    comment: str
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    reviewer: VerdictReviewer
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+_VERDICT_COLUMNS = (
+    "id",
+    "response_id",
+    "reviewer_id",
+    "round",
+    "verdict",
+    "score",
+    "status",
+    "comment",
+    "version",
+    "created_at",
+    "updated_at",
+    "reviewer__username",
+    "reviewer__first_name",
+)
 
 # the workbench's verdicts statement, compiled once per process
-_WORKBENCH_REVIEWS = KeyedInstances()
+_WORKBENCH_REVIEWS = CompiledQuery(
+    lambda assessment_id: (
+        ItemReview.objects.filter(response__assessment_id=assessment_id)
+        .order_by("round", "created_at", "id")
+        .values_list(*_VERDICT_COLUMNS)
+    ),
+    converted=True,
+)
+
+
+def _workbench_verdicts(assessment_id: int) -> list[VerdictRow]:
+    """Every verdict of every round of the assessment, oldest first (one query)."""
+    reviewers: dict[tuple, VerdictReviewer] = {}
+    rows = []
+    for *values, username, first_name in _WORKBENCH_REVIEWS.rows(assessment_id):
+        reviewer_id = values[2]
+        reviewer = reviewers.get((reviewer_id, username, first_name))
+        if reviewer is None:
+            reviewer = reviewers[(reviewer_id, username, first_name)] = VerdictReviewer(
+                reviewer_id, username, first_name
+            )
+        rows.append(VerdictRow(*values, reviewer=reviewer))
+    return rows
 
 
 def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
@@ -657,8 +718,8 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
     ws = assessment_workspace(assessment=assessment)
     second = assessment.campaign.second_review
     rnd = assessment.review_round
-    reviews: dict[int, list[ItemReview]] = {}
-    for r in _WORKBENCH_REVIEWS.instances("reviews", _workbench_reviews_query, assessment.pk):
+    reviews: dict[int, list[VerdictRow]] = {}
+    for r in _workbench_verdicts(assessment.pk):
         reviews.setdefault(r.response_id, []).append(r)
     pair: list[int] = []
     if second:
