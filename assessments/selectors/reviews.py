@@ -741,19 +741,33 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
             for p in pair
         )
     round_changes = review_round_changes(assessment=assessment)
+    is_points, user_id = ws.is_points, user.pk
     items = []
+    answers: dict[str, Decimal | str | None] = {}  # item code → the review's value
+    pairs: dict[str, tuple] = {}  # item code → (self value, review value, optional)
+    by_dimension: dict[int, list[tuple]] = {}
     for item in ws.items:
         response = item.response
-        rows = reviews.get(response.pk, [])
-        mine = next((r for r in rows if r.round == rnd and r.reviewer_id == user.pk), None)
-        other = None
-        if second and both_done:
-            other = next(
-                (r for r in rows if r.round == rnd and r.reviewer_id in pair and r.reviewer_id != user.pk),
-                None,
-            )
-        previous = next((r for r in reversed(rows) if r.round < rnd), None)
-        carried_over = response.awaits_review and not any(r.round == rnd for r in rows)
+        response_id = response.id
+        rows = reviews.get(response_id, [])
+        mine = other = previous = None
+        in_round = False
+        for r in rows:
+            if r.round == rnd:
+                in_round = True
+                if mine is None and r.reviewer_id == user_id:
+                    mine = r
+                if (
+                    other is None
+                    and second
+                    and both_done
+                    and r.reviewer_id in pair
+                    and r.reviewer_id != user_id
+                ):
+                    other = r
+            elif r.round < rnd:
+                previous = r  # rows are oldest first: the last one of an earlier round
+        carried_over = response.awaits_review and not in_round
         if second:
             form = (
                 (mine.version, mine.verdict, mine.score, mine.status, mine.comment)
@@ -772,8 +786,8 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 response.review_status,
                 response.review_comment,
             )
-        review_value = response.review_value(is_points=ws.is_points)
-        self_value = response.self_value(is_points=ws.is_points)
+        review_value = response.review_value(is_points=is_points)
+        self_value = response.self_value(is_points=is_points)
         items.append(
             ReviewItem(
                 item=item,
@@ -785,31 +799,23 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 form_score=form[2],
                 form_status=form[3],
                 form_comment=form[4],
-                gap=item_gap(self_value, review_value, is_points=ws.is_points),
+                gap=item_gap(self_value, review_value, is_points=is_points),
                 form_version_is_own=second,
                 previous=previous,
-                changes=round_changes.changes.get(response.pk, []),
-                returned=response.pk in round_changes.returned,
+                changes=round_changes.changes.get(response_id, []),
+                returned=response_id in round_changes.returned,
                 carried_over=carried_over,
             )
         )
-    answers = {i.item.node.code: i.response.review_value(is_points=ws.is_points) for i in items}
+        code = item.node.code
+        answers[code] = review_value
+        pairs[code] = shown = (self_value, review_value, item.node.optional)
+        by_dimension.setdefault(item.dimension.id, []).append(shown)
     review_result = score(ws.tree, answers)
     roots = [d.node for d in ws.dimensions]
-    pairs = {
-        i.item.node.code: (
-            i.response.self_value(is_points=ws.is_points),
-            i.response.review_value(is_points=ws.is_points),
-            i.node.optional,
-        )
-        for i in items
-    }
-    by_dimension: dict[int, list[tuple]] = {}
-    for i in ws.items:
-        by_dimension.setdefault(i.dimension.pk, []).append(pairs[i.node.code])
     dimension_rows = []
     for root in roots:
-        in_dim = by_dimension.get(root.pk, [])
+        in_dim = by_dimension.get(root.id, [])
         same = same_items(in_dim, is_points=ws.is_points)
         if same.complete:
             s_node, r_node = ws.result.nodes[root.code], review_result.nodes[root.code]
