@@ -6,7 +6,8 @@ them the key, and renders the panel's template only for a key not seen before.
 - `{% review_clause_checklist assessment item editable chosen %}` — the reviewer's side of
   `_clause_checklist.html` as `clause_checklist` renders it (the ticks are read on every request,
   one query compiled once);
-- `{% review_item_card %}…{% endreview_item_card %}` — the item's card at the top of the page.
+- `{% workbench_panel "card" %}…{% workbench_panel_end %}` — a panel of the page (`BLOCKS`: the item's
+  card, the navigation buttons, the school's answer, the verdict card), rendered once per content.
 
 Dates are shown in the active time zone and `{% url %}` depends on the script prefix, so both are in
 every key. The CSRF token is per session: a panel with a form renders with a random marker where the
@@ -137,51 +138,141 @@ def review_clause_checklist(context, assessment, item, editable: bool, chosen=No
     return html
 
 
-_CARDS = Lru(2048)
+_BLOCKS = Lru(4096)
 
 
-class ItemCardNode(template.Node):
-    """`{% review_item_card %}…{% endreview_item_card %}`: the item's card (position, path, code,
-    name, weight, requirement, monitoring points and the standard's notes), rendered in a context
-    that holds only its inputs, once per content."""
+def _node_shown(n) -> tuple:
+    return (n.code, n.name, n.text, n.note, n.points, n.optional, data_note(n))
 
-    def __init__(self, nodelist) -> None:
+
+def _card_inputs(context) -> tuple[dict, tuple]:
+    """The item's card: position, path, code, name, weight, requirement, monitoring points and the
+    standard's notes."""
+    ws, item, ri, position = context["ws"], context["item"], context["ri"], context["position"]
+    key = (
+        position,
+        ws.total,
+        ws.is_points,
+        _node_shown(item.node),
+        ri.node.pk == item.node.pk,
+        tuple((p.code, p.name) for p in item.path),
+        tuple(_node_shown(m) for m in item.monitoring_points),
+    )
+    return {"ws": ws, "item": item, "ri": ri, "position": position}, key
+
+
+def _code(ri) -> str | None:
+    return ri.node.code if ri else None
+
+
+def _nav_inputs(context) -> tuple[dict, tuple]:
+    """The buttons to the previous, the next and the next unreviewed item."""
+    assessment = context["assessment"]
+    prev_item, next_item, next_todo = context["prev_item"], context["next_item"], context["next_todo"]
+    key = (assessment.pk, _code(prev_item), _code(next_item), _code(next_todo))
+    values = {
+        "assessment": assessment,
+        "prev_item": prev_item,
+        "next_item": next_item,
+        "next_todo": next_todo,
+    }
+    return values, key
+
+
+def _self_inputs(context) -> tuple[dict, tuple]:
+    """The school's answer: last year's line, the self value and the statement."""
+    ws, item, response, previous = context["ws"], context["item"], context["response"], context["previous"]
+    last_year = previous and (
+        previous.assessment.pk,
+        previous.code,
+        previous.campaign.title,
+        previous.is_points,
+        previous.submitted,
+        previous.self_value,
+        previous.finalised,
+        previous.review_value,
+        previous.comment,
+    )
+    key = (
+        ws.is_points,
+        item.node.code,
+        item.score_max,
+        response.self_score,
+        response.self_status,
+        response.statement,
+        last_year,
+    )
+    return {"ws": ws, "item": item, "response": response, "previous": previous}, key
+
+
+def _verdict_inputs(context) -> tuple[dict, tuple]:
+    """The reviewer's verdict card: title, save state, lock, the form (its version, the earlier
+    round's request carried over, the verdict fields)."""
+    rw, ri, abilities, assessment = context["rw"], context["ri"], context["abilities"], context["assessment"]
+    ws, item, statuses = context["ws"], context["item"], context["statuses"]
+    previous = ri.previous if ri.previous and ri.carried_over else None
+    key = (
+        rw.second_review,
+        assessment.pk,
+        ri.node.code,
+        ri.form_version,
+        ri.form_verdict,
+        ri.form_score,
+        ri.form_status,
+        ri.form_comment,
+        ri.mine.updated_at if ri.mine else None,
+        previous and (previous.round, previous.verdict, previous.comment),
+        abilities.can_review,
+        abilities.locked_reason,
+        ws.is_points,
+        item.score_max,
+        item.starred,
+        tuple((s.value, str(s.label)) for s in statuses),
+    )
+    values = {
+        "rw": rw,
+        "ri": ri,
+        "abilities": abilities,
+        "assessment": assessment,
+        "ws": ws,
+        "item": item,
+        "statuses": statuses,
+    }
+    return values, key
+
+
+BLOCKS = {"card": _card_inputs, "nav": _nav_inputs, "self": _self_inputs, "verdict": _verdict_inputs}
+
+
+class WorkbenchPanelNode(template.Node):
+    """`{% workbench_panel "name" %}…{% workbench_panel_end %}`: a panel of the workbench rendered in
+    a context that holds only the inputs `BLOCKS[name]` reads (so it cannot show anything its key
+    leaves out), once per content."""
+
+    def __init__(self, name: str, nodelist) -> None:
+        self.name = name
+        self.inputs = BLOCKS[name]
         self.nodelist = nodelist
 
     def render(self, context) -> str:
-        ws, item, ri, position = context["ws"], context["item"], context["ri"], context["position"]
-        node = item.node
-
-        def shown(n) -> tuple:
-            return (n.code, n.name, n.text, n.note, n.points, n.optional, data_note(n))
-
-        key = (
-            self,
-            get_language(),
-            _where(),
-            repr(
-                (
-                    position,
-                    ws.total,
-                    ws.is_points,
-                    shown(node),
-                    ri.node.pk == node.pk,
-                    tuple((p.code, p.name) for p in item.path),
-                    tuple(shown(m) for m in item.monitoring_points),
-                )
-            ),
-        )
-        html = _CARDS.get(key)
+        values, shown = self.inputs(context)
+        csrf, secret = _csrf(context)
+        key = (self, get_language(), _where(), csrf, repr(shown))
+        html = _BLOCKS.get(key)
         if html is None:
-            values = {"ws": ws, "item": item, "ri": ri, "position": position}
-            # the tags stand on lines of their own: the card without the line breaks around it
-            html = self.nodelist.render(context.new(values)).strip()
-            _CARDS.put(key, html)
+            # the tags stand on lines of their own: the panel without the line breaks around it
+            html = self.nodelist.render(context.new({**values, "csrf_token": csrf})).strip()
+            _BLOCKS.put(key, html)
+        if secret and CSRF_MARK in html:
+            html = html.replace(CSRF_MARK, conditional_escape(str(context.get("csrf_token"))))
         return html
 
 
 @register.tag
-def review_item_card(parser, token) -> ItemCardNode:
-    nodelist = parser.parse(("endreview_item_card",))
+def workbench_panel(parser, token) -> WorkbenchPanelNode:
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1].strip("\"'") not in BLOCKS:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes one of {sorted(BLOCKS)}")
+    nodelist = parser.parse(("workbench_panel_end",))
     parser.delete_first_token()
-    return ItemCardNode(nodelist)
+    return WorkbenchPanelNode(bits[1].strip("\"'"), nodelist)
