@@ -180,8 +180,10 @@ def _nav_inputs(context) -> tuple[dict, tuple]:
 
 
 def _self_inputs(context) -> tuple[dict, tuple]:
-    """The school's answer: last year's line, the self value and the statement."""
-    ws, item, response, previous = context["ws"], context["item"], context["response"], context["previous"]
+    """The school's answer: last year's line (none in the city stage), the self value and the
+    statement."""
+    ws, item, response = context["ws"], context["item"], context["response"]
+    previous = context.get("previous")
     last_year = previous and (
         previous.assessment.pk,
         previous.code,
