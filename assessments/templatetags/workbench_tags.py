@@ -7,7 +7,8 @@ them the key, and renders the panel's template only for a key not seen before.
   `_clause_checklist.html` as `clause_checklist` renders it (the ticks are read on every request,
   one query compiled once);
 - `{% workbench_panel "card" %}…{% workbench_panel_end %}` — a panel of the page (`BLOCKS`: the item's
-  card, the navigation buttons, the school's answer, the verdict card), rendered once per content.
+  card, the navigation buttons, the school's answer, the verdict card, the verdicts of every round),
+  rendered once per content.
 
 Dates are shown in the active time zone and `{% url %}` depends on the script prefix, so both are in
 every key. The CSRF token is per session: a panel with a form renders with a random marker where the
@@ -243,7 +244,46 @@ def _verdict_inputs(context) -> tuple[dict, tuple]:
     return values, key
 
 
-BLOCKS = {"card": _card_inputs, "nav": _nav_inputs, "self": _self_inputs, "verdict": _verdict_inputs}
+def _rounds_inputs(context) -> tuple[dict, tuple]:
+    """The item's verdicts of every round (a second review hides the other reviewer's verdict of
+    this round until both are done)."""
+    ri, rw, user, assessment, ws = (
+        context["ri"],
+        context["rw"],
+        context["user"],
+        context["assessment"],
+        context["ws"],
+    )
+    key = (
+        rw.second_review,
+        rw.both_done,
+        user.pk,
+        assessment.review_round,
+        ws.is_points,
+        tuple(
+            (
+                r.round,
+                r.reviewer_id,
+                r.reviewer.first_name,
+                r.reviewer.username,
+                r.verdict,
+                r.score,
+                r.status,
+                r.comment,
+            )
+            for r in ri.history
+        ),
+    )
+    return {"ri": ri, "rw": rw, "user": user, "assessment": assessment, "ws": ws}, key
+
+
+BLOCKS = {
+    "card": _card_inputs,
+    "nav": _nav_inputs,
+    "self": _self_inputs,
+    "verdict": _verdict_inputs,
+    "rounds": _rounds_inputs,
+}
 
 
 class WorkbenchPanelNode(template.Node):
