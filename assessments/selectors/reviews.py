@@ -13,8 +13,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators.clauses import item_clauses
 from indicators.scoring import score
-from smartcampus.db import KeyedInstances, KeyedStatements
+from smartcampus.db import CompiledQuery, KeyedInstances, KeyedStatements
 
 from ..gaps import DimensionGap, SameItems, dimension_gaps, item_gap, same_items, total_gap
 from ..models import (
@@ -22,6 +23,8 @@ from ..models import (
     Assessment,
     AssessmentStatus,
     Campaign,
+    ClauseCheck,
+    ClauseSide,
     ComplianceStatus,
     Consolidation,
     ItemResponse,
@@ -34,6 +37,7 @@ from ..models import (
 )
 from ..scoping import Action, get_scope
 from .campaigns import assessment_list, response_count
+from .clauses import ClauseSheet
 from .workspace import Item, Workspace, assessment_workspace
 
 CONFLICT_OF_INTEREST = _("您是该校的信息化负责人，存在利益冲突，不能评审本校的自评。")
@@ -502,16 +506,16 @@ class ReviewItem:
     other reviewer's verdict once both are done (second review), and the gap."""
 
     item: Item
-    mine: ItemReview | None
-    other: ItemReview | None
-    history: list[ItemReview]
+    mine: VerdictRow | None
+    other: VerdictRow | None
+    history: list[VerdictRow]
     form_version: int
     form_verdict: str | None
     form_score: Decimal | None
     form_status: str | None
     form_comment: str
     gap: Decimal | None
-    previous: ItemReview | None = None  # the last verdict of an earlier round (shown as context)
+    previous: VerdictRow | None = None  # the last verdict of an earlier round (shown as context)
     changes: list[FieldChange] = field(default_factory=list)  # the school's edits since the return
     returned: bool = False  # sent back to the school by the last return
     carried_over: bool = False  # the result on the row is an earlier round's request, not a verdict
@@ -635,16 +639,77 @@ class ReviewWorkspace:
         return sum(1 for i in self.items if not i.reviewed_by_me)
 
 
-def _workbench_reviews_query(assessment_id: int):
-    return (
-        ItemReview.objects.filter(response__assessment_id=assessment_id)
-        .select_related("reviewer")
-        .order_by("round", "created_at", "id")
-    )
+@dataclass(frozen=True)
+class VerdictReviewer:
+    """Who gave a verdict, as the workbench names them."""
 
+    pk: int
+    username: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """One `ItemReview` as the workbench reads it: its values, without a model instance."""
+
+    pk: int
+    response_id: int
+    reviewer_id: int
+    round: int
+    verdict: str
+    score: Decimal | None
+    status: str | None
+    comment: str
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    reviewer: VerdictReviewer
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+_VERDICT_COLUMNS = (
+    "id",
+    "response_id",
+    "reviewer_id",
+    "round",
+    "verdict",
+    "score",
+    "status",
+    "comment",
+    "version",
+    "created_at",
+    "updated_at",
+    "reviewer__username",
+    "reviewer__first_name",
+)
 
 # the workbench's verdicts statement, compiled once per process
-_WORKBENCH_REVIEWS = KeyedInstances()
+_WORKBENCH_REVIEWS = CompiledQuery(
+    lambda assessment_id: (
+        ItemReview.objects.filter(response__assessment_id=assessment_id)
+        .order_by("round", "created_at", "id")
+        .values_list(*_VERDICT_COLUMNS)
+    ),
+    converted=True,
+)
+
+
+def _workbench_verdicts(assessment_id: int) -> list[VerdictRow]:
+    """Every verdict of every round of the assessment, oldest first (one query)."""
+    reviewers: dict[tuple, VerdictReviewer] = {}
+    rows = []
+    for *values, username, first_name in _WORKBENCH_REVIEWS.rows(assessment_id):
+        reviewer_id = values[2]
+        reviewer = reviewers.get((reviewer_id, username, first_name))
+        if reviewer is None:
+            reviewer = reviewers[(reviewer_id, username, first_name)] = VerdictReviewer(
+                reviewer_id, username, first_name
+            )
+        rows.append(VerdictRow(*values, reviewer=reviewer))
+    return rows
 
 
 def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
@@ -653,8 +718,8 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
     ws = assessment_workspace(assessment=assessment)
     second = assessment.campaign.second_review
     rnd = assessment.review_round
-    reviews: dict[int, list[ItemReview]] = {}
-    for r in _WORKBENCH_REVIEWS.instances("reviews", _workbench_reviews_query, assessment.pk):
+    reviews: dict[int, list[VerdictRow]] = {}
+    for r in _workbench_verdicts(assessment.pk):
         reviews.setdefault(r.response_id, []).append(r)
     pair: list[int] = []
     if second:
@@ -676,19 +741,33 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
             for p in pair
         )
     round_changes = review_round_changes(assessment=assessment)
+    is_points, user_id = ws.is_points, user.pk
     items = []
+    answers: dict[str, Decimal | str | None] = {}  # item code → the review's value
+    pairs: dict[str, tuple] = {}  # item code → (self value, review value, optional)
+    by_dimension: dict[int, list[tuple]] = {}
     for item in ws.items:
         response = item.response
-        rows = reviews.get(response.pk, [])
-        mine = next((r for r in rows if r.round == rnd and r.reviewer_id == user.pk), None)
-        other = None
-        if second and both_done:
-            other = next(
-                (r for r in rows if r.round == rnd and r.reviewer_id in pair and r.reviewer_id != user.pk),
-                None,
-            )
-        previous = next((r for r in reversed(rows) if r.round < rnd), None)
-        carried_over = response.awaits_review and not any(r.round == rnd for r in rows)
+        response_id = response.id
+        rows = reviews.get(response_id, [])
+        mine = other = previous = None
+        in_round = False
+        for r in rows:
+            if r.round == rnd:
+                in_round = True
+                if mine is None and r.reviewer_id == user_id:
+                    mine = r
+                if (
+                    other is None
+                    and second
+                    and both_done
+                    and r.reviewer_id in pair
+                    and r.reviewer_id != user_id
+                ):
+                    other = r
+            elif r.round < rnd:
+                previous = r  # rows are oldest first: the last one of an earlier round
+        carried_over = response.awaits_review and not in_round
         if second:
             form = (
                 (mine.version, mine.verdict, mine.score, mine.status, mine.comment)
@@ -707,8 +786,8 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 response.review_status,
                 response.review_comment,
             )
-        review_value = response.review_value(is_points=ws.is_points)
-        self_value = response.self_value(is_points=ws.is_points)
+        review_value = response.review_value(is_points=is_points)
+        self_value = response.self_value(is_points=is_points)
         items.append(
             ReviewItem(
                 item=item,
@@ -720,28 +799,23 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
                 form_score=form[2],
                 form_status=form[3],
                 form_comment=form[4],
-                gap=item_gap(self_value, review_value, is_points=ws.is_points),
+                gap=item_gap(self_value, review_value, is_points=is_points),
                 form_version_is_own=second,
                 previous=previous,
-                changes=round_changes.changes.get(response.pk, []),
-                returned=response.pk in round_changes.returned,
+                changes=round_changes.changes.get(response_id, []),
+                returned=response_id in round_changes.returned,
                 carried_over=carried_over,
             )
         )
-    answers = {i.item.node.code: i.response.review_value(is_points=ws.is_points) for i in items}
+        code = item.node.code
+        answers[code] = review_value
+        pairs[code] = shown = (self_value, review_value, item.node.optional)
+        by_dimension.setdefault(item.dimension.id, []).append(shown)
     review_result = score(ws.tree, answers)
     roots = [d.node for d in ws.dimensions]
-    pairs = {
-        i.item.node.code: (
-            i.response.self_value(is_points=ws.is_points),
-            i.response.review_value(is_points=ws.is_points),
-            i.node.optional,
-        )
-        for i in items
-    }
     dimension_rows = []
     for root in roots:
-        in_dim = [pairs[i.node.code] for i in ws.items if i.dimension.pk == root.pk]
+        in_dim = by_dimension.get(root.id, [])
         same = same_items(in_dim, is_points=ws.is_points)
         if same.complete:
             s_node, r_node = ws.result.nodes[root.code], review_result.nodes[root.code]
@@ -769,6 +843,49 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
         dimension_rows=dimension_rows,
         returned_at=round_changes.returned_at,
     )
+
+
+# the region's parent (the header's "淄博市张店区"), compiled once per process
+_REGION_PARENT = KeyedInstances()
+
+
+def _region_query(region_id: int):
+    return Region.objects.filter(pk=region_id).order_by()
+
+
+def region_parent_load(*, region: Region) -> Region:
+    """`region` with its parent loaded, for `full_name` (one query for a region that has a parent,
+    none for a top-level one or a parent already loaded)."""
+    parent_field = Region._meta.get_field("parent")
+    if region.parent_id is not None and not parent_field.is_cached(region):
+        found = _REGION_PARENT.instances("region", _region_query, region.parent_id)
+        if found:
+            region.parent = found[0]
+    return region
+
+
+# the workbench checklist's ticks (both sides of one response), compiled once per process
+_CLAUSE_CHECKS = KeyedInstances()
+
+
+def _clause_checks_query(response_id: int):
+    # unordered (one row per side): the model's default order would join the response and its node
+    return ClauseCheck.objects.filter(response_id=response_id).order_by()
+
+
+def review_clause_sheet(*, item: Item, is_points: bool) -> ClauseSheet | None:
+    """`clause_sheet` of a workspace item, its one query compiled once per process."""
+    response, node = item.response, item.node
+    rows = _CLAUSE_CHECKS.instances("checks", _clause_checks_query, response.pk) if response.pk else ()
+    found = {c.side: c for c in rows}
+    clauses = item_clauses(node, children=item.monitoring_points)
+    if not clauses:
+        return None
+    checks = {
+        side: found.get(side) or ClauseCheck(response=response, side=side, met=[], version=0)
+        for side in ClauseSide.values
+    }
+    return ClauseSheet(response=response, clauses=clauses, checks=checks, suggests=not is_points)
 
 
 def _percent(index: Decimal | None) -> Decimal | None:

@@ -34,6 +34,7 @@ from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewQueueFilterForm, ReviewReopenForm
 from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
+from ..selectors.reviews import region_parent_load
 
 logger = logging.getLogger(__name__)
 
@@ -314,6 +315,7 @@ def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     current = context["rw"].by_code.get(code)
     if current is None:
         raise Http404
+    region_parent_load(region=assessment.school.region)
     context.update(
         ri=current,
         item=current.item,

@@ -242,3 +242,29 @@ def test_the_api_lists_candidates_and_assigns_among_them(world, client_for, subm
     assert r.status_code == 200
     assert ReviewAssignment.objects.get(assessment=submitted).reviewer == people["city"]
     assert client_for("reviewer").get(f"/api/reviews/{submitted.pk}/reviewers/").status_code == 404
+
+
+def test_the_workbench_shows_every_change_at_once(world, client_for, submitted):
+    """The panels rendered once per content (header, item card, the school's answer, the verdict
+    card) show a write the moment it is made, bulk updates included."""
+    from assessments.models import ItemResponse, Region
+
+    client = client_for("reviewer")
+    url = reverse("assessments:review-item", args=[submitted.pk, "1.1"])
+    html = client.get(url).content
+    assert "甲市甲一区" in html.decode()
+    assert text(html, "review-save-state") == "尚未评审"
+    ItemResponse.objects.filter(assessment=submitted, node__code="1.1").update(
+        statement="改过的说明", self_score=Decimal("1.5")
+    )
+    Region.objects.filter(pk=world.district_a1.parent_id).update(name="丙市")
+    html = client.get(url).content
+    assert text(html, "statement") == "改过的说明"
+    assert text(html, "self-value") == "1.5"
+    assert "丙市甲一区" in html.decode() and "甲市甲一区" not in html.decode()
+    verdict(response(submitted, "1.1"), world.users["reviewer"], "adjust", score="1", comment="偏高")
+    html = client.get(url).content
+    doc = document(html)
+    assert text(html, "review-save-state").startswith("已保存")
+    assert doc.xpath("//input[@name='verdict'][@value='adjust']/@checked")
+    assert doc.xpath("//textarea[@id='comment']")[0].text_content() == "偏高"
