@@ -5,6 +5,7 @@ Scoped through the one mechanism (`scoping`): outside the user's scope an assess
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -104,7 +105,7 @@ def _queue_filters(filters: dict | None) -> dict:
     return applied
 
 
-def _queue_key(kind: str, user, applied: dict, offset: int, limit: int):
+def _queue_key(kind: str | tuple, user, applied: dict, offset: int, limit: int):
     """The key of a queue statement, or None when it reads the clock (a deadline filter) or a filter
     is not a plain value."""
     if "deadline" in applied or not all(type(v) is str for v in applied.values()):
@@ -112,45 +113,120 @@ def _queue_key(kind: str, user, applied: dict, offset: int, limit: int):
     return (kind, get_scope(user), tuple(sorted(applied.items())), offset, limit)
 
 
-def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
-    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
-    campaign, school and the school's region loaded (one query). The statement is compiled once
-    per process for the user's scope, the filters and the slice; a deadline filter (which reads the
-    clock) compiles it on every call."""
-    filters = _queue_filters(filters)
-    related = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+_QUEUE_RELATED = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+
+
+@functools.cache
+def queue_row_columns() -> tuple[str, ...]:
+    """The columns of `review_queue_raw_rows`' rows, by name: every column of the assessment, its
+    campaign, its school and the school's region, then the item counts."""
     columns = [*_columns(Assessment)]
-    for prefix, model in related:
+    for prefix, model in _QUEUE_RELATED:
         columns += _columns(model, prefix)
+    return (*columns, "item_total", "item_pending")
+
+
+# What the queue page reads of a row: what it shows, what decides the user's button (the status,
+# the school and its region's path) and what the claim flags are computed from (the campaign's
+# framework, the school's type).
+QUEUE_PAGE_COLUMNS = (
+    "id",
+    "campaign_id",
+    "school_id",
+    "status",
+    "submitted_at",
+    "version",
+    "campaign__id",
+    "campaign__framework_id",
+    "campaign__title",
+    "campaign__review_deadline",
+    "school__id",
+    "school__name",
+    "school__school_type",
+    "school__region_id",
+    "school__region__id",
+    "school__region__name",
+    "school__region__path",
+    "item_total",
+    "item_pending",
+)
+
+
+def review_queue_raw_rows(
+    *, user, filters: dict | None = None, offset: int = 0, limit: int, columns: tuple[str, ...] | None = None
+) -> list[tuple]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)` as tuples of
+    `columns` (of the assessment, `campaign__…`, `school__…`, `school__region__…`, `item_total` and
+    `item_pending`; every one of them by default, `queue_row_columns()`), one query. The statement
+    is compiled once per process for the user's scope, the filters, the slice and the columns; a
+    deadline filter (which reads the clock) compiles it on every call. `queue_row_instances` makes
+    the models."""
+    filters = _queue_filters(filters)
+    columns = columns or queue_row_columns()
 
     def build():
         queue = review_queue(user=user, filters=filters)
-        return queue.values_list(*columns, "item_total", "item_pending")[offset : offset + limit]
+        return queue.values_list(*columns)[offset : offset + limit]
 
-    key = _queue_key("queue-rows", user, filters, offset, limit)
-    rows = list(build()) if key is None else _STATEMENTS.rows(key, build)
-    width = {model: len(model._meta.concrete_fields) for model in (Assessment, Campaign, School, Region)}
+    key = _queue_key(("queue-rows", columns), user, filters, offset, limit)
+    return list(build()) if key is None else _STATEMENTS.rows(key, build)
+
+
+@functools.cache
+def _row_layout(columns: tuple[str, ...]) -> tuple:
+    """Per model of a queue row (assessment, campaign, school, region): the attribute names its
+    columns give and their positions in the row."""
+    prefixes = (("", Assessment), *_QUEUE_RELATED)
+    layout = []
+    for prefix, model in prefixes:
+        longer = [p for p, _m in prefixes if p.startswith(prefix) and p != prefix]
+        at = {
+            column[len(prefix) :]: i
+            for i, column in enumerate(columns)
+            if column.startswith(prefix) and not any(column.startswith(p) for p in longer)
+        }
+        # in the model's field order, as `Model.from_db` takes them
+        picked = [(f.attname, at[f.attname]) for f in model._meta.concrete_fields if f.attname in at]
+        layout.append((model, tuple(n for n, _i in picked), tuple(i for _n, i in picked)))
+    return tuple(layout), columns.index("item_total"), columns.index("item_pending")
+
+
+def queue_row_instances(rows: list[tuple], columns: tuple[str, ...] | None = None) -> list[Assessment]:
+    """The assessments of `review_queue_raw_rows`' rows (of `columns`, every one by default), each
+    with its campaign, school and the school's region loaded (the columns not read deferred, as
+    `.only()` leaves them), `item_total` and `item_pending` set."""
+    models, total, pending = _row_layout(columns or queue_row_columns())
+    (_a, a_names, a_at), (_c, c_names, c_at), (_s, s_names, s_at), (_r, r_names, r_at) = models
     shared: dict = {}
+
+    def one(model, names, at, row):
+        return model.from_db("default", names, [row[i] for i in at])
+
     found = []
     for row in rows:
-        start = width[Assessment]
-        assessment = _instances(Assessment, [row[:start]])[0]
-        loaded = {}
-        for _prefix, model in related:
-            values = row[start : start + width[model]]
-            start += width[model]
-            if model is School:
-                loaded[model] = _instances(model, [values])[0]
-            else:  # one instance per campaign and per region, as read-only as the rows
-                loaded[model] = shared.get((model, values[0])) or shared.setdefault(
-                    (model, values[0]), _instances(model, [values])[0]
-                )
-        Assessment.campaign.field.set_cached_value(assessment, loaded[Campaign])
-        Assessment.school.field.set_cached_value(assessment, loaded[School])
-        School.region.field.set_cached_value(loaded[School], loaded[Region])
-        assessment.item_total, assessment.item_pending = row[-2], row[-1]
+        assessment = one(Assessment, a_names, a_at, row)
+        school = one(School, s_names, s_at, row)
+        # one instance per campaign and per region, as read-only as the rows
+        campaign_key, region_key = (
+            (Campaign, tuple(row[i] for i in c_at)),
+            (Region, tuple(row[i] for i in r_at)),
+        )
+        campaign = shared.get(campaign_key) or shared.setdefault(
+            campaign_key, one(Campaign, c_names, c_at, row)
+        )
+        region = shared.get(region_key) or shared.setdefault(region_key, one(Region, r_names, r_at, row))
+        Assessment.campaign.field.set_cached_value(assessment, campaign)
+        Assessment.school.field.set_cached_value(assessment, school)
+        School.region.field.set_cached_value(school, region)
+        assessment.item_total, assessment.item_pending = row[total], row[pending]
         found.append(assessment)
     return found
+
+
+def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
+    campaign, school and the school's region loaded (one query, see `review_queue_raw_rows`)."""
+    return queue_row_instances(review_queue_raw_rows(user=user, filters=filters, offset=offset, limit=limit))
 
 
 def review_queue_values(
@@ -199,13 +275,22 @@ def review_queue_count(*, user, filters: dict | None = None) -> int:
 
 class QueueListing:
     """The queue as Django's paginator reads it: `count()` (given, or `review_queue_count`) and
-    slices, read through `review_queue_rows`, or `review_queue_values` when `values` is given."""
+    slices, read through `review_queue_rows`, `review_queue_raw_rows` (of `columns`) when `raw`,
+    or `review_queue_values` when `values` is given."""
 
     def __init__(
-        self, *, user, filters: dict | None = None, count: int | None = None, values=None, shape: str = ""
+        self,
+        *,
+        user,
+        filters: dict | None = None,
+        count: int | None = None,
+        values=None,
+        shape: str = "",
+        raw: bool = False,
+        columns: tuple[str, ...] | None = None,
     ) -> None:
         self.user, self.filters, self.known_count = user, filters or {}, count
-        self.values, self.shape = values, shape
+        self.values, self.shape, self.raw, self.columns = values, shape, raw, columns
 
     def count(self) -> int:
         if self.known_count is None:
@@ -222,6 +307,14 @@ class QueueListing:
         stop = self.count() if index.stop is None else index.stop
         if stop <= start:
             return []
+        if self.raw:
+            return review_queue_raw_rows(
+                user=self.user,
+                filters=self.filters,
+                offset=start,
+                limit=stop - start,
+                columns=self.columns,
+            )
         if self.values is None:
             return review_queue_rows(user=self.user, filters=self.filters, offset=start, limit=stop - start)
         return review_queue_values(
