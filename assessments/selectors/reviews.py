@@ -245,8 +245,23 @@ def review_queue_values(
     return list(build()) if key is None else _STATEMENTS.dicts(key, build)
 
 
+# The reviewer's queue grouped by status, campaign and the school's region, with what the queue's
+# filters show of the campaign and of the region (functions of their ids: the groups are the same).
+_GROUP_COLUMNS = (
+    "status",
+    "campaign_id",
+    "campaign__year",
+    "campaign__title",
+    "school__region_id",
+    "school__region__level",
+    "school__region__code",
+    "school__region__name",
+    "school__region__path",
+)
+
+
 def _queue_groups(user) -> list[tuple]:
-    """(status, campaign id, school's region id, assessments) over the reviewer's queue."""
+    """Rows of `_GROUP_COLUMNS` and the number of assessments, over the reviewer's queue."""
     scope = get_scope(user)
     if scope.user_id is None:
         return []
@@ -256,7 +271,7 @@ def _queue_groups(user) -> list[tuple]:
             assessment_list(user=user, action=Action.REVIEW)
             .select_related(None)
             .order_by()
-            .values_list("status", "campaign_id", "school__region_id")
+            .values_list(*_GROUP_COLUMNS)
             .annotate(n=Count("id"))
         )
 
@@ -269,7 +284,7 @@ def review_queue_count(*, user, filters: dict | None = None) -> int:
     filters = _queue_filters(filters)
     if set(filters) <= {"status"}:
         status = filters.get("status")
-        return sum(n for s, _c, _r, n in _queue_groups(user) if status is None or s == status)
+        return sum(row[-1] for row in _queue_groups(user) if status is None or row[0] == status)
     return review_queue(user=user, filters=filters).count()
 
 
@@ -389,45 +404,53 @@ def review_queue_filters(*, user) -> dict:
     }
 
 
-@dataclass(frozen=True)
 class QueueFacets:
     """What the queue page shows beside its rows: how many of the reviewer's assessments are in
-    each status, and the campaigns and districts its filters offer."""
+    each status (`counts`), and the campaigns and districts its filters offer: `shown` holds all
+    the filters read of them (campaign id, year and title; district id, code, name and path), the
+    model instances (`campaigns`, `districts`, in the filters' order) are read when first asked for."""
 
-    counts: dict[str, int]
-    campaigns: list[Campaign]
-    districts: list[Region]
+    def __init__(self, *, counts: dict[str, int], campaigns: tuple, districts: tuple) -> None:
+        self.counts = counts
+        self.shown = (campaigns, districts)
+
+    @functools.cached_property
+    def campaigns(self) -> list[Campaign]:
+        ids = tuple(pk for pk, _year, _title in self.shown[0])
+        rows = _STATEMENTS.rows(
+            ("queue-campaigns", ids),
+            lambda: (
+                Campaign.objects.filter(pk__in=ids)
+                .order_by("-year", "title")
+                .values_list(*_columns(Campaign))
+            ),
+        )
+        return _instances(Campaign, rows)
+
+    @functools.cached_property
+    def districts(self) -> list[Region]:
+        ids = tuple(pk for pk, *_shown in self.shown[1])
+        rows = _STATEMENTS.rows(
+            ("queue-districts", ids),
+            lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=ids).values_list(
+                *_columns(Region)
+            ),
+        )
+        return _instances(Region, rows)
 
 
 def review_queue_facets(*, user) -> QueueFacets:
-    """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
-    (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
-    of which only one reads the queue."""
-    rows = _queue_groups(user)
+    """`review_queue_counts` and what `review_queue_filters` offers from one pass over the reviewer's
+    queue (grouped by status, campaign and the school's region): one query, and two lookups by id
+    when the campaigns or districts themselves are asked for."""
     counts: dict[str, int] = {}
-    campaign_ids, region_ids = set(), set()
-    for status, campaign_id, region_id, n in rows:
+    campaigns, districts = set(), set()
+    for status, campaign_id, year, title, region_id, level, code, name, path, n in _queue_groups(user):
         counts[status] = counts.get(status, 0) + n
-        campaign_ids.add(campaign_id)
-        region_ids.add(region_id)
-    campaign_ids, region_ids = tuple(sorted(campaign_ids)), tuple(sorted(region_ids))
-    campaigns = _STATEMENTS.rows(
-        ("queue-campaigns", campaign_ids),
-        lambda: (
-            Campaign.objects.filter(pk__in=campaign_ids)
-            .order_by("-year", "title")
-            .values_list(*_columns(Campaign))
-        ),
-    )
-    districts = _STATEMENTS.rows(
-        ("queue-districts", region_ids),
-        lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=region_ids).values_list(
-            *_columns(Region)
-        ),
-    )
-    return QueueFacets(
-        counts=counts, campaigns=_instances(Campaign, campaigns), districts=_instances(Region, districts)
-    )
+        campaigns.add((campaign_id, year, title))
+        if level == Region.Level.DISTRICT:
+            districts.add((region_id, code, name, path))
+    return QueueFacets(counts=counts, campaigns=tuple(sorted(campaigns)), districts=tuple(sorted(districts)))
 
 
 @dataclass(frozen=True)

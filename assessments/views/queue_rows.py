@@ -19,7 +19,6 @@ import logging
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
-from django.middleware.csrf import get_token
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -37,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 CSRF_SLOT = mark_safe("<csrf-token>")  # noqa: S308 — a constant
 # the bodies this process rendered last, under keys made of everything they show
-_BODIES = Lru(256)
+_BODIES = Lru(128)
 # the valid filters and the rendered filter bar per query string, language and choices offered
 _FILTERS = Lru(512)
 # the data version last read per campaign: the claim flags are read together with the version
@@ -110,13 +109,8 @@ def _cached_claim_flags(rows: list[tuple]) -> dict | None:
 def filters_and_bar(request, facets, render_bar) -> tuple[dict, str]:
     """The filters the query string gives (`ReviewQueueFilterForm.filters()`) and the filter bar
     (`render_bar(form)`), made once per process for the language, the query string and the
-    campaigns and districts offered (by id or code and name: all the form reads of them)."""
-    key = (
-        get_language(),
-        tuple((name, tuple(values)) for name, values in request.GET.lists()),
-        tuple((c.pk, c.title) for c in facets.campaigns),
-        tuple((d.code, d.name) for d in facets.districts),
-    )
+    campaigns and districts offered (`facets.shown`: all the form reads of them, and their order)."""
+    key = (get_language(), tuple((name, tuple(values)) for name, values in request.GET.lists()), facets.shown)
     found = _FILTERS.get(key)
     if found is None:
         form = ReviewQueueFilterForm(
@@ -163,11 +157,11 @@ def body_key(request, page: QueuePage, now, *, shown: tuple) -> tuple:
     )
 
 
-def page_body(request, key: tuple, render) -> str:
+def page_body(key: tuple, render, token: str) -> str:
     """The body under `key`, rendered by `render()` (with `CSRF_SLOT` for the token) on a miss, with
-    this request's CSRF token in it."""
+    the request's CSRF token `token` put in."""
     body = _BODIES.get(key)
     if body is None:
         body = render()
         _BODIES.put(key, body)
-    return body.replace(CSRF_SLOT, get_token(request))
+    return body.replace(CSRF_SLOT, token)

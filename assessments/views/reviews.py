@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -233,12 +234,13 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
             request=request,
         )
 
-    key = queue_rows.body_key(request, rows, now, shown=shown)
-    body = queue_rows.page_body(request, key, render_body)
+    # one token for the page: the kept body's buttons and the shell's forms
+    token = get_token(request)
+    body = queue_rows.page_body(queue_rows.body_key(request, rows, now, shown=shown), render_body, token)
     return render(
         request,
         "assessments/review_queue.html",
-        {"body": mark_safe(body)},  # noqa: S308 — our own templates' output, escaped buttons
+        {"body": mark_safe(body), "csrf_token": token},  # noqa: S308 — our own templates' output
     )
 
 

@@ -18,7 +18,8 @@ from assessments.selectors.reviews import QUEUE_PAGE_COLUMNS, queue_row_instance
 from assessments.views import queue_rows
 from indicators.models import Rule
 
-from .conftest import response
+from ..factories import fill_and_submit
+from .conftest import make_campaign, response
 from .facts_support import answer_all, ruled_campaign
 
 QUEUE = "assessments:review-queue"
@@ -112,3 +113,24 @@ def test_narrow_rows_make_the_same_instances_as_the_full_rows(world, submitted):
         full.campaign.review_deadline,
         full.campaign.framework_id,
     )
+
+
+def test_the_filter_bar_follows_a_renamed_district_and_a_new_campaign(world, client_for, submitted):
+    reviewer = client_for("reviewer")
+    page = reviewer.get(reverse(QUEUE), {"district": world.district_a1.code}).content.decode()
+    assert f'<option value="{world.district_a1.code}" selected>{world.district_a1.name}</option>' in page
+    world.district_a1.name = "改名后的区"
+    world.district_a1.save()
+    page = reviewer.get(reverse(QUEUE), {"district": world.district_a1.code}).content.decode()
+    assert f'<option value="{world.district_a1.code}" selected>改名后的区</option>' in page
+    assert "改名后的区" in rows_of(page)[0]
+    fill_and_submit(
+        Assessment.objects.get(
+            campaign=make_campaign(world, submitted.campaign.framework, title="第二个活动"),
+            school=world.school_a1,
+        ),
+        world.users["cio"],
+    )
+    page = reviewer.get(reverse(QUEUE)).content.decode()
+    assert "第二个活动" in page and 'data-testid="count-submitted">2<' in page
+    assert len(rows_of(page)) == 2
