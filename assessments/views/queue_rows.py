@@ -19,6 +19,8 @@ import logging
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -41,9 +43,17 @@ _BODIES = Lru(128)
 _FILTERS = Lru(512)
 # the data version last read per campaign: the claim flags are read together with the version
 # under the key it gives, and kept only when the version read equals it
-_VERSIONS = Lru(1024)
-# the cache's own key of each key read (prefix and version added)
-_MADE_KEYS = Lru(8192)
+_VERSIONS: dict[int, int] = {}
+# the cache's own key (prefix and version added, validated) of each key read
+_MADE_KEYS: dict[str, str] = {}
+_MEMO_SIZE = 8192  # either is emptied when it grows past this
+
+
+@receiver(setting_changed)
+def _forget(**kwargs) -> None:
+    """A test changed the settings (the cache's, the templates', the languages'): start afresh."""
+    for memo in (_BODIES, _FILTERS, _VERSIONS, _MADE_KEYS):
+        memo.clear()
 
 
 @functools.cache
@@ -52,54 +62,50 @@ def _at(column: str) -> int:
     return QUEUE_PAGE_COLUMNS.index(column)
 
 
-def _flag_key(row: tuple, version) -> str:
-    """The key `selectors.fact_claim_flags` keeps a row's claim flags under."""
-    pk, school_type = row[_at("id")], row[_at("school__school_type")]
-    return f"fact-claims:{pk}:{version}:{school_type}"
-
-
 def _get_many(keys: list[str]) -> dict:
     """`cache.get_many(keys)`, on Django's Redis cache with each key made (and validated) once per
     process rather than on every call: a page reads some fifty keys."""
     if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
         return cache.get_many(keys)
-    made = []
-    for key in keys:
-        full = _MADE_KEYS.get(key)
-        if full is None:
-            full = cache.make_and_validate_key(key)
-            _MADE_KEYS.put(key, full)
-        made.append(full)
-    found = cache._cache.get_many(made)
-    return {key: found[full] for key, full in zip(keys, made, strict=True) if full in found}
+    made = _MADE_KEYS
+    if len(made) > _MEMO_SIZE:
+        made.clear()
+    full = [made.get(key) or made.setdefault(key, cache.make_and_validate_key(key)) for key in keys]
+    found = cache._cache.get_many(full)
+    return {key: found[f] for key, f in zip(keys, full, strict=True) if f in found}
 
 
 def _cached_claim_flags(rows: list[tuple]) -> dict | None:
-    """The rows' claim flags as `selectors.fact_claim_flags` keeps them in the cache, read with the
-    campaigns' data versions in one round trip when the versions are the ones last seen; None when
-    a version or a row's flags are not in the cache (or the cache cannot be read)."""
-    campaign = _at("campaign_id")
+    """The rows' claim flags as `selectors.fact_claim_flags` keeps them in the cache (under
+    `fact-claims:<assessment>:<campaign data version>:<school type>`), read with the campaigns' data
+    versions in one round trip when the versions are the ones last seen; None when a version or a
+    row's flags are not in the cache (or the cache cannot be read)."""
+    pk, campaign, school_type = _at("id"), _at("campaign_id"), _at("school__school_type")
     campaigns = {row[campaign] for row in rows}
     guessed = {cid: _VERSIONS.get(cid) for cid in campaigns}
     version_keys = {cid: campaign_version_key(cid) for cid in campaigns}
-    wanted = list(version_keys.values())
-    if None not in guessed.values():
-        wanted += [_flag_key(row, guessed[row[campaign]]) for row in rows]
+
+    def flag_keys(versions: dict) -> list[str]:
+        return [f"fact-claims:{row[pk]}:{versions[row[campaign]]}:{row[school_type]}" for row in rows]
+
+    keys = [] if None in guessed.values() else flag_keys(guessed)
     try:
-        found = _get_many(wanted)
+        found = _get_many([*version_keys.values(), *keys])
         versions = {cid: found.get(key) for cid, key in version_keys.items()}
         if None in versions.values():
             return None
-        for cid, version in versions.items():
-            _VERSIONS.put(cid, version)
+        if len(_VERSIONS) > _MEMO_SIZE:
+            _VERSIONS.clear()
+        _VERSIONS.update(versions)
         if versions != guessed:
-            found = _get_many([_flag_key(row, versions[row[campaign]]) for row in rows])
+            keys = flag_keys(versions)
+            found = _get_many(keys)
     except Exception:  # the cache is an optimisation: never fail the page over it
         logger.warning("queue claim flags unreadable", exc_info=True)
         return None
-    flags, pk = {}, _at("id")
-    for row in rows:
-        value = found.get(_flag_key(row, versions[row[campaign]]))
+    flags = {}
+    for row, key in zip(rows, keys, strict=True):
+        value = found.get(key)
         if value is None:
             return None
         flags[row[pk]] = value
