@@ -5,6 +5,7 @@ Scoped through the one mechanism (`scoping`): outside the user's scope an assess
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -108,7 +109,7 @@ def _queue_filters(filters: dict | None) -> dict:
     return applied
 
 
-def _queue_key(kind: str, user, applied: dict, offset: int, limit: int):
+def _queue_key(kind: str | tuple, user, applied: dict, offset: int, limit: int):
     """The key of a queue statement, or None when it reads the clock (a deadline filter) or a filter
     is not a plain value."""
     if "deadline" in applied or not all(type(v) is str for v in applied.values()):
@@ -116,45 +117,120 @@ def _queue_key(kind: str, user, applied: dict, offset: int, limit: int):
     return (kind, get_scope(user), tuple(sorted(applied.items())), offset, limit)
 
 
-def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
-    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
-    campaign, school and the school's region loaded (one query). The statement is compiled once
-    per process for the user's scope, the filters and the slice; a deadline filter (which reads the
-    clock) compiles it on every call."""
-    filters = _queue_filters(filters)
-    related = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+_QUEUE_RELATED = (("campaign__", Campaign), ("school__", School), ("school__region__", Region))
+
+
+@functools.cache
+def queue_row_columns() -> tuple[str, ...]:
+    """The columns of `review_queue_raw_rows`' rows, by name: every column of the assessment, its
+    campaign, its school and the school's region, then the item counts."""
     columns = [*_columns(Assessment)]
-    for prefix, model in related:
+    for prefix, model in _QUEUE_RELATED:
         columns += _columns(model, prefix)
+    return (*columns, "item_total", "item_pending")
+
+
+# What the queue page reads of a row: what it shows, what decides the user's button (the status,
+# the school and its region's path) and what the claim flags are computed from (the campaign's
+# framework, the school's type).
+QUEUE_PAGE_COLUMNS = (
+    "id",
+    "campaign_id",
+    "school_id",
+    "status",
+    "submitted_at",
+    "version",
+    "campaign__id",
+    "campaign__framework_id",
+    "campaign__title",
+    "campaign__review_deadline",
+    "school__id",
+    "school__name",
+    "school__school_type",
+    "school__region_id",
+    "school__region__id",
+    "school__region__name",
+    "school__region__path",
+    "item_total",
+    "item_pending",
+)
+
+
+def review_queue_raw_rows(
+    *, user, filters: dict | None = None, offset: int = 0, limit: int, columns: tuple[str, ...] | None = None
+) -> list[tuple]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)` as tuples of
+    `columns` (of the assessment, `campaign__…`, `school__…`, `school__region__…`, `item_total` and
+    `item_pending`; every one of them by default, `queue_row_columns()`), one query. The statement
+    is compiled once per process for the user's scope, the filters, the slice and the columns; a
+    deadline filter (which reads the clock) compiles it on every call. `queue_row_instances` makes
+    the models."""
+    filters = _queue_filters(filters)
+    columns = columns or queue_row_columns()
 
     def build():
         queue = review_queue(user=user, filters=filters)
-        return queue.values_list(*columns, "item_total", "item_pending")[offset : offset + limit]
+        return queue.values_list(*columns)[offset : offset + limit]
 
-    key = _queue_key("queue-rows", user, filters, offset, limit)
-    rows = list(build()) if key is None else _STATEMENTS.rows(key, build)
-    width = {model: len(model._meta.concrete_fields) for model in (Assessment, Campaign, School, Region)}
+    key = _queue_key(("queue-rows", columns), user, filters, offset, limit)
+    return list(build()) if key is None else _STATEMENTS.rows(key, build)
+
+
+@functools.cache
+def _row_layout(columns: tuple[str, ...]) -> tuple:
+    """Per model of a queue row (assessment, campaign, school, region): the attribute names its
+    columns give and their positions in the row."""
+    prefixes = (("", Assessment), *_QUEUE_RELATED)
+    layout = []
+    for prefix, model in prefixes:
+        longer = [p for p, _m in prefixes if p.startswith(prefix) and p != prefix]
+        at = {
+            column[len(prefix) :]: i
+            for i, column in enumerate(columns)
+            if column.startswith(prefix) and not any(column.startswith(p) for p in longer)
+        }
+        # in the model's field order, as `Model.from_db` takes them
+        picked = [(f.attname, at[f.attname]) for f in model._meta.concrete_fields if f.attname in at]
+        layout.append((model, tuple(n for n, _i in picked), tuple(i for _n, i in picked)))
+    return tuple(layout), columns.index("item_total"), columns.index("item_pending")
+
+
+def queue_row_instances(rows: list[tuple], columns: tuple[str, ...] | None = None) -> list[Assessment]:
+    """The assessments of `review_queue_raw_rows`' rows (of `columns`, every one by default), each
+    with its campaign, school and the school's region loaded (the columns not read deferred, as
+    `.only()` leaves them), `item_total` and `item_pending` set."""
+    models, total, pending = _row_layout(columns or queue_row_columns())
+    (_a, a_names, a_at), (_c, c_names, c_at), (_s, s_names, s_at), (_r, r_names, r_at) = models
     shared: dict = {}
+
+    def one(model, names, at, row):
+        return model.from_db("default", names, [row[i] for i in at])
+
     found = []
     for row in rows:
-        start = width[Assessment]
-        assessment = _instances(Assessment, [row[:start]])[0]
-        loaded = {}
-        for _prefix, model in related:
-            values = row[start : start + width[model]]
-            start += width[model]
-            if model is School:
-                loaded[model] = _instances(model, [values])[0]
-            else:  # one instance per campaign and per region, as read-only as the rows
-                loaded[model] = shared.get((model, values[0])) or shared.setdefault(
-                    (model, values[0]), _instances(model, [values])[0]
-                )
-        Assessment.campaign.field.set_cached_value(assessment, loaded[Campaign])
-        Assessment.school.field.set_cached_value(assessment, loaded[School])
-        School.region.field.set_cached_value(loaded[School], loaded[Region])
-        assessment.item_total, assessment.item_pending = row[-2], row[-1]
+        assessment = one(Assessment, a_names, a_at, row)
+        school = one(School, s_names, s_at, row)
+        # one instance per campaign and per region, as read-only as the rows
+        campaign_key, region_key = (
+            (Campaign, tuple(row[i] for i in c_at)),
+            (Region, tuple(row[i] for i in r_at)),
+        )
+        campaign = shared.get(campaign_key) or shared.setdefault(
+            campaign_key, one(Campaign, c_names, c_at, row)
+        )
+        region = shared.get(region_key) or shared.setdefault(region_key, one(Region, r_names, r_at, row))
+        Assessment.campaign.field.set_cached_value(assessment, campaign)
+        Assessment.school.field.set_cached_value(assessment, school)
+        School.region.field.set_cached_value(school, region)
+        assessment.item_total, assessment.item_pending = row[total], row[pending]
         found.append(assessment)
     return found
+
+
+def review_queue_rows(*, user, filters: dict | None = None, offset: int = 0, limit: int) -> list[Assessment]:
+    """Rows `offset` to `offset + limit` of `review_queue(user=user, filters=filters)`, each with its
+    campaign, school and the school's region loaded (one query, see `review_queue_raw_rows`)."""
+    return queue_row_instances(review_queue_raw_rows(user=user, filters=filters, offset=offset, limit=limit))
 
 
 def review_queue_values(
@@ -173,8 +249,23 @@ def review_queue_values(
     return list(build()) if key is None else _STATEMENTS.dicts(key, build)
 
 
+# The reviewer's queue grouped by status, campaign and the school's region, with what the queue's
+# filters show of the campaign and of the region (functions of their ids: the groups are the same).
+_GROUP_COLUMNS = (
+    "status",
+    "campaign_id",
+    "campaign__year",
+    "campaign__title",
+    "school__region_id",
+    "school__region__level",
+    "school__region__code",
+    "school__region__name",
+    "school__region__path",
+)
+
+
 def _queue_groups(user) -> list[tuple]:
-    """(status, campaign id, school's region id, assessments) over the reviewer's queue."""
+    """Rows of `_GROUP_COLUMNS` and the number of assessments, over the reviewer's queue."""
     scope = get_scope(user)
     if scope.user_id is None:
         return []
@@ -184,7 +275,7 @@ def _queue_groups(user) -> list[tuple]:
             assessment_list(user=user, action=Action.REVIEW)
             .select_related(None)
             .order_by()
-            .values_list("status", "campaign_id", "school__region_id")
+            .values_list(*_GROUP_COLUMNS)
             .annotate(n=Count("id"))
         )
 
@@ -197,19 +288,28 @@ def review_queue_count(*, user, filters: dict | None = None) -> int:
     filters = _queue_filters(filters)
     if set(filters) <= {"status"}:
         status = filters.get("status")
-        return sum(n for s, _c, _r, n in _queue_groups(user) if status is None or s == status)
+        return sum(row[-1] for row in _queue_groups(user) if status is None or row[0] == status)
     return review_queue(user=user, filters=filters).count()
 
 
 class QueueListing:
     """The queue as Django's paginator reads it: `count()` (given, or `review_queue_count`) and
-    slices, read through `review_queue_rows`, or `review_queue_values` when `values` is given."""
+    slices, read through `review_queue_rows`, `review_queue_raw_rows` (of `columns`) when `raw`,
+    or `review_queue_values` when `values` is given."""
 
     def __init__(
-        self, *, user, filters: dict | None = None, count: int | None = None, values=None, shape: str = ""
+        self,
+        *,
+        user,
+        filters: dict | None = None,
+        count: int | None = None,
+        values=None,
+        shape: str = "",
+        raw: bool = False,
+        columns: tuple[str, ...] | None = None,
     ) -> None:
         self.user, self.filters, self.known_count = user, filters or {}, count
-        self.values, self.shape = values, shape
+        self.values, self.shape, self.raw, self.columns = values, shape, raw, columns
 
     def count(self) -> int:
         if self.known_count is None:
@@ -226,6 +326,14 @@ class QueueListing:
         stop = self.count() if index.stop is None else index.stop
         if stop <= start:
             return []
+        if self.raw:
+            return review_queue_raw_rows(
+                user=self.user,
+                filters=self.filters,
+                offset=start,
+                limit=stop - start,
+                columns=self.columns,
+            )
         if self.values is None:
             return review_queue_rows(user=self.user, filters=self.filters, offset=start, limit=stop - start)
         return review_queue_values(
@@ -300,45 +408,53 @@ def review_queue_filters(*, user) -> dict:
     }
 
 
-@dataclass(frozen=True)
 class QueueFacets:
     """What the queue page shows beside its rows: how many of the reviewer's assessments are in
-    each status, and the campaigns and districts its filters offer."""
+    each status (`counts`), and the campaigns and districts its filters offer: `shown` holds all
+    the filters read of them (campaign id, year and title; district id, code, name and path), the
+    model instances (`campaigns`, `districts`, in the filters' order) are read when first asked for."""
 
-    counts: dict[str, int]
-    campaigns: list[Campaign]
-    districts: list[Region]
+    def __init__(self, *, counts: dict[str, int], campaigns: tuple, districts: tuple) -> None:
+        self.counts = counts
+        self.shown = (campaigns, districts)
+
+    @functools.cached_property
+    def campaigns(self) -> list[Campaign]:
+        ids = tuple(pk for pk, _year, _title in self.shown[0])
+        rows = _STATEMENTS.rows(
+            ("queue-campaigns", ids),
+            lambda: (
+                Campaign.objects.filter(pk__in=ids)
+                .order_by("-year", "title")
+                .values_list(*_columns(Campaign))
+            ),
+        )
+        return _instances(Campaign, rows)
+
+    @functools.cached_property
+    def districts(self) -> list[Region]:
+        ids = tuple(pk for pk, *_shown in self.shown[1])
+        rows = _STATEMENTS.rows(
+            ("queue-districts", ids),
+            lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=ids).values_list(
+                *_columns(Region)
+            ),
+        )
+        return _instances(Region, rows)
 
 
 def review_queue_facets(*, user) -> QueueFacets:
-    """`review_queue_counts` and `review_queue_filters` from one pass over the reviewer's queue
-    (grouped by status, campaign and the school's region) plus two lookups by id: three queries,
-    of which only one reads the queue."""
-    rows = _queue_groups(user)
+    """`review_queue_counts` and what `review_queue_filters` offers from one pass over the reviewer's
+    queue (grouped by status, campaign and the school's region): one query, and two lookups by id
+    when the campaigns or districts themselves are asked for."""
     counts: dict[str, int] = {}
-    campaign_ids, region_ids = set(), set()
-    for status, campaign_id, region_id, n in rows:
+    campaigns, districts = set(), set()
+    for status, campaign_id, year, title, region_id, level, code, name, path, n in _queue_groups(user):
         counts[status] = counts.get(status, 0) + n
-        campaign_ids.add(campaign_id)
-        region_ids.add(region_id)
-    campaign_ids, region_ids = tuple(sorted(campaign_ids)), tuple(sorted(region_ids))
-    campaigns = _STATEMENTS.rows(
-        ("queue-campaigns", campaign_ids),
-        lambda: (
-            Campaign.objects.filter(pk__in=campaign_ids)
-            .order_by("-year", "title")
-            .values_list(*_columns(Campaign))
-        ),
-    )
-    districts = _STATEMENTS.rows(
-        ("queue-districts", region_ids),
-        lambda: Region.objects.filter(level=Region.Level.DISTRICT, pk__in=region_ids).values_list(
-            *_columns(Region)
-        ),
-    )
-    return QueueFacets(
-        counts=counts, campaigns=_instances(Campaign, campaigns), districts=_instances(Region, districts)
-    )
+        campaigns.add((campaign_id, year, title))
+        if level == Region.Level.DISTRICT:
+            districts.add((region_id, code, name, path))
+    return QueueFacets(counts=counts, campaigns=tuple(sorted(campaigns)), districts=tuple(sorted(districts)))
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ from smartcampus.db import Lru
 from smartcampus.errors import DomainError, Invalid, error_response
 
 from .. import selectors, services
-from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewQueueFilterForm, ReviewReopenForm
+from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewReopenForm
 from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
 from ..selectors.reviews import region_parent_load
+from . import queue_rows
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +103,9 @@ def _queue_button(button, a, *, urls: dict, labels: dict, csrf: str) -> str:
     )
 
 
-def _queue_rows(request, assessments: list, now) -> SafeString:
+def _queue_rows(request, assessments: list, flags: dict, now, *, csrf: str) -> SafeString:
     """The page's rows (the table body): shared cells from the cache (rendered and stored on a
     miss), the per-user button beside them. A cache outage renders every row."""
-    flags = selectors.fact_claim_flags(assessments=assessments)
     zone, language = timezone.get_current_timezone_name(), get_language()
     keys = {
         a.pk: _queue_row_key(a, flags.get(a.pk, []), now, zone=zone, language=language) for a in assessments
@@ -132,7 +132,6 @@ def _queue_rows(request, assessments: list, now) -> SafeString:
         "continue": _("继续评审"),
         "view": _("查看"),
     }
-    csrf = get_token(request)
     fresh, rows = {}, []
     for a in assessments:
         cells = cached.get(keys[a.pk])
@@ -194,8 +193,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     if not selectors.user_can(user=request.user, action=Action.REVIEW):
         raise Http404
     facets = selectors.review_queue_facets(user=request.user)
-    form = ReviewQueueFilterForm(request.GET or None, campaigns=facets.campaigns, districts=facets.districts)
-    filters = form.filters()
+    filters, filter_bar = queue_rows.filters_and_bar(request, facets, _filter_bar)
     counts = facets.counts
     # the counts per status already say how many rows the unfiltered (or status-only) queue has
     known = None
@@ -203,24 +201,47 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
         known = sum(counts.values())
     elif set(filters) == {"status"}:
         known = counts.get(filters["status"], 0)
-    paginator = Paginator(selectors.QueueListing(user=request.user, filters=filters, count=known), 50)
-    page = paginator.get_page(request.GET.get("page"))
+    listing = selectors.QueueListing(
+        user=request.user, filters=filters, count=known, raw=True, columns=queue_rows.QUEUE_PAGE_COLUMNS
+    )
+    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    rows = queue_rows.QueuePage(page.object_list)
     now = timezone.now()
+    status_counts = [
+        (s, label, counts.get(s, 0))
+        for s, label in AssessmentStatus.choices
+        if s in AssessmentStatus.in_review()
+    ]
+    shown = (
+        filter_bar,
+        filters.get("status"),
+        tuple(status_counts),
+        sum(counts.values()),
+        page.number,
+        page.paginator.count,
+    )
+
+    def render_body() -> str:
+        return render_to_string(
+            "assessments/review_queue_body.html",
+            {
+                "page": page,
+                "rows": _queue_rows(request, rows.instances, rows.flags, now, csrf=queue_rows.CSRF_SLOT),
+                "filters": filters,
+                "filter_bar": filter_bar,
+                "status_counts": status_counts,
+                "total": sum(counts.values()),
+            },
+            request=request,
+        )
+
+    # one token for the page: the kept body's buttons and the shell's forms
+    token = get_token(request)
+    body = queue_rows.page_body(queue_rows.body_key(request, rows, now, shown=shown), render_body, token)
     return render(
         request,
         "assessments/review_queue.html",
-        {
-            "page": page,
-            "rows": _queue_rows(request, list(page), now),
-            "form": form,
-            "filter_bar": _filter_bar(form),
-            "status_counts": [
-                (s, label, counts.get(s, 0))
-                for s, label in AssessmentStatus.choices
-                if s in AssessmentStatus.in_review()
-            ],
-            "total": sum(counts.values()),
-        },
+        {"body": mark_safe(body), "csrf_token": token},  # noqa: S308 — our own templates' output
     )
 
 
