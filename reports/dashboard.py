@@ -379,12 +379,17 @@ _CAMPAIGNS = KeyedInstances(arity=0)
 
 
 def dashboard_campaigns(*, user) -> list:
-    """The campaigns in `user`'s scope (`campaign_list`), newest year first, then by title."""
+    """The campaigns in `user`'s scope (`campaign_list`), newest year first, then by title, each
+    with its predecessor (whose year the comparison with it shows)."""
     from assessments.scoping import get_scope
 
     return _CAMPAIGNS.instances(
         ("dashboard-campaigns", get_scope(user)),
-        lambda: assessment_selectors.campaign_list(user=user).order_by("-year", "title"),
+        lambda: (
+            assessment_selectors.campaign_list(user=user)
+            .select_related("predecessor")
+            .order_by("-year", "title")
+        ),
     )
 
 

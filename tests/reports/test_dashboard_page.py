@@ -19,6 +19,7 @@ from django.urls import reverse
 from assessments.freshness import campaign_data_changed, campaign_data_version, campaign_data_versions
 from assessments.models import Assessment, Campaign
 from reports import views
+from tests.assessments.test_years import last_year, two_years  # noqa: F401 — fixtures
 from tests.factories import fill_and_submit, small_points_framework
 from tests.rectification.conftest import finalise
 
@@ -182,3 +183,21 @@ def test_without_a_reachable_cache_no_version_is_read(world, campaign, settings)
         (campaign.pk, "data"): None,
         (campaign.pk, "rectification"): None,
     }
+
+
+def test_the_year_comparison_shows_the_predecessors_year_as_it_is(world, two_years, client_for):
+    """The predecessor comes with the campaign list (no query of its own), and its year as it is
+    now, also where no service bumps a version."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("commission")
+    previous = two_years.predecessor
+    assert 'data-testid="year-comparison"' in page(client, two_years)
+    with CaptureQueriesContext(connection) as queries:
+        html = page(client, two_years)
+    assert f"（{previous.year} 年与 {two_years.year} 年" in html
+    alone = f'FROM "assessments_campaign" WHERE "assessments_campaign"."id" = {previous.pk}'
+    assert not [q for q in queries.captured_queries if alone in q["sql"]]
+    Campaign.objects.filter(pk=previous.pk).update(year=2024)
+    assert f"（2024 年与 {two_years.year} 年" in page(client, two_years)
