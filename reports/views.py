@@ -205,7 +205,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if deviation[None].items:
         board = context["board"]
         context["recheck_rows"] = [(d, deviation.get(d.region_id)) for d in [*board.districts, board.total]]
-    # the year comparison reads the predecessor's year (one query, only where there is a comparison)
+    # the year comparison shows the predecessor's year (loaded with the campaigns listed)
     previous_year = campaign.predecessor.year if parts.get("year_districts") else None
 
     def content() -> dict:
