@@ -42,6 +42,22 @@ def campaign_data_version(campaign_id: int, kind: str = "data") -> int | None:
         return None
 
 
+def campaign_data_versions(*counters: tuple[int, str]) -> dict[tuple[int, str], int | None]:
+    """`campaign_data_version` of several (campaign id, kind) counters, read in one round trip to
+    the cache (a counter not there yet is started as `campaign_data_version` starts it). All None
+    when the cache cannot be read."""
+    keys = {_key(campaign_id, kind): (campaign_id, kind) for campaign_id, kind in counters}
+    try:
+        found = cache.get_many(list(keys))
+    except Exception:  # the cache is an optimisation: never fail a page over it
+        logger.warning("campaign versions unreadable: %s", list(keys), exc_info=True)
+        return dict.fromkeys(counters)
+    return {
+        counter: found[key] if found.get(key) is not None else campaign_data_version(*counter)
+        for key, counter in keys.items()
+    }
+
+
 def _bump(campaign_id: int, kind: str = "data") -> None:
     try:
         try:

@@ -28,19 +28,21 @@ import dataclasses
 import datetime
 import logging
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments import selectors as assessment_selectors
-from assessments.freshness import campaign_data_version
+from assessments.freshness import campaign_data_version, campaign_data_versions
 from assessments.selectors import campaign_outcomes, outcome_groups
-from smartcampus.db import Lru
+from smartcampus.db import KeyedInstances, Lru
 
 from . import charts, facts, stats
 
@@ -49,6 +51,8 @@ LOCK_SECONDS = 120  # longer than any computation; a crashed process's lock expi
 
 
 def _compute(*, campaign, assessments, user=None) -> dict:
+    if callable(assessments):
+        assessments = assessments()
     board = stats.campaign_dashboard(campaign=campaign, assessments=assessments)
     names = [d.name for d in board.districts]
     each = board.words.each
@@ -146,6 +150,22 @@ def _version(campaign):
     return None if previous is None else (own, previous)
 
 
+def dashboard_versions(campaign) -> tuple:
+    """The versions the page's cached pieces depend on, read in one round trip to the cache: the
+    figures' (as `_version` gives it) and the rectification card's (the campaign's data version and
+    its rectification items' version); either is None when the cache cannot be read."""
+    counters = [(campaign.pk, "data"), (campaign.pk, "rectification")]
+    if campaign.predecessor_id is not None:
+        counters.append((campaign.predecessor_id, "data"))
+    found = campaign_data_versions(*counters)
+    own, items = found[counters[0]], found[counters[1]]
+    figures = own
+    if campaign.predecessor_id is not None:
+        previous = found[counters[2]]
+        figures = None if own is None or previous is None else (own, previous)
+    return figures, None if own is None or items is None else (own, items)
+
+
 def _cache_call(method: str, *args, **kwargs):
     """The cache is an optimisation: an unreachable cache is logged and treated as empty."""
     try:
@@ -186,16 +206,22 @@ def _enqueue(*, campaign, user) -> bool:
     return True
 
 
-def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
+_UNREAD = object()
+
+
+def dashboard_parts(*, campaign, assessments, scope, user=None, version=_UNREAD) -> dict | None:
     """`board` (a slim `stats.Dashboard`), the four charts, the key facts' `fact_distributions`
     and `computed_at`, for `assessments`
-    (already scoped to the user whose scope is `scope`); with `user` (the same user), also
-    `year_districts`, the comparison with the predecessor campaign where there is one.
+    (already scoped to the user whose scope is `scope`; or a function returning them, called only
+    when the figures are computed); with `user` (the same user), also `year_districts`, the
+    comparison with the predecessor campaign where there is one. `version`: the figures' version
+    as the caller read it (`dashboard_versions`), else it is read here.
 
     For a scope larger than `DASHBOARD_INLINE_MAX_SCHOOLS` (and a `user` to compute for), a stale
     entry is returned with `refreshing` set while a worker computes the new one, and None when there
     is nothing to show yet."""
-    version = _version(campaign)
+    if version is _UNREAD:
+        version = _version(campaign)
     if version is None:
         return _compute(campaign=campaign, assessments=assessments, user=user)
     key = _key(campaign, scope)
@@ -212,6 +238,8 @@ def dashboard_parts(*, campaign, assessments, scope, user=None) -> dict | None:
     locked = _cache_call("add", lock, 1, timeout=LOCK_SECONDS)
     if entry is not None and not locked:
         return {**entry["parts"], "refreshing": True}  # another process is computing the new figures
+    if callable(assessments):
+        assessments = assessments()
     large = user is not None and assessments.count() > settings.DASHBOARD_INLINE_MAX_SCHOOLS
     if large and locked:
         if _enqueue(campaign=campaign, user=user):
@@ -287,40 +315,111 @@ def dashboard_figures(parts: dict) -> SafeString:
 # entry cannot go stale), in front of the shared cache
 _FIGURES_HTML = Lru(16)
 
+# The rectification cards this process counted or read last, per shared-cache key and version:
+# (card, its content, when it was counted); kept no longer than the shared cache keeps its entry
+_CARDS = Lru(256)
+
 # The rectification cards this process rendered last, keyed by everything they show
 _CARD_HTML = Lru(256)
 
 
-def rectification_card(*, user, campaign, scope):
+def rectification_card(*, user, campaign, scope, version=_UNREAD) -> tuple:
     """`reports.selectors.dashboard_rectification` for `user` (whose scope is `scope`) over the
-    campaign today, from the shared cache while neither the campaign's data (the set of its
-    assessments) nor its rectification items changed since it was counted: counting reads every
-    item of the scope, in PostgreSQL. Counted afresh when the cache is unreachable."""
+    campaign today, and its content (the card's repr: every field, all of them plain values, the
+    key its rendering is kept under). Kept while neither the campaign's data (the set of its
+    assessments) nor its rectification items changed since it was counted, `version` (data, items)
+    as `dashboard_versions` read it, else read here: counting reads every item of the scope, in
+    PostgreSQL. Counted afresh when the cache is unreachable."""
     from .selectors import dashboard_rectification
 
-    data, items = campaign_data_version(campaign.pk), campaign_data_version(campaign.pk, "rectification")
-    if data is None or items is None:
-        return dashboard_rectification(user=user, campaign=campaign)
+    if version is _UNREAD:
+        data, items = campaign_data_version(campaign.pk), campaign_data_version(campaign.pk, "rectification")
+        version = None if data is None or items is None else (data, items)
+    if version is None:
+        card = dashboard_rectification(user=user, campaign=campaign)
+        return card, repr(card)
     today = timezone.localdate()
     key = f"dashboard-rectification:{campaign.pk}:{scope.fingerprint()}:{today.isoformat()}"
+    now = timezone.now()
+    lifetime = datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS)
+    kept = _CARDS.get((key, version))
+    if kept is not None and now < kept[2] + lifetime:
+        return kept[0], kept[1]
     entry = _cache_call("get", key)
-    if entry is not None and entry["version"] == (data, items):
-        return entry["card"]
-    card = dashboard_rectification(user=user, campaign=campaign, today=today)
-    _cache_call(
-        "set", key, {"version": (data, items), "card": card}, timeout=settings.DASHBOARD_CACHE_SECONDS
-    )
-    return card
+    if entry is not None and entry["version"] == version and now < entry.get("at", now) + lifetime:
+        card, counted_at = entry["card"], entry.get("at", now)
+    else:
+        card, counted_at = dashboard_rectification(user=user, campaign=campaign, today=today), now
+        _cache_call(
+            "set",
+            key,
+            {"version": version, "card": card, "at": counted_at},
+            timeout=settings.DASHBOARD_CACHE_SECONDS,
+        )
+    kept = (card, repr(card), counted_at)
+    _CARDS.put((key, version), kept)
+    return kept[0], kept[1]
 
 
-def rectification_card_html(card) -> SafeString:
+def rectification_card_html(card, content: str | None = None) -> SafeString:
     """The dashboard's rectification card (`reports.selectors.dashboard_rectification`) as HTML.
     The card's data is read on every request; its rendering is kept per process under a key made
-    of that data (the dataclasses' repr: every field, all of them plain values) and the language,
-    so the same counts are rendered once and a change renders anew."""
-    key = (get_language(), repr(card))
+    of that data (`content`, as `rectification_card` gives it, or the card's repr) and the
+    language, so the same counts are rendered once and a change renders anew."""
+    key = (get_language(), repr(card) if content is None else content)
     html = _CARD_HTML.get(key)
     if html is None:
         html = render_to_string("rectification/_dashboard_card.html", {"ledger": card})
         _CARD_HTML.put(key, html)
     return mark_safe(html)  # noqa: S308 — our own template's output
+
+
+# The campaign list's statement, compiled once per process for a user's scope
+_CAMPAIGNS = KeyedInstances(arity=0)
+
+
+def dashboard_campaigns(*, user) -> list:
+    """The campaigns in `user`'s scope (`campaign_list`), newest year first, then by title, each
+    with its predecessor (whose year the comparison with it shows)."""
+    from assessments.scoping import get_scope
+
+    return _CAMPAIGNS.instances(
+        ("dashboard-campaigns", get_scope(user)),
+        lambda: (
+            assessment_selectors.campaign_list(user=user)
+            .select_related("predecessor")
+            .order_by("-year", "title")
+        ),
+    )
+
+
+# The page's content as rendered last by this process, keyed by everything it shows
+_BLOCKS = Lru(32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """The dashboard's content (`{% dashboard_block %}` in reports/dashboard.html) for one request:
+    `key` holds every value the content shows, `inputs()` gives them to the template. The content
+    is rendered in a context holding the inputs alone, once per key, language, time zone, script
+    prefix and URLconf (the figures' computation token in the key stands for everything computed
+    with them)."""
+
+    key: tuple
+    inputs: Callable[[], dict]
+
+    def render(self, node, context) -> str:
+        """`node.nodelist` (the tag's content) rendered with the inputs, or as rendered before."""
+        full_key = (
+            node,
+            get_language(),
+            timezone.get_current_timezone_name(),
+            get_script_prefix(),
+            get_urlconf(),
+            self.key,
+        )
+        html = _BLOCKS.get(full_key)
+        if html is None:
+            html = node.nodelist.render(context.new(self.inputs()))
+            _BLOCKS.put(full_key, html)
+        return html

@@ -26,7 +26,15 @@ from smartcampus.downloads import content_disposition
 from smartcampus.errors import DomainError, error_response
 
 from . import charts, selectors, services
-from .dashboard import dashboard_figures, dashboard_parts, rectification_card, rectification_card_html
+from .dashboard import (
+    Block,
+    dashboard_campaigns,
+    dashboard_figures,
+    dashboard_parts,
+    dashboard_versions,
+    rectification_card,
+    rectification_card_html,
+)
 from .forms import JobFilterForm
 
 CONTENT_TYPES = {
@@ -160,9 +168,10 @@ def job_file_response(job) -> FileResponse:
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Commission: the city by district; reviewer: their district; school: its own results."""
+    user = request.user
     # the campaigns in scope are listed on the page anyway: the chosen one is picked from them (the
     # same scope), not read again
-    campaigns = list(assessment_selectors.campaign_list(user=request.user).order_by("-year", "title"))
+    campaigns = dashboard_campaigns(user=user)
     campaign_id = request.GET.get("campaign")
     if campaign_id:
         campaign = next((c for c in campaigns if str(c.pk) == campaign_id), None)
@@ -173,25 +182,54 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context = {"campaigns": campaigns, "campaign": campaign}
     if campaign is None:
         return render(request, "reports/dashboard.html", context)
-    scope = get_scope(request.user)
-    assessments = assessment_selectors.assessment_list(user=request.user).filter(campaign=campaign)
-    if not assessment_selectors.user_can(user=request.user, action=Action.REPORT):
-        return render(
-            request, "reports/dashboard.html", {**context, **_school_dashboard(request, assessments)}
-        )
-    parts = dashboard_parts(campaign=campaign, assessments=assessments, scope=scope, user=request.user)
+    scope = get_scope(user)
+
+    def assessments():
+        return assessment_selectors.assessment_list(user=user).filter(campaign=campaign)
+
+    if not assessment_selectors.user_can(user=user, action=Action.REPORT):
+        context.update(_school_dashboard(request, assessments()))
+        return render(request, "reports/dashboard.html", context)
+    figures_version, card_version = dashboard_versions(campaign)
+    parts = dashboard_parts(
+        campaign=campaign, assessments=assessments, scope=scope, user=user, version=figures_version
+    )
     if parts is None:  # a large scope's first figures are being computed by a worker
         return render(request, "reports/dashboard_computing.html", context)
     context.update(parts)
-    context["figures"] = dashboard_figures(parts)
     context["compliance_rule"] = COMPLIANCE_INDEX_RULE
-    context["may_request_city"] = selectors.report_may_request_city(user=request.user, campaign=campaign)
-    context["rectification"] = rectification_card(user=request.user, campaign=campaign, scope=scope)
-    context["rectification_card"] = rectification_card_html(context["rectification"])
-    deviation = assessment_selectors.recheck_deviation(campaign=campaign, user=request.user)
+    context["may_request_city"] = selectors.report_may_request_city(user=user, campaign=campaign)
+    card, card_content = rectification_card(user=user, campaign=campaign, scope=scope, version=card_version)
+    context["rectification"] = card
+    deviation = assessment_selectors.recheck_deviation(campaign=campaign, user=user)
     if deviation[None].items:
         board = context["board"]
         context["recheck_rows"] = [(d, deviation.get(d.region_id)) for d in [*board.districts, board.total]]
+    # the year comparison shows the predecessor's year (loaded with the campaigns listed)
+    previous_year = campaign.predecessor.year if parts.get("year_districts") else None
+
+    def content() -> dict:
+        """Everything the page's content shows (`{% dashboard_block %}`)."""
+        context["figures"] = dashboard_figures(parts)
+        context["rectification_card"] = rectification_card_html(card, card_content)
+        return context
+
+    token = parts.get("token")
+    if token is None:  # figures computed without a cache: rendered as they are
+        content()
+    else:
+        key = (
+            tuple((c.pk, c.title) for c in campaigns),
+            campaign.pk,
+            str(campaign.framework),
+            campaign.year,
+            previous_year,
+            token,
+            context["may_request_city"],
+            frozenset(deviation.items()) if "recheck_rows" in context else None,
+            card_content,
+        )
+        context["dashboard_block"] = Block(key=key, inputs=content)
     return render(request, "reports/dashboard.html", context)
 
 

@@ -196,3 +196,22 @@ def test_the_workbench_in_the_city_stage_and_the_dashboard(
     assert figures == ["—", "1.5", "1.5"]  # 甲二区 (nothing re-checked), 甲一区, 合计
     deviation = selectors.recheck_deviation(campaign=sampled.campaign, assessments=[sampled.pk])
     assert f"{deviation[sampled.school.region_id].mean}" == figures[1]
+
+
+def test_a_recheck_saved_after_the_dashboard_was_seen_shows_on_the_next_visit(
+    world, sampled, expert, client_for
+):
+    """The dashboard's content is rendered once per everything it shows: the city's re-check,
+    read on every visit, is part of it."""
+    client = client_for("commission")
+    url = f"/reports/dashboard/?campaign={sampled.campaign_id}"
+
+    def deviations() -> list[str]:
+        return re.findall(r'data-figure="recheck-deviation">\s*([^\s<]+)', client.get(url).content.decode())
+
+    assert deviations() == [] and deviations() == []  # nothing re-checked: no table
+    services.city_review_save(response=response(sampled, "1.2"), acting_user=expert, score="1")
+    assert deviations() == ["—", "2.0", "2.0"]  # |3 − 1|
+    # written where no service bumps the campaign's data version (the figures stay as computed)
+    CityReview.objects.filter(response=response(sampled, "1.2")).update(score=2)
+    assert deviations() == ["—", "1.0", "1.0"]
