@@ -51,7 +51,7 @@ from indicators.selectors import (
     rule_specs_by_framework,
     scoring_tree,
 )
-from smartcampus.db import CompiledQuery
+from smartcampus.db import CompiledQuery, Lru
 
 from ..freshness import campaign_data_version
 from ..models import Assessment, AssessmentStatus, FactValue, ItemResponse
@@ -205,15 +205,37 @@ def _framework_items(framework) -> list:
     return answerable_nodes(tree=scoring_tree(framework=framework, nodes=nodes), nodes=nodes)
 
 
+# `rule_owners` by the rules' nodes and the item codes, all it reads
+_OWNERS = Lru(256)
+
+
 def rule_owners(rules: Iterable[RuleSpec], item_codes: list[str]) -> list[tuple[str, ...]]:
     """For each rule, the items it belongs to (the grouping of `results_by_item`, which reads only
-    a result's `node`): the same for every school of a framework, so computed once."""
+    a result's `node`): the same for every school of a framework, so computed once per process for
+    the same rule nodes and items."""
     rules = list(rules)
+    key = (tuple(rule.node for rule in rules), tuple(item_codes))
+    found = _OWNERS.get(key)
+    if found is None:
+        found = tuple(_rule_owners(rules, item_codes))
+        _OWNERS.put(key, found)
+    return list(found)
+
+
+@dataclass(frozen=True, eq=False)
+class _RuleAt:
+    """A rule's node and its position (`results_by_item` reads only the node)."""
+
+    node: str
+    position: int
+
+
+def _rule_owners(rules: list[RuleSpec], item_codes: list[str]) -> list[tuple[str, ...]]:
     owners: dict[int, list[str]] = defaultdict(list)
-    index = {id(rule): i for i, rule in enumerate(rules)}
-    for code, found in results_by_item(rules, item_codes).items():
-        for rule in found:
-            owners[index[id(rule)]].append(code)
+    placed = [_RuleAt(rule.node, i) for i, rule in enumerate(rules)]
+    for code, found in results_by_item(placed, item_codes).items():
+        for at in found:
+            owners[at.position].append(code)
     return [tuple(owners[i]) for i in range(len(rules))]
 
 
@@ -285,11 +307,11 @@ def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     catalogue = fact_catalogue()
     rows = _ITEM_FACT_VALUES.rows(assessment.pk)
     values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
+    school_type = assessment.school.school_type
+    if not mine:  # nothing to evaluate (most items have no rule of their own)
+        return []
     results = evaluate_rules(
-        [rule for rule, _found in mine],
-        facts=values,
-        school_type=assessment.school.school_type,
-        catalogue=catalogue,
+        [rule for rule, _found in mine], facts=values, school_type=school_type, catalogue=catalogue
     )
     return [
         Check(result=result, spec=rule, items=found)
