@@ -15,14 +15,10 @@ shell does), so one rendering serves every session.
 from __future__ import annotations
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from smartcampus.shell import CSRF_MARK, NO_TOKEN
-
-from ..fragments import fragment
+from ..fragments import fragment_with_token
 from ..selectors.clauses import clause_sheet, clause_side_context
 
 register = template.Library()
@@ -84,23 +80,11 @@ def clause_checklist(
     context, assessment, item, side: str, editable: bool, chosen=None, show_other: bool = False
 ) -> SafeString:
     values = {**_context(assessment, item, side, chosen), "editable": editable, "show_other": show_other}
-    token = context.get("csrf_token")
-    # `{% csrf_token %}` writes nothing without a usable token: then the token (not a secret) is the input
-    secret = bool(token) and token != NO_TOKEN
-    csrf = CSRF_MARK if secret else token
-    key = repr(
-        (
-            _shown(values),
-            csrf,
-            timezone.get_current_timezone_name(),  # the save time is shown in the active time zone
-            get_script_prefix(),
-            get_urlconf(),
-        )
+    # the save time is shown in the active time zone
+    key = repr((_shown(values), timezone.get_current_timezone_name()))
+    return fragment_with_token(
+        "assessments/_clause_checklist.html", key, lambda: values, context.get("csrf_token")
     )
-    html = fragment("assessments/_clause_checklist.html", key, lambda: {**values, "csrf_token": csrf})
-    if secret:
-        html = mark_safe(html.replace(CSRF_MARK, conditional_escape(str(token))))  # noqa: S308 — markup rendered by the template, the token escaped
-    return html
 
 
 @register.inclusion_tag("assessments/_clause_suggestion.html")

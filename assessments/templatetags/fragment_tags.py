@@ -5,7 +5,12 @@ them the key, and renders the card's template only for a key not seen before.
 - `{% live_card %}` — `_live.html` (progress and live result; the item's dimension on the item page);
 - `{% review_live_card %}` — `_review_live.html` (the workbench's review progress and totals);
 - `{% verdict_fields p=… verdict=… score=… status=… comment=… %}` — `_verdict_fields.html`;
-- `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline).
+- `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline);
+- `{% item_answer_card %}` — `_item_answer.html` (the item page's answer form, with its CSRF token
+  put in per request).
+
+A card template cut out of its page holds the page's text exactly (`djlint:off`), and its tag gives
+the markup without the surrounding whitespace, which stays in the page, so the page reads as before.
 
 A key holds `repr`s of numbers, so 1.50 and 1.5 (which may print differently) never share one.
 """
@@ -14,9 +19,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
-from ..fragments import fragment
+from ..fragments import fragment, fragment_with_token
 
 register = template.Library()
 
@@ -121,3 +126,52 @@ def assessment_header(context) -> SafeString:
             "is_draft": is_draft,
         },
     )
+
+
+@register.simple_tag(takes_context=True)
+def item_answer_card(context) -> SafeString:
+    """`_item_answer.html`: the school's answer (save state, lock or return notes, the review's result
+    once finalised, the form). The save time is shown in the active time zone, so that is in the key."""
+    ws, item, response, statuses = context["ws"], context["item"], context["response"], context["statuses"]
+    node = item.node
+    values = {
+        "assessment": context["assessment"],
+        "ws": ws,
+        "item": item,
+        "response": response,
+        "statuses": statuses,
+        "editable": context["editable"],
+        "locked_reason": context["locked_reason"],
+        "is_returned": context["is_returned"],
+        "is_finalised": context["is_finalised"],
+    }
+    key = repr(
+        (
+            values["assessment"].pk,
+            node.code,
+            node.points,
+            node.optional,
+            ws.is_points,
+            item.score_max,
+            item.starred,
+            bool(values["editable"]),
+            str(values["locked_reason"]),
+            bool(values["is_returned"]),
+            bool(values["is_finalised"]),
+            response.updated_at,
+            response.version,
+            response.self_score,
+            response.self_status,
+            response.statement,
+            response.reopened,
+            response.review_verdict,
+            response.review_score,
+            response.review_status,
+            response.review_comment,
+            tuple((s.value, str(s.label)) for s in statuses),
+            timezone.get_current_timezone_name(),
+        )
+    )
+    token = context.get("csrf_token")
+    html = fragment_with_token("assessments/_item_answer.html", key, lambda: values, token)
+    return mark_safe(html.strip())  # noqa: S308 — the fragment's markup, trimmed
