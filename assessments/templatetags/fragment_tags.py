@@ -7,10 +7,12 @@ them the key, and renders the card's template only for a key not seen before.
 - `{% verdict_fields p=… verdict=… score=… status=… comment=… %}` — `_verdict_fields.html`;
 - `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline);
 - `{% item_answer_card %}` — `_item_answer.html` (the item page's answer form, with its CSRF token
-  put in per request).
+  put in per request);
+- `{% assessment_intro %}` — `_assessment_intro.html` (the overview's tabs and framework line);
+- `{% assessment_actions %}` — `_assessment_actions.html` (the overview's buttons).
 
 A card template cut out of its page holds the page's text exactly (`djlint:off`), and its tag gives
-the markup without the surrounding whitespace, which stays in the page, so the page reads as before.
+the markup without the line ending the template (the page has its own), so the page reads as before.
 
 A key holds `repr`s of numbers, so 1.50 and 1.5 (which may print differently) never share one.
 """
@@ -174,4 +176,63 @@ def item_answer_card(context) -> SafeString:
     )
     token = context.get("csrf_token")
     html = fragment_with_token("assessments/_item_answer.html", key, lambda: values, token)
-    return mark_safe(html.strip())  # noqa: S308 — the fragment's markup, trimmed
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
+
+
+@register.simple_tag(takes_context=True)
+def assessment_intro(context) -> SafeString:
+    """`_assessment_intro.html`: the tabs (`_assessment_tabs.html`) and the framework line (the
+    submission time is shown in the active time zone, so that is in the key)."""
+    assessment, campaign = context["assessment"], context["campaign"]
+    framework = campaign.framework
+    facts_tab = bool(context.get("facts_tab"))
+    abilities = getattr(context.get("sheet"), "abilities", None)
+    can_read_review = bool(getattr(abilities, "can_read_review", False))
+    key = repr(
+        (
+            assessment.pk,
+            facts_tab,
+            can_read_review,
+            framework.name,
+            framework.version,
+            framework.scoring,
+            str(framework.get_scoring_display()),
+            assessment.submitted_at,
+            timezone.get_current_timezone_name(),
+        )
+    )
+    html = fragment_with_token(
+        "assessments/_assessment_intro.html",
+        key,
+        lambda: {
+            "assessment": assessment,
+            "campaign": campaign,
+            "facts_tab": facts_tab,
+            "sheet": {"abilities": {"can_read_review": can_read_review}},
+        },
+        None,
+    )
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
+
+
+@register.simple_tag(takes_context=True)
+def assessment_actions(context) -> SafeString:
+    """`_assessment_actions.html`: the overview's buttons, from the user's abilities and the first
+    item (and first unfinished item) they lead to."""
+    assessment, ws, abilities = context["assessment"], context["ws"], context["abilities"]
+    missing = ws.missing
+    key = repr(
+        (
+            assessment.pk,
+            abilities,
+            missing[0].node.code if missing else None,
+            ws.items[0].node.code if ws.items else None,
+        )
+    )
+    html = fragment_with_token(
+        "assessments/_assessment_actions.html",
+        key,
+        lambda: {"assessment": assessment, "ws": ws, "abilities": abilities},
+        None,
+    )
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
