@@ -8,6 +8,9 @@ them the key, and renders the card's template only for a key not seen before.
 - `{% assessment_header %}` — `_assessment_header.html` (breadcrumb, school, status, deadline);
 - `{% item_answer_card %}` — `_item_answer.html` (the item page's answer form, with its CSRF token
   put in per request);
+- `{% item_nav %}` — `_item_nav.html` (the item page's previous / next / jump bar);
+- `{% item_requirement_card %}` — `_item_requirement.html` (the item's requirement, last year's
+  answer, monitoring points and notes);
 - `{% assessment_intro %}` — `_assessment_intro.html` (the overview's tabs and framework line);
 - `{% assessment_actions %}` — `_assessment_actions.html` (the overview's buttons).
 
@@ -233,6 +236,82 @@ def assessment_actions(context) -> SafeString:
         "assessments/_assessment_actions.html",
         key,
         lambda: {"assessment": assessment, "ws": ws, "abilities": abilities},
+        None,
+    )
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
+
+
+@register.simple_tag(takes_context=True)
+def item_nav(context) -> SafeString:
+    """`_item_nav.html`: links to the previous and next item (of the unfinished ones, with
+    `unfinished`), the switch between all and unfinished items, and the jump form."""
+    assessment, item = context["assessment"], context["item"]
+    prev_item, next_item, unfinished = context["prev_item"], context["next_item"], context["unfinished"]
+    key = repr(
+        (
+            assessment.pk,
+            item.node.code,
+            prev_item.node.code if prev_item else None,
+            next_item.node.code if next_item else None,
+            bool(unfinished),
+        )
+    )
+    html = fragment_with_token(
+        "assessments/_item_nav.html",
+        key,
+        lambda: {
+            "assessment": assessment,
+            "item": item,
+            "prev_item": prev_item,
+            "next_item": next_item,
+            "unfinished": unfinished,
+        },
+        None,
+    )
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
+
+
+def _node_shown(node) -> tuple:
+    return (node.code, node.name, node.text, node.note, node.points_inferred)
+
+
+@register.simple_tag(takes_context=True)
+def item_requirement_card(context) -> SafeString:
+    """`_item_requirement.html`: the item's place in the tree, requirement and points, last year's
+    answer (`_previous_year.html`), monitoring points, optional clauses and notes."""
+    ws, item, previous = context["ws"], context["item"], context.get("previous")
+    node = item.node
+    shown_previous = (
+        None
+        if not previous
+        else (
+            previous.assessment.pk,
+            previous.campaign.title,
+            previous.code,
+            previous.is_points,
+            previous.submitted,
+            previous.self_value,
+            previous.finalised,
+            previous.review_value,
+            previous.comment,
+        )
+    )
+    key = repr(
+        (
+            ws.is_points,
+            _node_shown(node),
+            node.points,
+            node.optional,
+            tuple(node.optional_clauses or ()),
+            tuple((p.code, p.name) for p in item.path),
+            tuple(_node_shown(m) for m in item.monitoring_points),
+            shown_previous,
+        )
+    )
+    html = fragment_with_token(
+        "assessments/_item_requirement.html",
+        key,
+        lambda: {"ws": ws, "item": item, "previous": previous},
         None,
     )
     return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
