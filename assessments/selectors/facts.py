@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q, Value
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from indicators.choices import ComplianceStatus
@@ -295,6 +296,10 @@ def _item_fact_values_query(assessment_id: int):
 _ITEM_FACT_VALUES = CompiledQuery(_item_fact_values_query, converted=True)
 
 
+# item checks evaluated before, by exactly what they were evaluated from (`item_fact_checks`)
+_EVALUATED = Lru(1024)
+
+
 def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     """The checks of one item: `assessment_fact_checks(...).by_item.get(code, [])`, evaluating only
     the rules that concern the item (three queries: the framework's rules, the catalogue and the
@@ -310,9 +315,25 @@ def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     school_type = assessment.school.school_type
     if not mine:  # nothing to evaluate (most items have no rule of their own)
         return []
-    results = evaluate_rules(
-        [rule for rule, _found in mine], facts=values, school_type=school_type, catalogue=catalogue
+    specs = tuple(rule for rule, _found in mine)
+    # The evaluation is a pure function of the rules, the catalogue, the school's values and type
+    # and the language of the messages. The rules and the catalogue's specs are shared objects,
+    # named in the key by identity: the entry holds them, so no other object can take their ids
+    # while it is kept.
+    shared = (specs, tuple(catalogue.items()))
+    key = (
+        tuple(map(id, specs)),
+        tuple((code, id(spec)) for code, spec in shared[1]),
+        repr(rows),
+        school_type,
+        get_language(),
     )
+    found = _EVALUATED.get(key)
+    if found is None:
+        results = evaluate_rules(list(specs), facts=values, school_type=school_type, catalogue=catalogue)
+        found = (shared, tuple(results))
+        _EVALUATED.put(key, found)
+    results = found[1]
     return [
         Check(result=result, spec=rule, items=found)
         for (rule, found), result in zip(mine, results, strict=True)
