@@ -2,8 +2,10 @@
 
 A fragment's key holds everything its markup shows (the values passed to it, and the active
 language, which the key always carries), so a cached fragment is never stale: the page still reads
-its inputs on every request and only the rendering is saved. Nothing per session (a CSRF token, the
-user) may go into a cached fragment, and nothing that depends on the clock unless the key carries it.
+its inputs on every request and only the rendering is saved. Nothing per session (the user) may go
+into a cached fragment, and nothing that depends on the clock unless the key carries it; a form's
+CSRF token goes in through `fragment_with_token`, which renders a marker and puts the request's
+token in place of it on the way out (as the page shell does).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from smartcampus.db import Lru
+from smartcampus.shell import CSRF_MARK, NO_TOKEN
 
 FRAGMENTS_KEPT = 4096
 
@@ -29,6 +34,25 @@ def fragment(template_name: str, key: Hashable, context: Callable[[], dict]) -> 
     if html is None:
         html = render_to_string(template_name, context())
         _FRAGMENTS.put(full_key, html)
+    return html
+
+
+def fragment_with_token(template_name: str, key: Hashable, context: Callable[[], dict], token) -> SafeString:
+    """`fragment` for markup with a form (`{% csrf_token %}`) and links (`{% url %}`): rendered with
+    a marker for the CSRF token `token` (the page context's `csrf_token`), which is put in on the way
+    out, and kept under the script prefix and URLconf besides `key`. Without a usable token the
+    token itself (which `{% csrf_token %}` then leaves out) is part of the key."""
+    # `{% csrf_token %}` writes nothing without a usable token: then the token (not a secret) is the input
+    secret = bool(token) and token != NO_TOKEN
+    csrf = CSRF_MARK if secret else token
+    html = fragment(
+        template_name,
+        (key, csrf, get_script_prefix(), get_urlconf()),
+        lambda: {**context(), "csrf_token": csrf},
+    )
+    if secret:
+        # the markup as rendered by the template, with the escaped token in place of the marker
+        html = mark_safe(html.replace(CSRF_MARK, conditional_escape(str(token))))  # noqa: S308
     return html
 
 

@@ -7,6 +7,8 @@ from collections import OrderedDict
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 
 def planner_statistics_refresh(*models) -> None:
@@ -199,6 +201,25 @@ class Lru:
                 self.items.popitem(last=False)
 
 
+def _plainly_made(model, init_list: list[str]) -> bool:
+    """Whether `model.from_db(alias, init_list, values)` does nothing but store every value under its
+    field's attname in the instance's `__dict__` (and set up `_state`): Django's own `__init__` and
+    `from_db`, every concrete field read, and on each attname only Django's plain descriptors, which
+    store the value as it is (a new instance has no related object cached to forget). The signals
+    `__init__` sends are checked on each call (receivers may connect later)."""
+    from django.db.models import Model
+    from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+    from django.db.models.query_utils import DeferredAttribute
+
+    if model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__:
+        return False
+    fields = model._meta.concrete_fields
+    if list(init_list) != [f.attname for f in fields]:
+        return False
+    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
+    return all(type(model.__dict__.get(f.attname)) in plain for f in fields)
+
+
 class KeyedInstances:
     """Model querysets (with their `select_related` objects) that differ from one call to the next
     only by a few integers (a primary key, say) besides inputs the caller names in a key (a user's
@@ -260,6 +281,7 @@ class KeyedInstances:
                 init_list,
                 tuple(get_related_populators(klass_info, select, alias)),
                 tuple(compiler.annotation_col_map.items()),
+                _plainly_made(klass_info["model"], init_list),
             )
         self._found.put(full_key, found)
         return found
@@ -272,7 +294,8 @@ class KeyedInstances:
         found = self._compile(key, build, using)
         if found[0] is None:
             return []
-        sql, params, positions, converters, model, start, end, init_list, populators, annotations = found
+        sql, params, positions, converters, model, start, end, init_list, populators, annotations = found[:10]
+        plain = found[10]
         bound = list(params)
         for i, which in positions:
             bound[i] = values[which]
@@ -280,9 +303,18 @@ class KeyedInstances:
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             rows = convert_rows(cursor.fetchall(), converters, connection)
+        if plain and (pre_init.has_listeners(model) or post_init.has_listeners(model)):
+            plain = False
         made = []
         for row in rows:
-            obj = model.from_db(using, init_list, row[start:end])
+            if plain:  # what `from_db` makes, without its per-field `setattr`s
+                obj = model.__new__(model)
+                obj.__dict__.update(zip(init_list, row[start:end], strict=True))
+                state = obj._state = ModelState()
+                state.adding = False
+                state.db = using
+            else:
+                obj = model.from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
             for name, position in annotations:

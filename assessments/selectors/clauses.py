@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from indicators.choices import ComplianceStatus
 from indicators.clauses import Clause, item_clauses, suggest_status
 from indicators.models import Node
+from smartcampus.db import KeyedInstances
 
 from ..models import ClauseCheck, ClauseSide, ItemResponse, ItemReview
 
@@ -58,6 +59,19 @@ class ClauseSheet:
         return bool(suggested and chosen and chosen != ComplianceStatus.NA and chosen != suggested)
 
 
+def _checks_query(response_id: int):
+    # unordered (one row per side): the model's default order would join the response and its node
+    return ClauseCheck.objects.filter(response_id=response_id).order_by()
+
+
+# the enumerations' values, read once (an enum's `values` builds its list on every call)
+_SIDES = tuple(ClauseSide.values)
+_STATUSES = frozenset(ComplianceStatus.values)
+
+# the ticks' statement, compiled once per process (every item page runs it)
+_CHECKS = KeyedInstances()
+
+
 def clause_sheet(
     *, response: ItemResponse, node: Node, monitoring_points: Sequence[Node] = (), is_points: bool
 ) -> ClauseSheet | None:
@@ -65,15 +79,14 @@ def clause_sheet(
     clauses. `monitoring_points` are the item's children already loaded by the workspace. One
     query (the two sides' ticks), asked for every item so that a page costs the same whatever the
     item."""
-    # unordered (one row per side): the model's default order would join the response and its node
-    rows = ClauseCheck.objects.filter(response_id=response.pk).order_by() if response.pk else ()
+    rows = _CHECKS.instances("checks", _checks_query, response.pk) if response.pk else ()
     found = {c.side: c for c in rows}
     clauses = item_clauses(node, children=monitoring_points)
     if not clauses:
         return None
     checks = {
         side: found.get(side) or ClauseCheck(response=response, side=side, met=[], version=0)
-        for side in ClauseSide.values
+        for side in _SIDES
     }
     return ClauseSheet(response=response, clauses=clauses, checks=checks, suggests=not is_points)
 
@@ -104,7 +117,7 @@ def clause_side_context(sheet: ClauseSheet | None, *, side: str, chosen: str | N
         "side": side,
         "check": check,
         "suggestion": suggestion,
-        "chosen": ComplianceStatus(chosen) if chosen in ComplianceStatus.values else None,
+        "chosen": ComplianceStatus(chosen) if chosen in _STATUSES else None,
         "mismatch": sheet.mismatch(side, chosen),
         "met_count": len(check.met),
         "total": len(sheet.clauses),

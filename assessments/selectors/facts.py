@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Q, Value
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from indicators.choices import ComplianceStatus
@@ -51,7 +52,7 @@ from indicators.selectors import (
     rule_specs_by_framework,
     scoring_tree,
 )
-from smartcampus.db import CompiledQuery
+from smartcampus.db import CompiledQuery, Lru
 
 from ..freshness import campaign_data_version
 from ..models import Assessment, AssessmentStatus, FactValue, ItemResponse
@@ -205,15 +206,37 @@ def _framework_items(framework) -> list:
     return answerable_nodes(tree=scoring_tree(framework=framework, nodes=nodes), nodes=nodes)
 
 
+# `rule_owners` by the rules' nodes and the item codes, all it reads
+_OWNERS = Lru(256)
+
+
 def rule_owners(rules: Iterable[RuleSpec], item_codes: list[str]) -> list[tuple[str, ...]]:
     """For each rule, the items it belongs to (the grouping of `results_by_item`, which reads only
-    a result's `node`): the same for every school of a framework, so computed once."""
+    a result's `node`): the same for every school of a framework, so computed once per process for
+    the same rule nodes and items."""
     rules = list(rules)
+    key = (tuple(rule.node for rule in rules), tuple(item_codes))
+    found = _OWNERS.get(key)
+    if found is None:
+        found = tuple(_rule_owners(rules, item_codes))
+        _OWNERS.put(key, found)
+    return list(found)
+
+
+@dataclass(frozen=True, eq=False)
+class _RuleAt:
+    """A rule's node and its position (`results_by_item` reads only the node)."""
+
+    node: str
+    position: int
+
+
+def _rule_owners(rules: list[RuleSpec], item_codes: list[str]) -> list[tuple[str, ...]]:
     owners: dict[int, list[str]] = defaultdict(list)
-    index = {id(rule): i for i, rule in enumerate(rules)}
-    for code, found in results_by_item(rules, item_codes).items():
-        for rule in found:
-            owners[index[id(rule)]].append(code)
+    placed = [_RuleAt(rule.node, i) for i, rule in enumerate(rules)]
+    for code, found in results_by_item(placed, item_codes).items():
+        for at in found:
+            owners[at.position].append(code)
     return [tuple(owners[i]) for i in range(len(rules))]
 
 
@@ -273,6 +296,10 @@ def _item_fact_values_query(assessment_id: int):
 _ITEM_FACT_VALUES = CompiledQuery(_item_fact_values_query, converted=True)
 
 
+# item checks evaluated before, by exactly what they were evaluated from (`item_fact_checks`)
+_EVALUATED = Lru(1024)
+
+
 def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     """The checks of one item: `assessment_fact_checks(...).by_item.get(code, [])`, evaluating only
     the rules that concern the item (three queries: the framework's rules, the catalogue and the
@@ -285,12 +312,28 @@ def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     catalogue = fact_catalogue()
     rows = _ITEM_FACT_VALUES.rows(assessment.pk)
     values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
-    results = evaluate_rules(
-        [rule for rule, _found in mine],
-        facts=values,
-        school_type=assessment.school.school_type,
-        catalogue=catalogue,
+    school_type = assessment.school.school_type
+    if not mine:  # nothing to evaluate (most items have no rule of their own)
+        return []
+    specs = tuple(rule for rule, _found in mine)
+    # The evaluation is a pure function of the rules, the catalogue, the school's values and type
+    # and the language of the messages. The rules and the catalogue's specs are shared objects,
+    # named in the key by identity: the entry holds them, so no other object can take their ids
+    # while it is kept.
+    shared = (specs, tuple(catalogue.items()))
+    key = (
+        tuple(map(id, specs)),
+        tuple((code, id(spec)) for code, spec in shared[1]),
+        repr(rows),
+        school_type,
+        get_language(),
     )
+    found = _EVALUATED.get(key)
+    if found is None:
+        results = evaluate_rules(list(specs), facts=values, school_type=school_type, catalogue=catalogue)
+        found = (shared, tuple(results))
+        _EVALUATED.put(key, found)
+    results = found[1]
     return [
         Check(result=result, spec=rule, items=found)
         for (rule, found), result in zip(mine, results, strict=True)

@@ -84,9 +84,26 @@ class ResultsFrame:
         return self.tree.is_points
 
 
+# Frames of locked frameworks, each used only with the very scoring tree it was made from (which
+# `indicators.selectors` keeps per process and forgets with the nodes): an unlocked framework's
+# frame is made on every call.
+_LOCKED_FRAMES: dict[tuple[int, str], ResultsFrame] = {}
+
+
 def results_frame(*, framework: Framework) -> ResultsFrame:
+    """The framework's frame (shared for a locked framework: callers must not change it)."""
     nodes = framework_nodes(framework=framework)
     tree = scoring_tree(framework=framework, nodes=nodes)
+    if framework.locked_at is None:
+        return _frame(tree, nodes)
+    key = (framework.pk, framework.locked_at.isoformat())
+    found = _LOCKED_FRAMES.get(key)
+    if found is None or found.tree is not tree:
+        found = _LOCKED_FRAMES[key] = _frame(tree, nodes)
+    return found
+
+
+def _frame(tree, nodes) -> ResultsFrame:
     items = tuple(
         ItemInfo(
             node_id=n.pk,

@@ -101,3 +101,21 @@ def test_the_statement_is_compiled_once_per_key_and_run_each_time(world, points_
     assert instances.instances("none", lambda pk: Assessment.objects.filter(pk=pk).none(), 1) == []
     with pytest.raises(ValueError):
         instances.instances("no value", lambda pk: Assessment.objects.all(), 1)
+
+
+def test_an_init_signal_receiver_still_sees_every_instance(world, points_assessment):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Assessment)
+    try:
+        got = assessment_get(user=world.users["cio"], pk=points_assessment.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Assessment)
+    assert any(instance is got for instance in seen)
+    assert got.pk == points_assessment.pk
+    assert _state(got) == _state(_orm(world.users["cio"], points_assessment.pk, Action.VIEW))

@@ -12,7 +12,7 @@ from assessments.models import Assessment
 from smartcampus.db import Lru
 from tests.html import document, text
 
-from .conftest import response
+from .conftest import make_campaign, response
 from .facts_support import ruled_campaign
 
 
@@ -139,3 +139,94 @@ def test_an_extended_deadline_shows_on_the_next_header(world, client_for, points
     assert "已延期" in after
     assert after != before
     assert "已延期" in text(overview(client, points_assessment), "deadline")
+
+
+@pytest.fixture
+def clause_assessment(world):
+    """A compliance assessment whose item 1.1 has a clause checklist."""
+    from indicators.models import Node
+    from tests.factories import small_compliance_framework
+
+    from .test_clauses import TEXT
+
+    framework = small_compliance_framework()
+    Node.objects.filter(framework=framework, code="1.1").update(text=TEXT)
+    campaign = make_campaign(world, framework, title="2026年甲市达标自评")
+    return campaign.assessments.get(school=world.school_a1)
+
+
+FORM_TOKEN = r'<form id="{form}".*?name="csrfmiddlewaretoken" value="(\w+)"'
+
+
+def form_token(html: bytes, form: str) -> str:
+    import re
+
+    return re.search(FORM_TOKEN.format(form=form), html.decode(), re.S)[1]
+
+
+def test_the_item_forms_post_with_each_sessions_own_token(world, clause_assessment):
+    from django.test import Client
+
+    clients = {}
+    for role in ("cio", "commission"):
+        clients[role] = Client(enforce_csrf_checks=True)
+        clients[role].force_login(world.users[role])
+    pages = {role: item_page(c, clause_assessment) for role, c in clients.items()}
+    again = item_page(clients["cio"], clause_assessment)  # the cards from the store
+    tokens = {
+        role: (form_token(html, "response-form"), form_token(html, "clause-form-self"))
+        for role, html in (*pages.items(), ("again", again))
+    }
+    assert all(answer == clause for answer, clause in tokens.values())  # one token per response
+    assert len({answer for answer, _clause in tokens.values()}) == 3
+    save = reverse("assessments:assessment-item-save", args=[clause_assessment.pk, "1.1"])
+    r = response(clause_assessment, "1.1")
+    posted = {"version": r.version, "statement": "已核对"}
+    cio = clients["cio"]
+    assert cio.post(save, {**posted, "csrfmiddlewaretoken": tokens["commission"][0]}).status_code == 403
+    assert cio.post(save, {**posted, "csrfmiddlewaretoken": tokens["again"][0]}).status_code == 200
+    assert document(item_page(cio, clause_assessment)).xpath("//textarea[@id='statement']/text()") == [
+        "已核对"
+    ]
+
+
+def test_a_saved_answer_and_ticks_show_on_the_next_item_page(world, client_for, clause_assessment):
+    cio, client = world.users["cio"], client_for("cio")
+    doc = document(item_page(client, clause_assessment))
+    assert doc.xpath("//input[@id='version-input']/@value") == ["1"]
+    assert not doc.xpath("//input[@name='met' and @checked]")
+    update(clause_assessment, "1.1", cio, statement="第一稿")
+    r = response(clause_assessment, "1.1")
+    services.clause_check_save(response=r, side="self", met=[1], version=0, acting_user=cio)
+    doc = document(item_page(client, clause_assessment))
+    assert doc.xpath("//textarea[@id='statement']/text()") == ["第一稿"]
+    assert doc.xpath("//input[@id='version-input']/@value") == ["2"]
+    assert doc.xpath("//input[@name='met' and @checked]/@value") == ["1"]
+    assert doc.xpath("//input[@id='clause-version-self']/@value") == ["1"]
+
+
+def test_the_overview_buttons_lead_to_the_first_unfinished_item(world, client_for, points_assessment):
+    client = client_for("cio")
+    item_url = reverse("assessments:assessment-item", args=[points_assessment.pk, "1.1"])
+
+    def continue_link():
+        links = document(overview(client, points_assessment)).xpath(
+            "//a[contains(@href, '?unfinished=1')]/@href"
+        )
+        return links[0]
+
+    assert continue_link() == item_url + "?unfinished=1"
+    update(points_assessment, "1.1", world.users["cio"], self_score="3")
+    assert continue_link() == item_url.replace("1.1", "1.2") + "?unfinished=1"
+
+
+def test_the_item_navigation_follows_the_unfinished_items(world, client_for, points_assessment):
+    client = client_for("cio")
+    path = reverse("assessments:assessment-item", args=[points_assessment.pk, "1.1"]) + "?unfinished=1"
+
+    def next_code():
+        return document(client.get(path).content).xpath("//a[@rel='next']/@href")[0].split("/")[-2]
+
+    assert next_code() == "1.2"
+    update(points_assessment, "1.2", world.users["cio"], self_score="3")
+    assert next_code() == "2.1"
