@@ -72,6 +72,9 @@ def test_pages_work_under_the_csp_without_violations(demo, live_server, page, vi
     page.goto(f"{live_server.url}/")
     page.select_option("#lang", "en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    # the switcher submits from a handler app.js attaches: a change made before the English page has
+    # loaded its scripts would go nowhere
+    page.wait_for_load_state("networkidle")
     page.select_option("#lang", "zh-hans")
     # the switch is a form submission: wait for its page before the cookies go (else it races the login)
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
