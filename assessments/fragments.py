@@ -14,12 +14,11 @@ from collections.abc import Callable, Hashable
 
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from smartcampus.db import Lru
-from smartcampus.shell import CSRF_MARK, NO_TOKEN
+from smartcampus.shell import put_token, token_slot
 
 FRAGMENTS_KEPT = 4096
 
@@ -42,18 +41,30 @@ def fragment_with_token(template_name: str, key: Hashable, context: Callable[[],
     a marker for the CSRF token `token` (the page context's `csrf_token`), which is put in on the way
     out, and kept under the script prefix and URLconf besides `key`. Without a usable token the
     token itself (which `{% csrf_token %}` then leaves out) is part of the key."""
-    # `{% csrf_token %}` writes nothing without a usable token: then the token (not a secret) is the input
-    secret = bool(token) and token != NO_TOKEN
-    csrf = CSRF_MARK if secret else token
+    csrf, secret = token_slot(token)
     html = fragment(
         template_name,
         (key, csrf, get_script_prefix(), get_urlconf()),
         lambda: {**context(), "csrf_token": csrf},
     )
-    if secret:
-        # the markup as rendered by the template, with the escaped token in place of the marker
-        html = mark_safe(html.replace(CSRF_MARK, conditional_escape(str(token))))  # noqa: S308
-    return html
+    return put_token(html, token) if secret else html
+
+
+def previous_year_shown(previous) -> tuple | None:
+    """What the 上一年 line (`_previous_year.html`) shows of last year's answer, as part of a key."""
+    if not previous:
+        return None
+    return (
+        previous.assessment.pk,
+        previous.campaign.title,
+        previous.code,
+        previous.is_points,
+        previous.submitted,
+        previous.self_value,
+        previous.finalised,
+        previous.review_value,
+        previous.comment,
+    )
 
 
 def fragments_clear() -> None:

@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from smartcampus.db import Lru
@@ -29,6 +30,19 @@ NOTIFICATIONS_VIEW = "assessments:notification-list"
 NO_TOKEN = "NOTPROVIDED"  # noqa: S105 — django.template.context_processors.csrf without a request's token
 
 _pieces = Lru(2048)  # a navbar is ~4 KB: a few MB at most per process
+
+
+def token_slot(token) -> tuple[str, bool]:
+    """What markup kept across requests renders where this request's CSRF token `token` goes, and
+    whether that is `CSRF_MARK` (to be replaced by `put_token`). `{% csrf_token %}` writes nothing
+    without a usable token: then the token itself (not a secret) is what renders, and a key input."""
+    secret = bool(token) and token != NO_TOKEN
+    return (CSRF_MARK if secret else token), secret
+
+
+def put_token(html: str, token) -> SafeString:
+    """`html`, rendered with `CSRF_MARK` for the token, with this request's token (escaped) in its place."""
+    return mark_safe(html.replace(CSRF_MARK, conditional_escape(str(token))))  # noqa: S308 — the token escaped
 
 
 @dataclass(frozen=True)
@@ -74,9 +88,7 @@ def render_piece(node, context) -> str:
     inputs_of = INPUTS[node.name]
     inputs = inputs_of(context) if inputs_of else None
     token = context.get("csrf_token")
-    # `{% csrf_token %}` writes nothing without a usable token: then the token (not a secret) is the input
-    secret = bool(token) and token != NO_TOKEN
-    csrf = CSRF_MARK if secret else token
+    csrf, secret = token_slot(token)
     lang = get_language()
     key = (node, lang, get_script_prefix(), get_urlconf(), csrf, inputs)
     html = _pieces.get(key)
@@ -85,7 +97,7 @@ def render_piece(node, context) -> str:
         html = node.nodelist.render(context.new(values)).strip()
         _pieces.put(key, html)
     if secret:
-        html = html.replace(CSRF_MARK, conditional_escape(str(token)))
+        html = put_token(html, token)
     if NEXT_MARK in html:
         request = context.get("request")
         html = html.replace(NEXT_MARK, conditional_escape(request.get_full_path()) if request else "")

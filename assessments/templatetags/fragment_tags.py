@@ -26,7 +26,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from ..fragments import fragment, fragment_with_token
+from ..fragments import fragment, fragment_with_token, previous_year_shown
 
 register = template.Library()
 
@@ -281,21 +281,7 @@ def item_requirement_card(context) -> SafeString:
     answer (`_previous_year.html`), monitoring points, optional clauses and notes."""
     ws, item, previous = context["ws"], context["item"], context.get("previous")
     node = item.node
-    shown_previous = (
-        None
-        if not previous
-        else (
-            previous.assessment.pk,
-            previous.campaign.title,
-            previous.code,
-            previous.is_points,
-            previous.submitted,
-            previous.self_value,
-            previous.finalised,
-            previous.review_value,
-            previous.comment,
-        )
-    )
+    shown_previous = previous_year_shown(previous)
     key = repr(
         (
             ws.is_points,

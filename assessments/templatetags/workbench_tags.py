@@ -20,15 +20,14 @@ from __future__ import annotations
 from django import template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from indicators.templatetags.indicators import data_note
 from smartcampus.db import Lru
-from smartcampus.shell import CSRF_MARK, NO_TOKEN
+from smartcampus.shell import put_token, token_slot
 
-from ..fragments import fragment
+from ..fragments import fragment, previous_year_shown
 from ..selectors.clauses import clause_side_context
 from ..selectors.reviews import review_clause_sheet
 
@@ -87,9 +86,7 @@ def review_header(context) -> SafeString:
 
 def _csrf(context) -> tuple[str, bool]:
     """What a cached form renders for `{% csrf_token %}`, and whether it is the marker to replace."""
-    token = context.get("csrf_token")
-    secret = bool(token) and token != NO_TOKEN
-    return (CSRF_MARK if secret else token), secret
+    return token_slot(context.get("csrf_token"))
 
 
 @register.simple_tag(takes_context=True)
@@ -134,9 +131,7 @@ def review_clause_checklist(context, assessment, item, editable: bool, chosen=No
             "csrf_token": csrf,
         },
     )
-    if secret and CSRF_MARK in html:
-        html = mark_safe(html.replace(CSRF_MARK, conditional_escape(str(context.get("csrf_token")))))  # noqa: S308 — the token escaped
-    return html
+    return put_token(html, context.get("csrf_token")) if secret else html
 
 
 _BLOCKS = Lru(4096)
@@ -185,17 +180,7 @@ def _self_inputs(context) -> tuple[dict, tuple]:
     statement."""
     ws, item, response = context["ws"], context["item"], context["response"]
     previous = context.get("previous")
-    last_year = previous and (
-        previous.assessment.pk,
-        previous.code,
-        previous.campaign.title,
-        previous.is_points,
-        previous.submitted,
-        previous.self_value,
-        previous.finalised,
-        previous.review_value,
-        previous.comment,
-    )
+    last_year = previous_year_shown(previous)
     key = (
         ws.is_points,
         item.node.code,
@@ -305,9 +290,7 @@ class WorkbenchPanelNode(template.Node):
             # the tags stand on lines of their own: the panel without the line breaks around it
             html = self.nodelist.render(context.new({**values, "csrf_token": csrf})).strip()
             _BLOCKS.put(key, html)
-        if secret and CSRF_MARK in html:
-            html = html.replace(CSRF_MARK, conditional_escape(str(context.get("csrf_token"))))
-        return html
+        return put_token(html, context.get("csrf_token")) if secret else html
 
 
 @register.tag

@@ -8,8 +8,8 @@ its button and claim flags are decided by); the claim flags of those rows; and, 
 the review deadline has passed. The process keeps the rendered body under a key made of all of these, so an
 equal key can only mean equal HTML and any write that changes what the page shows gives a new key.
 
-The CSRF token (masked afresh on every request) is not part of the kept body: the body holds
-`CSRF_SLOT` where the token goes, markup no shown value can produce (every value is escaped).
+The CSRF token (masked afresh on every request) is not part of the kept body: the body holds the
+page shell's `CSRF_MARK` where the token goes, which no shown value can contain.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from smartcampus.db import Lru
+from smartcampus.shell import put_token
 
 from .. import selectors
 from ..forms import ReviewQueueFilterForm
@@ -36,7 +36,6 @@ from ..selectors.reviews import QUEUE_PAGE_COLUMNS, queue_row_instances
 
 logger = logging.getLogger(__name__)
 
-CSRF_SLOT = mark_safe("<csrf-token>")  # noqa: S308 — a constant
 # the bodies this process rendered last, under keys made of everything they show
 _BODIES = Lru(128)
 # the valid filters and the rendered filter bar per query string, language and choices offered
@@ -164,10 +163,10 @@ def body_key(request, page: QueuePage, now, *, shown: tuple) -> tuple:
 
 
 def page_body(key: tuple, render, token: str) -> str:
-    """The body under `key`, rendered by `render()` (with `CSRF_SLOT` for the token) on a miss, with
+    """The body under `key`, rendered by `render()` (with `CSRF_MARK` for the token) on a miss, with
     the request's CSRF token `token` put in."""
     body = _BODIES.get(key)
     if body is None:
         body = render()
         _BODIES.put(key, body)
-    return body.replace(CSRF_SLOT, token)
+    return put_token(body, token)

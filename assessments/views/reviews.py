@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from indicators.choices import ComplianceStatus
 from smartcampus.db import Lru
 from smartcampus.errors import DomainError, Invalid, error_response
+from smartcampus.shell import CSRF_MARK
 
 from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewReopenForm
@@ -226,7 +227,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
             "assessments/review_queue_body.html",
             {
                 "page": page,
-                "rows": _queue_rows(request, rows.instances, rows.flags, now, csrf=queue_rows.CSRF_SLOT),
+                "rows": _queue_rows(request, rows.instances, rows.flags, now, csrf=CSRF_MARK),
                 "filters": filters,
                 "filter_bar": filter_bar,
                 "status_counts": status_counts,
