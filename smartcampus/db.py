@@ -25,6 +25,113 @@ def planner_statistics_refresh(*models) -> None:
         cursor.execute(f"ANALYZE {tables}")  # table names from the models, never from input
 
 
+# --- server-side prepared statements ------------------------------------------------------------
+#
+# The compiled statements below are the same text on every call, bar a few integers. PostgreSQL
+# plans a statement each time it is sent; planning the scope's UNION or a five-join read costs it
+# several times what running them does. So on PostgreSQL each statement run a second time on a
+# connection is prepared there (`PREPARE`), and later runs send only `EXECUTE name(values)`.
+# Everything but the caller's integers is written into the prepared text as literals (a scope's
+# region paths, a filter's values), so the plan PostgreSQL keeps for the statement is the plan it
+# would have made for those values: only the integers (primary and foreign keys, compared for
+# equality) are parameters. Prepared statements live as long as the connection (they survive a
+# transaction's rollback); at most `_PREPARED_MAX` per connection, the least recently used
+# deallocated first. `settings.DATABASE_PREPARED_STATEMENTS = False` turns this off (a pooler that
+# shares server connections between clients by transaction cannot keep them).
+
+_PREPARE_ON_RUN = 2  # a statement is prepared on its second run on a connection
+_PREPARED_MAX = 256
+_SEEN_MAX = 4096
+
+
+class _Prepared:
+    """One database connection's prepared statements: statement key → name, most recent last."""
+
+    __slots__ = ("raw", "names", "seen", "counter")
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.names: OrderedDict = OrderedDict()
+        self.seen: dict = {}
+        self.counter = 0
+
+
+def _prepared_state(connection) -> _Prepared:
+    raw = connection.connection
+    state = getattr(connection, "_smartcampus_prepared", None)
+    if state is None or state.raw is not raw:  # a new connection knows none of the old names
+        state = _Prepared(raw)
+        connection._smartcampus_prepared = state
+    return state
+
+
+def _preparing(connection) -> bool:
+    from django.conf import settings
+
+    return connection.vendor == "postgresql" and getattr(settings, "DATABASE_PREPARED_STATEMENTS", True)
+
+
+def fetch(connection, sql: str, params: tuple, positions=(), values=()) -> list:
+    """The rows of the compiled statement `sql`, its parameters `params` with `values[which]` put at
+    each `(i, which)` of `positions` (the caller's integers): on PostgreSQL run as this
+    connection's prepared statement from its second run on (see above), elsewhere as it is."""
+    with connection.cursor() as cursor:
+        if _preparing(connection):
+            try:
+                key = (sql, params)
+                hash(key)
+            except TypeError:  # a list among the parameters: not a statement to keep
+                key = None
+            if key is not None:
+                name = _prepared_name(connection, cursor, key, positions, len(values))
+                if name is not None:
+                    if values:
+                        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", list(values))
+                    else:
+                        cursor.execute(f"EXECUTE {name}")
+                    return cursor.fetchall()
+        bound = list(params)
+        for i, which in positions:
+            bound[i] = values[which]
+        cursor.execute(sql, bound)
+        return cursor.fetchall()
+
+
+def _prepared_name(connection, cursor, key, positions, arity: int) -> str | None:
+    """The name `key`'s statement is prepared under on this connection, preparing it on its
+    `_PREPARE_ON_RUN`-th run; None while it is not (yet) prepared."""
+    from psycopg2.extensions import AsIs
+
+    state = _prepared_state(connection)
+    name = state.names.get(key)
+    if name is not None:
+        state.names.move_to_end(key)
+        return name
+    runs = state.seen.get(key, 0) + 1
+    if runs < _PREPARE_ON_RUN:
+        if len(state.seen) >= _SEEN_MAX:
+            state.seen.clear()
+        state.seen[key] = runs
+        return None
+    state.seen.pop(key, None)
+    sql, params = key
+    marked = list(params)
+    for i, which in positions:
+        marked[i] = AsIs(f"${which + 1}")
+    raw = cursor.cursor  # the driver's cursor: preparing is not one of the statements a page runs
+    state.counter += 1
+    name = f"smartcampus_{state.counter}"
+    types = f" ({', '.join(['bigint'] * arity)})" if arity else ""
+    with connection.wrap_database_errors:
+        text = raw.mogrify(sql, marked).decode()
+        raw.execute(f"PREPARE {name}{types} AS {text}")
+        state.names[key] = name
+        while len(state.names) > _PREPARED_MAX:
+            _old_key, old = state.names.popitem(last=False)
+            raw.execute(f"DEALLOCATE {old}")
+    return name
+
+
 # Values no primary key ever takes: the placeholders a statement is compiled with, one per value.
 _PLACEHOLDERS = tuple(-7_319_846_215_903 - i for i in range(8))
 
@@ -77,13 +184,8 @@ class CompiledQuery:
         if len(values) != self.arity:
             raise TypeError(f"{self.arity} values expected")
         sql, params, positions = self._compile(using)
-        bound = list(params)
-        for i, which in positions:
-            bound[i] = values[which]
         connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            rows = cursor.fetchall()
+        rows = fetch(connection, sql, params, positions, values)
         if self.converted:
             return convert_rows(rows, self._converters[(using, connection.vendor)], connection)
         return rows
@@ -140,9 +242,7 @@ class KeyedStatements:
     def _run(sql, params, converters, connection) -> list[tuple]:
         if sql is None:
             return []
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return convert_rows(cursor.fetchall(), converters, connection)
+        return convert_rows(fetch(connection, sql, params), converters, connection)
 
     def dicts(self, key, build, *, using: str = "default") -> list[dict]:
         """`rows` as `.values()` gives them: one dict per row, keyed by the column names."""
@@ -296,13 +396,8 @@ class KeyedInstances:
             return []
         sql, params, positions, converters, model, start, end, init_list, populators, annotations = found[:10]
         plain = found[10]
-        bound = list(params)
-        for i, which in positions:
-            bound[i] = values[which]
         connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            rows = convert_rows(cursor.fetchall(), converters, connection)
+        rows = convert_rows(fetch(connection, sql, params, positions, values), converters, connection)
         if plain and (pre_init.has_listeners(model) or post_init.has_listeners(model)):
             plain = False
         made = []
