@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .db import Lru, convert_rows
+from .db import Lru, convert_rows, fetch
 from .errors import DomainError, ErrorKind, Invalid
 
 
@@ -447,9 +447,7 @@ class CompiledRows:
             return None
 
     def count(self) -> int:
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.count_sql, self.count_params)
-            return cursor.fetchone()[0]
+        return fetch(connections[self.using], self.count_sql, self.count_params)[0][0]
 
     def __getitem__(self, index: slice) -> list[dict]:
         if not isinstance(index, slice) or index.step is not None:
@@ -462,9 +460,7 @@ class CompiledRows:
             return []
         limits = connection.ops.limit_offset_sql(low, high)
         sql = f"{self.sql} {limits}" if limits else self.sql
-        with connection.cursor() as cursor:
-            cursor.execute(sql, self.params)
-            rows = cursor.fetchall()
+        rows = fetch(connection, sql, self.params)
         names = self.names
         rows = convert_rows(rows, self.converters, connection)
         return [dict(zip(names, row)) for row in rows]  # noqa: B905 — as Django's ValuesIterable

@@ -85,10 +85,12 @@ def fetch(connection, sql: str, params: tuple, positions=(), values=()) -> list:
             if key is not None:
                 name = _prepared_name(connection, cursor, key, positions, len(values))
                 if name is not None:
-                    if values:
-                        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", list(values))
-                    else:
-                        cursor.execute(f"EXECUTE {name}")
+                    statement = (
+                        f"EXECUTE {name}({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {name}"
+                    )
+                    if connection.queries_logged:  # what is logged names the statement it runs
+                        statement += " /* " + sql.replace("%", "%%").replace("*/", "* /") + " */"
+                    cursor.execute(statement, list(values))
                     return cursor.fetchall()
         bound = list(params)
         for i, which in positions:

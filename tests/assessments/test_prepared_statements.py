@@ -48,6 +48,7 @@ def test_the_second_run_executes_the_prepared_statement_and_returns_the_same_row
     assert [rows for rows, _sql in runs] == [expected] * 3
     assert runs[0][1].startswith("(SELECT")  # the first run sends the statement itself
     assert runs[1][1].startswith("EXECUTE smartcampus_") and runs[2][1] == runs[1][1]
+    assert "assessments_membership" in runs[1][1]  # a logged EXECUTE names the statement it runs
     # the user id is the one parameter, an integer
     (text, types), *_ = [v for v in _prepared().values() if "assessments_membership" in v[0]]
     assert types == "{bigint}" and "$1" in text
@@ -140,3 +141,24 @@ def test_switched_off_the_statement_is_sent_as_it_is(world, settings):
         with CaptureQueriesContext(connection) as queries:
             scoping._SCOPE_ROWS.rows(user.pk)
         assert queries[0]["sql"].startswith("(SELECT")
+
+
+def test_an_api_list_runs_prepared_and_sees_a_change(world, client_for, points_campaign, monkeypatch):
+    from smartcampus.api import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)  # full pages: counted too
+    client = client_for("commission")
+
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/api/assessments/").json()
+        return body, [q["sql"] for q in queries]
+
+    first, _sql = listed()
+    listed()
+    again, statements = listed()
+    assert again == first and first["count"] == 3
+    assert sum(s.startswith("EXECUTE smartcampus_") for s in statements) >= 2  # the page and its count
+    points_campaign.assessments.filter(school=world.school_a2).delete()
+    after, _sql = listed()
+    assert after["count"] == 2 and world.school_a2.pk not in [row["school"] for row in after["results"]]
