@@ -107,6 +107,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default's home; not in git
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+
+
+def planner_options(database: dict) -> dict:
+    """`database` (a PostgreSQL one) with the planner's cost of a random page read set for every
+    connection (`DB_RANDOM_PAGE_COST`, 1.1 by default; empty: the server's own setting). The
+    server's default (4) is meant for spinning disks: on SSDs with the data in memory it makes
+    PostgreSQL scan a whole table where an index would read a few rows (a workbench's verdicts: every
+    verdict of the city hashed to find one school's 40)."""
+    cost = env.str("DB_RANDOM_PAGE_COST", default="1.1")
+    if (
+        database["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2")
+        and cost
+    ):
+        options = database.setdefault("OPTIONS", {})
+        given = options.get("options", "")
+        options["options"] = f"{given} -c random_page_cost={float(cost)}".strip()
+    return database
+
+
+planner_options(DATABASES["default"])
 # PostgreSQL: the compiled statements of `smartcampus.db` run as prepared statements of their
 # connection (off behind a pooler that shares server connections between clients per transaction)
 DATABASE_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
