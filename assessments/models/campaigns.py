@@ -441,6 +441,11 @@ class ItemResponse(models.Model):
                 name="itemresponse_carried_unconfirmed_unanswered",
             ),
         ]
+        indexes = [
+            # the items awaiting review per assessment (the review queue counts them for every row
+            # of its page): read from this index alone, never from the table
+            models.Index(fields=["assessment"], condition=AWAITING_REVIEW, name="response_awaiting_review"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.node.code}"

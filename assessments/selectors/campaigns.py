@@ -164,7 +164,8 @@ def response_count(q: Q | None = None) -> Coalesce:
     rows = ItemResponse.objects.filter(assessment=OuterRef("pk"))
     if q is not None:
         rows = rows.filter(q)
-    counted = rows.order_by().values("assessment").annotate(n=Count("pk")).values("n")
+    # COUNT(*): nothing but the assessment is read, so an index on it answers without the table
+    counted = rows.order_by().values("assessment").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
