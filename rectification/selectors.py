@@ -65,6 +65,17 @@ def assessment_rectification_items(*, assessment: Assessment) -> QuerySet[Rectif
     )
 
 
+# whether an assessment has rectification items, compiled once per process (every assessment page asks)
+_HAS_ITEMS = CompiledQuery(
+    lambda assessment_id: RectificationItem.objects.filter(assessment_id=assessment_id).values_list("pk")[:1]
+)
+
+
+def assessment_has_rectification_items(*, assessment: Assessment) -> bool:
+    """Whether `assessment_rectification_items` lists anything (one query)."""
+    return bool(_HAS_ITEMS.rows(assessment.pk))
+
+
 def rectification_search(
     *,
     user,

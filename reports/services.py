@@ -42,7 +42,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign, Region
-from rectification.selectors import assessment_rectification_items
+from rectification.selectors import assessment_has_rectification_items
 from smartcampus.errors import Conflict, Unavailable
 
 from . import embedded
@@ -159,7 +159,7 @@ def report_job_request(
 
 
 def _has_rectification_items(assessment: Assessment | None) -> bool:
-    return assessment is not None and assessment_rectification_items(assessment=assessment).exists()
+    return assessment is not None and assessment_has_rectification_items(assessment=assessment)
 
 
 def rectification_notice_queue(*, assessment: Assessment, acting_user) -> ReportJob:

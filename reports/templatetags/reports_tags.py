@@ -4,7 +4,7 @@ page can include without its view knowing about reports. Only buttons the user m
 from django import template
 
 from assessments.scoping import Action, get_scope
-from rectification.selectors import assessment_rectification_items
+from rectification.selectors import assessment_has_rectification_items
 
 from .. import selectors
 
@@ -18,7 +18,7 @@ def report_buttons(context, assessment=None, campaign=None):
     if user is None or not user.is_authenticated:
         return {"show": False}
     if assessment is not None:
-        has_items = assessment_rectification_items(assessment=assessment).exists()
+        has_items = assessment_has_rectification_items(assessment=assessment)
         return {
             "show": True,
             "assessment": assessment,

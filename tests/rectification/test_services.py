@@ -391,3 +391,14 @@ def test_a_file_proving_a_completion_cannot_be_deleted_from_the_library(world, i
     assert exc.value.code == "kept_by_record" and "整改证明材料" in exc.value.message
     assert EvidenceFile.objects.filter(pk=photo.pk).exists()
     assert list(item.evidence.values_list("file_id", flat=True)) == [photo.pk]
+
+
+def test_whether_an_assessment_has_items_follows_its_items(finalised, request):
+    """The report buttons' question, asked through a statement kept per process (run prepared from
+    its second run): the answer follows the confirmed list, and the deletion of its items."""
+    for _ in range(3):
+        assert selectors.assessment_has_rectification_items(assessment=finalised) is False
+    request.getfixturevalue("confirmed")
+    assert selectors.assessment_has_rectification_items(assessment=finalised) is True
+    RectificationItem.objects.filter(assessment=finalised).delete()
+    assert selectors.assessment_has_rectification_items(assessment=finalised) is False
