@@ -29,7 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -271,9 +271,18 @@ def _points_dimension_rows(responses: QuerySet, value_field: str) -> list[tuple]
             ") a GROUP BY a.assessment_id, a.district, a.dim",
         ]
     )
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One sort serves both groupings (the outer keys are a prefix of the inner ones). With a
+            # low random_page_cost the planner prefers two hash aggregations instead, which spill
+            # to disk and take ~15 % longer: sorting is asked for here, for this statement only
+            # (the setting ends with the savepoint or transaction `atomic` opened).
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(outer, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_hashagg = on")  # an enclosing transaction goes on
+        return rows
 
 
 def _compliance_dimension_rows(responses: QuerySet, value_field: str) -> list[tuple]:

@@ -87,3 +87,26 @@ def test_an_unfinished_review_counts_nowhere(world, points_campaign):
     context = school_report_context(assessment=assessment)
     assert context["review"] is None and context["review_pending"]
     assert not any(i.comment or i.verdict for i in context["items"])
+
+
+def test_the_dashboard_aggregate_leaves_the_planner_settings_as_it_found_them(world, points_campaign):
+    """The dimension sums ask PostgreSQL to sort rather than hash, for their statement only: the
+    figures are the same, and the statements after it, inside the same transaction or not, run
+    with the settings they had."""
+    from django.db import connection, transaction
+
+    review(points_campaign, world.school_a1)
+    set_status(points_campaign, AssessmentStatus.FINALISED, schools=[world.school_a1])
+    assessment = Assessment.objects.get(campaign=points_campaign, school=world.school_a1)
+
+    def hashagg():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_hashagg")
+            return cursor.fetchone()[0]
+
+    scope = assessment_list(user=world.users["commission"])
+    with transaction.atomic():
+        board = campaign_dashboard(campaign=points_campaign, assessments=scope)
+        assert hashagg() == "on"
+    assert hashagg() == "on"
+    assert board.review_values == {assessment.pk: engine_result(assessment, field="review").total}
