@@ -68,7 +68,11 @@ def _prepared_state(connection) -> _Prepared:
 def _preparing(connection) -> bool:
     from django.conf import settings
 
-    return connection.vendor == "postgresql" and getattr(settings, "DATABASE_PREPARED_STATEMENTS", True)
+    if connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return not is_psycopg3  # the statements are written with psycopg2's quoting
 
 
 def fetch(connection, sql: str, params: tuple, positions=(), values=()) -> list:
