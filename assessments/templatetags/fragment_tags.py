@@ -31,6 +31,12 @@ from ..fragments import fragment, fragment_with_token, previous_year_shown
 register = template.Library()
 
 
+def _inline(template_name: str, key, context, token=None) -> SafeString:
+    """`fragment_with_token`'s markup without the line ending its template, to sit inline."""
+    html = fragment_with_token(template_name, key, context, token)
+    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's own markup
+
+
 def _top_result(ws) -> tuple:
     result = ws.result
     if ws.is_points:
@@ -178,8 +184,7 @@ def item_answer_card(context) -> SafeString:
         )
     )
     token = context.get("csrf_token")
-    html = fragment_with_token("assessments/_item_answer.html", key, lambda: values, token)
-    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
+    return _inline("assessments/_item_answer.html", key, lambda: values, token)
 
 
 @register.simple_tag(takes_context=True)
@@ -204,7 +209,7 @@ def assessment_intro(context) -> SafeString:
             timezone.get_current_timezone_name(),
         )
     )
-    html = fragment_with_token(
+    return _inline(
         "assessments/_assessment_intro.html",
         key,
         lambda: {
@@ -213,9 +218,7 @@ def assessment_intro(context) -> SafeString:
             "facts_tab": facts_tab,
             "sheet": {"abilities": {"can_read_review": can_read_review}},
         },
-        None,
     )
-    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
 
 
 @register.simple_tag(takes_context=True)
@@ -232,13 +235,11 @@ def assessment_actions(context) -> SafeString:
             ws.items[0].node.code if ws.items else None,
         )
     )
-    html = fragment_with_token(
+    return _inline(
         "assessments/_assessment_actions.html",
         key,
         lambda: {"assessment": assessment, "ws": ws, "abilities": abilities},
-        None,
     )
-    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
 
 
 @register.simple_tag(takes_context=True)
@@ -256,7 +257,7 @@ def item_nav(context) -> SafeString:
             bool(unfinished),
         )
     )
-    html = fragment_with_token(
+    return _inline(
         "assessments/_item_nav.html",
         key,
         lambda: {
@@ -266,9 +267,7 @@ def item_nav(context) -> SafeString:
             "next_item": next_item,
             "unfinished": unfinished,
         },
-        None,
     )
-    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
 
 
 def _node_shown(node) -> tuple:
@@ -294,10 +293,8 @@ def item_requirement_card(context) -> SafeString:
             shown_previous,
         )
     )
-    html = fragment_with_token(
+    return _inline(
         "assessments/_item_requirement.html",
         key,
         lambda: {"ws": ws, "item": item, "previous": previous},
-        None,
     )
-    return mark_safe(html.rstrip())  # noqa: S308 — the fragment's markup without the line ending its template
