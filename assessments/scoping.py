@@ -73,12 +73,13 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     CharField,
+    Count,
     Exists,
     OuterRef,
     Q,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from smartcampus.db import CompiledQuery
 
@@ -89,17 +90,21 @@ from .models import (
     Campaign,
     ItemResponse,
     Membership,
+    Notification,
     Region,
     ReviewAssignment,
     Role,
     SampleSchool,
     School,
 )
+from .models.notifications import notification_writes
 
 _CACHE_ATTR = "_smartcampus_scope"
+_MENU_ATTR = "_smartcampus_menu"
 ASSIGNED = "assigned"  # pseudo-role of a review assignment row in get_scope's UNION
 RECHECK = "recheck"  # pseudo-role of a city re-check assignment row in get_scope's UNION
 ACCEPTING = "accepting"  # pseudo-role of an acceptance delegation row in get_scope's UNION
+UNREAD = "unread"  # pseudo-role of the unread notifications' count in get_scope's UNION
 
 
 class Action(enum.StrEnum):
@@ -511,16 +516,31 @@ ANONYMOUS_SCOPE = UserScope(user_id=None)
 
 def _scope_rows_query(user_id: int):
     """The user's memberships, review assignments, re-check samples and acceptance delegations in
-    one UNION: (role, school id, region path, assessment id, lead, campaign id)."""
+    one UNION: (role, school id, region path, assessment id, lead, campaign id, name, n). The navbar's
+    rows ride along: a membership's `name` is its school's or region's name and `n` its id (the
+    order the roles were made in); one more row, role `UNREAD`, counts the unread notifications in
+    `n` (none when there are none)."""
 
     def none():
         # typed: a column that is NULL in the first parts of the UNION would be resolved as text
         return Cast(Value(None), BigIntegerField())
 
+    def no_name():
+        return Value(None, CharField())
+
     memberships = (
         Membership.objects.filter(user_id=user_id)
         .order_by()
-        .values_list("role", "school_id", "region__path", none(), Value(False, BooleanField()), none())
+        .values_list(
+            "role",
+            "school_id",
+            "region__path",
+            none(),
+            Value(False, BooleanField()),
+            none(),
+            Coalesce("school__name", "region__name", Value("")),
+            Cast("id", BigIntegerField()),
+        )
     )
     assignments = (
         ReviewAssignment.objects.filter(reviewer_id=user_id)
@@ -531,6 +551,8 @@ def _scope_rows_query(user_id: int):
             Value(None, CharField()),
             "assessment_id",
             "lead",
+            none(),
+            no_name(),
             none(),
         )
     )
@@ -544,6 +566,8 @@ def _scope_rows_query(user_id: int):
             "assessment_id",
             Value(False, BooleanField()),
             none(),
+            no_name(),
+            none(),
         )
     )
     delegations = (
@@ -556,9 +580,27 @@ def _scope_rows_query(user_id: int):
             "assessment_id",
             Value(False, BooleanField()),
             "campaign_id",
+            no_name(),
+            none(),
         )
     )
-    return memberships.union(assignments, rechecks, delegations, all=True)
+    unread = (
+        Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Cast(Count("*"), BigIntegerField()))
+        .values_list(
+            Value(UNREAD, CharField()),
+            none(),
+            Value(None, CharField()),
+            none(),
+            Value(False, BooleanField()),
+            none(),
+            no_name(),
+            "n",
+        )
+    )
+    return memberships.union(assignments, rechecks, delegations, unread, all=True)
 
 
 # compiled once per process: every request reads the scope, and building this UNION through the
@@ -577,8 +619,12 @@ def get_scope(user) -> UserScope:
     review_schools, review_assessments, lead, recheck = set(), set(), set(), set()
     accept_campaigns, accept_assessments, accepting = set(), set(), set()
 
+    writes = notification_writes()  # before the read: a write during it makes the menu stale
     rows = _SCOPE_ROWS.rows(user.pk)
-    for role, school_id, path, assessment_id, is_lead, campaign_id in rows:
+    roles, unread = [], 0
+    for role, school_id, path, assessment_id, is_lead, campaign_id, name, n in rows:
+        if name is not None:  # a membership
+            roles.append((n, role, name))
         if role == Role.SCHOOL_CIO:
             cio.add(school_id)
         elif role == Role.REVIEWER:
@@ -600,6 +646,8 @@ def get_scope(user) -> UserScope:
                 accept_campaigns.add(campaign_id)
             else:
                 accept_assessments.add(assessment_id)
+        elif role == UNREAD:
+            unread = n
     scope = UserScope(
         user_id=user.pk,
         is_superuser=user.is_superuser,
@@ -615,7 +663,30 @@ def get_scope(user) -> UserScope:
         accepting_campaign_ids=frozenset(accepting),
     )
     setattr(user, _CACHE_ATTR, scope)
+    roles.sort()
+    setattr(user, _MENU_ATTR, ScopeMenu(tuple((role, name) for _n, role, name in roles), unread, writes))
     return scope
+
+
+@dataclass(frozen=True)
+class ScopeMenu:
+    """The navbar's rows as `get_scope` read them with the scope: (role, school or region name) per
+    membership in the order they were made, the unread notifications, and `notification_writes()`
+    at the time of the read."""
+
+    roles: tuple[tuple[str, str], ...]
+    unread: int
+    writes: int
+
+
+def scope_menu(user) -> ScopeMenu | None:
+    """The navbar's rows read with the user's scope (reading the scope if it is not yet), or None
+    when a notification was written since (then the caller reads them afresh)."""
+    get_scope(user)
+    menu = getattr(user, _MENU_ATTR, None)
+    if menu is None or menu.writes != notification_writes():
+        return None
+    return menu
 
 
 # --- the other way round: who is in scope for an object (the recipients of notifications) ---------
@@ -664,5 +735,6 @@ def cio_ids_by_school(*, school_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def clear_scope_cache(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _MENU_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)

@@ -1,8 +1,27 @@
 """In-app notifications of the workflow (the e-mail copy goes out through Django's e-mail backend)."""
 
+import threading
+
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+# Writes of notifications made by this process (saves, deletes, and the services' bulk writes):
+# an unread count read before one of them is not shown after it (`notification_writes`).
+_WRITES = [0]
+_WRITES_LOCK = threading.Lock()
+
+
+def notifications_written(**_kwargs) -> None:
+    with _WRITES_LOCK:
+        _WRITES[0] += 1
+
+
+def notification_writes() -> int:
+    """How many writes of notifications this process has made so far."""
+    return _WRITES[0]
 
 
 class Notification(models.Model):
@@ -48,3 +67,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+receiver(post_save, sender=Notification, dispatch_uid="notification_saved")(notifications_written)
+receiver(post_delete, sender=Notification, dispatch_uid="notification_deleted")(notifications_written)

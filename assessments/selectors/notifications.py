@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from smartcampus.db import CompiledQuery
 
 from ..models import Membership, Notification, Role
+from ..scoping import scope_menu
 
 
 def notification_list(*, user) -> QuerySet[Notification]:
@@ -70,8 +71,15 @@ _UNREAD = CompiledQuery(_unread_count_query)
 
 
 def account_menu(*, user) -> AccountMenu:
-    """The user's roles with the unread count riding along as a subquery: one query for the navbar
-    of every page (a second one only for a user without roles)."""
+    """The user's roles and unread count: read with the user's scope (`scope_menu`, no query of its
+    own), or afresh when a notification was written since (one query, a second one only for a user
+    without roles)."""
+    menu = scope_menu(user)
+    if menu is not None:
+        return AccountMenu(
+            memberships=[MenuRole(role=role, scope_name=name) for role, name in menu.roles],
+            unread=menu.unread,
+        )
     rows = _MENU_ROWS.rows(user.pk)
     if rows:
         roles = [MenuRole(role=role, scope_name=school or region or "") for role, school, region, _n in rows]

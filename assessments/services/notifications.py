@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Assessment, AssessmentStatus, Notification
+from ..models.notifications import notifications_written
 from ..scoping import cio_ids_by_school, reviewer_ids_by_assessment
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def notify(
     # the pre-check above skips what exists; ignore_conflicts covers a concurrent run of the same
     # reminder task (acks_late may deliver it twice), which would otherwise roll back every reminder
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    notifications_written()
     transaction.on_commit(lambda: _send_emails(user_ids=user_ids, title=title, body=body, url=url))
     return created
 
@@ -84,7 +86,9 @@ def notifications_mark_read(*, acting_user, ids: Iterable[int] | None = None) ->
     qs = Notification.objects.filter(user=acting_user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    notifications_written()
+    return marked
 
 
 @transaction.atomic

@@ -41,6 +41,31 @@ def test_menu_rows_equal_the_orm_statement_and_name_the_roles(world):
     assert account_menu(user=nobody).unread == 1 and account_menu(user=nobody).memberships == []
 
 
+def test_the_menu_is_read_with_the_scope_and_afresh_after_a_notification_is_written(world):
+    from assessments import services
+
+    cio = world.users["cio"]
+    Notification.objects.create(user=cio, title="提醒", body="")
+    with CaptureQueriesContext(connection) as queries:
+        scoping.get_scope(cio)
+        menu = account_menu(user=cio)
+    assert len(queries) == 1  # the scope's statement carries the navbar's rows
+    assert [(m.role, m.scope_name) for m in menu.memberships] == [(Role.SCHOOL_CIO, world.school_a1.name)]
+    assert menu.unread == 1
+    # written after the scope was read, in the same request: the bell counts it
+    services.notify(user_ids=[cio.pk], kind=Notification.Kind.REMINDER, title="又一条")
+    assert account_menu(user=cio).unread == 2
+    services.notifications_mark_read(acting_user=cio)
+    assert account_menu(user=cio).unread == 0
+    # roles in the order they were made, each with its school's or region's name
+    MembershipFactory(user=cio, role=Role.REVIEWER, region=world.district_a1, school=None)
+    fresh = type(cio).objects.get(pk=cio.pk)
+    assert [(m.role, m.scope_name) for m in account_menu(user=fresh).memberships] == [
+        (Role.SCHOOL_CIO, world.school_a1.name),
+        (Role.REVIEWER, world.district_a1.name),
+    ]
+
+
 def test_a_new_role_is_seen_on_the_next_read(world):
     user = UserFactory(username="newcomer")
     assert scoping.get_scope(user).cio_school_ids == frozenset()
