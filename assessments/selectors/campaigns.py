@@ -119,16 +119,21 @@ def assessment_filter(qs: QuerySet[Assessment], filters: dict | None) -> QuerySe
 _ASSESSMENT_GET = KeyedInstances()
 
 
-def assessment_get(*, user, pk: int, action: Action = Action.VIEW) -> Assessment:
+def assessment_get(*, user, pk: int, action: Action = Action.VIEW, region_parent: bool = False) -> Assessment:
     """One assessment in scope for `action`, else 404 (with its campaign, framework, the campaign's
-    region, school and the school's region loaded, as `assessment_list` gives them)."""
+    region, school and the school's region loaded, as `assessment_list` gives them; with
+    `region_parent` the region's parent too, in the same statement, for the region's `full_name`)."""
     if type(pk) is not int:  # a primary key from elsewhere than the URL: as the ORM takes it
-        return get_object_or_404(assessment_list(user=user, action=action), pk=pk)
-    found = _ASSESSMENT_GET.instances(
-        ("assessment", get_scope(user), action),
-        lambda placeholder: assessment_list(user=user, action=action).filter(pk=placeholder),
-        pk,
-    )
+        qs = assessment_list(user=user, action=action)
+        if region_parent:
+            qs = qs.select_related("school__region__parent")
+        return get_object_or_404(qs, pk=pk)
+
+    def build(placeholder):
+        qs = assessment_list(user=user, action=action).filter(pk=placeholder)
+        return qs.select_related("school__region__parent") if region_parent else qs
+
+    found = _ASSESSMENT_GET.instances(("assessment", get_scope(user), action, region_parent), build, pk)
     if not found:
         raise Http404
     return found[0]

@@ -961,25 +961,6 @@ def review_workbench(*, assessment: Assessment, user) -> ReviewWorkspace:
     )
 
 
-# the region's parent (the header's "淄博市张店区"), compiled once per process
-_REGION_PARENT = KeyedInstances()
-
-
-def _region_query(region_id: int):
-    return Region.objects.filter(pk=region_id).order_by()
-
-
-def region_parent_load(*, region: Region) -> Region:
-    """`region` with its parent loaded, for `full_name` (one query for a region that has a parent,
-    none for a top-level one or a parent already loaded)."""
-    parent_field = Region._meta.get_field("parent")
-    if region.parent_id is not None and not parent_field.is_cached(region):
-        found = _REGION_PARENT.instances("region", _region_query, region.parent_id)
-        if found:
-            region.parent = found[0]
-    return region
-
-
 # the workbench checklist's ticks (both sides of one response), compiled once per process
 _CLAUSE_CHECKS = KeyedInstances()
 

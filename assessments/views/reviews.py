@@ -35,7 +35,6 @@ from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewReopenForm
 from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
-from ..selectors.reviews import region_parent_load
 from . import queue_rows
 
 logger = logging.getLogger(__name__)
@@ -332,12 +331,14 @@ def _neighbours(rw, current) -> dict:
 @login_required
 def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The workbench for one item: the school's input and evidence beside the reviewer's panel."""
-    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.READ_REVIEW)
+    # the header names the school's region in full ("淄博市张店区")
+    assessment = selectors.assessment_get(
+        user=request.user, pk=pk, action=Action.READ_REVIEW, region_parent=True
+    )
     context = _workbench_context(request, assessment)
     current = context["rw"].by_code.get(code)
     if current is None:
         raise Http404
-    region_parent_load(region=assessment.school.region)
     context.update(
         ri=current,
         item=current.item,
@@ -536,7 +537,7 @@ def _recheck_context(request, assessment, code: str) -> dict:
 @login_required
 def recheck_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The review workbench in the city stage (市级复核) for one item of a sampled school."""
-    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK)
+    assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK, region_parent=True)
     return render(request, "assessments/review_item.html", _recheck_context(request, assessment, code))
 
 
