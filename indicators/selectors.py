@@ -207,7 +207,12 @@ def specs_changed() -> None:
 def fact_catalogue() -> dict[str, FactSpec]:
     """The fact catalogue in display order, code → FactSpec (one query). Reference data, like
     frameworks: the same for every user. Callers get their own dict; the specs are shared."""
-    rows = _CATALOGUE_ROWS.rows()
+    return dict(catalogue_of_rows(_CATALOGUE_ROWS.rows()))
+
+
+def catalogue_of_rows(rows) -> dict[str, FactSpec]:
+    """The catalogue made from rows of `FACT_SPEC_FIELDS` in display order (JSON undecoded, as the
+    database gives them). Shared: the same dict for the same rows in the same language, not to be changed."""
     language = get_language()
     try:
         key = (language, tuple(rows))
@@ -218,7 +223,7 @@ def fact_catalogue() -> dict[str, FactSpec]:
     if found is None:
         found = _fact_specs(rows)
         _CATALOGUES.put(key, found)
-    return dict(found)
+    return found
 
 
 _JSON_COLUMNS = tuple(

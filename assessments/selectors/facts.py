@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Q, Value
+from django.db.models import CharField, F, IntegerField, JSONField, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,7 @@ from indicators.choices import ComplianceStatus
 from indicators.facts import FactSpec
 from indicators.facts import FactValue as FactData
 from indicators.levels import school_type_label
-from indicators.models import FactKind, Severity
+from indicators.models import FactDefinition, FactKind, Severity
 from indicators.rules import (
     RuleError,
     RuleResult,
@@ -45,7 +46,9 @@ from indicators.rules import (
     rule_fact_codes,
 )
 from indicators.selectors import (
+    FACT_SPEC_FIELDS,
     answerable_nodes,
+    catalogue_of_rows,
     fact_catalogue,
     framework_nodes,
     rule_specs,
@@ -284,16 +287,50 @@ def assessment_fact_checks(
     )
 
 
-def _item_fact_values_query(assessment_id: int):
-    return (
+def _item_facts_query(assessment_id: int):
+    """The fact catalogue and the school's recorded values in one statement: (position,
+    *FACT_SPEC_FIELDS) per fact in display order, and (NULL, code, value as text, NULL, …) per
+    recorded value."""
+
+    def no_text():
+        return Value(None, CharField())
+
+    def no_json():
+        return Cast(Value(None), JSONField())
+
+    catalogue = FactDefinition.objects.order_by().values_list("position", *FACT_SPEC_FIELDS)
+    values = (
         FactValue.objects.filter(assessment_id=assessment_id, value__isnull=False)
         .order_by()
-        .values_list("fact__code", "value")
+        .values_list(
+            Cast(Value(None), IntegerField()),
+            "fact__code",
+            Cast("value", CharField()),
+            no_text(),
+            no_text(),
+            no_text(),
+            no_json(),
+            no_json(),
+            no_text(),
+        )
     )
+    return catalogue.union(values, all=True).order_by("position", "code")
 
 
-# the school's recorded values as an item's checks read them, compiled once per process
-_ITEM_FACT_VALUES = CompiledQuery(_item_fact_values_query, converted=True)
+# the catalogue and the school's values as an item's checks read them, compiled once per process
+_ITEM_FACTS = CompiledQuery(_item_facts_query)
+
+
+def _item_facts(assessment_id: int) -> tuple[tuple[tuple, ...], tuple[tuple[str, Decimal], ...]]:
+    """The catalogue's rows (as `catalogue_of_rows` takes them) and the school's values, (code,
+    value) by code, from one query."""
+    catalogue, values = [], []
+    for position, *row in _ITEM_FACTS.rows(assessment_id):
+        if position is None:
+            values.append((row[0], Decimal(row[1])))
+        else:
+            catalogue.append(tuple(row))
+    return tuple(catalogue), tuple(values)
 
 
 # item checks evaluated before, by exactly what they were evaluated from (`item_fact_checks`)
@@ -302,36 +339,29 @@ _EVALUATED = Lru(1024)
 
 def item_fact_checks(*, assessment: Assessment, code: str) -> list[Check]:
     """The checks of one item: `assessment_fact_checks(...).by_item.get(code, [])`, evaluating only
-    the rules that concern the item (three queries: the framework's rules, the catalogue and the
+    the rules that concern the item (two queries: the framework's rules, and the catalogue with the
     school's values)."""
     framework = assessment.campaign.framework
     rules = rule_specs(framework=framework)
     owners = rule_owners(rules, [n.code for n in _framework_items(framework)])
     mine = [(rule, found) for rule, found in zip(rules, owners, strict=True) if code in found]
     # read even for an item without rules: a page runs the same queries whatever its item
-    catalogue = fact_catalogue()
-    rows = _ITEM_FACT_VALUES.rows(assessment.pk)
-    values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
-    school_type = assessment.school.school_type
+    catalogue_rows, rows = _item_facts(assessment.pk)
     if not mine:  # nothing to evaluate (most items have no rule of their own)
         return []
+    catalogue = catalogue_of_rows(catalogue_rows)
+    school_type = assessment.school.school_type
     specs = tuple(rule for rule, _found in mine)
     # The evaluation is a pure function of the rules, the catalogue, the school's values and type
-    # and the language of the messages. The rules and the catalogue's specs are shared objects,
-    # named in the key by identity: the entry holds them, so no other object can take their ids
-    # while it is kept.
-    shared = (specs, tuple(catalogue.items()))
-    key = (
-        tuple(map(id, specs)),
-        tuple((code, id(spec)) for code, spec in shared[1]),
-        repr(rows),
-        school_type,
-        get_language(),
-    )
+    # and the language of the messages. The rules and the catalogue are shared objects, named in
+    # the key by identity: the entry holds them, so no other object can take their ids while it is
+    # kept.
+    key = (tuple(map(id, specs)), id(catalogue), rows, school_type, get_language())
     found = _EVALUATED.get(key)
     if found is None:
+        values = {fact: FactValue.typed(catalogue[fact], value) for fact, value in rows if fact in catalogue}
         results = evaluate_rules(list(specs), facts=values, school_type=school_type, catalogue=catalogue)
-        found = (shared, tuple(results))
+        found = ((specs, catalogue), tuple(results))
         _EVALUATED.put(key, found)
     results = found[1]
     return [

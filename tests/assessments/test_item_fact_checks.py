@@ -45,9 +45,9 @@ def test_an_items_checks_equal_the_whole_assessments_checks_of_that_item(world, 
 
 
 def test_an_item_reads_the_same_whether_or_not_rules_concern_it(assessment, django_assert_num_queries):
-    with django_assert_num_queries(3):  # the rules, the catalogue and the school's values
+    with django_assert_num_queries(2):  # the rules, and the catalogue with the school's values
         assert item_fact_checks(assessment=assessment, code="9.9") == []
-    with django_assert_num_queries(2):  # the rules of this framework version are kept
+    with django_assert_num_queries(1):  # the rules of this framework version are kept
         assert len(item_fact_checks(assessment=assessment, code="1.1")) == 1
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert item_fact_checks(assessment=assessment, code="9.9") == []
