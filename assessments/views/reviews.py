@@ -35,7 +35,7 @@ from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewReopenForm
 from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
-from . import queue_rows
+from . import queue_rows, workbench_body
 
 logger = logging.getLogger(__name__)
 
@@ -330,24 +330,42 @@ def _neighbours(rw, current) -> dict:
 
 @login_required
 def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """The workbench for one item: the school's input and evidence beside the reviewer's panel."""
+    """The workbench for one item: the school's input and evidence beside the reviewer's panel. The
+    body is kept per exact content (`workbench_body`): its digest is read first, then the rest."""
+    digest = workbench_body.content_digest(pk)
     # the header names the school's region in full ("淄博市张店区")
     assessment = selectors.assessment_get(
         user=request.user, pk=pk, action=Action.READ_REVIEW, region_parent=True
     )
-    context = _workbench_context(request, assessment)
-    current = context["rw"].by_code.get(code)
-    if current is None:
-        raise Http404
-    context.update(
-        ri=current,
-        item=current.item,
-        response=current.response,
-        statuses=ComplianceStatus.for_item(optional=current.node.optional),
-        previous=selectors.previous_item(user=request.user, assessment=assessment, code=code),
-        **_neighbours(context["rw"], current),
+    previous = selectors.previous_item(user=request.user, assessment=assessment, code=code)
+
+    def render_body(csrf) -> str:
+        context = _workbench_context(request, assessment)
+        current = context["rw"].by_code.get(code)
+        if current is None:
+            raise Http404
+        context.update(
+            ri=current,
+            item=current.item,
+            response=current.response,
+            statuses=ComplianceStatus.for_item(optional=current.node.optional),
+            previous=previous,
+            csrf_token=csrf,
+            **_neighbours(context["rw"], current),
+        )
+        return render_to_string("assessments/_review_item_body.html", context, request=request)
+
+    key = workbench_body.body_key(request, assessment=assessment, code=code, digest=digest, previous=previous)
+    body = workbench_body.item_body(key, render_body, get_token(request))
+    return _review_item_page(request, assessment, code, body)
+
+
+def _review_item_page(request, assessment, code: str, body: str) -> HttpResponse:
+    return render(
+        request,
+        "assessments/review_item.html",
+        {"assessment": assessment, "code": code, "body": body},
     )
-    return render(request, "assessments/review_item.html", context)
 
 
 def _verdict_values(post) -> dict:
@@ -538,7 +556,9 @@ def _recheck_context(request, assessment, code: str) -> dict:
 def recheck_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The review workbench in the city stage (市级复核) for one item of a sampled school."""
     assessment = selectors.assessment_get(user=request.user, pk=pk, action=Action.RECHECK, region_parent=True)
-    return render(request, "assessments/review_item.html", _recheck_context(request, assessment, code))
+    context = _recheck_context(request, assessment, code)
+    body = render_to_string("assessments/_review_item_body.html", context, request=request)
+    return _review_item_page(request, assessment, code, body)
 
 
 @login_required

@@ -1,0 +1,171 @@
+"""The reviewer workbench's item body is kept whole per exact content (assessments/views/
+workbench_body.py): a repeat visit reads a digest instead of the rows, every change the page shows
+is on the next visit exactly as a fresh render shows it, and each request's forms carry its own
+CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Assessment, FactValue, ItemReview
+from assessments.selectors import fact_records
+from assessments.views import workbench_body
+from tests.html import document, text
+
+from .conftest import make_campaign, response
+from .facts_support import answer_all, ruled_campaign
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="(\w+)"')
+ANY_TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")\w+')
+
+
+def workbench(client, assessment, code="1.1") -> str:
+    got = client.get(reverse("assessments:review-item", args=[assessment.pk, code]))
+    assert got.status_code == 200
+    return got.content.decode()
+
+
+def fresh(client, assessment, code="1.1") -> str:
+    """The page rendered from the rows, with nothing kept."""
+    workbench_body._BODIES.clear()
+    return workbench(client, assessment, code)
+
+
+def same_page(a: str, b: str) -> bool:
+    """Equal but for the CSRF token, masked afresh on every request."""
+    return ANY_TOKEN.sub(r"\1", a) == ANY_TOKEN.sub(r"\1", b)
+
+
+def kept_and_fresh_agree(client, assessment, code="1.1") -> str:
+    kept = workbench(client, assessment, code)
+    assert same_page(kept, fresh(client, assessment, code))
+    return kept
+
+
+@pytest.fixture
+def in_review(world, submitted) -> Assessment:
+    services.review_start(assessment=submitted, acting_user=world.users["reviewer"])
+    return Assessment.objects.get(pk=submitted.pk)
+
+
+def test_a_repeat_visit_reads_a_digest_instead_of_the_rows(world, client_for, in_review):
+    client = client_for("reviewer")
+    first = workbench(client, in_review)
+    with CaptureQueriesContext(connection) as queries:
+        again = workbench(client, in_review)
+    assert same_page(first, again)
+    statements = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "sha256" in statements
+    # the verdicts, the clause ticks and the facts are not read: the digest stands for them
+    assert '"assessments_itemreview"' not in statements
+    assert '"assessments_clausecheck"' not in statements
+    # nor for a page that is not there
+    assert client.get(reverse("assessments:review-item", args=[in_review.pk, "9.9"])).status_code == 404
+
+
+def test_every_change_shows_on_the_next_visit(world, client_for, in_review):
+    reviewer, client = world.users["reviewer"], client_for("reviewer")
+    kept_and_fresh_agree(client, in_review)
+    r = response(in_review, "1.1")
+    services.verdict_save(
+        response=r, acting_user=reviewer, version=r.version, verdict="adjust", score="1", comment="偏高"
+    )
+    html = kept_and_fresh_agree(client, in_review)
+    assert text(html, "review-progress") == "1 / 4"
+    assert document(html).xpath("//textarea[@id='comment']/text()") == ["偏高"]
+    # the other items' pages count the verdict too
+    assert text(kept_and_fresh_agree(client, in_review, "1.2"), "review-progress") == "1 / 4"
+    # the reviewer's name in the verdicts' record, the school's and the region's names
+    reviewer.first_name = "王专家"
+    reviewer.save()
+    assert "王专家" in kept_and_fresh_agree(client, in_review)
+    world.school_a1.name = "甲一区第一小学（新校名）"
+    world.school_a1.save()
+    assert "（新校名）" in kept_and_fresh_agree(client, in_review)
+    world.city_a.name = "甲市（更名）"
+    world.city_a.save()
+    assert "甲市（更名）" in kept_and_fresh_agree(client, in_review)
+    # a verdict removed by hand (no service bumps anything): the rows read differ all the same
+    assert document(kept_and_fresh_agree(client, in_review)).xpath("//*[@data-testid='rounds']")
+    ItemReview.objects.filter(response=r).delete()
+    assert not document(kept_and_fresh_agree(client, in_review)).xpath("//*[@data-testid='rounds']")
+
+
+def test_a_corrected_fact_shows_on_the_next_visit(world, client_for):
+    campaign = ruled_campaign(world)
+    assessment = Assessment.objects.get(campaign=campaign, school=world.school_a1)
+    cio, reviewer = world.users["cio"], world.users["reviewer"]
+    fact = fact_records(assessment=assessment).get("uplink_mbps")
+    services.fact_values_set(
+        assessment=assessment,
+        values={"uplink_mbps": "500"},
+        versions={"uplink_mbps": fact.version if fact else 0},
+        acting_user=cio,
+    )
+    answer_all(assessment, cio)
+    services.assessment_submit(assessment=assessment, acting_user=cio)
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    services.review_start(assessment=assessment, acting_user=reviewer)
+    client = client_for("reviewer")
+    before = kept_and_fresh_agree(client, assessment)
+    # corrected in the database by hand (an import, the admin): nothing bumped, the row differs
+    FactValue.objects.filter(assessment=assessment, fact__code="uplink_mbps").update(value=100000)
+    after = kept_and_fresh_agree(client, assessment)
+    assert text(before, "fact-check-panel") != text(after, "fact-check-panel")
+
+
+def test_a_clause_tick_shows_on_the_next_visit(world, client_for):
+    from indicators.models import Node
+    from tests.factories import fill_and_submit, small_compliance_framework
+
+    from .test_clauses import TEXT
+
+    framework = small_compliance_framework()
+    Node.objects.filter(framework=framework, code="1.1").update(text=TEXT)
+    campaign = make_campaign(world, framework, title="2026年甲市达标自评")
+    assessment = fill_and_submit(campaign.assessments.get(school=world.school_a1), world.users["cio"])
+    reviewer, client = world.users["reviewer"], client_for("reviewer")
+    services.review_start(assessment=assessment, acting_user=reviewer)
+    doc = document(kept_and_fresh_agree(client, assessment))
+    assert not doc.xpath("//form[@id='clause-form-review']//input[@name='met' and @checked]")
+    r = response(assessment, "1.1")
+    services.clause_check_save(response=r, side="review", met=[1], version=0, acting_user=reviewer)
+    doc = document(kept_and_fresh_agree(client, assessment))
+    assert doc.xpath("//form[@id='clause-form-review']//input[@name='met' and @checked]/@value") == ["1"]
+
+
+def test_the_verdict_form_posts_with_each_requests_token(world, in_review):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["reviewer"])
+    workbench(client, in_review)
+    kept = workbench(client, in_review)  # the kept body, the token put in on the way out
+    token = TOKEN.search(kept).group(1)
+    r = response(in_review, "1.1")
+    save = reverse("assessments:review-item-save", args=[in_review.pk, "1.1"])
+    posted = client.post(
+        save, {"version": r.version, "verdict": "accept", "comment": "", "csrfmiddlewaretoken": token}
+    )
+    assert posted.status_code == 200 and posted["X-Save-Status"] == "200"
+    assert text(workbench(client, in_review), "review-progress") == "1 / 4"
+
+
+def test_each_reviewer_and_language_gets_their_own_body(world, client_for, in_review):
+    from django.conf import settings
+
+    reviewer = client_for("reviewer")
+    chinese = workbench(reviewer, in_review)
+    reviewer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = workbench(reviewer, in_review)
+    assert "返回评审总览" in chinese and "返回评审总览" not in english
+    commission = client_for("commission")  # reads the review, may not give verdicts
+    theirs = workbench(commission, in_review)
+    assert not same_page(theirs, chinese)
+    assert document(theirs).xpath("//*[@data-testid='locked']")
+    assert not document(chinese).xpath("//*[@data-testid='locked']")
