@@ -425,10 +425,21 @@ def _open_items_elsewhere_query(school_id: int, campaign_id: int):
 _OPEN_ELSEWHERE = CompiledQuery(_open_items_elsewhere_query, arity=2)
 
 
-def _open_codes_elsewhere(school_id: int, campaign_id: int) -> set[str]:
-    """The item codes on which the school has open items in campaigns other than `campaign_id` (any
-    scope: only a filter before the scoped query)."""
-    return {code for (code,) in _OPEN_ELSEWHERE.rows(school_id, campaign_id)}
+def _open_codes_elsewhere(assessment: Assessment) -> frozenset[str]:
+    """The item codes on which the assessment's school has open items in campaigns other than its
+    own (any scope: only a filter before the scoped query); read once per assessment instance, which
+    lives as long as the request that loaded it."""
+    codes = getattr(assessment, "_open_rectification_elsewhere", None)
+    if codes is None:
+        rows = _OPEN_ELSEWHERE.rows(assessment.school_id, assessment.campaign_id)
+        codes = assessment._open_rectification_elsewhere = frozenset(code for (code,) in rows)
+    return codes
+
+
+def carried_over_shown(request, assessment: Assessment, code: str) -> bool:
+    """Whether the item page of `code` may show 「上年整改事项」 (one query: the school's open items
+    in other campaigns; `rectification_carried_over` then says which of them the user may see)."""
+    return code in _open_codes_elsewhere(assessment)
 
 
 def rectification_carried_over(*, user, assessment: Assessment, code: str) -> list[RectificationItem]:
@@ -437,7 +448,7 @@ def rectification_carried_over(*, user, assessment: Assessment, code: str) -> li
     open, for this year's item page. Only what the user may view; one query (the scope of the request
     and `assessment.campaign.framework` already loaded)."""
     campaign = assessment.campaign
-    if code not in _open_codes_elsewhere(assessment.school_id, campaign.pk):
+    if code not in _open_codes_elsewhere(assessment):
         return []  # nothing of the school's open on this item in any other campaign: no scoped query
     earlier = Q(assessment__campaign__year__lt=campaign.year)
     if campaign.predecessor_id is not None:

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,6 +32,7 @@ from ..forms import (
 from ..fragments import fragment
 from ..models import AssessmentStatus, Region, SchoolType
 from ..scoping import Action
+from . import bodies
 
 PER_PAGE = 50
 
@@ -369,13 +372,43 @@ def _editable(response, user) -> tuple[bool, str]:
 
 @login_required
 def item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """One item: requirement, monitoring points, the answer form (autosaved), evidence, navigation."""
+    """One item: requirement, monitoring points, the answer form (autosaved), evidence, navigation.
+    The body is kept per exact content (`bodies`): its digest is read first, then the rest."""
+    digest = bodies.content_digest(pk)
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    return render(request, "assessments/item.html", item_context(request, assessment, code))
+    previous = selectors.previous_item(user=request.user, assessment=assessment, code=code)
+    abilities = selectors.assessment_abilities(user=request.user, assessment=assessment)
+    # what the body shows from elsewhere than the digest's rows, only when there is any
+    carry = selectors.carry_offer(user=request.user, assessment=assessment, can_edit=abilities.can_edit)
+    key = bodies.item_key(
+        request,
+        digest=digest,
+        assessment=assessment,
+        code=code,
+        previous=previous,
+        extras=bodies.item_page_extras_shown(request, assessment, code),
+        carry=carry is not None,
+    )
+
+    def render_body(csrf) -> str:
+        context = item_context(request, assessment, code, previous=previous, carry=carry)
+        context["csrf_token"] = csrf
+        return render_to_string("assessments/_item_body.html", context, request=request)
+
+    body = bodies.keep(key, render_body, get_token(request))
+    return render(
+        request,
+        "assessments/item.html",
+        {"code": code, "campaign": assessment.campaign, "body": body},
+    )
 
 
-def item_context(request: HttpRequest, assessment, code: str) -> dict:
-    """What the item page shows (404 for a code that is not an item of the assessment)."""
+_UNSET = object()
+
+
+def item_context(request: HttpRequest, assessment, code: str, *, previous=_UNSET, carry=_UNSET) -> dict:
+    """What the item page shows (404 for a code that is not an item of the assessment). `previous`
+    (last year's item) and `carry` (the carry-forward offer) when the caller has read them."""
     context = _workspace_context(request, assessment)
     ws = context["ws"]
     item = ws.by_code.get(code)
@@ -394,12 +427,17 @@ def item_context(request: HttpRequest, assessment, code: str) -> dict:
         editable=editable,
         locked_reason=locked_reason,
         statuses=ComplianceStatus.for_item(optional=item.node.optional),
-        previous=selectors.previous_item(user=request.user, assessment=assessment, code=code),
+        previous=(
+            selectors.previous_item(user=request.user, assessment=assessment, code=code)
+            if previous is _UNSET
+            else previous
+        ),
     )
-    plan = selectors.carry_offer(
-        user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit and editable
-    )
-    context["carry_item"] = plan.get(code) if plan is not None else None
+    if carry is _UNSET or not editable:
+        carry = selectors.carry_offer(
+            user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit and editable
+        )
+    context["carry_item"] = carry.get(code) if carry is not None else None
     return context
 
 

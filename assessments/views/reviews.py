@@ -35,7 +35,7 @@ from .. import selectors, services
 from ..forms import ReviewerAssignForm, ReviewFinaliseForm, ReviewReopenForm
 from ..models import AssessmentStatus, ReviewStage, Role
 from ..scoping import Action
-from . import queue_rows, workbench_body
+from . import bodies, queue_rows
 
 logger = logging.getLogger(__name__)
 
@@ -331,8 +331,8 @@ def _neighbours(rw, current) -> dict:
 @login_required
 def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """The workbench for one item: the school's input and evidence beside the reviewer's panel. The
-    body is kept per exact content (`workbench_body`): its digest is read first, then the rest."""
-    digest = workbench_body.content_digest(pk)
+    body is kept per exact content (`bodies`): its digest is read first, then the rest."""
+    digest = bodies.content_digest(pk)
     # the header names the school's region in full ("淄博市张店区")
     assessment = selectors.assessment_get(
         user=request.user, pk=pk, action=Action.READ_REVIEW, region_parent=True
@@ -355,8 +355,8 @@ def review_item_view(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         )
         return render_to_string("assessments/_review_item_body.html", context, request=request)
 
-    key = workbench_body.body_key(request, assessment=assessment, code=code, digest=digest, previous=previous)
-    body = workbench_body.item_body(key, render_body, get_token(request))
+    key = bodies.workbench_key(request, digest=digest, assessment=assessment, code=code, previous=previous)
+    body = bodies.keep(key, render_body, get_token(request))
     return _review_item_page(request, assessment, code, body)
 
 

@@ -1,10 +1,11 @@
-"""The reviewer workbench's item body is kept whole per exact content (assessments/views/
-workbench_body.py): a repeat visit reads a digest instead of the rows, every change the page shows
-is on the next visit exactly as a fresh render shows it, and each request's forms carry its own
-CSRF token."""
+"""The item pages' bodies, the reviewer workbench's and the school's, are kept whole per exact
+content (assessments/views/bodies.py): a repeat visit reads a digest instead of the rows, every
+change the page shows is on the next visit exactly as a fresh render shows it (the passing of the
+deadline too), and each request's forms carry its own CSRF token."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import Assessment, FactValue, ItemReview
 from assessments.selectors import fact_records
-from assessments.views import workbench_body
+from assessments.views import bodies
 from tests.html import document, text
 
 from .conftest import make_campaign, response
@@ -34,7 +35,7 @@ def workbench(client, assessment, code="1.1") -> str:
 
 def fresh(client, assessment, code="1.1") -> str:
     """The page rendered from the rows, with nothing kept."""
-    workbench_body._BODIES.clear()
+    bodies._BODIES.clear()
     return workbench(client, assessment, code)
 
 
@@ -169,3 +170,78 @@ def test_each_reviewer_and_language_gets_their_own_body(world, client_for, in_re
     assert not same_page(theirs, chinese)
     assert document(theirs).xpath("//*[@data-testid='locked']")
     assert not document(chinese).xpath("//*[@data-testid='locked']")
+
+
+# --- the school's item page ---------------------------------------------------------------------
+
+
+def item_page(client, assessment, code="1.1", query="") -> str:
+    got = client.get(reverse("assessments:assessment-item", args=[assessment.pk, code]) + query)
+    assert got.status_code == 200
+    return got.content.decode()
+
+
+def item_kept_and_fresh_agree(client, assessment, code="1.1", query="") -> str:
+    kept = item_page(client, assessment, code, query)
+    bodies._BODIES.clear()
+    assert same_page(kept, item_page(client, assessment, code, query))
+    return kept
+
+
+def test_a_repeat_item_visit_reads_a_digest_instead_of_the_rows(world, client_for, points_assessment):
+    client = client_for("cio")
+    first = item_page(client, points_assessment)
+    with CaptureQueriesContext(connection) as queries:
+        again = item_page(client, points_assessment)
+    assert same_page(first, again)
+    statements = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "sha256" in statements
+    assert '"assessments_clausecheck"' not in statements and '"assessments_factvalue"' not in statements
+
+
+def test_every_answer_shows_on_the_next_item_visit(world, client_for, points_assessment):
+    cio, client = world.users["cio"], client_for("cio")
+    assert text(item_kept_and_fresh_agree(client, points_assessment), "progress") == "0 / 4"
+    r = response(points_assessment, "1.1")
+    services.response_update(response=r, acting_user=cio, version=r.version, self_score="1", statement="初稿")
+    html = item_kept_and_fresh_agree(client, points_assessment)
+    assert text(html, "progress") == "1 / 4"
+    assert document(html).xpath("//textarea[@id='statement']/text()") == ["初稿"]
+    # another item's answer moves the progress and the navigation of this one
+    r = response(points_assessment, "1.2")
+    services.response_update(response=r, acting_user=cio, version=r.version, self_score="1")
+    assert text(item_kept_and_fresh_agree(client, points_assessment), "progress") == "2 / 4"
+    unfinished = item_kept_and_fresh_agree(client, points_assessment, "2.1", "?unfinished=1")
+    assert not same_page(unfinished, item_kept_and_fresh_agree(client, points_assessment, "2.1"))
+    # the campaign renamed (no service: the row's new version is enough)
+    points_assessment.campaign.__class__.objects.filter(pk=points_assessment.campaign_id).update(
+        title="2026年甲市智慧校园自评（更名）"
+    )
+    assert "（更名）" in item_kept_and_fresh_agree(client, points_assessment)
+
+
+def test_the_deadline_passing_closes_the_form_on_the_next_visit(world, client_for, points_assessment):
+    import time
+
+    from django.utils import timezone
+
+    client = client_for("cio")
+    deadline = timezone.now() + datetime.timedelta(seconds=2)
+    Assessment.objects.filter(pk=points_assessment.pk).update(deadline_override=deadline)
+    open_form = document(item_kept_and_fresh_agree(client, points_assessment))
+    assert not open_form.xpath("//form[@id='response-form']/fieldset[@disabled]")
+    kept_open = item_page(client, points_assessment)
+    time.sleep(max(0.0, (deadline - timezone.now()).total_seconds()) + 0.1)  # no row changes
+    closed = item_page(client, points_assessment)
+    assert not same_page(kept_open, closed)
+    assert document(closed).xpath("//form[@id='response-form']/fieldset[@disabled]")
+    assert document(closed).xpath("//*[@data-testid='locked']")
+    bodies._BODIES.clear()
+    assert same_page(closed, item_page(client, points_assessment))
+
+
+def test_each_user_gets_their_own_item_body(world, client_for, points_assessment):
+    cio = item_page(client_for("cio"), points_assessment)
+    commission = item_page(client_for("commission"), points_assessment)  # may read, not edit
+    assert not document(cio).xpath("//*[@data-testid='locked']")
+    assert document(commission).xpath("//*[@data-testid='locked']")
