@@ -230,7 +230,7 @@ def cache_settings(url: str) -> dict:
     if url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "smartcampus.cache.RedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": "smartcampus",
                 "TIMEOUT": 300,

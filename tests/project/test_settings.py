@@ -74,7 +74,7 @@ def test_production_shares_one_redis_cache_between_processes():
     result = manage("shell", "-v", "0", "-c", code, env_overrides=PROD_ENV)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "smartcampus.cache.RedisCache",
         PROD_ENV["CELERY_BROKER_URL"],
     ]
     result = manage(
