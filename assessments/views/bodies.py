@@ -1,5 +1,6 @@
-"""The bodies of an assessment's item pages, kept whole per exact content: the reviewer workbench's
-(`_review_item_body.html`) and the school's item page (`_item_body.html`).
+"""The bodies of an assessment's pages, kept whole per exact content: the reviewer workbench's
+(`_review_item_body.html`), the school's item page (`_item_body.html`) and its overview
+(`_assessment_detail_body.html`).
 
 Such a body is a function of: the rows of the assessment, its campaign, framework, school, region
 and the region's parent; the assessment's item responses, every verdict of every round on them (with
@@ -7,8 +8,10 @@ the reviewer's name), the clause ticks on them and its recorded facts; the fact 
 framework's nodes and rules (a locked framework's nodes never change; its rules change its
 `content_version`); last year's item as the page shows it; the user and their scope; the item code;
 the language, time zone, script prefix and URLconf; and what each page adds (`workbench_key`,
-`item_key`). The CSRF token (masked afresh per request) is not in the body: it holds the page shell's
-`CSRF_MARK` where the token goes.
+`item_key`, `overview_key`). The CSRF token (masked afresh per request) is not in the body: it holds
+the page shell's `CSRF_MARK` where the token goes. Parts a page shows from other tables and renders
+on every request (the overview's report buttons and designations) are not in it either: the body
+holds a marker for each (`part`), replaced by the part's markup on the way out (`fill`).
 
 One statement reads a digest (SHA-256) naming the current version of every one of those rows: its
 id and `xmin`, the transaction that wrote it (`content_digest`). PostgreSQL writes a new version of
@@ -27,6 +30,7 @@ leaves the body unkept when it is shown.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -35,6 +39,7 @@ from django.db import connection
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from indicators.models import FactDefinition, Framework
@@ -56,6 +61,8 @@ from ..scoping import get_scope
 
 # the bodies this process rendered last, under keys made of everything they show
 _BODIES = Lru(256)
+# unguessable, and left unchanged by HTML escaping: nothing a user typed can contain it
+_PART_MARK = f"bodypart{secrets.token_hex(16)}"
 
 # What apps above this one add to the school's item page, asked before its body is kept: each is
 # called with (request, assessment, item code) and says whether it shows anything for the item
@@ -186,3 +193,31 @@ def keep(key: tuple | None, render: Callable[[object], str], token) -> str:
         body = render(csrf)
         _BODIES.put(key, body)
     return put_token(body, token) if secret else body
+
+
+def part(name: str) -> str:
+    """What a kept body holds where the part `name`, rendered on every request, goes."""
+    return f"{_PART_MARK}{name}."
+
+
+def fill(body: str, parts: dict[str, str]) -> SafeString:
+    """`body` with each part's markup (`parts`: name → markup rendered for this request) in place."""
+    for name, html in parts.items():
+        body = body.replace(part(name), html)
+    return mark_safe(body)  # noqa: S308 — our templates' output
+
+
+def overview_key(request, *, digest: bytes | None, assessment, carry: bool) -> tuple | None:
+    """The key of the overview's body (None: not to be kept). Like the item page's, it tells the
+    time left and whether the deadline has passed; not kept when it offers last year's answers to
+    carry over (`carry`)."""
+    if carry:
+        return None
+    key = _common(request, digest=digest, assessment=assessment, code="", previous=None)
+    now = timezone.now()
+    return key and (
+        "overview",
+        *key,
+        assessment.deadline_passed(now),
+        (timezone.localdate(assessment.deadline) - timezone.localdate(now)).days,
+    )

@@ -342,23 +342,46 @@ def _workspace_context(request, assessment) -> dict:
 @login_required
 def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The overview: status, deadline, progress, the results per dimension (self, and once the
-    review is finalised the review beside it, the adjusted items and the conclusion), what is missing."""
+    review is finalised the review beside it, the adjusted items and the conclusion), what is missing.
+    The body is kept per exact content (`bodies`): its digest is read first, then the rest; the
+    report buttons and the designations are rendered on every request."""
+    digest = bodies.content_digest(pk)
     assessment = selectors.assessment_get(user=request.user, pk=pk)
-    context = _workspace_context(request, assessment)
-    responses = [i.response for i in context["ws"].items]
-    results = selectors.assessment_results(assessment=assessment, responses=responses)
-    # the results card rendered once per content: `Results` is frozen data whose repr holds every
-    # value the card shows (the scoring engine's internals, which it does not show, are left out)
-    context["results_card"] = fragment(
-        "assessments/_results.html",
-        repr(results),
-        lambda: {"results": results, "compliance_rule": COMPLIANCE_INDEX_RULE},
+    abilities = selectors.assessment_abilities(user=request.user, assessment=assessment)
+    carry = selectors.carry_offer(user=request.user, assessment=assessment, can_edit=abilities.can_edit)
+    key = bodies.overview_key(request, digest=digest, assessment=assessment, carry=carry is not None)
+
+    def render_body(csrf) -> str:
+        context = _workspace_context(request, assessment)
+        responses = [i.response for i in context["ws"].items]
+        results = selectors.assessment_results(assessment=assessment, responses=responses)
+        # the results card rendered once per content: `Results` is frozen data whose repr holds
+        # every value the card shows (the scoring engine's internals, which it does not show, are
+        # left out)
+        context["results_card"] = fragment(
+            "assessments/_results.html",
+            repr(results),
+            lambda: {"results": results, "compliance_rule": COMPLIANCE_INDEX_RULE},
+        )
+        context["carry_plan"] = carry
+        context["carry_pending"] = [i for i in context["ws"].items if i.response.carry_pending]
+        context["csrf_token"] = csrf
+        context["reports_part"] = bodies.part("reports")
+        context["designations_part"] = bodies.part("designations")
+        return render_to_string("assessments/_assessment_detail_body.html", context, request=request)
+
+    body = bodies.keep(key, render_body, get_token(request))
+    parts = {
+        name: render_to_string(
+            f"assessments/_assessment_{name}_part.html", {"assessment": assessment}, request
+        )
+        for name in ("reports", "designations")
+    }
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {"assessment": assessment, "campaign": assessment.campaign, "body": bodies.fill(body, parts)},
     )
-    context["carry_plan"] = selectors.carry_offer(
-        user=request.user, assessment=assessment, can_edit=context["abilities"].can_edit
-    )
-    context["carry_pending"] = [i for i in context["ws"].items if i.response.carry_pending]
-    return render(request, "assessments/assessment_detail.html", context)
 
 
 def _editable(response, user) -> tuple[bool, str]:

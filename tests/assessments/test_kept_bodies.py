@@ -245,3 +245,53 @@ def test_each_user_gets_their_own_item_body(world, client_for, points_assessment
     commission = item_page(client_for("commission"), points_assessment)  # may read, not edit
     assert not document(cio).xpath("//*[@data-testid='locked']")
     assert document(commission).xpath("//*[@data-testid='locked']")
+
+
+# --- the school's overview ------------------------------------------------------------------------
+
+
+def overview(client, assessment) -> str:
+    got = client.get(reverse("assessments:assessment-detail", args=[assessment.pk]))
+    assert got.status_code == 200
+    return got.content.decode()
+
+
+def overview_kept_and_fresh_agree(client, assessment) -> str:
+    kept = overview(client, assessment)
+    bodies._BODIES.clear()
+    assert same_page(kept, overview(client, assessment))
+    return kept
+
+
+def test_a_repeat_overview_reads_a_digest_and_every_answer_shows(world, client_for, points_assessment):
+    cio, client = world.users["cio"], client_for("cio")
+    first = overview_kept_and_fresh_agree(client, points_assessment)
+    with CaptureQueriesContext(connection) as queries:
+        again = overview(client, points_assessment)
+    assert same_page(first, again)
+    assert '"assessments_itemresponse"."self_score"' not in " ".join(
+        q["sql"] for q in queries.captured_queries
+    )
+    assert text(first, "progress") == "0 / 4"
+    r = response(points_assessment, "1.1")
+    services.response_update(response=r, acting_user=cio, version=r.version, self_score="1")
+    assert text(overview_kept_and_fresh_agree(client, points_assessment), "progress") == "1 / 4"
+
+
+def test_the_overviews_report_buttons_are_each_requests_own(world, client_for, submitted):
+    """Rendered on every request: the kept body holds only their place."""
+    from rectification.models import RectificationItem
+
+    client = client_for("reviewer")
+    before = overview_kept_and_fresh_agree(client, submitted)
+    assert bodies.part("reports") not in before and bodies.part("designations") not in before
+    RectificationItem.objects.create(
+        assessment=submitted,
+        node=response(submitted, "1.1").node,
+        problem="出口带宽不足",
+        due_date=datetime.date(2027, 1, 31),
+    )
+    after = overview(client, submitted)  # no row the digest names has changed
+    assert not same_page(before, after)
+    bodies._BODIES.clear()
+    assert same_page(after, overview(client, submitted))
