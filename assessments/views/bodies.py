@@ -118,6 +118,9 @@ def _digest_sql() -> str:
 
 
 _PARTS = 5  # the statement's parameters: each is the assessment's primary key
+# the parameters as compiled (the same for every assessment, so that a connection prepares the
+# statement once): `fetch` puts the primary key at each of them
+_COMPILED_PARAMS = (0,) * _PARTS
 _SQL: list[str] = []
 
 
@@ -128,7 +131,7 @@ def content_digest(pk: int) -> bytes | None:
         return None
     if not _SQL:
         _SQL.append(_digest_sql())
-    rows = fetch(connection, _SQL[0], (pk,) * _PARTS, tuple((i, 0) for i in range(_PARTS)), (pk,))
+    rows = fetch(connection, _SQL[0], _COMPILED_PARAMS, tuple((i, 0) for i in range(_PARTS)), (pk,))
     return bytes(rows[0][0])
 
 

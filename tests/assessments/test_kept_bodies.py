@@ -295,3 +295,17 @@ def test_the_overviews_report_buttons_are_each_requests_own(world, client_for, s
     assert not same_page(before, after)
     bodies._BODIES.clear()
     assert same_page(after, overview(client, submitted))
+
+
+def test_the_digest_is_one_prepared_statement_for_every_assessment(world, points_campaign):
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    if hasattr(connection, "_smartcampus_prepared"):
+        del connection._smartcampus_prepared
+    first, second = points_campaign.assessments.order_by("pk")[:2]
+    digests = {a.pk: {bodies.content_digest(a.pk) for _ in range(3)} for a in (first, second, first)}
+    assert all(len(found) == 1 for found in digests.values())  # the same rows, the same digest
+    assert digests[first.pk] != digests[second.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%sha256%'")
+        assert cursor.fetchone()[0] == 1
