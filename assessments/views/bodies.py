@@ -161,6 +161,16 @@ def workbench_key(request, *, digest: bytes | None, assessment, code: str, previ
     return key and ("workbench", *key)
 
 
+def _clock(assessment) -> tuple[bool, int]:
+    """What the school's pages tell against the clock: whether the deadline has passed (which
+    closes the forms) and the days left, as the header counts them."""
+    now = timezone.now()
+    return (
+        assessment.deadline_passed(now),
+        (timezone.localdate(assessment.deadline) - timezone.localdate(now)).days,
+    )
+
+
 def item_key(
     request, *, digest: bytes | None, assessment, code: str, previous, extras: bool, carry: bool
 ) -> tuple | None:
@@ -172,15 +182,7 @@ def item_key(
     if extras or carry:
         return None
     key = _common(request, digest=digest, assessment=assessment, code=code, previous=previous)
-    now = timezone.now()
-    deadline = assessment.deadline
-    return key and (
-        "item",
-        *key,
-        request.GET.get("unfinished") == "1",
-        assessment.deadline_passed(now),
-        (timezone.localdate(deadline) - timezone.localdate(now)).days,
-    )
+    return key and ("item", *key, request.GET.get("unfinished") == "1", *_clock(assessment))
 
 
 def keep(key: tuple | None, render: Callable[[object], str], token) -> str:
@@ -217,10 +219,4 @@ def overview_key(request, *, digest: bytes | None, assessment, carry: bool) -> t
     if carry:
         return None
     key = _common(request, digest=digest, assessment=assessment, code="", previous=None)
-    now = timezone.now()
-    return key and (
-        "overview",
-        *key,
-        assessment.deadline_passed(now),
-        (timezone.localdate(assessment.deadline) - timezone.localdate(now)).days,
-    )
+    return key and ("overview", *key, *_clock(assessment))
