@@ -71,3 +71,17 @@ def answer_all(assessment, user, score="1"):
 
     for r in assessment.responses.select_related("node", "assessment"):
         services.response_update(response=r, acting_user=user, version=r.version, self_score=score)
+
+
+def record_facts(assessment, user, **values: str):
+    """The school's values of facts `values` (code → value as typed), saved through the service at
+    their current versions."""
+    from assessments import selectors, services
+
+    records = selectors.fact_records(assessment=assessment)
+    return services.fact_values_set(
+        assessment=assessment,
+        values=values,
+        versions={code: records[code].version if code in records else 0 for code in values},
+        acting_user=user,
+    )

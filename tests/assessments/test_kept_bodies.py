@@ -16,27 +16,20 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment, FactValue, ItemReview
-from assessments.selectors import fact_records
 from assessments.views import bodies
 from tests.html import document, text
 
 from .conftest import make_campaign, response
-from .facts_support import answer_all, ruled_campaign
+from .facts_support import answer_all, record_facts, ruled_campaign
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="(\w+)"')
 ANY_TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")\w+')
 
 
-def workbench(client, assessment, code="1.1") -> str:
-    got = client.get(reverse("assessments:review-item", args=[assessment.pk, code]))
+def page(client, url: str) -> str:
+    got = client.get(url)
     assert got.status_code == 200
     return got.content.decode()
-
-
-def fresh(client, assessment, code="1.1") -> str:
-    """The page rendered from the rows, with nothing kept."""
-    bodies._BODIES.clear()
-    return workbench(client, assessment, code)
 
 
 def same_page(a: str, b: str) -> bool:
@@ -44,10 +37,33 @@ def same_page(a: str, b: str) -> bool:
     return ANY_TOKEN.sub(r"\1", a) == ANY_TOKEN.sub(r"\1", b)
 
 
-def kept_and_fresh_agree(client, assessment, code="1.1") -> str:
-    kept = workbench(client, assessment, code)
-    assert same_page(kept, fresh(client, assessment, code))
+def agree(client, url: str) -> str:
+    """The page as kept (or kept now), after asserting it equals a fresh render from the rows."""
+    kept = page(client, url)
+    bodies._BODIES.clear()
+    assert same_page(kept, page(client, url))
     return kept
+
+
+def repeat_visit_statements(client, url: str) -> str:
+    """The statements of a repeat visit, after asserting it shows what the first one did."""
+    first = page(client, url)
+    with CaptureQueriesContext(connection) as queries:
+        again = page(client, url)
+    assert same_page(first, again)
+    return " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def workbench_url(assessment, code="1.1") -> str:
+    return reverse("assessments:review-item", args=[assessment.pk, code])
+
+
+def workbench(client, assessment, code="1.1") -> str:
+    return page(client, workbench_url(assessment, code))
+
+
+def kept_and_fresh_agree(client, assessment, code="1.1") -> str:
+    return agree(client, workbench_url(assessment, code))
 
 
 @pytest.fixture
@@ -58,11 +74,7 @@ def in_review(world, submitted) -> Assessment:
 
 def test_a_repeat_visit_reads_a_digest_instead_of_the_rows(world, client_for, in_review):
     client = client_for("reviewer")
-    first = workbench(client, in_review)
-    with CaptureQueriesContext(connection) as queries:
-        again = workbench(client, in_review)
-    assert same_page(first, again)
-    statements = " ".join(q["sql"] for q in queries.captured_queries)
+    statements = repeat_visit_statements(client, workbench_url(in_review))
     assert "sha256" in statements
     # the verdicts, the clause ticks and the facts are not read: the digest stands for them
     assert '"assessments_itemreview"' not in statements
@@ -103,13 +115,7 @@ def test_a_corrected_fact_shows_on_the_next_visit(world, client_for):
     campaign = ruled_campaign(world)
     assessment = Assessment.objects.get(campaign=campaign, school=world.school_a1)
     cio, reviewer = world.users["cio"], world.users["reviewer"]
-    fact = fact_records(assessment=assessment).get("uplink_mbps")
-    services.fact_values_set(
-        assessment=assessment,
-        values={"uplink_mbps": "500"},
-        versions={"uplink_mbps": fact.version if fact else 0},
-        acting_user=cio,
-    )
+    record_facts(assessment, cio, uplink_mbps="500")
     answer_all(assessment, cio)
     services.assessment_submit(assessment=assessment, acting_user=cio)
     assessment = Assessment.objects.get(pk=assessment.pk)
@@ -175,26 +181,20 @@ def test_each_reviewer_and_language_gets_their_own_body(world, client_for, in_re
 # --- the school's item page ---------------------------------------------------------------------
 
 
+def item_url(assessment, code="1.1", query="") -> str:
+    return reverse("assessments:assessment-item", args=[assessment.pk, code]) + query
+
+
 def item_page(client, assessment, code="1.1", query="") -> str:
-    got = client.get(reverse("assessments:assessment-item", args=[assessment.pk, code]) + query)
-    assert got.status_code == 200
-    return got.content.decode()
+    return page(client, item_url(assessment, code, query))
 
 
 def item_kept_and_fresh_agree(client, assessment, code="1.1", query="") -> str:
-    kept = item_page(client, assessment, code, query)
-    bodies._BODIES.clear()
-    assert same_page(kept, item_page(client, assessment, code, query))
-    return kept
+    return agree(client, item_url(assessment, code, query))
 
 
 def test_a_repeat_item_visit_reads_a_digest_instead_of_the_rows(world, client_for, points_assessment):
-    client = client_for("cio")
-    first = item_page(client, points_assessment)
-    with CaptureQueriesContext(connection) as queries:
-        again = item_page(client, points_assessment)
-    assert same_page(first, again)
-    statements = " ".join(q["sql"] for q in queries.captured_queries)
+    statements = repeat_visit_statements(client_for("cio"), item_url(points_assessment))
     assert "sha256" in statements
     assert '"assessments_clausecheck"' not in statements and '"assessments_factvalue"' not in statements
 
@@ -250,28 +250,23 @@ def test_each_user_gets_their_own_item_body(world, client_for, points_assessment
 # --- the school's overview ------------------------------------------------------------------------
 
 
+def overview_url(assessment) -> str:
+    return reverse("assessments:assessment-detail", args=[assessment.pk])
+
+
 def overview(client, assessment) -> str:
-    got = client.get(reverse("assessments:assessment-detail", args=[assessment.pk]))
-    assert got.status_code == 200
-    return got.content.decode()
+    return page(client, overview_url(assessment))
 
 
 def overview_kept_and_fresh_agree(client, assessment) -> str:
-    kept = overview(client, assessment)
-    bodies._BODIES.clear()
-    assert same_page(kept, overview(client, assessment))
-    return kept
+    return agree(client, overview_url(assessment))
 
 
 def test_a_repeat_overview_reads_a_digest_and_every_answer_shows(world, client_for, points_assessment):
     cio, client = world.users["cio"], client_for("cio")
     first = overview_kept_and_fresh_agree(client, points_assessment)
-    with CaptureQueriesContext(connection) as queries:
-        again = overview(client, points_assessment)
-    assert same_page(first, again)
-    assert '"assessments_itemresponse"."self_score"' not in " ".join(
-        q["sql"] for q in queries.captured_queries
-    )
+    statements = repeat_visit_statements(client, overview_url(points_assessment))
+    assert "sha256" in statements and '"assessments_itemresponse"."self_score"' not in statements
     assert text(first, "progress") == "0 / 4"
     r = response(points_assessment, "1.1")
     services.response_update(response=r, acting_user=cio, version=r.version, self_score="1")

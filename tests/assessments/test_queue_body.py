@@ -20,7 +20,7 @@ from indicators.models import Rule
 
 from ..factories import fill_and_submit
 from .conftest import make_campaign, response
-from .facts_support import answer_all, ruled_campaign
+from .facts_support import answer_all, record_facts, ruled_campaign
 
 QUEUE = "assessments:review-queue"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
@@ -65,13 +65,7 @@ def test_a_claim_flag_change_shows_at_once(world, client_for):
     campaign = ruled_campaign(world)
     assessment = Assessment.objects.get(campaign=campaign, school=world.school_a1)
     cio = world.users["cio"]
-    fact = selectors.fact_records(assessment=assessment).get("uplink_mbps")
-    services.fact_values_set(
-        assessment=assessment,
-        values={"uplink_mbps": "500"},
-        versions={"uplink_mbps": fact.version if fact else 0},
-        acting_user=cio,
-    )
+    record_facts(assessment, cio, uplink_mbps="500")
     answer_all(assessment, cio)
     r = response(assessment, "1.1")
     services.response_update(response=r, acting_user=cio, version=r.version, self_score=str(r.node.points))
