@@ -12,6 +12,7 @@ from .campaigns import (
     DeadlineExtension,
     ItemResponse,
     Progress,
+    ResponseTally,
     ReviewVerdict,
 )
 from .clauses import ClauseCheck, ClauseSide
@@ -61,6 +62,7 @@ __all__ = [
     "Region",
     "ResultRule",
     "ReviewAssignment",
+    "ResponseTally",
     "ReviewVerdict",
     "Role",
     "School",

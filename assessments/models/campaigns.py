@@ -479,6 +479,33 @@ class ItemResponse(models.Model):
         return getattr(self, self.value_field(is_points=is_points, review=True))
 
 
+class ResponseTally(models.Model):
+    """How many items an assessment has (`total`) and how many of them await review (`pending`, as
+    `AWAITING_REVIEW` counts them), kept by PostgreSQL itself: statement triggers on the item
+    responses' table add what every INSERT, UPDATE and DELETE changes, whatever wrote it (a
+    service, the admin, an import, a bulk UPDATE), in the writer's own transaction. An assessment
+    without items has no row. On other databases nothing keeps the table, so it stays empty and
+    `selectors.response_tally` counts instead: read the numbers through it, never from here."""
+
+    assessment = models.OneToOneField(
+        Assessment,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="tally",
+        verbose_name=_("学校自评"),
+    )
+    total = models.IntegerField(_("条目数"), default=0)
+    pending = models.IntegerField(_("待评审条目数"), default=0)
+
+    class Meta:
+        verbose_name = _("条目计数")
+        verbose_name_plural = _("条目计数")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.pending}/{self.total}"
+
+
 class DeadlineExtension(models.Model):
     """A deadline extension granted to one school by commission staff, with the reason."""
 

@@ -37,6 +37,7 @@ from .campaigns import (
     response_count,
     response_get,
     response_list,
+    response_tally,
 )
 from .clauses import ClauseRow, ClauseSheet, clause_sheet, clause_side_context, review_chosen_status
 from .designations import (
@@ -316,6 +317,7 @@ __all__ = [
     "region_list",
     "region_overview",
     "response_count",
+    "response_tally",
     "response_list",
     "CONFLICT_OF_INTEREST",
     "queue_buttons",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -33,6 +34,7 @@ from smartcampus.db import KeyedInstances
 
 from ..models import (
     ANSWERED,
+    AWAITING_REVIEW,
     Assessment,
     AssessmentStatus,
     Campaign,
@@ -172,6 +174,16 @@ def response_count(q: Q | None = None) -> Coalesce:
     # COUNT(*): nothing but the assessment is read, so an index on it answers without the table
     counted = rows.order_by().values("assessment").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def response_tally() -> dict[str, Coalesce]:
+    """The outer assessment's item counts as annotations: `item_total` (its items) and
+    `item_pending` (those `AWAITING_REVIEW`). On PostgreSQL they are read from the tally its
+    triggers keep (`ResponseTally`: one row by primary key per assessment, where counting read some
+    fifty index entries twice); elsewhere they are counted (`response_count`)."""
+    if connection.vendor != "postgresql":
+        return {"item_total": response_count(), "item_pending": response_count(AWAITING_REVIEW)}
+    return {"item_total": Coalesce("tally__total", 0), "item_pending": Coalesce("tally__pending", 0)}
 
 
 def campaign_assessments(*, user, campaign: Campaign, filters: dict | None = None) -> QuerySet[Assessment]:

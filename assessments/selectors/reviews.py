@@ -37,7 +37,7 @@ from ..models import (
     School,
 )
 from ..scoping import Action, get_scope
-from .campaigns import assessment_list, response_count
+from .campaigns import assessment_list, response_tally
 from .clauses import ClauseSheet
 from .workspace import Item, Workspace, assessment_workspace
 
@@ -67,7 +67,7 @@ def review_queue(*, user, filters: dict | None = None) -> QuerySet[Assessment]:
         qs = qs.filter(
             campaign__review_deadline__gte=now, campaign__review_deadline__lt=now + datetime.timedelta(days=7)
         )
-    return qs.annotate(item_total=response_count(), item_pending=response_count(AWAITING_REVIEW)).order_by(
+    return qs.annotate(**response_tally()).order_by(
         "campaign__review_deadline", "submitted_at", "school__code"
     )
 
