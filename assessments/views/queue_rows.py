@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -40,18 +41,21 @@ logger = logging.getLogger(__name__)
 _BODIES = Lru(128)
 # the valid filters and the rendered filter bar per query string, language and choices offered
 _FILTERS = Lru(512)
-# the data version last read per campaign: the claim flags are read together with the version
-# under the key it gives, and kept only when the version read equals it
-_VERSIONS: dict[int, int] = {}
+# the claim flags read from the cache, with when: a key names the campaign's data version (read on
+# every request), so new answers or facts give new keys; what the key does not name (the rules and
+# the fact catalogue, which the cache's own entries follow within their lifetime) is re-read after
+# FLAGS_KEPT_SECONDS
+_FLAGS = Lru(8192)
+FLAGS_KEPT_SECONDS = 30
 # the cache's own key (prefix and version added, validated) of each key read
 _MADE_KEYS: dict[str, str] = {}
-_MEMO_SIZE = 8192  # either is emptied when it grows past this
+_MEMO_SIZE = 8192  # emptied when it grows past this
 
 
 @receiver(setting_changed)
 def _forget(**kwargs) -> None:
     """A test changed the settings (the cache's, the templates', the languages'): start afresh."""
-    for memo in (_BODIES, _FILTERS, _VERSIONS, _MADE_KEYS):
+    for memo in (_BODIES, _FILTERS, _FLAGS, _MADE_KEYS):
         memo.clear()
 
 
@@ -76,38 +80,36 @@ def _get_many(keys: list[str]) -> dict:
 
 def _cached_claim_flags(rows: list[tuple]) -> dict | None:
     """The rows' claim flags as `selectors.fact_claim_flags` keeps them in the cache (under
-    `fact-claims:<assessment>:<campaign data version>:<school type>`), read with the campaigns' data
-    versions in one round trip when the versions are the ones last seen; None when a version or a
-    row's flags are not in the cache (or the cache cannot be read)."""
+    `fact-claims:<assessment>:<campaign data version>:<school type>`): the campaigns' data versions
+    read from the cache on every call, the flags under the keys they give from this process's memo
+    (read from the cache when not there, or kept longer than `FLAGS_KEPT_SECONDS`). None when a
+    version or a row's flags are not in the cache (or the cache cannot be read)."""
     pk, campaign, school_type = _at("id"), _at("campaign_id"), _at("school__school_type")
-    campaigns = {row[campaign] for row in rows}
-    guessed = {cid: _VERSIONS.get(cid) for cid in campaigns}
-    version_keys = {cid: campaign_version_key(cid) for cid in campaigns}
-
-    def flag_keys(versions: dict) -> list[str]:
-        return [f"fact-claims:{row[pk]}:{versions[row[campaign]]}:{row[school_type]}" for row in rows]
-
-    keys = [] if None in guessed.values() else flag_keys(guessed)
+    version_keys = {cid: campaign_version_key(cid) for cid in {row[campaign] for row in rows}}
     try:
-        found = _get_many([*version_keys.values(), *keys])
+        found = _get_many(list(version_keys.values()))
         versions = {cid: found.get(key) for cid, key in version_keys.items()}
         if None in versions.values():
             return None
-        if len(_VERSIONS) > _MEMO_SIZE:
-            _VERSIONS.clear()
-        _VERSIONS.update(versions)
-        if versions != guessed:
-            keys = flag_keys(versions)
-            found = _get_many(keys)
+        now = time.monotonic()
+        flags, missing = {}, {}
+        for row in rows:
+            key = f"fact-claims:{row[pk]}:{versions[row[campaign]]}:{row[school_type]}"
+            kept = _FLAGS.get(key)
+            if kept is not None and now - kept[1] < FLAGS_KEPT_SECONDS:
+                flags[row[pk]] = kept[0]
+            else:
+                missing[key] = row[pk]
+        if missing:
+            found = _get_many(list(missing))
+            if len(found) < len(missing):
+                return None
+            for key, assessment_id in missing.items():
+                _FLAGS.put(key, (found[key], now))
+                flags[assessment_id] = found[key]
     except Exception:  # the cache is an optimisation: never fail the page over it
         logger.warning("queue claim flags unreadable", exc_info=True)
         return None
-    flags = {}
-    for row, key in zip(rows, keys, strict=True):
-        value = found.get(key)
-        if value is None:
-            return None
-        flags[row[pk]] = value
     return flags
 
 

@@ -77,13 +77,25 @@ def test_a_claim_flag_change_shows_at_once(world, client_for):
     assert 'data-testid="claim-badge"' not in reviewer.get(reverse(QUEUE)).content.decode()
 
 
-def test_claim_flags_are_read_as_the_selector_keeps_them_and_never_past_a_version_bump(world, submitted):
+def test_claim_flags_are_read_as_the_selector_keeps_them_and_never_past_a_version_bump(
+    world, submitted, monkeypatch
+):
     reviewer = world.users["reviewer"]
     rows = review_queue_raw_rows(user=reviewer, limit=50, columns=QUEUE_PAGE_COLUMNS)
     assert rows
     kept = selectors.fact_claim_flags(assessments=queue_row_instances(rows, QUEUE_PAGE_COLUMNS))
     assert queue_rows._cached_claim_flags(rows) == kept
-    assert queue_rows._cached_claim_flags(rows) == kept  # the version guessed right: one read
+    read = []
+    monkeypatch.setattr(
+        queue_rows, "_get_many", lambda keys, real=queue_rows._get_many: read.append(keys) or real(keys)
+    )
+    assert queue_rows._cached_claim_flags(rows) == kept
+    assert read == [[queue_rows.campaign_version_key(submitted.campaign_id)]], (
+        "kept flags: only the version is read"
+    )
+    monkeypatch.setattr(queue_rows, "FLAGS_KEPT_SECONDS", 0)
+    assert queue_rows._cached_claim_flags(rows) == kept
+    assert len(read) == 3 and read[2][0].startswith(f"fact-claims:{submitted.pk}:"), "read again once old"
     campaign_data_changed(submitted.campaign_id)
     assert queue_rows._cached_claim_flags(rows) is None  # not yet kept under the new version
     assert queue_rows.QueuePage(rows).flags == kept
