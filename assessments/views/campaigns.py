@@ -370,11 +370,12 @@ def assessment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         context["designations_part"] = bodies.part("designations")
         return render_to_string("assessments/_assessment_detail_body.html", context, request=request)
 
-    body = bodies.keep(key, render_body, get_token(request))
+    token = get_token(request)
+    body = bodies.keep(key, render_body, token)
+    # the parts read nothing of the context processors': a plain context, with what they do read
+    shown = {"assessment": assessment, "request": request, "csrf_token": token}
     parts = {
-        name: render_to_string(
-            f"assessments/_assessment_{name}_part.html", {"assessment": assessment}, request
-        )
+        name: render_to_string(f"assessments/_assessment_{name}_part.html", shown)
         for name in ("reports", "designations")
     }
     return render(
