@@ -10,11 +10,12 @@ Who computes depends on the size of the scope (`DASHBOARD_INLINE_MAX_SCHOOLS`):
 
 * a small scope (a district, a small city: tens of milliseconds) is computed inside the request
   when the version moved, so the figures are current on the next visit;
-* a large one is never computed inside a request: the first request after a change enqueues
-  `reports.refresh_dashboard` and gets the previous figures, marked with the time they were computed
-  (`refreshing` is set); with no previous figures at all the page says they are being computed
-  (`dashboard_parts` returns None). A broker that cannot be reached is the one exception: then the
-  request computes, as a small scope would.
+* a large one is never computed inside a request: the first request after a change (or once the
+  figures are older than DASHBOARD_CACHE_SECONDS, which bounds the staleness of a version bump lost
+  to a cache outage) enqueues `reports.refresh_dashboard` and gets the previous figures, marked with
+  the time they were computed (`refreshing` is set); with no previous figures at all the page says
+  they are being computed (`dashboard_parts` returns None). A broker that cannot be reached is the
+  one exception: then the request computes, as a small scope would.
 
 Single flight either way: a short cache lock lets one request compute or enqueue while concurrent
 requests keep getting the previous figures, so at the deadline, with schools saving every second,
@@ -185,13 +186,26 @@ def _key(campaign, scope) -> str:
 
 # The parts this process read or computed last, per cache key and data version: unpickling a
 # city's entry from the shared cache costs more than the rest of the page's context. An entry is
-# good for as long as the shared cache keeps its own (its time-to-live bounds the staleness of a
-# version bump lost to a cache outage).
+# good for as long as it counts as current (`_current`), as the shared cache's is.
 _PARTS = Lru(8)
 
 
+# How long the shared cache keeps a computation: far longer than it counts as current
+# (DASHBOARD_CACHE_SECONDS), so an idle large city's page shows its last figures, with their time,
+# while a worker recomputes them, never 「正在计算」 for want of an entry that merely aged.
+KEEP_SECONDS = 7 * 24 * 3600
+
+
 def _store(key: str, version, parts: dict) -> None:
-    _cache_call("set", key, {"version": version, "parts": parts}, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    _cache_call("set", key, {"version": version, "parts": parts}, timeout=KEEP_SECONDS)
+
+
+def _current(parts: dict, version, computed_for) -> bool:
+    """Whether figures computed for `computed_for` still count for `version`: the same data version
+    and younger than DASHBOARD_CACHE_SECONDS (which bounds the staleness of a version bump lost to
+    a cache outage)."""
+    lifetime = datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS)
+    return computed_for == version and timezone.now() < parts["computed_at"] + lifetime
 
 
 def _enqueue(*, campaign, user) -> bool:
@@ -226,12 +240,10 @@ def dashboard_parts(*, campaign, assessments, scope, user=None, version=_UNREAD)
         return _compute(campaign=campaign, assessments=assessments, user=user)
     key = _key(campaign, scope)
     kept = _PARTS.get((key, version))
-    if kept is not None and timezone.now() < kept["computed_at"] + datetime.timedelta(
-        seconds=settings.DASHBOARD_CACHE_SECONDS
-    ):
+    if kept is not None and _current(kept, version, version):
         return kept
     entry = _cache_call("get", key)
-    if entry is not None and entry["version"] == version:
+    if entry is not None and _current(entry["parts"], version, entry["version"]):
         _PARTS.put((key, version), entry["parts"])
         return entry["parts"]
     lock = f"{key}:lock"
@@ -245,7 +257,7 @@ def dashboard_parts(*, campaign, assessments, scope, user=None, version=_UNREAD)
         if _enqueue(campaign=campaign, user=user):
             # The worker releases the lock when it has stored the figures (or the lock expires).
             done = _cache_call("get", key)  # a worker as fast as the request (or running tasks inline)
-            if done is not None and done["version"] == version:
+            if done is not None and _current(done["parts"], version, done["version"]):
                 return done["parts"]
             return {**entry["parts"], "refreshing": True} if entry is not None else None
     elif large and locked is False:
@@ -282,7 +294,7 @@ def dashboard_refresh(*, campaign_id: int, user_id: int, language: str) -> bool:
             if version is None:
                 return False
             entry = _cache_call("get", key)
-            if entry is not None and entry["version"] == version:
+            if entry is not None and _current(entry["parts"], version, entry["version"]):
                 return False  # a duplicate request: the figures are already current
             assessments = assessment_selectors.assessment_list(user=user).filter(campaign=campaign)
             _store(key, version, _compute(campaign=campaign, assessments=assessments, user=user))

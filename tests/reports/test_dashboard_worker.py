@@ -88,6 +88,30 @@ def test_a_changed_version_shows_the_previous_figures_with_their_time_and_enqueu
     assert started_now == started + 1 and at_now != computed_at
 
 
+def test_figures_past_their_time_stay_on_the_page_while_a_worker_recomputes(
+    world, client_for, campaign, enqueued, monkeypatch, settings
+):
+    """No change for longer than the figures count as current: the page goes on showing them, with
+    their time, while a task recomputes them; it never falls back to 「正在计算」."""
+    import datetime
+
+    from django.utils import timezone
+
+    client = client_for("commission")
+    page(client, campaign)
+    run_worker(enqueued)
+    started, computed_at, _q, _html = visit(client, campaign)
+    later = timezone.now() + datetime.timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    started_now, at_now, _q, html = visit(client, campaign)
+    assert (started_now, at_now) == (started, computed_at) and "正在计算" not in html
+    assert len(enqueued) == 2
+    run_worker(enqueued)  # the aged figures are not taken for current ones
+    started_now, at_now, _q, _html = visit(client, campaign)
+    assert started_now == started and at_now != computed_at  # the same figures, computed afresh
+    assert len(enqueued) == 2  # current again: nothing more enqueued
+
+
 def test_the_worker_skips_figures_that_are_already_current(world, client_for, campaign, enqueued):
     client = client_for("commission")
     page(client, campaign)
