@@ -98,3 +98,18 @@ def test_connections_plan_for_ssd_storage_unless_told_otherwise(db):
     )
     unset = manage("shell", "-v", "0", "-c", code, env_overrides=PROD_ENV | {"DB_RANDOM_PAGE_COST": ""})
     assert unset.stdout.strip() == "{}" or unset.stdout.strip() == "None"
+
+
+def test_the_server_process_freezes_what_it_loaded():
+    """gunicorn's workers load `smartcampus.wsgi`: after it, the startup objects are out of the
+    collector's sight (a full collection then walks only what requests made, not the framework)."""
+    leaked = {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in {*PROD_ENV, *leaked}}
+    env.update(PROD_ENV, DJANGO_SETTINGS_MODULE="smartcampus.settings.production")
+    probe = "import gc, smartcampus.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 10_000 and tracked < frozen / 10
