@@ -455,6 +455,12 @@ def measure_load(
             first_ms = (time.perf_counter() - start) * 1000
             bare = f"{base}/__bench__/bare/?bytes={size}"
             fetch_size(bare, cookie)
+            # a second of load on each, not measured: every worker has served both pages once (its
+            # first request compiles templates, connects and prepares statements; a page measured
+            # first after the server started would carry that in its p95)
+            for warm in (bare, url):
+                wait_idle(base)
+                wrk(warm, cookie, connections=max(concurrency), duration=1, script=script)
             for conns in concurrency:
                 # `pairs` runs of the bare page then ours, each run starting on an idle server: the
                 # machine's own pace drifts from one run to the next, so each pair is compared
