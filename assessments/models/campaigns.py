@@ -442,8 +442,8 @@ class ItemResponse(models.Model):
             ),
         ]
         indexes = [
-            # the items awaiting review per assessment (the review queue counts them for every row
-            # of its page): read from this index alone, never from the table
+            # the items awaiting review per assessment, counted from this index alone where the
+            # tally below is not kept (on PostgreSQL the review queue reads `ResponseTally`)
             models.Index(fields=["assessment"], condition=AWAITING_REVIEW, name="response_awaiting_review"),
         ]
 
