@@ -242,8 +242,9 @@ def cache_settings(url: str) -> dict:
 
 
 CACHES = cache_settings(env("CACHE_URL", default=REDIS_URL))
-# The commission dashboard is computed once per (campaign, scope, language, data version) and kept
-# this many seconds at most (the bound on staleness should a change bypass the services).
+# The commission dashboard is computed once per (campaign, scope, language, data version) and
+# counts as current this many seconds at most (the bound on staleness should a change bypass the
+# services); older figures are recomputed, and a large scope's shown meanwhile with their time.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 # A scope of more schools than this is never computed inside a request: a worker recomputes it
 # (reports.dashboard); up to it, computing takes tens of milliseconds and is done inline.
