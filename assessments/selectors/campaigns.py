@@ -42,6 +42,7 @@ from ..models import (
     ItemResponse,
     Progress,
     Region,
+    ResponseTally,
     ReviewVerdict,
 )
 from ..scoping import Action, get_scope
@@ -180,10 +181,16 @@ def response_tally() -> dict[str, Coalesce]:
     """The outer assessment's item counts as annotations: `item_total` (its items) and
     `item_pending` (those `AWAITING_REVIEW`). On PostgreSQL they are read from the tally its
     triggers keep (`ResponseTally`: one row by primary key per assessment, where counting read some
-    fifty index entries twice); elsewhere they are counted (`response_count`)."""
+    fifty index entries twice); elsewhere they are counted (`response_count`). Either way as
+    correlated subqueries, which PostgreSQL evaluates for the rows of the page only (after ORDER BY
+    … LIMIT), where a join would read the tally of every row of the reviewer's district."""
     if connection.vendor != "postgresql":
         return {"item_total": response_count(), "item_pending": response_count(AWAITING_REVIEW)}
-    return {"item_total": Coalesce("tally__total", 0), "item_pending": Coalesce("tally__pending", 0)}
+    row = ResponseTally.objects.filter(assessment=OuterRef("pk"))
+    return {
+        name: Coalesce(Subquery(row.values(column), output_field=IntegerField()), 0)
+        for name, column in (("item_total", "total"), ("item_pending", "pending"))
+    }
 
 
 def campaign_assessments(*, user, campaign: Campaign, filters: dict | None = None) -> QuerySet[Assessment]:
